@@ -51,23 +51,20 @@ var (
 	ErrMalformed = errors.New("malformed envelope")
 )
 
-// wireEnvelope detects missing and mistyped members, which Envelope alone
-// cannot tell from empty strings.
-type wireEnvelope struct {
-	Message *json.RawMessage `json:"message"`
-	Retcode *json.RawMessage `json:"retcode"`
-	Result  json.RawMessage  `json:"result"`
-}
+// jsonSpace is JSON's white space (bytes.TrimSpace would also drop Unicode
+// spaces such as U+00A0, which are not JSON).
+const jsonSpace = " \t\r\n"
 
 // DecodeEnvelope strictly decodes one envelope: a single JSON object whose
-// `retcode` is a string, whose `message`, when present, is a string, and
-// whose `result`, when present, is an object or null. Anything after the
-// object but white space is an error. Errors wrap ErrTruncated or
-// ErrMalformed.
+// `retcode` is a string, whose `message`, when present, is a string or null,
+// and whose `result`, when present, is an object or null. Member names match
+// exactly (encoding/json would also take "Retcode" or "RETCODE"), each
+// envelope member may appear once, and other members are ignored. Anything
+// after the object but white space is an error. Errors wrap ErrTruncated or
+// ErrMalformed and come with a zero Envelope.
 func DecodeEnvelope(body []byte) (Envelope, error) {
-	var w wireEnvelope
 	var env Envelope
-	trimmed := bytes.TrimSpace(body)
+	trimmed := bytes.Trim(body, jsonSpace)
 	if len(trimmed) == 0 {
 		return env, fmt.Errorf("%w: empty body", ErrTruncated)
 	}
@@ -85,44 +82,89 @@ func DecodeEnvelope(body []byte) (Envelope, error) {
 		}
 		return env, fmt.Errorf("%w: data after the JSON object", ErrMalformed)
 	}
-	if err := json.Unmarshal(trimmed, &w); err != nil {
-		return env, fmt.Errorf("%w: %v", ErrMalformed, err)
+	members, err := objectMembers(trimmed, "message", "retcode", "result")
+	if err != nil {
+		return env, err
 	}
-	if w.Retcode == nil {
+	retcode, ok := members["retcode"]
+	if !ok {
 		return env, fmt.Errorf("%w: no retcode", ErrMalformed)
 	}
-	if err := json.Unmarshal(*w.Retcode, &env.Retcode); err != nil || (*w.Retcode)[0] != '"' {
-		return env, fmt.Errorf("%w: retcode is not a string", ErrMalformed)
+	if retcode[0] != '"' || json.Unmarshal(retcode, &env.Retcode) != nil {
+		return Envelope{}, fmt.Errorf("%w: retcode is not a string", ErrMalformed)
 	}
-	if w.Message != nil {
-		if (*w.Message)[0] != '"' {
-			return env, fmt.Errorf("%w: message is not a string", ErrMalformed)
-		}
-		if err := json.Unmarshal(*w.Message, &env.Message); err != nil {
-			return env, fmt.Errorf("%w: message: %v", ErrMalformed, err)
+	if msg, ok := members["message"]; ok && msg[0] != 'n' {
+		if msg[0] != '"' || json.Unmarshal(msg, &env.Message) != nil {
+			return Envelope{}, fmt.Errorf("%w: message is not a string", ErrMalformed)
 		}
 	}
-	if len(w.Result) > 0 {
-		switch w.Result[0] {
+	if res, ok := members["result"]; ok {
+		switch res[0] {
 		case '{':
-			env.Result = w.Result
+			env.Result = res
 		case 'n': // null
 		default:
-			return env, fmt.Errorf("%w: result is not an object", ErrMalformed)
+			return Envelope{}, fmt.Errorf("%w: result is not an object", ErrMalformed)
 		}
 	}
 	return env, nil
 }
 
-// DecodeLoginInfo decodes the result of a logininfo envelope. Both members
-// must be strings; a missing member decodes as empty.
+// objectMembers returns the named members of a valid JSON object, matching
+// names exactly; a named member that appears twice is an error.
+func objectMembers(obj []byte, names ...string) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, fmt.Errorf("%w: not a JSON object", ErrMalformed)
+	}
+	out := make(map[string]json.RawMessage, len(names))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		}
+		name, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		}
+		for _, n := range names {
+			if name != n {
+				continue
+			}
+			if _, dup := out[n]; dup {
+				return nil, fmt.Errorf("%w: member %q appears twice", ErrMalformed, n)
+			}
+			out[n] = raw
+		}
+	}
+	return out, nil
+}
+
+// DecodeLoginInfo decodes the result of a logininfo envelope: a JSON object
+// whose `phonetoken` and `phonenum` (names matched exactly, each at most
+// once) are strings; a missing or null member decodes as empty.
 func DecodeLoginInfo(result json.RawMessage) (LoginInfo, error) {
 	var li LoginInfo
 	if len(result) == 0 {
 		return li, nil
 	}
-	if err := json.Unmarshal(result, &li); err != nil {
-		return li, fmt.Errorf("%w: logininfo result: %v", ErrMalformed, err)
+	trimmed := bytes.Trim(result, jsonSpace)
+	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
+		return li, fmt.Errorf("%w: logininfo result is not a JSON object", ErrMalformed)
+	}
+	members, err := objectMembers(trimmed, "phonetoken", "phonenum")
+	if err != nil {
+		return li, fmt.Errorf("logininfo result: %w", err)
+	}
+	for name, dst := range map[string]*string{"phonetoken": &li.PhoneToken, "phonenum": &li.PhoneNum} {
+		raw, ok := members[name]
+		if !ok || raw[0] == 'n' {
+			continue
+		}
+		if raw[0] != '"' || json.Unmarshal(raw, dst) != nil {
+			return LoginInfo{}, fmt.Errorf("%w: logininfo result: %s is not a string", ErrMalformed, name)
+		}
 	}
 	return li, nil
 }

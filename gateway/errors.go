@@ -33,10 +33,19 @@ type Error struct {
 	Message string // envelope message
 }
 
-// Error implements error.
+// Error implements error: "OP agent N: retcode R (meaning): "message"" for
+// an error envelope (prefixed by "HTTP S, " when the status was not 200),
+// else "OP agent N: HTTP S" followed by ": message" when there is one.
 func (e *Error) Error() string {
 	if e.Retcode != "" {
-		return fmt.Sprintf("%s agent %d: retcode %s (%s): %q", e.Op, e.AgentID, e.Retcode, RetcodeMeaning(e.Retcode), e.Message)
+		status := ""
+		if e.Status != 200 {
+			status = fmt.Sprintf("HTTP %d, ", e.Status)
+		}
+		return fmt.Sprintf("%s agent %d: %sretcode %s (%s): %q", e.Op, e.AgentID, status, sanitizeRetcode(e.Retcode), RetcodeMeaning(e.Retcode), e.Message)
+	}
+	if e.Message != "" {
+		return fmt.Sprintf("%s agent %d: HTTP %d: %s", e.Op, e.AgentID, e.Status, e.Message)
 	}
 	return fmt.Sprintf("%s agent %d: HTTP %d", e.Op, e.AgentID, e.Status)
 }

@@ -24,8 +24,17 @@ type SetGuid struct {
 // ParseSetGuid parses a Set-GUID header value `JSESSIONID=<guid>`. Attributes
 // after a ';' (cookie style) are ignored. The Guid must be non-empty and
 // printable ASCII without spaces, commas or quotes, so that it can be sent
-// back verbatim as a header value.
+// back verbatim as a header value. The header holds a secret, so an error's
+// Input is only its Mask.
 func ParseSetGuid(header string) (SetGuid, error) {
+	sg, err := parseSetGuid(header)
+	if pe, ok := err.(*ParseError); ok {
+		pe.Input = Mask(header)
+	}
+	return sg, err
+}
+
+func parseSetGuid(header string) (SetGuid, error) {
 	v := strings.TrimSpace(header)
 	if i := strings.IndexByte(v, ';'); i >= 0 {
 		v = strings.TrimSpace(v[:i])
@@ -47,14 +56,14 @@ func ParseSetGuid(header string) (SetGuid, error) {
 }
 
 // GuidNode returns N of a Guid's `.AgentGateway<N>` suffix, or 0 when the
-// Guid has no well-formed suffix.
+// Guid has no well-formed suffix (1 to 9 ASCII digits, no sign).
 func GuidNode(guid string) int {
 	i := strings.LastIndex(guid, nodeMarker)
 	if i < 0 {
 		return 0
 	}
-	n, err := strconv.Atoi(guid[i+len(nodeMarker):])
-	if err != nil || n < 0 {
+	n, err := parseDigits(guid[i+len(nodeMarker):])
+	if err != nil {
 		return 0
 	}
 	return n
