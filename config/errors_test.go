@@ -68,7 +68,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown nested key", doc("targets:", "  m:", "    mock: {nodes: 1, fault: {}}"),
 			`targets.yaml:3: targets.m.mock: unknown key "fault" (allowed: nodes, auth_mode, guid_interval, guid_timeout, idle_timeout, poll_wait, faults, defects)`},
 		{"unknown fault key", doc("targets:", "  m:", "    mock:", "      faults: {reset: 0.1}"),
-			`targets.yaml:4: targets.m.mock.faults: unknown key "reset" (allowed: latency_fixed, latency_jitter, latency_dist, latency_mean, retcode_rate, retcode, http_error_rate, http_status, reset_rate, malformed_rate, truncated_rate, stall_rate, stall_for, slow_body_rate, slow_body_for, wrong_phone_rate, signin_fail_rate, rotate_every_poll, tls_fail_rate)`},
+			`targets.yaml:4: targets.m.mock.faults: unknown key "reset" (allowed: latency_fixed, latency_jitter, latency_dist, latency_mean, retcode_rate, retcode, http_error_rate, http_status, reset_rate, malformed_rate, truncated_rate, stall_rate, stall_for, slow_body_rate, slow_body_for, wrong_phone_rate, sign_in_fail_rate, sign_in_latency, rotate_every_poll, tls_fail_rate)`},
 		{"duplicate key", doc("targets:", "  m:", "    mock: {}", "    max_rate: 10", "    max_rate: 20"),
 			`targets.yaml:5: targets.m: duplicate key "max_rate" (first at line 4)`},
 		{"duplicate target", doc("targets:", "  m: {mock: {}}", "  m: {mock: {}}"),

@@ -48,7 +48,8 @@ type MockFaults struct {
 	SlowBodyRate    float64       // slow_body_rate: bodies dribbled out over SlowBodyFor
 	SlowBodyFor     time.Duration // slow_body_for
 	WrongPhoneRate  float64       // wrong_phone_rate: logininfo answers with another phonenum
-	SignInFailRate  float64       // signin_fail_rate: sign-ins refused
+	SignInFailRate  float64       // sign_in_fail_rate: share of agents whose sign-ins are refused
+	SignInLatency   time.Duration // sign_in_latency: sign-in and sign-out take this long
 	RotateEveryPoll bool          // rotate_every_poll: a new Guid on every event poll (dynamic mode)
 	TLSFailRate     float64       // tls_fail_rate: TLS handshakes aborted
 }
@@ -58,7 +59,7 @@ var (
 	mockKeys     = []string{"nodes", "auth_mode", "guid_interval", "guid_timeout", "idle_timeout", "poll_wait", "faults", "defects"}
 	faultKeys    = []string{"latency_fixed", "latency_jitter", "latency_dist", "latency_mean", "retcode_rate", "retcode",
 		"http_error_rate", "http_status", "reset_rate", "malformed_rate", "truncated_rate", "stall_rate", "stall_for",
-		"slow_body_rate", "slow_body_for", "wrong_phone_rate", "signin_fail_rate", "rotate_every_poll", "tls_fail_rate"}
+		"slow_body_rate", "slow_body_for", "wrong_phone_rate", "sign_in_fail_rate", "sign_in_latency", "rotate_every_poll", "tls_fail_rate"}
 )
 
 // mock reads a mock: block; null (a bare `mock:`) means all defaults.
@@ -142,8 +143,10 @@ func (p *parser) faults(n *yaml.Node, path string) MockFaults {
 			f.SlowBodyFor, _ = p.duration(v, fp, true)
 		case "wrong_phone_rate":
 			f.WrongPhoneRate, _ = p.fraction(v, fp)
-		case "signin_fail_rate":
+		case "sign_in_fail_rate":
 			f.SignInFailRate, _ = p.fraction(v, fp)
+		case "sign_in_latency":
+			f.SignInLatency, _ = p.duration(v, fp, true)
 		case "rotate_every_poll":
 			f.RotateEveryPoll, _ = p.boolean(v, fp)
 		case "tls_fail_rate":

@@ -144,7 +144,7 @@ func TestFullOverrides(t *testing.T) {
 		Faults: MockFaults{LatencyFixed: 2 * time.Millisecond, LatencyJitter: time.Millisecond, LatencyDist: "uniform",
 			LatencyMean: 3 * time.Millisecond, RetcodeRate: 0.01, Retcode: "100-007", HTTPErrorRate: 0.02, HTTPStatus: 503,
 			ResetRate: 0.001, MalformedRate: 0.002, TruncatedRate: 0.003, StallRate: 0.004, StallFor: 2 * time.Second,
-			SlowBodyRate: 0.005, SlowBodyFor: 500 * time.Millisecond, WrongPhoneRate: 0.006, SignInFailRate: 0.007,
+			SlowBodyRate: 0.005, SlowBodyFor: 500 * time.Millisecond, WrongPhoneRate: 0.006, SignInFailRate: 0.007, SignInLatency: 5 * time.Millisecond,
 			RotateEveryPoll: true, TLSFailRate: 0.008},
 		Defects: []string{"no-allow-header", "any-method"}}
 	if !reflect.DeepEqual(*c.Mock, wantMock) {
