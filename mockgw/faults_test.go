@@ -1,0 +1,316 @@
+package mockgw
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"ccgw-harness/gateway"
+)
+
+// faultSetup signs agent 1001 in on a faithful server, then turns f on.
+func faultSetup(t *testing.T, f Faults, opts ...Option) (*Server, *http.Client, *agent) {
+	t.Helper()
+	srv := newServer(t, opts...)
+	c := srv.Client()
+	a := signIn(t, srv, c, 1001)
+	if err := f.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetFaults(f)
+	return srv, c, a
+}
+
+// judge returns the verdict a load client would give a's logininfo answer.
+func judge(t *testing.T, srv *Server, c *http.Client, a *agent) gateway.Verdict {
+	t.Helper()
+	rep, err := do(t, c, srv.URL(), req{method: http.MethodPost, path: gateway.LoginInfoPath(a.id), guid: &a.guid})
+	if err != nil {
+		return gateway.ClassifyError(err)
+	}
+	return gateway.JudgeLoginInfo(rep.status, rep.header.Get("Content-Type"), rep.body, a.phone)
+}
+
+func wantFaultCount(t *testing.T, srv *Server, kind string, n uint64) {
+	t.Helper()
+	if got := srv.Stats().Faults[kind]; got != n {
+		t.Errorf("stats faults[%s] = %d, want %d", kind, got, n)
+	}
+}
+
+func TestFaultReset(t *testing.T) {
+	srv, c, a := faultSetup(t, Faults{ResetRate: 1}, WithPollWait(10*time.Millisecond))
+	_, err := do(t, c, srv.URL(), req{method: http.MethodPost, path: gateway.LoginInfoPath(a.id), guid: &a.guid})
+	if !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("error %v, want ECONNRESET", err)
+	}
+	if v := gateway.ClassifyError(err); v.String() != "transport reset" {
+		t.Errorf("verdict %q, want transport reset", v)
+	}
+	wantFaultCount(t, srv, FaultReset, 1)
+	// Faults apply to logininfo only: the event poll and sign-in still work.
+	wantRetcode(t, a.poll(t, srv, c), gateway.RetOK)
+	signIn(t, srv, c, 1002)
+	wantFaultCount(t, srv, FaultReset, 1)
+}
+
+func TestFaultStall(t *testing.T) {
+	srv, c, a := faultSetup(t, Faults{StallRate: 1, StallFor: time.Minute})
+	short := srv.Client()
+	short.Timeout = 200 * time.Millisecond
+	start := time.Now()
+	if v := judge(t, srv, short, a); v.Class != gateway.ClassTimeout {
+		t.Fatalf("verdict %q, want timeout", v)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("stalled request took %v", took)
+	}
+	// A short stall ends with the connection closed and no answer.
+	srv.SetFaults(Faults{StallRate: 1, StallFor: 50 * time.Millisecond})
+	_, err := do(t, c, srv.URL(), req{method: http.MethodPost, path: gateway.LoginInfoPath(a.id), guid: &a.guid})
+	if v := gateway.ClassifyError(err); err == nil || v.Class != gateway.ClassTransport {
+		t.Fatalf("after a stall: err %v (%q), want a transport error", err, v)
+	}
+	wantFaultCount(t, srv, FaultStall, 2)
+}
+
+func TestFaultTruncatedAndMalformed(t *testing.T) {
+	srv, c, a := faultSetup(t, Faults{TruncatedRate: 1})
+	if v := judge(t, srv, c, a); v.String() != "envelope truncated" {
+		t.Errorf("truncated: verdict %q", v)
+	}
+	srv.SetFaults(Faults{MalformedRate: 1})
+	if v := judge(t, srv, c, a); v.String() != "envelope malformed" {
+		t.Errorf("malformed: verdict %q", v)
+	}
+	wantFaultCount(t, srv, FaultTruncated, 1)
+	wantFaultCount(t, srv, FaultMalformed, 1)
+}
+
+func TestFaultRetcodeAndHTTPError(t *testing.T) {
+	srv, c, a := faultSetup(t, Faults{RetcodeRate: 1})
+	if v := judge(t, srv, c, a); v.String() != "retcode 100-007" {
+		t.Errorf("verdict %q, want retcode 100-007", v)
+	}
+	srv.SetFaults(Faults{RetcodeRate: 1, Retcode: "999-001"})
+	if v := judge(t, srv, c, a); v.String() != "retcode 999-001" {
+		t.Errorf("verdict %q, want retcode 999-001", v)
+	}
+	srv.SetFaults(Faults{HTTPErrorRate: 1})
+	if v := judge(t, srv, c, a); v.String() != "http 503" {
+		t.Errorf("verdict %q, want http 503", v)
+	}
+	srv.SetFaults(Faults{HTTPErrorRate: 1, HTTPStatus: 502})
+	if v := judge(t, srv, c, a); v.String() != "http 502" {
+		t.Errorf("verdict %q, want http 502", v)
+	}
+	st := srv.Stats()
+	li := st.Calls[CallLoginInfo]
+	if li.Retcodes["999-001"] != 1 || li.Retcodes["100-007"] != 1 || li.HTTPStatus["503"] != 1 || li.HTTPStatus["502"] != 1 {
+		t.Errorf("logininfo stats %+v", li)
+	}
+	if st.Faults[FaultRetcode] != 2 || st.Faults[FaultHTTPError] != 2 {
+		t.Errorf("fault stats %v", st.Faults)
+	}
+}
+
+func TestFaultPartialRate(t *testing.T) {
+	srv, c, a := faultSetup(t, Faults{RetcodeRate: 0.5})
+	counts := map[string]int{}
+	for range 200 {
+		counts[judge(t, srv, c, a).Key()]++
+	}
+	// Binomial(200, 0.5): 60..140 holds with overwhelming probability.
+	if counts["ok"] < 60 || counts["retcode 100-007"] < 60 || counts["ok"]+counts["retcode 100-007"] != 200 {
+		t.Fatalf("outcomes %v, want about half and half", counts)
+	}
+}
+
+func TestFaultLatency(t *testing.T) {
+	srv, c, a := faultSetup(t, Faults{LatencyFixed: 100 * time.Millisecond, LatencyJitter: 20 * time.Millisecond})
+	start := time.Now()
+	if v := judge(t, srv, c, a); !v.OK() {
+		t.Fatalf("verdict %q", v)
+	}
+	if took := time.Since(start); took < 100*time.Millisecond {
+		t.Fatalf("answered after %v, want >= 100ms", took)
+	}
+	srv.SetFaults(Faults{LatencyDist: LatencyExponential, LatencyMean: 5 * time.Millisecond})
+	for range 5 {
+		if v := judge(t, srv, c, a); !v.OK() {
+			t.Fatalf("verdict %q", v)
+		}
+	}
+	wantFaultCount(t, srv, FaultLatency, 6)
+}
+
+func TestFaultSlowBody(t *testing.T) {
+	srv, c, a := faultSetup(t, Faults{SlowBodyRate: 1, SlowBodyFor: 1500 * time.Millisecond})
+	r, _ := http.NewRequest(http.MethodPost, srv.URL()+gateway.LoginInfoPath(a.id), nil)
+	r.Header[gateway.HeaderGuid] = []string{a.guid}
+	start := time.Now()
+	resp, err := c.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	headers := time.Since(start)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := time.Since(start)
+	if headers > 750*time.Millisecond || total < 1300*time.Millisecond {
+		t.Fatalf("headers after %v, body after %v: want headers at once and the body over ~1.5s", headers, total)
+	}
+	if v := gateway.JudgeLoginInfo(resp.StatusCode, resp.Header.Get("Content-Type"), body, a.phone); !v.OK() {
+		t.Fatalf("slow body verdict %q", v)
+	}
+	wantFaultCount(t, srv, FaultSlowBody, 1)
+}
+
+func TestFaultWrongPhone(t *testing.T) {
+	srv, c, a := faultSetup(t, Faults{})
+	b := signIn(t, srv, c, 1002)
+	srv.SetFaults(Faults{WrongPhoneRate: 1})
+	for _, x := range []*agent{a, b, a, b} {
+		rep := x.loginInfo(t, srv, c)
+		wantRetcode(t, rep, gateway.RetOK)
+		li := rep.loginInfo(t)
+		if li.PhoneNum == x.phone || !isPhonenum(li.PhoneNum) {
+			t.Fatalf("agent %d got phonenum %q, want another digits-only number", x.id, li.PhoneNum)
+		}
+		if v := gateway.JudgeLoginInfo(rep.status, rep.header.Get("Content-Type"), rep.body, x.phone); v.String() != "contract wrong_phonenum" {
+			t.Fatalf("verdict %q", v)
+		}
+	}
+	// After the first answer, another agent's number is returned.
+	if li := a.loginInfo(t, srv, c).loginInfo(t); li.PhoneNum != b.phone {
+		t.Errorf("agent %d got %q, want the previously served agent's %q", a.id, li.PhoneNum, b.phone)
+	}
+	wantFaultCount(t, srv, FaultWrongPhone, 5)
+}
+
+func TestFaultSignInFailByAgent(t *testing.T) {
+	srv := newServer(t, WithFaults(Faults{SignInFailRate: 0.5}))
+	c := srv.Client()
+	var failed, ok []int
+	for id := 3000; id < 3040; id++ {
+		rep := mustDo(t, c, srv.URL(), req{method: http.MethodPut, path: gateway.SignInPath(id), body: validSignInBody("1")})
+		switch rep.retcode() {
+		case gateway.RetInternal:
+			failed = append(failed, id)
+		case gateway.RetOK:
+			ok = append(ok, id)
+		default:
+			t.Fatalf("agent %d: retcode %s", id, rep.retcode())
+		}
+	}
+	if len(failed) < 8 || len(ok) < 8 {
+		t.Fatalf("%d failed, %d signed in: want about half each", len(failed), len(ok))
+	}
+	for _, id := range failed { // retries fail again, forced or not
+		for _, p := range []string{gateway.SignInPath(id), gateway.ForceLoginPath(id)} {
+			wantRetcode(t, mustDo(t, c, srv.URL(), req{method: http.MethodPut, path: p, body: validSignInBody("1")}), gateway.RetInternal)
+		}
+	}
+	wantFaultCount(t, srv, FaultSignInFail, uint64(3*len(failed)))
+}
+
+func TestFaultRotateEveryPoll(t *testing.T) {
+	srv, c, a := faultSetup(t, Faults{RotateEveryPoll: true}, WithPollWait(time.Minute))
+	seen := map[string]bool{a.guid: true}
+	start := time.Now()
+	for range 3 {
+		rep := a.poll(t, srv, c)
+		wantRetcode(t, rep, gateway.RetOK)
+		if seen[a.guid] {
+			t.Fatal("poll did not rotate")
+		}
+		seen[a.guid] = true
+		wantRetcode(t, a.loginInfo(t, srv, c), gateway.RetOK)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Fatalf("rotating polls were held (%v)", took)
+	}
+	wantFaultCount(t, srv, FaultRotateEveryPoll, 3)
+}
+
+func TestFaultTLS(t *testing.T) {
+	srv, _, a := faultSetup(t, Faults{TLSFailRate: 1})
+	fresh := srv.Client()
+	_, err := do(t, fresh, srv.URL(), req{method: http.MethodPost, path: gateway.LoginInfoPath(a.id), guid: &a.guid})
+	if err == nil {
+		t.Fatal("handshake succeeded")
+	}
+	if v := gateway.ClassifyError(err); v.String() != "transport tls" {
+		t.Errorf("verdict %q (%v), want transport tls", v, err)
+	}
+	wantFaultCount(t, srv, FaultTLSFail, 1)
+	srv.SetFaults(Faults{})
+	wantRetcode(t, a.loginInfo(t, srv, fresh), gateway.RetOK)
+}
+
+func TestFaultsValidateNamesField(t *testing.T) {
+	cases := map[string]Faults{
+		"reset_rate":      {ResetRate: 1.5},
+		"tls_fail_rate":   {TLSFailRate: -0.1},
+		"stall_for":       {StallFor: -time.Second},
+		"latency_dist":    {LatencyDist: "normal"},
+		"latency_mean":    {LatencyDist: LatencyExponential},
+		"retcode":         {Retcode: `bad"code`},
+		"http_status":     {HTTPStatus: 200},
+		"sign_in_latency": {SignInLatency: -1},
+	}
+	for field, f := range cases {
+		err := f.Validate()
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != field || !strings.Contains(err.Error(), field) {
+			t.Errorf("%+v: error %v, want one naming %s", f, err, field)
+		}
+	}
+	if err := (Faults{ResetRate: 1, HTTPStatus: 500, LatencyDist: LatencyUniform}).Validate(); err != nil {
+		t.Errorf("valid faults: %v", err)
+	}
+	if _, err := New(WithFaults(Faults{StallRate: 2})); err == nil || !strings.Contains(err.Error(), "stall_rate") {
+		t.Errorf("New with bad faults: %v", err)
+	}
+}
+
+func TestFaultsJSON(t *testing.T) {
+	in := Faults{LatencyFixed: 20 * time.Millisecond, ResetRate: 0.25, Retcode: "100-007", RotateEveryPoll: true, StallFor: 3 * time.Second}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"latency_fixed":"20ms"`, `"reset_rate":0.25`, `"rotate_every_poll":true`, `"stall_for":"3s"`, `"tls_fail_rate":0`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %s", b, want)
+		}
+	}
+	var out Faults
+	if err := json.Unmarshal(b, &out); err != nil || out != in {
+		t.Fatalf("round trip: %+v, %v", out, err)
+	}
+	if err := json.Unmarshal([]byte(`{"slow_body_for":1000000}`), &out); err != nil || out.SlowBodyFor != time.Millisecond {
+		t.Errorf("nanoseconds: %v %v", out.SlowBodyFor, err)
+	}
+	for body, field := range map[string]string{
+		`{"bogus":1}`:             "bogus",
+		`{"stall_for":"soon"}`:    "stall_for",
+		`{"reset_rate":"high"}`:   "reset_rate",
+		`{"http_status":502.5}`:   "http_status",
+		`{"rotate_every_poll":1}`: "rotate_every_poll",
+	} {
+		var f Faults
+		err := json.Unmarshal([]byte(body), &f)
+		if err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("%s: error %v, want one naming %s", body, err, field)
+		}
+	}
+}

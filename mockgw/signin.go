@@ -1,0 +1,223 @@
+package mockgw
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"ccgw-harness/gateway"
+)
+
+// maxSignInBody bounds the sign-in body the mock reads.
+const maxSignInBody = 64 << 10
+
+// signInBody is a validated sign-in body (the fields the mock keeps).
+type signInBody struct {
+	password, phonenum string
+}
+
+// parseSignIn validates a sign-in body: a JSON object with password (a
+// non-empty string of at most 32 characters) and phonenum (1..24 ASCII
+// digits); optional status in {3,4,5}, agenttype in {4,11}, and autoanswer,
+// autoenteridle, releasephone booleans. Other members are ignored.
+func parseSignIn(body []byte) (signInBody, bool) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil || m == nil {
+		return signInBody{}, false
+	}
+	pw, ok := jsonString(m["password"])
+	if !ok || pw == "" || utf8.RuneCountInString(pw) > gateway.MaxPasswordLen {
+		return signInBody{}, false
+	}
+	ph, ok := jsonString(m["phonenum"])
+	if !ok || !isPhonenum(ph) {
+		return signInBody{}, false
+	}
+	if raw, ok := m["status"]; ok && !jsonIntIn(raw, gateway.StatusBusy, gateway.StatusIdle, gateway.StatusWrapUp) {
+		return signInBody{}, false
+	}
+	if raw, ok := m["agenttype"]; ok && !jsonIntIn(raw, gateway.AgentTypePCPhone, gateway.AgentTypeVideo) {
+		return signInBody{}, false
+	}
+	for _, k := range []string{"autoanswer", "autoenteridle", "releasephone"} {
+		if raw, ok := m[k]; ok {
+			v := string(bytes.TrimSpace(raw))
+			if v != "true" && v != "false" {
+				return signInBody{}, false
+			}
+		}
+	}
+	return signInBody{password: pw, phonenum: ph}, true
+}
+
+// jsonString reads a JSON string value.
+func jsonString(raw json.RawMessage) (string, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '"' {
+		return "", false
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// jsonIntIn reads a JSON integer and reports whether it is one of allowed.
+func jsonIntIn(raw json.RawMessage, allowed ...int) bool {
+	n, err := strconv.Atoi(string(bytes.TrimSpace(raw)))
+	if err != nil {
+		return false
+	}
+	for _, a := range allowed {
+		if n == a {
+			return true
+		}
+	}
+	return false
+}
+
+// isPhonenum reports whether s is 1..24 ASCII digits.
+func isPhonenum(s string) bool {
+	if len(s) == 0 || len(s) > gateway.MaxPhoneNumLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// lockAgent takes agent id's sign-in/sign-out lock; false means another
+// sign-in or sign-out of the agent is in progress (000-007).
+func (s *Server) lockAgent(id int) bool {
+	_, busy := s.ops.LoadOrStore(id, struct{}{})
+	return !busy
+}
+
+// unlockAgent releases lockAgent.
+func (s *Server) unlockAgent(id int) { s.ops.Delete(id) }
+
+// sleep waits d unless the request or the server ends first; it reports
+// whether the full time passed. It registers with Close.
+func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	if !s.track() {
+		return false
+	}
+	defer s.untrack()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+	case <-s.done:
+	}
+	return false
+}
+
+// signIn serves sign-in (PUT .../onlineagent/{id}) and, with force, forced
+// sign-in (PUT .../forcelogin).
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, nd *node, seg string, force bool) {
+	ci := ciSignIn
+	if force {
+		ci = ciForceLogin
+	}
+	s.stats.calls[ci].requests.Add(1)
+	ds := defectSet(s.defects.Load())
+	if r.Method != http.MethodPut {
+		s.notAllowed(w, ci, http.MethodPut, ds)
+		return
+	}
+	id, ok := s.parseID(seg, ds)
+	if !ok {
+		s.answer(w, ci, riBadParam)
+		return
+	}
+	if !s.lockAgent(id) {
+		s.answer(w, ci, riRepeated)
+		return
+	}
+	defer s.unlockAgent(id)
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxSignInBody))
+	if err != nil {
+		return // the client went away
+	}
+	in, ok := parseSignIn(body)
+	if !ok {
+		s.answer(w, ci, riSignInParamInvalid)
+		return
+	}
+	if s.password != "" && in.password != s.password {
+		s.answer(w, ci, riWrongPassword)
+		return
+	}
+	fs := s.faults.Load()
+	if !s.sleep(r.Context(), fs.SignInLatency) {
+		return
+	}
+	if fs.signInFails(id) {
+		s.stats.fault(fkSignInFail)
+		s.answer(w, ci, riInternal)
+		return
+	}
+	now := s.now()
+	if live := s.liveSession(id, now); live != nil {
+		if !force {
+			s.answer(w, ci, riAlreadySignedIn)
+			return
+		}
+		for _, n := range s.nodes {
+			if sess := n.agentSession(id); sess != nil {
+				s.kill(sess, stateReplaced)
+			}
+		}
+	}
+	sess := s.createSession(nd, id, in.phonenum, now)
+	h := w.Header()
+	h[hdrSetGuid] = []string{gateway.FormatSetGuid(sess.cur.Load().guid)}
+	if len(s.nodes) > 1 {
+		h["Set-Cookie"] = []string{RouteCookie + "=" + strconv.Itoa(nd.n) + "; Path=/; Secure; HttpOnly"}
+	}
+	s.answer(w, ci, riOK)
+}
+
+// logout serves sign-out (DELETE .../logout): the Guid dies with the session.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, nd *node, seg string) {
+	s.stats.calls[ciLogout].requests.Add(1)
+	ds := defectSet(s.defects.Load())
+	if r.Method != http.MethodDelete {
+		s.notAllowed(w, ciLogout, http.MethodDelete, ds)
+		return
+	}
+	id, ok := s.parseID(seg, ds)
+	if !ok {
+		s.answer(w, ciLogout, riBadParam)
+		return
+	}
+	if !s.lockAgent(id) {
+		s.answer(w, ciLogout, riRepeated)
+		return
+	}
+	defer s.unlockAgent(id)
+	if !s.sleep(r.Context(), s.faults.Load().SignInLatency) {
+		return
+	}
+	sess, ri := s.authorize(nd, r.Header[gateway.HeaderGuid], id, s.now(), ds)
+	if sess == nil {
+		s.answer(w, ciLogout, ri)
+		return
+	}
+	s.kill(sess, stateSignedOut)
+	s.answer(w, ciLogout, riOK)
+}
