@@ -1,0 +1,98 @@
+package reports
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// JUnitSuite is the name of the junit.xml test suite.
+const JUnitSuite = "ccgw slo"
+
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Name    string       `xml:"name,attr"`
+	Tests   int          `xml:"tests,attr"`
+	Fail    int          `xml:"failures,attr"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Time       string          `xml:"time,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// WriteJUnit writes junit.xml: test suite "ccgw slo" with one test case per
+// SLO gate (the contract gate is the "contract violations" case, with the
+// violations by kind); a breached gate is a failure whose message says
+// threshold and actual value.
+func WriteJUnit(w io.Writer, r *Report) error {
+	s := junitSuite{Name: JUnitSuite, Time: strconv.FormatFloat(r.DurationS, 'f', 3, 64),
+		Properties: []junitProperty{
+			{"target", r.Target}, {"plan", r.Plan},
+			{"requests", u(r.Requests)}, {"error_rate", strconv.FormatFloat(r.ErrorRate, 'f', -1, 64)},
+		}}
+	for _, g := range r.SLO {
+		name := g.Name
+		if g.Name == GateContractViolations {
+			name = "contract violations"
+		}
+		c := junitCase{Name: name, Classname: "ccgw.slo", Time: "0"}
+		desc := fmt.Sprintf("%s: actual %s, threshold %s %s", g.Name, gateValue(g, g.Actual), g.Op, gateValue(g, g.Threshold))
+		if g.Unit == "bool" {
+			desc = fmt.Sprintf("%s: %s", g.Name, gateValue(g, g.Actual))
+		}
+		if g.Detail != "" {
+			desc += " (" + g.Detail + ")"
+		}
+		if g.Name == GateContractViolations && len(r.Violations) > 0 {
+			c.SystemOut = "violations by kind: " + kindsText(r.Violations)
+		}
+		if g.Pass {
+			if c.SystemOut == "" {
+				c.SystemOut = desc
+			}
+		} else {
+			s.Failures++
+			c.Failure = &junitFailure{Message: desc, Type: "SLOBreach", Text: desc}
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	s.Tests = len(s.Cases)
+	doc := junitSuites{Name: JUnitSuite, Tests: s.Tests, Fail: s.Failures, Suites: []junitSuite{s}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}

@@ -1,0 +1,57 @@
+package reports
+
+import (
+	"bufio"
+	"io"
+	"strings"
+)
+
+// WriteMarkdown writes report.md: the summary's content as Markdown tables
+// (for CI job summaries and pull requests).
+func WriteMarkdown(w io.Writer, r *Report) error {
+	v := buildView(r)
+	bw := bufio.NewWriter(w)
+	bw.WriteString("# " + mdEscape(v.title) + "\n\n")
+	bw.WriteString("**" + mdEscape(v.verdict) + "**\n")
+	for _, a := range v.alerts {
+		bw.WriteString("\n> **" + mdEscape(a.title) + "**: " + mdEscape(strings.TrimPrefix(strings.TrimPrefix(a.text, a.title), ": ")) + "\n")
+	}
+	for _, s := range v.sections {
+		bw.WriteString("\n## " + mdEscape(s.title) + "\n\n")
+		for _, l := range s.lines {
+			bw.WriteString(mdEscape(l) + "\n\n")
+		}
+		if s.table != nil {
+			writeMDTable(bw, s.table)
+		}
+	}
+	bw.WriteString("\n**" + mdEscape(v.verdict) + "**\n")
+	return bw.Flush()
+}
+
+func writeMDTable(w *bufio.Writer, t *table) {
+	cells := func(cs []string) {
+		w.WriteString("|")
+		for _, c := range cs {
+			w.WriteString(" " + mdEscape(c) + " |")
+		}
+		w.WriteString("\n")
+	}
+	cells(t.head)
+	w.WriteString("|")
+	for i := range t.head {
+		if i < len(t.right) && t.right[i] {
+			w.WriteString("---:|")
+		} else {
+			w.WriteString("---|")
+		}
+	}
+	w.WriteString("\n")
+	for _, r := range t.rows {
+		cells(r)
+	}
+}
+
+var mdReplacer = strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_", "`", "\\`")
+
+func mdEscape(s string) string { return mdReplacer.Replace(s) }

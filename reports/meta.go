@@ -1,0 +1,140 @@
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// MetaFile is the name of the run-metadata file the load engine writes beside
+// its results file.
+const MetaFile = "meta.json"
+
+// Meta is what a load run knows that its results do not: the plan, the
+// requested rate, the pool and connection settings, and how the run ended.
+// The load engine writes it to meta.json beside results.bin (before the
+// attack, and again at its end); `ccgw report` reads it back.
+type Meta struct {
+	Target string // target name from targets.yaml
+	Plan   string // plan name
+	// Profile names the rate profile (e.g. "constant", "stages").
+	Profile string
+	// RequestedRate is the mean planned request rate in requests per second
+	// (0 when unknown: no rate-ratio check).
+	RequestedRate float64
+	// PlannedDuration is the planned length of the measured attack.
+	PlannedDuration time.Duration
+	Agents          int  // agents asked for
+	AgentsFailed    int  // agents that could not sign in
+	Connections     int  // connection cap
+	HTTP2           bool // whether HTTP/2 was used
+	TLSVerify       bool // whether the gateway's certificate was verified
+	ReSignIns       int  // sessions re-established during the run
+	Interrupted     bool // the run was stopped before its planned end
+	Warnings        []string
+	// Started is when the attack started (from the load engine's clock).
+	Started time.Time
+	// SLO holds the gates the live run evaluated, so that `ccgw report`
+	// re-evaluates the same ones; nil when unknown.
+	SLO *SLO
+}
+
+type metaJSON struct {
+	Target          string    `json:"target"`
+	Plan            string    `json:"plan"`
+	Profile         string    `json:"profile,omitempty"`
+	RequestedRate   float64   `json:"requested_rate"`
+	PlannedDuration float64   `json:"planned_duration_s"`
+	Agents          int       `json:"agents"`
+	AgentsFailed    int       `json:"agents_failed"`
+	Connections     int       `json:"connections"`
+	HTTP2           bool      `json:"http2"`
+	TLSVerify       bool      `json:"tls_verify"`
+	ReSignIns       int       `json:"re_signins"`
+	Interrupted     bool      `json:"interrupted"`
+	Warnings        []string  `json:"warnings,omitempty"`
+	Started         time.Time `json:"started,omitzero"`
+	SLO             *SLO      `json:"slo,omitempty"`
+}
+
+// MarshalJSON writes the meta.json form (durations in seconds).
+func (m Meta) MarshalJSON() ([]byte, error) {
+	return json.Marshal(metaJSON{
+		Target: m.Target, Plan: m.Plan, Profile: m.Profile,
+		RequestedRate: m.RequestedRate, PlannedDuration: m.PlannedDuration.Seconds(),
+		Agents: m.Agents, AgentsFailed: m.AgentsFailed, Connections: m.Connections,
+		HTTP2: m.HTTP2, TLSVerify: m.TLSVerify, ReSignIns: m.ReSignIns,
+		Interrupted: m.Interrupted, Warnings: m.Warnings, Started: m.Started, SLO: m.SLO,
+	})
+}
+
+// UnmarshalJSON reads the meta.json form.
+func (m *Meta) UnmarshalJSON(b []byte) error {
+	var j metaJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	if j.RequestedRate < 0 || math.IsInf(j.RequestedRate, 0) || j.PlannedDuration < 0 || j.PlannedDuration > 1e9 {
+		return fmt.Errorf("requested_rate and planned_duration_s must be finite and not negative")
+	}
+	*m = Meta{
+		Target: j.Target, Plan: j.Plan, Profile: j.Profile,
+		RequestedRate: j.RequestedRate, PlannedDuration: time.Duration(math.Round(j.PlannedDuration * 1e9)),
+		Agents: j.Agents, AgentsFailed: j.AgentsFailed, Connections: j.Connections,
+		HTTP2: j.HTTP2, TLSVerify: j.TLSVerify, ReSignIns: j.ReSignIns,
+		Interrupted: j.Interrupted, Warnings: j.Warnings, Started: j.Started, SLO: j.SLO,
+	}
+	return nil
+}
+
+// ReadMeta reads a meta.json file. Errors name the file.
+func ReadMeta(path string) (Meta, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Meta{}, err
+	}
+	var m Meta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return Meta{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// WriteMeta writes m to path as indented JSON. It writes a temporary file
+// and renames it, so a reader never sees half a file.
+func WriteMeta(path string, m Meta) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append(b, '\n'))
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it
+// over path.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp, 0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, path)
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, werr)
+	}
+	return nil
+}

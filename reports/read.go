@@ -1,0 +1,267 @@
+package reports
+
+import (
+	"bufio"
+	"container/heap"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// readBuffer is the read buffer size of a results file.
+const readBuffer = 256 << 10
+
+// ReadFiles streams vegeta results files (gob as the load engine writes them;
+// also vegeta's csv and json encodings) into a. Several files are merged in
+// timestamp order (a k-way merge holding one result per file). A file that
+// ends inside a result (a run killed with -9) is read up to its last whole
+// result: partial is then true and a is marked partial; that is not an
+// error. Errors name the file. n counts the results added.
+func ReadFiles(a *Aggregator, paths ...string) (n int, partial bool, err error) {
+	n, partial, err = readInto(a, paths...)
+	if partial {
+		a.MarkPartial()
+	}
+	return n, partial, err
+}
+
+// adder receives results.
+type adder interface{ Add(*vegeta.Result) }
+
+// batchSize is how many results the decoding goroutine hands over at once.
+const batchSize = 512
+
+// batch is a slab of results passed from the decoder to the aggregator.
+type batch struct {
+	rs []vegeta.Result
+	n  int
+}
+
+// readInto decodes (and merges) the files in one goroutine while the
+// calling goroutine adds the results to a, in timestamp-merged order.
+func readInto(a adder, paths ...string) (n int, partial bool, err error) {
+	srcs := make([]*source, 0, len(paths))
+	defer func() {
+		for _, s := range srcs {
+			s.f.Close()
+		}
+	}()
+	for _, p := range paths {
+		s, err := openSource(p)
+		if err != nil {
+			return 0, false, err
+		}
+		srcs = append(srcs, s)
+	}
+
+	const slabs = 3
+	full := make(chan *batch, slabs)
+	free := make(chan *batch, slabs)
+	for range slabs {
+		free <- &batch{rs: make([]vegeta.Result, batchSize)}
+	}
+	var decErr error
+	go func() {
+		defer close(full) // after decErr is set: the range below sees it
+		decErr = decodeAll(srcs, full, free)
+	}()
+	for b := range full {
+		for i := range b.n {
+			a.Add(&b.rs[i])
+		}
+		n += b.n
+		b.n = 0
+		free <- b
+	}
+	for _, s := range srcs {
+		partial = partial || s.partial
+	}
+	return n, partial, decErr
+}
+
+// decodeAll decodes the sources, merging them by timestamp (a k-way merge
+// holding one result per source), into batches taken from free and sent to
+// full.
+func decodeAll(srcs []*source, full chan<- *batch, free <-chan *batch) error {
+	b := <-free
+	// emit moves a source's current result into the batch, handing the
+	// slot's old result (and its header map) back to the source for reuse.
+	emit := func(s *source) {
+		b.rs[b.n], s.res = s.res, b.rs[b.n]
+		b.n++
+		if b.n == len(b.rs) {
+			full <- b
+			b = <-free
+		}
+	}
+	defer func() {
+		if b.n > 0 {
+			full <- b
+		}
+	}()
+	var h sourceHeap
+	for _, s := range srcs {
+		ok, err := s.next()
+		if err != nil {
+			return err
+		}
+		if ok {
+			h = append(h, s)
+		}
+	}
+	if len(h) == 1 { // one file: no merging
+		s := h[0]
+		for {
+			emit(s)
+			if ok, err := s.next(); err != nil || !ok {
+				return err
+			}
+		}
+	}
+	heap.Init(&h)
+	for len(h) > 0 {
+		s := h[0]
+		emit(s)
+		ok, err := s.next()
+		if err != nil {
+			return err
+		}
+		if ok {
+			heap.Fix(&h, 0)
+		} else {
+			heap.Pop(&h)
+		}
+	}
+	return nil
+}
+
+// source is one results file being read.
+type source struct {
+	path    string
+	f       *os.File
+	dec     vegeta.Decoder
+	gob     bool
+	res     vegeta.Result // the current result, reused
+	ns      int64         // its timestamp
+	count   int
+	partial bool
+}
+
+func openSource(path string) (*source, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	s := &source{path: path, f: f}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("%s: is a directory, not a results file", path)
+	}
+	size := st.Size()
+	if size == 0 {
+		return s, nil // no results (yet)
+	}
+	var first [1]byte
+	if _, err := f.ReadAt(first[:], 0); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c := first[0]
+	if c == '{' || c == '-' || (c >= '0' && c <= '9') {
+		// json or csv: one result a line. A file that does not end with a
+		// newline was cut inside its last result: read up to the last newline.
+		end, err := lastNewline(f, size)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		s.partial = end < size
+		s.dec = vegeta.DecoderFor(bufio.NewReaderSize(io.NewSectionReader(f, 0, end), readBuffer))
+		if s.dec == nil && end > 0 {
+			f.Close()
+			return nil, fmt.Errorf("%s: not a vegeta results file (gob, json or csv)", path)
+		}
+		return s, nil
+	}
+	s.gob = true
+	s.dec = vegeta.NewDecoder(bufio.NewReaderSize(f, readBuffer))
+	return s, nil
+}
+
+// lastNewline returns the offset just after the last '\n' of f (0 if none).
+func lastNewline(f *os.File, size int64) (int64, error) {
+	buf := make([]byte, 64<<10)
+	for end := size; end > 0; {
+		start := max(end-int64(len(buf)), 0)
+		b := buf[:end-start]
+		if _, err := f.ReadAt(b, start); err != nil && err != io.EOF {
+			return 0, err
+		}
+		for i := len(b) - 1; i >= 0; i-- {
+			if b[i] == '\n' {
+				return start + int64(i) + 1, nil
+			}
+		}
+		end = start
+	}
+	return 0, nil
+}
+
+// next decodes the source's next result into s.res; false at the end.
+func (s *source) next() (bool, error) {
+	if s.dec == nil {
+		return false, nil
+	}
+	// Decoders leave fields absent from the input untouched: reset them,
+	// keeping the header map for reuse.
+	hdr := s.res.Headers
+	clear(hdr)
+	s.res = vegeta.Result{Headers: hdr}
+	err := s.dec.Decode(&s.res)
+	switch {
+	case err == nil:
+		s.count++
+		s.ns = s.res.Timestamp.UnixNano()
+		s.res.Body = nil // never kept, never printed
+		return true, nil
+	case err == io.EOF:
+		s.dec = nil
+		return false, nil
+	case s.gob && errors.Is(err, io.ErrUnexpectedEOF):
+		s.dec, s.partial = nil, true
+		return false, nil
+	}
+	s.dec = nil
+	return false, fmt.Errorf("%s: result %d: %w", s.path, s.count+1, err)
+}
+
+// sourceHeap orders sources by the timestamp of their current result.
+type sourceHeap []*source
+
+// Len implements heap.Interface.
+func (h sourceHeap) Len() int { return len(h) }
+
+// Less implements heap.Interface: earlier timestamp first.
+func (h sourceHeap) Less(i, j int) bool { return h[i].ns < h[j].ns }
+
+// Swap implements heap.Interface.
+func (h sourceHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+
+// Push implements heap.Interface.
+func (h *sourceHeap) Push(x any) { *h = append(*h, x.(*source)) }
+
+// Pop implements heap.Interface.
+func (h *sourceHeap) Pop() any {
+	old := *h
+	s := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return s
+}

@@ -1,0 +1,187 @@
+package reports
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// TestMergeEqualsCombined: two results files read together give the same
+// report as one file holding all their results.
+func TestMergeEqualsCombined(t *testing.T) {
+	rs := goldenSpec().Results()
+	dir := t.TempDir()
+	var odd, even []vegeta.Result
+	for i, r := range rs {
+		if i%3 == 0 {
+			odd = append(odd, r)
+		} else {
+			even = append(even, r)
+		}
+	}
+	combined := writeResults(t, dir, "all.bin", rs)
+	f1 := writeResults(t, dir, "a.bin", odd)
+	f2 := writeResults(t, dir, "b.bin", even)
+
+	one := NewAggregator()
+	n1, p1, err := ReadFiles(one, combined)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := NewAggregator()
+	n2, p2, err := ReadFiles(two, f1, f2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n1 != len(rs) || n2 != len(rs) || p1 || p2 {
+		t.Fatalf("read %d and %d results (partial %v %v), want %d", n1, n2, p1, p2, len(rs))
+	}
+	a, b := reportJSON(t, one.Report(goldenMeta(), goldenSLO())), reportJSON(t, two.Report(goldenMeta(), goldenSLO()))
+	if !bytes.Equal(a, b) {
+		t.Errorf("merged report differs from combined: %s", firstDiff(b, a))
+	}
+}
+
+// TestMergeOrder: the k-way merge hands results to the aggregator in
+// timestamp order.
+func TestMergeOrder(t *testing.T) {
+	rs := goldenSpec().Results()[:300]
+	dir := t.TempDir()
+	var parts [3][]vegeta.Result
+	for i, r := range rs {
+		parts[i%3] = append(parts[i%3], r)
+	}
+	paths := []string{writeResults(t, dir, "0.bin", parts[0]), writeResults(t, dir, "1.bin", parts[1]), writeResults(t, dir, "2.bin", parts[2])}
+	var got []int64
+	rec := &recorder{fn: func(r *vegeta.Result) { got = append(got, r.Timestamp.UnixNano()) }}
+	n, _, err := readInto(rec, paths...)
+	if err != nil || n != len(rs) {
+		t.Fatalf("read %d, %v", n, err)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i] < got[i-1] {
+			t.Fatalf("result %d is out of timestamp order", i)
+		}
+	}
+}
+
+// TestTruncated: a results file cut inside a result (a run killed with -9)
+// is read up to its last whole result and flagged partial, not an error.
+func TestTruncated(t *testing.T) {
+	rs := goldenSpec().Results()[:500]
+	dir := t.TempDir()
+	full := writeResults(t, dir, "full.bin", rs)
+	data, err := os.ReadFile(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cut := range []int{len(data) - 1, len(data) - 37, len(data) / 2, 200, 3} {
+		p := filepath.Join(dir, "cut.bin")
+		if err := os.WriteFile(p, data[:cut], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		a := NewAggregator()
+		n, partial, err := ReadFiles(a, p)
+		if err != nil {
+			t.Fatalf("cut at %d: error %v, want none", cut, err)
+		}
+		if !partial || n >= len(rs) {
+			t.Fatalf("cut at %d: n=%d partial=%v, want fewer than %d and partial", cut, n, partial, len(rs))
+		}
+		r := a.Report(goldenMeta(), SLO{})
+		if !r.Partial || r.Requests != uint64(n) {
+			t.Errorf("cut at %d: report partial=%v requests=%d, want true %d", cut, r.Partial, r.Requests, n)
+		}
+		var sum bytes.Buffer
+		_ = WriteSummary(&sum, r)
+		if !strings.Contains(sum.String(), "truncated") {
+			t.Errorf("cut at %d: summary does not say the file was truncated", cut)
+		}
+	}
+	// The whole file is not partial.
+	if n, partial, err := ReadFiles(NewAggregator(), full); n != len(rs) || partial || err != nil {
+		t.Errorf("full file: %d %v %v", n, partial, err)
+	}
+}
+
+// TestFormats: vegeta's json and csv encodings read like gob.
+func TestFormats(t *testing.T) {
+	rs := goldenSpec().Results()[:400]
+	dir := t.TempDir()
+	gob := writeResults(t, dir, "r.bin", rs)
+	want := NewAggregator()
+	if _, _, err := ReadFiles(want, gob); err != nil {
+		t.Fatal(err)
+	}
+	wantJSON := reportJSON(t, want.Report(goldenMeta(), goldenSLO()))
+	for name, enc := range map[string]func(*bytes.Buffer) vegeta.Encoder{
+		"json": func(b *bytes.Buffer) vegeta.Encoder { return vegeta.NewJSONEncoder(b) },
+		"csv":  func(b *bytes.Buffer) vegeta.Encoder { return vegeta.NewCSVEncoder(b) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			e := enc(&buf)
+			for i := range rs {
+				if err := e.Encode(&rs[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p := filepath.Join(dir, "r."+name)
+			if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			a := NewAggregator()
+			n, partial, err := ReadFiles(a, p)
+			if err != nil || partial || n != len(rs) {
+				t.Fatalf("ReadFiles = %d %v %v", n, partial, err)
+			}
+			if got := reportJSON(t, a.Report(goldenMeta(), goldenSLO())); !bytes.Equal(got, wantJSON) {
+				t.Errorf("%s report differs from gob: %s", name, firstDiff(got, wantJSON))
+			}
+			// Cut inside the last line: partial, the whole lines are read.
+			if err := os.WriteFile(p, buf.Bytes()[:buf.Len()-5], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			n, partial, err = ReadFiles(NewAggregator(), p)
+			if err != nil || !partial || n != len(rs)-1 {
+				t.Errorf("cut %s: ReadFiles = %d %v %v, want %d true nil", name, n, partial, err, len(rs)-1)
+			}
+		})
+	}
+}
+
+// TestReadErrors: unreadable input is an error that names the file.
+func TestReadErrors(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.bin")
+	if _, _, err := ReadFiles(NewAggregator(), missing); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("missing file: %v, want an error naming %s", err, missing)
+	}
+	junk := filepath.Join(dir, "junk.txt")
+	os.WriteFile(junk, []byte("12 this is not,a results file\n"), 0o644)
+	if _, _, err := ReadFiles(NewAggregator(), junk); err == nil || !strings.Contains(err.Error(), junk) {
+		t.Errorf("junk file: %v, want an error naming %s", err, junk)
+	}
+	garbage := filepath.Join(dir, "garbage.bin")
+	os.WriteFile(garbage, bytes.Repeat([]byte{0xfe, 0x01, 0x02, 0x7f}, 100), 0o644)
+	if _, _, err := ReadFiles(NewAggregator(), garbage); err == nil || !strings.Contains(err.Error(), garbage) {
+		t.Errorf("garbage file: %v, want an error naming %s", err, garbage)
+	}
+	if _, _, err := ReadFiles(NewAggregator(), dir); err == nil || !strings.Contains(err.Error(), dir) {
+		t.Errorf("directory: %v, want an error naming %s", err, dir)
+	}
+	empty := filepath.Join(dir, "empty.bin")
+	os.WriteFile(empty, nil, 0o644)
+	if n, partial, err := ReadFiles(NewAggregator(), empty); n != 0 || partial || err != nil {
+		t.Errorf("empty file: %d %v %v, want 0 false nil", n, partial, err)
+	}
+}
+
+// recorder is an adder that calls fn.
+type recorder struct{ fn func(*vegeta.Result) }
+
+func (r *recorder) Add(x *vegeta.Result) { r.fn(x) }
