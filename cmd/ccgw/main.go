@@ -1,0 +1,80 @@
+// Command ccgw is the CC-Gateway contract- and load-testing harness: a mock
+// gateway, load plans driven by vegeta, and reports with SLO gates.
+//
+// Usage:
+//
+//	ccgw <command> [flags]
+//
+// Commands: mock, load, report, version. Run `ccgw <command> -h` for each
+// command's flags and examples.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// Exit codes shared by every command; scripts and pipelines rely on them.
+const (
+	exitOK          = 0   // success: every gate held
+	exitGateFailed  = 1   // the run worked but an SLO gate or the contract failed
+	exitHarness     = 2   // harness failure: bad flag or config, target unreachable, cannot write
+	exitInterrupted = 130 // stopped by SIGINT/SIGTERM (reports still written)
+)
+
+// command is one entry of the command table.
+type command struct {
+	run     func(args []string, stdout, stderr io.Writer) int
+	summary string
+}
+
+var commands = map[string]command{
+	"mock":    {runMock, "serve the mock CC-Gateway over HTTPS"},
+	"load":    {runLoad, "run a load plan against a target and write reports"},
+	"report":  {runReport, "rebuild reports and the verdict from results files"},
+	"version": {runVersion, "print the version"},
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return exitHarness
+		}
+		return exitOK
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "ccgw: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return exitHarness
+	}
+	return cmd.run(args[1:], stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: ccgw <command> [flags]\n\nCommands:\n")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintf(w, `
+Exit codes: 0 pass, 1 SLO or contract gate failed, 2 harness error (bad input,
+target unreachable, output not writable), 130 interrupted.
+
+Examples:
+  ccgw mock --addr 127.0.0.1:8043 --cert-out out/mock.pem
+  ccgw load --targets targets.yaml --target mock --plan smoke --out out/smoke
+  ccgw report --out out/merged out/a/results.bin out/b/results.bin
+`)
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"ccgw-harness/gateway"
+)
+
+// TestMockCommandServesUntilSignal runs `ccgw mock` as a script would: port
+// 0, --cert-out, the "listening on" line with the real port, a client that
+// trusts only the written certificate, then SIGINT for a clean exit 0.
+func TestMockCommandServesUntilSignal(t *testing.T) {
+	certFile := filepath.Join(t.TempDir(), "mock.pem")
+	cmd, lines, stderr := startCCGW(t, []string{"CCGW_TEST_PW=s3cret-pw"}, "mock", "--addr", "127.0.0.1:0", "--cert-out", certFile,
+		"--auth-mode", "static", "--agent-id-range", "101-59999", "--password-env", "CCGW_TEST_PW", "--nodes", "2")
+	line := waitLine(t, lines, "listening on ", 30*time.Second)
+	url := strings.TrimPrefix(line, "listening on ")
+	if !strings.HasPrefix(url, "https://127.0.0.1:") || strings.HasSuffix(url, ":0") {
+		t.Fatalf("want the real loopback port in %q", line)
+	}
+	pem, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatalf("--cert-out did not write the certificate: %v", err)
+	}
+	c, err := gateway.NewClient(url, gateway.WithTLS(gateway.TLSConfig{CAPEM: pem}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.SignIn(ctx, 1001, gateway.SignInRequest{Password: "wrong", PhoneNum: "71001"}); err == nil || !strings.Contains(err.Error(), gateway.RetWrongPassword) {
+		t.Fatalf("--password-env must set the password: a wrong one gets %s, got %v", gateway.RetWrongPassword, err)
+	}
+	s, err := c.SignIn(ctx, 1001, gateway.SignInRequest{Password: "s3cret-pw", PhoneNum: "71001"})
+	if err != nil {
+		t.Fatalf("sign-in with the --password-env password: %v", err)
+	}
+	if s.Node() < 1 || s.Node() > 2 {
+		t.Errorf("--nodes 2: the Guid must name node 1 or 2, got %d", s.Node())
+	}
+	li, err := c.LoginInfo(ctx, s)
+	if err != nil || li.PhoneNum != "71001" {
+		t.Fatalf("logininfo: phonenum %q, err %v; want the signed-in phonenum", li.PhoneNum, err)
+	}
+	if _, err := c.LoginInfo(ctx, gateway.NewSession(60000, "7", s.Guid())); err == nil || !strings.Contains(err.Error(), gateway.RetBadParam) {
+		t.Fatalf("--agent-id-range 101-59999: agent 60000 must get %s, got %v", gateway.RetBadParam, err)
+	}
+
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := hc.Get(url + "/ccgw-admin/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var stats map[string]any
+	if err := json.Unmarshal(body, &stats); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("admin stats: status %d, %v", resp.StatusCode, err)
+	}
+	if strings.Contains(string(body), s.Guid()) || strings.Contains(stderr.String(), s.Guid()) {
+		t.Error("a Guid leaked into the admin stats or the mock's log")
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("SIGINT must stop the mock with exit 0: %v\nstderr: %s", err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the mock did not stop within 20s of SIGINT")
+	}
+	if strings.Contains(stderr.String(), "s3cret-pw") {
+		t.Error("the password leaked into the mock's log")
+	}
+}
+
+// TestMockCommandRejectsBadFlags checks that each bad flag is named with what
+// is allowed, and nothing starts (exit 2).
+func TestMockCommandRejectsBadFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--auth-mode", "sometimes"}, "--auth-mode"},
+		{[]string{"--agent-id-range", "999-101"}, "--agent-id-range"},
+		{[]string{"--nodes", "0"}, "--nodes"},
+		{[]string{"--guid-interval", "2m", "--guid-timeout", "1m"}, "--guid-timeout"},
+		{[]string{"--reset-rate", "1.5"}, "--reset-rate"},
+		{[]string{"--defect", "no-such-defect"}, "defect"},
+		{[]string{"--password-env", "CCGW_TEST_UNSET_VAR"}, "CCGW_TEST_UNSET_VAR"},
+		{[]string{"stray"}, "stray"},
+	} {
+		code, stdout, stderr := runCCGW(t, nil, append([]string{"mock", "--addr", "127.0.0.1:0"}, tc.args...)...)
+		if code != exitHarness || !strings.Contains(stderr, tc.want) {
+			t.Errorf("ccgw mock %v: exit %d, stderr %q; want exit %d naming %q", tc.args, code, stderr, exitHarness, tc.want)
+		}
+		if strings.Contains(stdout, "listening on") {
+			t.Errorf("ccgw mock %v started despite the bad flag", tc.args)
+		}
+	}
+}
+
+func TestVersionAndUnknownCommand(t *testing.T) {
+	code, out, _ := runCCGW(t, nil, "version")
+	if code != 0 || !strings.HasPrefix(out, "ccgw ") {
+		t.Errorf("ccgw version: exit %d, %q", code, out)
+	}
+	code, _, stderr := runCCGW(t, nil, "nosuch")
+	if code != exitHarness || !strings.Contains(stderr, `unknown command "nosuch"`) {
+		t.Errorf("unknown command: exit %d, %q", code, stderr)
+	}
+}

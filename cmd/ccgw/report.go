@@ -1,0 +1,232 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"ccgw-harness/reports"
+)
+
+const reportUsage = `Usage: ccgw report [flags] FILE...
+
+Reads one or more vegeta results files (gob as 'ccgw load' writes them;
+vegeta's csv and json encodings work too), merges them in timestamp order,
+evaluates the SLO gates and writes summary.txt, report.json, report.md,
+report.html, junit.xml and latency.hgrm into --out, then prints the summary.
+
+Run metadata (target, plan, requested rate, agents, and the SLO of the live
+run) comes from meta.json beside the first FILE when it is there. SLO flags
+add gates or override the ones meta.json names. Contract violations always
+gate (0 allowed unless --slo-max-contract-violations says otherwise), and so
+does generator saturation unless --slo-saturation=false.
+
+A results file cut short (a run killed with -9) is read up to its last whole
+result and the report is marked partial.
+
+Exit status: 0 every SLO gate passes, 1 an SLO gate failed, 2 harness error
+(bad flag, unreadable file).
+
+Flags:
+`
+
+const reportExamples = `
+Examples:
+  ccgw report out/smoke/results.bin
+  ccgw report --out out/merged out/gen1/results.bin out/gen2/results.bin
+  ccgw report --slo-p99 300ms --slo-error-rate 0.001 out/golive/results.bin
+  ccgw report --slo p99.99=1s --slo mean=20ms --slo-saturation=false results.bin
+  ccgw report --rate 500 --target staging --plan golive results.bin   # no meta.json
+`
+
+// sloFlag collects repeated --slo KEY=DURATION latency gates.
+type sloFlag map[string]time.Duration
+
+func (s sloFlag) String() string {
+	keys := make([]string, 0, len(s))
+	for k, d := range s {
+		keys = append(keys, k+"="+d.String())
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ",")
+}
+
+func (s sloFlag) Set(v string) error {
+	k, d, ok := strings.Cut(v, "=")
+	if !ok {
+		return fmt.Errorf("want KEY=DURATION, e.g. p99.9=800ms")
+	}
+	key, err := reports.ParseLatencyKey(k)
+	if err != nil {
+		return err
+	}
+	dur, err := time.ParseDuration(strings.TrimSpace(d))
+	if err != nil || dur <= 0 {
+		return fmt.Errorf("%q: want a positive duration, e.g. 800ms", d)
+	}
+	s[key.Name] = dur
+	return nil
+}
+
+// runReport is `ccgw report`: exitOK when every SLO gate passes,
+// exitGateFailed on a breach, exitHarness on a bad flag or unreadable file.
+func runReport(args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("ccgw report", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	fset.Usage = func() {
+		fmt.Fprint(stderr, reportUsage)
+		fset.PrintDefaults()
+		fmt.Fprint(stderr, reportExamples)
+	}
+	out := fset.String("out", "", "directory for the reports (default: the first FILE's directory)")
+	metaPath := fset.String("meta", "", "run metadata file (default: meta.json beside the first FILE, if present)")
+	target := fset.String("target", "", "target name for the report (overrides meta.json)")
+	plan := fset.String("plan", "", "plan name for the report (overrides meta.json)")
+	reqRate := fset.Float64("rate", 0, "requested rate in req/s, for the rate ratio and saturation check (overrides meta.json)")
+	quiet := fset.Bool("quiet", false, "do not print the summary")
+	latency := map[string]*time.Duration{}
+	for _, k := range []string{"p50", "p90", "p95", "p99", "p999", "max", "mean"} {
+		latency[k] = fset.Duration("slo-"+k, 0, "gate: highest allowed "+k+" latency, e.g. 500ms")
+	}
+	extra := sloFlag{}
+	fset.Var(extra, "slo", "gate: `KEY=DURATION` for any latency key (pNN, pNN.N, mean, max); repeatable")
+	errRate := fset.Float64("slo-error-rate", 0, "gate: highest allowed error rate (0..1), e.g. 0.01")
+	minRatio := fset.Float64("slo-min-rate-ratio", 0, "gate: lowest allowed achieved/requested rate ratio, e.g. 0.98")
+	maxCV := fset.Int("slo-max-contract-violations", 0, "gate: highest allowed number of contract violations (default gate: 0)")
+	lateRatio := fset.Float64("slo-max-late-ratio", 0, "saturation: highest allowed share of late requests (default 0.01)")
+	saturation := fset.Bool("slo-saturation", true, "gate on generator saturation")
+
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitHarness // flag printed the message naming the flag, and the usage
+	}
+	files := fset.Args()
+	if len(files) == 0 {
+		fmt.Fprintln(stderr, "ccgw report: no results FILE given")
+		fset.Usage()
+		return exitHarness
+	}
+	for _, f := range files {
+		if strings.HasPrefix(f, "-") && f != "-" {
+			fmt.Fprintf(stderr, "ccgw report: flag %s after the files: put flags before FILE...\n", f)
+			return exitHarness
+		}
+	}
+	set := map[string]bool{}
+	fset.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	// Run metadata.
+	var meta reports.Meta
+	mp := *metaPath
+	if mp == "" {
+		mp = filepath.Join(filepath.Dir(files[0]), reports.MetaFile)
+		if _, err := os.Stat(mp); errors.Is(err, fs.ErrNotExist) {
+			mp = ""
+		}
+	}
+	if mp != "" {
+		m, err := reports.ReadMeta(mp)
+		if err != nil {
+			fmt.Fprintf(stderr, "ccgw report: --meta: %v\n", err)
+			return exitHarness
+		}
+		meta = m
+	}
+	if set["target"] {
+		meta.Target = *target
+	}
+	if set["plan"] {
+		meta.Plan = *plan
+	}
+	if set["rate"] {
+		if *reqRate < 0 {
+			fmt.Fprintf(stderr, "ccgw report: --rate %g: want a rate >= 0\n", *reqRate)
+			return exitHarness
+		}
+		meta.RequestedRate = *reqRate
+	}
+
+	// SLO: meta.json's, then the flags.
+	var slo reports.SLO
+	if meta.SLO != nil {
+		slo = *meta.SLO
+	}
+	lat := map[string]time.Duration{}
+	for k, d := range slo.Latency {
+		lat[k] = d
+	}
+	for k, d := range latency {
+		if set["slo-"+k] {
+			if *d <= 0 {
+				fmt.Fprintf(stderr, "ccgw report: --slo-%s %s: want a positive duration\n", k, *d)
+				return exitHarness
+			}
+			lat[k] = *d
+		}
+	}
+	for k, d := range extra {
+		lat[k] = d
+	}
+	if len(lat) > 0 {
+		slo.Latency = lat
+	}
+	if set["slo-error-rate"] {
+		slo.ErrorRate = errRate
+	}
+	if set["slo-min-rate-ratio"] {
+		slo.MinRateRatio = minRatio
+	}
+	if set["slo-max-contract-violations"] {
+		slo.MaxContractViolations = maxCV
+	}
+	if set["slo-max-late-ratio"] {
+		slo.MaxLateRatio = lateRatio
+	}
+	if set["slo-saturation"] {
+		slo.Saturation = saturation
+	}
+	if err := slo.Validate(); err != nil {
+		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
+		return exitHarness
+	}
+
+	a := reports.NewAggregator()
+	n, partial, err := reports.ReadFiles(a, files...)
+	if err != nil {
+		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
+		return exitHarness
+	}
+	if partial {
+		fmt.Fprintf(stderr, "ccgw report: warning: a results file was truncated; read %d whole results\n", n)
+	}
+	r := a.Report(meta, slo)
+
+	dir := *out
+	if dir == "" {
+		dir = filepath.Dir(files[0])
+	}
+	if err := reports.WriteAll(dir, r, a); err != nil {
+		fmt.Fprintf(stderr, "ccgw report: --out %s: %v\n", dir, err)
+		return exitHarness
+	}
+	if !*quiet {
+		if err := reports.WriteSummary(stdout, r); err != nil {
+			fmt.Fprintf(stderr, "ccgw report: %v\n", err)
+			return exitHarness
+		}
+	}
+	fmt.Fprintf(stderr, "ccgw report: %d results; reports in %s\n", n, dir)
+	if !r.Pass {
+		return exitGateFailed
+	}
+	return exitOK
+}
