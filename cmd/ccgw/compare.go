@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"ccgw-harness/reports"
+)
+
+const compareUsage = `Usage: ccgw compare [flags] BASELINE CURRENT
+
+Compares a run (CURRENT) with a baseline run (BASELINE, e.g. the last
+release) and gates on regressions. Each is a run directory holding
+report.json (as 'ccgw load' and 'ccgw report' write it) or a report.json
+file. Prints a table of baseline, current and delta (absolute and %) for
+requests, rates, throughput, error rate, latency percentiles, contract
+violations, saturation, retcodes, error classes and kinds, and p99 per
+gateway node.
+
+Runs that differ in plan, rate profile, requested rate (more than 5 %),
+connections or protocol are not comparable: the output says so, and only
+--strict makes it a failure.
+
+Gates (a regression fails the comparison unless --no-gates):
+  latency  p50 p90 p95 p99 p99.9 each: current > baseline x (1 + --max-latency-regression)
+           AND current - baseline > --min-latency-delta (microsecond noise never fails)
+  errors   error rate grew by more than --max-error-rate-increase percentage points
+  throughput  dropped by more than --max-throughput-drop
+
+Exit status: 0 no gate regressed, 1 a gate regressed (or, with --strict,
+the runs are not comparable), 2 harness error (missing file, not a
+report.json, bad flag).
+
+Flags:
+`
+
+const compareExamples = `
+Examples:
+  ccgw compare out/release-1.4 out/release-1.5
+  ccgw compare --format md out/base/report.json out/smoke/report.json >> "$GITHUB_STEP_SUMMARY"
+  ccgw compare --max-latency-regression 5% --max-throughput-drop 2% --strict --out out/cmp base cur
+  ccgw compare --no-gates --format json base cur | jq '.metrics[] | select(.group=="latency")'
+`
+
+// Compare output formats.
+var compareFormats = map[string]func(io.Writer, *reports.Comparison) error{
+	"text":     reports.WriteComparisonText,
+	"md":       reports.WriteComparisonMarkdown,
+	"markdown": reports.WriteComparisonMarkdown,
+	"json":     reports.WriteComparisonJSON,
+}
+
+// maxReportSize bounds how much of a file is read as report.json (a
+// results.bin passed by mistake must not be read whole).
+const maxReportSize = 64 << 20
+
+// pctFlag is a flag holding a fraction, written as a percentage: "10%" is
+// 0.10. hi bounds it, in percent.
+type pctFlag struct {
+	v  *float64
+	hi float64
+}
+
+func (p pctFlag) String() string {
+	if p.v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*p.v*100, 'f', -1, 64) + "%"
+}
+
+func (p pctFlag) Set(s string) error {
+	num, ok := strings.CutSuffix(strings.TrimSpace(s), "%")
+	bad := fmt.Errorf("want a percentage from 0%% to %g%%, such as 10%% or 0.5%%", p.hi)
+	if !ok && num != "0" {
+		return bad
+	}
+	x, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil || math.IsNaN(x) || x < 0 || x > p.hi {
+		return bad
+	}
+	*p.v = x / 100
+	return nil
+}
+
+// runCompare is `ccgw compare`: exitOK when no gate regressed,
+// exitGateFailed on a regression (or non-comparable runs under --strict),
+// exitHarness on a bad flag or an unreadable or wrong input.
+func runCompare(args []string, stdout, stderr io.Writer) int {
+	th := reports.DefaultThresholds()
+	fset := flag.NewFlagSet("ccgw compare", flag.ContinueOnError)
+	fset.SetOutput(io.Discard) // errors are reported once, below, naming the flag
+	usage := func() {
+		fmt.Fprint(stderr, compareUsage)
+		fset.SetOutput(stderr)
+		fset.PrintDefaults()
+		fset.SetOutput(io.Discard)
+		fmt.Fprint(stderr, compareExamples)
+	}
+	format := fset.String("format", "text", "output `FORMAT`: text, md (Markdown) or json")
+	out := fset.String("out", "", "also write compare.txt, compare.json, compare.md and compare-junit.xml into `DIR`")
+	fset.Var(pctFlag{&th.MaxLatencyRegression, 1000}, "max-latency-regression",
+		"gate: largest allowed relative increase of p50, p90, p95, p99 and p99.9, a `PERCENT`")
+	fset.DurationVar(&th.MinLatencyDelta, "min-latency-delta", th.MinLatencyDelta,
+		"gate: a latency increase must also exceed this `DURATION` to count as a regression")
+	fset.Var(pctFlag{&th.MaxErrorRateIncrease, 100}, "max-error-rate-increase",
+		"gate: largest allowed increase of the error rate in percentage points, a `PERCENT`")
+	fset.Var(pctFlag{&th.MaxThroughputDrop, 100}, "max-throughput-drop",
+		"gate: largest allowed relative drop of throughput, a `PERCENT`")
+	fset.BoolVar(&th.NoGates, "no-gates", false, "report only: no gate fails the comparison")
+	fset.BoolVar(&th.Strict, "strict", false, "fail when the runs are not comparable (plan, profile, rate, connections, protocol)")
+
+	// Flags may come before, between or after BASELINE and CURRENT.
+	var pos []string
+	rest := args
+	for {
+		if err := fset.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				usage()
+				return exitOK
+			}
+			fmt.Fprintf(stderr, "ccgw compare: %v\nRun 'ccgw compare -h' for the flags.\n", err)
+			return exitHarness
+		}
+		left := fset.Args()
+		if consumed := len(rest) - len(left); consumed > 0 && rest[consumed-1] == "--" {
+			pos = append(pos, left...)
+			break
+		}
+		if len(left) == 0 {
+			break
+		}
+		pos, rest = append(pos, left[0]), left[1:]
+	}
+	if len(pos) != 2 {
+		fmt.Fprintf(stderr, "ccgw compare: want BASELINE and CURRENT (two run directories or report.json files), got %d argument(s)\nRun 'ccgw compare -h' for the flags.\n", len(pos))
+		return exitHarness
+	}
+	write, ok := compareFormats[*format]
+	if !ok {
+		fmt.Fprintf(stderr, "ccgw compare: --format %q: want text, md or json\n", *format)
+		return exitHarness
+	}
+	if th.MinLatencyDelta < 0 {
+		fmt.Fprintf(stderr, "ccgw compare: --min-latency-delta %s: want a duration >= 0, such as 1ms\n", th.MinLatencyDelta)
+		return exitHarness
+	}
+	if err := th.Validate(); err != nil {
+		fmt.Fprintf(stderr, "ccgw compare: %v\n", err)
+		return exitHarness
+	}
+
+	var rs [2]*reports.Report
+	var paths [2]string
+	for i, role := range []string{"baseline", "current"} {
+		r, p, err := readCompareReport(pos[i])
+		if err != nil {
+			fmt.Fprintf(stderr, "ccgw compare: %s %v\n", role, err)
+			return exitHarness
+		}
+		rs[i], paths[i] = r, p
+	}
+	c := reports.Compare(rs[0], rs[1], th)
+	c.Baseline.Source, c.Current.Source = paths[0], paths[1]
+
+	if !c.Comparable {
+		fmt.Fprintf(stderr, "ccgw compare: warning: the runs are not comparable: %s\n", strings.Join(c.Mismatches, "; "))
+	}
+	if err := write(stdout, c); err != nil {
+		fmt.Fprintf(stderr, "ccgw compare: %v\n", err)
+		return exitHarness
+	}
+	if *out != "" {
+		if err := reports.WriteComparisonAll(*out, c); err != nil {
+			fmt.Fprintf(stderr, "ccgw compare: --out %s: %v\n", *out, err)
+			return exitHarness
+		}
+		fmt.Fprintf(stderr, "ccgw compare: wrote %s, %s, %s and %s into %s\n", reports.CompareTextFile,
+			reports.CompareJSONFile, reports.CompareMarkdownFile, reports.CompareJUnitFile, *out)
+	}
+	if !c.Pass {
+		return exitGateFailed
+	}
+	return exitOK
+}
+
+// reportKeys are keys every report.json has; a JSON file without them
+// (meta.json, a compare.json) is not a report.
+var reportKeys = []string{"requests", "rate", "error_rate", "latency_ms"}
+
+// readCompareReport reads the report of a run directory or a report.json
+// file and returns it with the file's path. Errors start with the argument
+// and say what is allowed.
+func readCompareReport(arg string) (*reports.Report, string, error) {
+	want := "want a run directory holding " + reports.JSONFile + " (written by ccgw load or ccgw report) or a " + reports.JSONFile + " file"
+	fi, err := os.Stat(arg)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, "", fmt.Errorf("%s: no such file or directory: %s", arg, want)
+		}
+		return nil, "", fmt.Errorf("%s: %v", arg, err)
+	}
+	path := arg
+	if fi.IsDir() {
+		path = filepath.Join(arg, reports.JSONFile)
+		if _, err := os.Stat(path); err != nil {
+			return nil, "", fmt.Errorf("%s: no %s in this directory: %s", arg, reports.JSONFile, want)
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %v", path, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxReportSize+1))
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %v", path, err)
+	}
+	if len(b) > maxReportSize {
+		return nil, "", fmt.Errorf("%s: not a %s (larger than %d MB): %s", path, reports.JSONFile, maxReportSize>>20, want)
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return nil, "", fmt.Errorf("%s: not a %s (%v): %s", path, reports.JSONFile, jsonErrText(err), want)
+	}
+	for _, k := range reportKeys {
+		if _, ok := keys[k]; !ok {
+			return nil, "", fmt.Errorf("%s: not a %s (no %q key): %s", path, reports.JSONFile, k, want)
+		}
+	}
+	r, err := reports.ReadReport(bytes.NewReader(b))
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: not a %s (%v): %s", path, reports.JSONFile, jsonErrText(err), want)
+	}
+	return r, path, nil
+}
+
+// jsonErrText shortens a JSON error for a message; the file may be binary,
+// so the error never quotes its content beyond what encoding/json does.
+func jsonErrText(err error) string {
+	s := err.Error()
+	if len(s) > 120 {
+		s = s[:120] + "..."
+	}
+	return s
+}
