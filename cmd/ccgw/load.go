@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"ccgw-harness/config"
+	"ccgw-harness/connect"
+	"ccgw-harness/load"
+	"ccgw-harness/reports"
+)
+
+const loadUsage = `Usage: ccgw load --targets FILE --target NAME --plan NAME [--out DIR] [flags]
+
+Runs a load plan from the targets file against a target: signs the plan's
+agents in, keeps their sessions alive (event polling, Guid rotation), sends
+POST .../logininfo at the plan's rate with each agent's current Guid, judges
+every answer by the contract, signs every agent out, and writes into DIR:
+results.bin (vegeta results), meta.json, report.json, summary.txt,
+report.md, report.html, junit.xml and latency.hgrm.
+
+Refused before anyone signs in: a target without allow_load: true, a target
+marked production: true without --confirm NAME, and an output directory
+that cannot be written. The target's max_rate caps every plan.
+
+Progress goes to stderr (one rewritten line on a terminal, a line every 5 s
+otherwise); the summary goes to stdout. The first SIGINT/SIGTERM stops the
+attack, lets requests under way finish, signs the agents out and writes the
+reports (exit 130); a second one exits at once.
+
+Exit codes: 0 every SLO gate held, 1 a gate failed, 2 harness error (bad
+flag or config, refused, target unreachable, output not writable), 130
+interrupted.
+
+Examples:
+  ccgw load --targets targets.yaml --target mock --plan smoke --out out/smoke
+  ccgw load --target staging --plan golive --rate 200 --duration 2m --out out/staging-200
+  CCGW_TARGETS=targets.yaml ccgw load --target prod --plan smoke --confirm prod --quiet
+
+Flags:
+`
+
+// loadFlags is the parsed command line of `ccgw load`.
+type loadFlags struct {
+	targets, target, plan, out, confirm string
+	rate                                float64
+	duration                            time.Duration
+	quiet                               bool
+}
+
+// parseLoadFlags parses the command line (env supplies the defaults of
+// --targets and --target). Errors name the flag and what it accepts.
+func parseLoadFlags(args []string, env func(string) string, stderr io.Writer) (*loadFlags, error) {
+	f := &loadFlags{}
+	fs := flag.NewFlagSet("ccgw load", flag.ContinueOnError)
+	// Errors are reported once, by the caller, naming the flag; -h prints
+	// the usage.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	defTargets := env("CCGW_TARGETS")
+	if defTargets == "" {
+		defTargets = "targets.yaml"
+	}
+	fs.StringVar(&f.targets, "targets", defTargets, "the targets file `FILE` (env CCGW_TARGETS)")
+	fs.StringVar(&f.target, "target", env("CCGW_TARGET"), "the target `NAME` in the targets file (env CCGW_TARGET)")
+	fs.StringVar(&f.plan, "plan", "", "the plan `NAME` in the targets file")
+	fs.StringVar(&f.out, "out", "", "write results and reports into `DIR` (default out/TARGET-PLAN)")
+	fs.StringVar(&f.confirm, "confirm", "", "the target's `NAME` again, required for a target marked production")
+	fs.Func("rate", "override the plan: a constant `R` requests/s (above 0, at most 1e6) for the plan's length", func(s string) error {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 || v > config.MaxRate {
+			return fmt.Errorf("want requests/s above 0 and at most %g, e.g. 200", float64(config.MaxRate))
+		}
+		f.rate = v
+		return nil
+	})
+	fs.Func("duration", "override the plan's length: a Go duration `D` such as 30s or 5m", func(s string) error {
+		v, err := time.ParseDuration(s)
+		if err != nil || v <= 0 || v > config.MaxPlanDuration {
+			return fmt.Errorf("want a positive duration of at most %s, e.g. 30s or 5m", config.MaxPlanDuration)
+		}
+		f.duration = v
+		return nil
+	})
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines (warnings and the summary are still printed)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stderr, loadUsage)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+			return nil, err
+		}
+		return nil, fmt.Errorf("ccgw load: %v (see ccgw load -h)", err)
+	}
+	switch {
+	case fs.NArg() > 0:
+		return nil, fmt.Errorf("ccgw load: unexpected argument %q (flags only; see ccgw load -h)", fs.Arg(0))
+	case f.targets == "":
+		return nil, errors.New("ccgw load: --targets: want the targets file (or set CCGW_TARGETS)")
+	case f.target == "":
+		return nil, errors.New("ccgw load: --target: want a target name from the targets file (or set CCGW_TARGET)")
+	case f.plan == "":
+		return nil, errors.New("ccgw load: --plan: want a plan name from the targets file")
+	}
+	if f.out == "" {
+		f.out = filepath.Join("out", f.target+"-"+f.plan)
+	}
+	return f, nil
+}
+
+func runLoad(args []string, stdout, stderr io.Writer) int {
+	f, err := parseLoadFlags(args, os.Getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitHarness
+	}
+	tty := false
+	if fh, ok := stderr.(*os.File); ok {
+		tty = load.IsTerminal(fh)
+	}
+	prog := load.NewProgress(stderr, tty, f.quiet)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case s := <-sigs:
+			prog.Logf("ccgw load: %s: stopping the attack, signing agents out and writing the reports (again to quit at once)", s)
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case s := <-sigs:
+			prog.Logf("ccgw load: %s again: quitting at once (agents may stay signed in; results.bin holds what was flushed)", s)
+			os.Exit(exitInterrupted)
+		case <-done:
+		}
+	}()
+	return loadMain(ctx, f, prog, stdout, stderr)
+}
+
+// loadMain does the work of `ccgw load` once the flags are parsed.
+func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer) int {
+	fail := func(format string, args ...any) int {
+		fmt.Fprintf(stderr, "ccgw load: "+format+"\n", args...)
+		return exitHarness
+	}
+	file, err := config.Load(f.targets)
+	if err != nil {
+		return fail("%v", err)
+	}
+	target, err := file.Target(f.target)
+	if err != nil {
+		return fail("%v", err)
+	}
+	plan, err := file.Plan(f.plan)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if err := load.Check(target, plan, f.confirm); err != nil {
+		return fail("%v", err)
+	}
+	if err := load.PrepareOut(f.out); err != nil {
+		return fail("%v", err)
+	}
+	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
+	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "ccgw load: interrupted before the run started")
+			return exitInterrupted
+		}
+		return fail("%v", err)
+	}
+	defer rt.Close()
+	if rt.Mock != nil {
+		prog.Logf("target %s: embedded mock gateway at %s", target.Name, rt.URL())
+	}
+	outc, err := load.Run(ctx, rt.Client, rt.Config, plan, f.out,
+		load.WithConfirm(f.confirm), load.WithProgress(prog),
+		load.WithSLO(load.SLOFromConfig(file.SLOFor(plan))),
+		load.WithRate(f.rate), load.WithDuration(f.duration))
+	if outc != nil && outc.Report != nil {
+		if b, rerr := os.ReadFile(filepath.Join(f.out, reports.SummaryFile)); rerr == nil {
+			stdout.Write(b)
+		}
+		fmt.Fprintf(stdout, "\nreports in %s\n", f.out)
+	}
+	switch {
+	case err != nil && outc != nil && outc.Report == nil && ctx.Err() != nil:
+		fmt.Fprintf(stderr, "ccgw load: %v\n", err)
+		return exitInterrupted
+	case err != nil:
+		return fail("%v", err)
+	case outc.Meta.Interrupted:
+		return exitInterrupted
+	case !outc.Report.Pass:
+		return exitGateFailed
+	}
+	return exitOK
+}

@@ -1,0 +1,239 @@
+package load
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"ccgw-harness/gateway"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// Attack defaults.
+const (
+	// DefaultWorkersPerConnection caps an open-model attack's workers at this
+	// many per connection (HTTP/1.1): enough to keep every connection busy
+	// while results are handed over, few enough that a slow gateway cannot
+	// make vegeta spawn thousands of workers, each dialing its own TLS
+	// connection (DESIGN §4). Requests beyond the connections wait for one
+	// in the transport, and that wait counts in their latency.
+	DefaultWorkersPerConnection = 2
+	// DefaultHTTP2Workers is the worker cap of an HTTP/2 attack, whose
+	// connections multiplex many streams.
+	DefaultHTTP2Workers = 256
+	// DefaultFlushInterval is how often results are flushed to disk at least,
+	// so that a killed run leaves a readable prefix.
+	DefaultFlushInterval = time.Second
+)
+
+// Attack is the attack's HTTP side: its own transport (never the
+// keep-alive's or the sign-in's), HTTP/1.1 keep-alive with a fixed number of
+// connections unless HTTP/2 is asked for, a count of the connections
+// actually dialed, and the vegeta attacks run through it (warm-up, then the
+// measured part).
+type Attack struct {
+	hc    *http.Client
+	tr    *http.Transport
+	conns int
+	http2 bool
+	dials atomic.Int64
+}
+
+// AttackOption configures an Attack.
+type AttackOption func(*Attack)
+
+// WithConnections sets the number of connections (HTTP/1.1: at most this
+// many open, all kept alive; default config.DefaultConnections).
+func WithConnections(n int) AttackOption {
+	return func(a *Attack) {
+		if n > 0 {
+			a.conns = n
+		}
+	}
+}
+
+// WithAttackHTTP2 makes the attack negotiate HTTP/2.
+func WithAttackHTTP2(on bool) AttackOption { return func(a *Attack) { a.http2 = on } }
+
+// WithRequestTimeout bounds each request, its body included.
+func WithRequestTimeout(d time.Duration) AttackOption {
+	return func(a *Attack) {
+		if d > 0 {
+			a.hc.Timeout = d
+		}
+	}
+}
+
+// NewAttack builds the attack's transport from the gateway client's TLS
+// settings.
+func NewAttack(c *gateway.Client, opts ...AttackOption) (*Attack, error) {
+	a := &Attack{conns: 32, hc: &http.Client{Timeout: vegeta.DefaultTimeout}}
+	for _, o := range opts {
+		o(a)
+	}
+	base, ok := c.HTTPClient().Transport.(*http.Transport)
+	if !ok {
+		return nil, fmt.Errorf("load: the gateway client's transport is %T, want *http.Transport", c.HTTPClient().Transport)
+	}
+	tr := base.Clone()
+	dial := tr.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: gateway.DefaultDialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	}
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err == nil {
+			a.dials.Add(1)
+		}
+		return conn, err
+	}
+	tr.MaxIdleConns = 0
+	tr.MaxIdleConnsPerHost = a.conns
+	tr.MaxConnsPerHost = a.conns
+	if tr.TLSClientConfig == nil {
+		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if a.http2 {
+		tr.ForceAttemptHTTP2 = true
+		tr.TLSNextProto = nil
+		tr.TLSClientConfig.NextProtos = nil
+	} else {
+		tr.ForceAttemptHTTP2 = false
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+		tr.TLSClientConfig.NextProtos = []string{"http/1.1"}
+	}
+	a.tr = tr
+	a.hc.Transport = tr
+	a.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return a, nil
+}
+
+// Connections is the connection cap.
+func (a *Attack) Connections() int { return a.conns }
+
+// Dialed is the number of connections dialed so far.
+func (a *Attack) Dialed() int { return int(a.dials.Load()) }
+
+// HTTP2 reports whether the attack negotiates HTTP/2.
+func (a *Attack) HTTP2() bool { return a.http2 }
+
+// Workers returns the initial and maximum vegeta workers of an open-model
+// attack over these connections.
+func (a *Attack) Workers() (initial, maximum uint64) {
+	if a.http2 {
+		return uint64(min(a.conns*DefaultWorkersPerConnection, DefaultHTTP2Workers)), DefaultHTTP2Workers
+	}
+	return uint64(a.conns), uint64(a.conns * DefaultWorkersPerConnection)
+}
+
+// Close closes the attack's idle connections.
+func (a *Attack) Close() { a.tr.CloseIdleConnections() }
+
+// WarmConnections opens the attack's connections before the measured part:
+// as many logininfo requests at once as there are connections (one for
+// HTTP/2), each taking its agent from tg. Their answers are not recorded;
+// each is passed to seen (for 100-006 feedback) when it is not nil.
+func (a *Attack) WarmConnections(ctx context.Context, tg vegeta.Targeter, seen func(*vegeta.Result)) {
+	n := a.conns
+	if a.http2 {
+		n = 1
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var t vegeta.Target
+			if tg(&t) != nil {
+				return
+			}
+			req, err := t.Request()
+			if err != nil {
+				return
+			}
+			req = req.WithContext(ctx)
+			res := vegeta.Result{Method: t.Method, URL: t.URL, Timestamp: time.Now()}
+			resp, err := a.hc.Do(req)
+			if err != nil {
+				res.Error = err.Error()
+			} else {
+				res.Code = uint16(resp.StatusCode)
+				res.Headers = resp.Header
+				res.Body, err = io.ReadAll(io.LimitReader(resp.Body, gateway.MaxBodySize))
+				resp.Body.Close()
+				if err != nil {
+					res.Code, res.Error = 0, err.Error()
+				}
+			}
+			if seen != nil {
+				mu.Lock()
+				seen(&res)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Run runs one vegeta attack named name through the attack's client: tg for
+// the requests, p for the pace (it ends the attack), workers/maxWorkers
+// vegeta workers. begin is called with the attack's start time just before
+// the first hit can be sent; each result is passed to each as it arrives,
+// and idle is called at least every DefaultFlushInterval. When ctx ends the
+// attack is stopped: requests under way finish and their results are still
+// passed on. Run returns when every result has been handled.
+func (a *Attack) Run(ctx context.Context, name string, tg vegeta.Targeter, p Pacer, workers, maxWorkers uint64,
+	begin func(time.Time), each func(*vegeta.Result), idle func()) {
+	atk := vegeta.NewAttacker(
+		vegeta.Client(a.hc),
+		vegeta.Workers(workers),
+		vegeta.MaxWorkers(maxWorkers),
+		vegeta.MaxBody(gateway.MaxBodySize),
+	)
+	if ctx.Err() != nil {
+		return
+	}
+	start := time.Now()
+	if begin != nil {
+		begin(start)
+	}
+	results := atk.Attack(tg, p, 0, name)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-ctx.Done():
+			atk.Stop()
+		case <-done:
+		}
+	}()
+	defer func() {
+		close(done)
+		wg.Wait()
+	}()
+	tick := time.NewTicker(DefaultFlushInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case r, ok := <-results:
+			if !ok {
+				return
+			}
+			each(r)
+		case <-tick.C:
+			if idle != nil {
+				idle()
+			}
+		}
+	}
+}

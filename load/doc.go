@@ -1,0 +1,45 @@
+// Package load runs load plans against a CC-Gateway (or the mock): many
+// signed-in agents, each request carrying its agent's current Guid, at a
+// planned rate, every response judged by the contract as it streams.
+//
+// The pieces, one concept a file, vegeta-lib style:
+//
+//   - pool.go: the agent pool. Sign-in with bounded concurrency (forced
+//     sign-in after 100-002 when the target allows it), a summary of the
+//     agents that could not sign in grouped by reason, re-sign-in of agents
+//     whose session the gateway lost (100-006: deduplicated, bounded,
+//     counted, never blocking the request path), and sign-out of every
+//     agent at the end on every path, on a context detached from the run's.
+//   - keepalive.go: event long polling per agent as a real agent client does
+//     (next poll 200-500 ms after each answer, less when the target's Guid
+//     timings leave less room); a Set-GUID switches the agent's Guid
+//     atomically, cookies are replayed. Polls are capped (see KeepAlive).
+//   - targeter.go: POST .../logininfo with Content-Type, Guid and cookies,
+//     agents round-robin or in a shuffled order; no allocation per request.
+//   - pacer.go: constant, staged (linear ramps) and sine rates as exact
+//     schedules that also know when each hit was planned (for the lag of
+//     each request), the closed model, the target's max_rate cap, and the
+//     --rate/--duration overrides.
+//   - attack.go: the attack's own transport (HTTP/1.1 keep-alive with a
+//     fixed number of connections, a cap on vegeta's workers so a slow
+//     gateway cannot trigger a TLS-handshake storm, HTTP/2 on request), a
+//     count of the connections dialed, connection warm-up, and the vegeta
+//     attack loop with a flush tick.
+//   - judge.go: each result judged (gateway.JudgeLoginInfo, behind an
+//     allocation-free fast path that only ever proves success), its body
+//     and response headers dropped, X-Ccgw-Node and X-Ccgw-Lag-Us added,
+//     gob-encoded to results.bin (flushed at least every second) and added
+//     to the reports.Aggregator; a 100-006 is fed back to the pool.
+//   - progress.go: the live progress line (a rewritten line on a terminal,
+//     a plain line every 5 s otherwise).
+//   - run.go: Run, which ties them together: safety rails (allow_load,
+//     production with --confirm, max_rate) and the output directory are
+//     checked before anyone signs in; then sign-in, keep-alive, warm-up,
+//     the measured attack until the plan ends or the context is cancelled,
+//     sign-out, and meta.json, results.bin and the reports.
+//
+// Results files follow docs/INTERNALS.md: vegeta gob results, Error is the
+// verdict string, Body is nil, Headers hold only X-Ccgw-Node and
+// X-Ccgw-Lag-Us, Attack is "target/plan". No Guid, token or password is
+// ever written, logged or put in an error.
+package load

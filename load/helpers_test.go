@@ -1,0 +1,173 @@
+package load_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"ccgw-harness/config"
+	"ccgw-harness/gateway"
+	"ccgw-harness/load"
+	"ccgw-harness/mockgw"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"go.uber.org/goleak"
+)
+
+// testPassword is the agents' password on the test mocks.
+const testPassword = "load-test-pw"
+
+// firstAgent is the first agent ID of the test targets.
+const firstAgent = 1001
+
+// fastDynamic is the mock of the acceptance test: dynamic authentication
+// with millisecond rotation (a Guid is rotated after 200 ms and dies 1 s
+// after it was issued: the keep-alive has 800 ms to pick up each rotation).
+func fastDynamic() []mockgw.Option {
+	return []mockgw.Option{
+		mockgw.WithAuthMode(gateway.AuthDynamic),
+		mockgw.WithGuidInterval(200 * time.Millisecond),
+		mockgw.WithGuidTimeout(time.Second),
+		mockgw.WithIdleTimeout(2 * time.Second),
+		mockgw.WithPollWait(100 * time.Millisecond),
+	}
+}
+
+// env is a mock gateway, a client that trusts it, and the target and plan
+// describing them.
+type env struct {
+	mock   *mockgw.Server
+	client *gateway.Client
+	target *config.Target
+	plan   *config.Plan
+	out    string
+}
+
+// newEnv starts a mock and returns a target of n agents matching it and a
+// plan of n agents at rate for d. dynamic selects fastDynamic's
+// authentication (else static, documented timings); extra options follow.
+func newEnv(t *testing.T, n int, rate float64, d time.Duration, dynamic bool, extra ...mockgw.Option) *env {
+	t.Helper()
+	opts := []mockgw.Option{mockgw.WithPassword(testPassword), mockgw.WithAuthMode(gateway.AuthStatic)}
+	if dynamic {
+		opts = append(opts, fastDynamic()...)
+	}
+	m, err := mockgw.New(append(opts, extra...)...)
+	if err != nil {
+		t.Fatalf("mockgw.New: %v", err)
+	}
+	t.Cleanup(m.Close)
+	c, err := gateway.NewClient(m.URL(), gateway.WithTLS(gateway.TLSConfig{CAPEM: m.CertPEM()}))
+	if err != nil {
+		t.Fatalf("gateway.NewClient: %v", err)
+	}
+	t.Cleanup(func() { c.HTTPClient().CloseIdleConnections() })
+	ids := make([]int, n)
+	for i := range ids {
+		ids[i] = firstAgent + i
+	}
+	tgt := &config.Target{
+		Name: "mock", URL: m.URL(), Mock: &config.Mock{},
+		AuthMode:     gateway.AuthStatic,
+		GuidInterval: gateway.DefaultGuidInterval, GuidTimeout: gateway.DefaultGuidTimeout,
+		IdleTimeout: gateway.DefaultIdleTimeout, PollWait: gateway.DefaultPollWait,
+		AgentIDRange: gateway.DefaultIDRange,
+		Agents:       config.Agents{IDs: ids, PhonenumPrefix: "7", Password: testPassword},
+		AllowLoad:    true, ForceLogin: true,
+	}
+	if dynamic {
+		tgt.AuthMode = gateway.AuthDynamic
+		tgt.GuidInterval = 200 * time.Millisecond
+		tgt.GuidTimeout = time.Second
+		tgt.IdleTimeout = 2 * time.Second
+		tgt.PollWait = 100 * time.Millisecond
+	}
+	plan := &config.Plan{
+		Name: "test", Agents: n, Rate: rate, Duration: d,
+		Connections: 8, Timeout: 5 * time.Second, SignInConcurrency: 16,
+	}
+	return &env{mock: m, client: c, target: tgt, plan: plan, out: filepath.Join(t.TempDir(), "out")}
+}
+
+// run runs the env's plan with opts.
+func (e *env) run(ctx context.Context, t *testing.T, opts ...load.Option) *load.Outcome {
+	t.Helper()
+	o, err := load.Run(ctx, e.client, e.target, e.plan, e.out, opts...)
+	if err != nil {
+		t.Fatalf("load.Run: %v", err)
+	}
+	return o
+}
+
+// readResults decodes the results file of a run.
+func readResults(t *testing.T, dir string) []vegeta.Result {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, load.ResultsFile))
+	if err != nil {
+		t.Fatalf("open results: %v", err)
+	}
+	defer f.Close()
+	dec := vegeta.NewDecoder(f)
+	var out []vegeta.Result
+	for {
+		var r vegeta.Result
+		if err := dec.Decode(&r); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out
+			}
+			t.Fatalf("decode result %d: %v", len(out), err)
+		}
+		out = append(out, r)
+	}
+}
+
+// eventually polls cond every 10 ms until it holds or the deadline passes.
+func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// noLeaks registers, before anything else of the test, a check that runs
+// after every other cleanup (mock closed, idle connections closed): no
+// goroutine the test started is left.
+func noLeaks(t *testing.T) {
+	t.Helper()
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+}
+
+// logininfoRequests is the mock's count of logininfo requests.
+func logininfoRequests(m *mockgw.Server) uint64 {
+	return m.Stats().Calls[mockgw.CallLoginInfo].Requests
+}
+
+// assertNoSecrets fails when a file of dir contains one of the strings.
+func assertNoSecrets(t *testing.T, dir string, secrets ...string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range secrets {
+			if s != "" && strings.Contains(string(b), s) {
+				t.Errorf("%s contains a secret", e.Name())
+			}
+		}
+	}
+}

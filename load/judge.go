@@ -1,0 +1,350 @@
+package load
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"ccgw-harness/gateway"
+	"ccgw-harness/reports"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// Result headers the load engine keeps (docs/INTERNALS.md): every other
+// response header is dropped, because response headers may carry Set-GUID
+// and cookies.
+const (
+	// HeaderNode is the gateway node (N of `.AgentGateway<N>`) of the
+	// agent's session; absent when 0.
+	HeaderNode = reports.HeaderNode
+	// HeaderLagUs is how many microseconds after its planned time a request
+	// was sent (open model only).
+	HeaderLagUs = reports.HeaderLagUs
+)
+
+// nodeValues caches the header values of the first cluster nodes, so the
+// judge path does not format them per result.
+var nodeValues = func() [][]string {
+	v := make([][]string, 65)
+	for i := range v {
+		v[i] = []string{strconv.Itoa(i)}
+	}
+	return v
+}()
+
+// judge turns a raw vegeta result into the results-file form: it judges the
+// response by the contract for the agent that sent it, drops the body and
+// every response header, and adds our own headers.
+type judge struct {
+	pool  *Pool
+	pacer Pacer     // nil: no lag (warm-up, closed model)
+	start time.Time // the measured attack's start, for lag
+	// hdr, when set, is reused as every result's Headers: the recorder
+	// encodes and aggregates each result before judging the next, and
+	// neither keeps the map.
+	hdr http.Header
+}
+
+// Judge judges r in place and returns its verdict and the agent that sent
+// it (nil if the URL names none of the pool's agents).
+func (j *judge) Judge(r *vegeta.Result) (*agent, gateway.Verdict) {
+	a := j.pool.agentByURL(r.URL)
+	var v gateway.Verdict
+	switch {
+	case r.Code == 0:
+		// No HTTP answer: vegeta keeps only the error text.
+		v = gateway.ParseVerdict(r.Error)
+		if v.OK() {
+			v = gateway.Verdict{Class: gateway.ClassTransport, Detail: "other"}
+		}
+	default:
+		want := ""
+		if a != nil {
+			want = a.phone
+		}
+		ct := ""
+		if vs := r.Headers[gateway.HeaderContentType]; len(vs) > 0 {
+			ct = vs[0]
+		}
+		if !(r.Code == http.StatusOK && isJSONContentType(ct) && fastSuccess(r.Body, want)) {
+			v = gateway.JudgeLoginInfo(int(r.Code), ct, r.Body, want)
+		}
+	}
+	r.Error = v.String()
+	r.Body = nil
+	h := j.hdr
+	if h == nil {
+		h = make(http.Header, 2)
+	} else {
+		delete(h, HeaderNode)
+		delete(h, HeaderLagUs)
+	}
+	if a != nil {
+		if n := a.node(); n > 0 {
+			if n < len(nodeValues) {
+				h[HeaderNode] = nodeValues[n]
+			} else {
+				h[HeaderNode] = []string{strconv.Itoa(n)}
+			}
+		}
+	}
+	if j.pacer != nil {
+		if at, ok := j.pacer.Planned(r.Seq); ok {
+			lag := r.Timestamp.Sub(j.start.Add(at))
+			if lag < 0 {
+				lag = 0
+			}
+			h[HeaderLagUs] = []string{strconv.FormatInt(int64(lag/time.Microsecond), 10)}
+		}
+	}
+	if len(h) == 0 {
+		h = nil
+	}
+	r.Headers = h
+	return a, v
+}
+
+// recorder is the result stream of the measured attack: every result is
+// judged, encoded to the results file (vegeta gob), added to the aggregator,
+// and a 100-006 is fed back to the pool for re-sign-in. It runs on the one
+// goroutine that drains the attack's results.
+type recorder struct {
+	judge judge
+	bw    *bufio.Writer
+	enc   vegeta.Encoder
+	agg   *reports.Aggregator
+	n     uint64 // results recorded
+	err   error  // first write error
+}
+
+// recordBufferSize is the results file's write buffer.
+const recordBufferSize = 256 << 10
+
+func newRecorder(w io.Writer, p *Pool, agg *reports.Aggregator) *recorder {
+	bw := bufio.NewWriterSize(w, recordBufferSize)
+	return &recorder{judge: judge{pool: p, hdr: make(http.Header, 2)}, bw: bw, enc: vegeta.NewEncoder(bw), agg: agg}
+}
+
+// record handles one result of the measured attack.
+func (rec *recorder) record(r *vegeta.Result) {
+	a, v := rec.judge.Judge(r)
+	if rec.err == nil {
+		if err := rec.enc.Encode(r); err != nil {
+			rec.err = fmt.Errorf("writing results: %w", err)
+		}
+	}
+	rec.agg.Add(r)
+	rec.n++
+	if a != nil && v.Class == gateway.ClassRetcode && v.Detail == gateway.RetNotSignedIn {
+		rec.judge.pool.lost(a, r.Timestamp, nil)
+	}
+}
+
+// flush writes buffered results to the file.
+func (rec *recorder) flush() {
+	if rec.err == nil {
+		if err := rec.bw.Flush(); err != nil {
+			rec.err = fmt.Errorf("writing results: %w", err)
+		}
+	}
+}
+
+// feedback handles a result that is not recorded (warm-up): only its 100-006
+// matters.
+func (p *Pool) feedback(r *vegeta.Result) {
+	j := judge{pool: p}
+	a, v := j.Judge(r)
+	if a != nil && v.Class == gateway.ClassRetcode && v.Detail == gateway.RetNotSignedIn {
+		p.lost(a, r.Timestamp, nil)
+	}
+}
+
+// isJSONContentType is the Content-Type test of gateway.JudgeLoginInfo.
+func isJSONContentType(ct string) bool {
+	if len(ct) >= 16 && ct[:16] == "application/json" && (len(ct) == 16 || ct[16] == ';') {
+		return true // the usual spelling, without allocating
+	}
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), "application/json")
+}
+
+// fastSuccess proves, without allocating, that a logininfo body is a
+// success for the agent whose phonenum is want: it recognises only the plain
+// form `{"message": "...", "retcode": "0", "result": {"phonetoken": "...",
+// "phonenum": "..."}}` (members in any order, message optional or null,
+// white space anywhere JSON allows it, every string printable ASCII without
+// escapes, no other member, no member twice) with a non-empty token and the
+// agent's own phonenum. For anything else it returns false and the caller
+// judges the body with gateway.JudgeLoginInfo, so the fast path can only
+// ever agree with it; it exists because the result path runs at tens of
+// thousands of results per second.
+func fastSuccess(b []byte, want string) bool {
+	p := jsonScan{b: b}
+	p.ws()
+	if !p.byte('{') {
+		return false
+	}
+	var seenMsg, seenRC, seenRes bool
+	for first := true; ; first = false {
+		p.ws()
+		if p.byte('}') {
+			if first {
+				return false
+			}
+			break
+		}
+		if !first && !(p.byte(',') && p.wsThen()) {
+			return false
+		}
+		key, ok := p.str()
+		if !ok {
+			return false
+		}
+		p.ws()
+		if !p.byte(':') {
+			return false
+		}
+		p.ws()
+		switch string(key) {
+		case "message":
+			if seenMsg {
+				return false
+			}
+			seenMsg = true
+			if !p.lit("null") {
+				if _, ok := p.str(); !ok {
+					return false
+				}
+			}
+		case "retcode":
+			if seenRC {
+				return false
+			}
+			seenRC = true
+			if rc, ok := p.str(); !ok || string(rc) != gateway.RetOK {
+				return false
+			}
+		case "result":
+			if seenRes {
+				return false
+			}
+			seenRes = true
+			if !p.result(want) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	p.ws()
+	return seenRC && seenRes && p.i == len(p.b)
+}
+
+// jsonScan is the cursor of fastSuccess.
+type jsonScan struct {
+	b []byte
+	i int
+}
+
+func (p *jsonScan) ws() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\r', '\n':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+// wsThen skips white space and reports true (for use in conditions).
+func (p *jsonScan) wsThen() bool { p.ws(); return true }
+
+func (p *jsonScan) byte(c byte) bool {
+	if p.i < len(p.b) && p.b[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *jsonScan) lit(s string) bool {
+	if len(p.b)-p.i >= len(s) && string(p.b[p.i:p.i+len(s)]) == s {
+		p.i += len(s)
+		return true
+	}
+	return false
+}
+
+// str reads a string of printable ASCII without escapes and returns its
+// bytes (a view into the body: callers only compare it, and the compiler
+// does not allocate for string(b) in a comparison or a switch).
+func (p *jsonScan) str() ([]byte, bool) {
+	if !p.byte('"') {
+		return nil, false
+	}
+	start := p.i
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			s := p.b[start:p.i]
+			p.i++
+			return s, true
+		case c < 0x20 || c > 0x7e || c == '\\':
+			return nil, false
+		}
+		p.i++
+	}
+	return nil, false
+}
+
+// result reads the result object: exactly phonetoken (non-empty) and
+// phonenum (== want), each once.
+func (p *jsonScan) result(want string) bool {
+	if !p.byte('{') {
+		return false
+	}
+	var tok, num bool
+	for first := true; ; first = false {
+		p.ws()
+		if p.byte('}') {
+			return tok && num
+		}
+		if !first && !(p.byte(',') && p.wsThen()) {
+			return false
+		}
+		key, ok := p.str()
+		if !ok {
+			return false
+		}
+		p.ws()
+		if !p.byte(':') {
+			return false
+		}
+		p.ws()
+		v, ok := p.str()
+		if !ok {
+			return false
+		}
+		switch string(key) {
+		case "phonetoken":
+			if tok || len(v) == 0 {
+				return false
+			}
+			tok = true
+		case "phonenum":
+			if num || string(v) != want {
+				return false
+			}
+			num = true
+		default:
+			return false
+		}
+	}
+}

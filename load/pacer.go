@@ -1,0 +1,458 @@
+package load
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"ccgw-harness/config"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// Pacer is a vegeta.Pacer that also knows when each hit was planned, so the
+// result stream can tell how late the generator sent it (X-Ccgw-Lag-Us).
+// Every Pacer stops by itself when its plan ends.
+type Pacer interface {
+	vegeta.Pacer
+	// Planned returns the offset from the attack's start at which hit n
+	// (0-based) was planned; ok is false for the closed model, which has no
+	// schedule.
+	Planned(n uint64) (at time.Duration, ok bool)
+	// Duration is how long the plan lasts.
+	Duration() time.Duration
+	// Hits is the number of hits the plan sends (0 for the closed model).
+	Hits() uint64
+	// String describes the profile for the summary ("constant 200/s for 5s").
+	String() string
+}
+
+// Segment is one piece of a piecewise-linear rate schedule: for Duration the
+// rate moves linearly from From to To requests per second (From == To is a
+// constant rate).
+type Segment struct {
+	Duration time.Duration
+	From, To float64
+}
+
+// MaxSegments bounds the pieces of a schedule (a sine plan is approximated
+// by short linear pieces; longer plans use longer pieces).
+const MaxSegments = 100000
+
+// seg is a Segment with its position in the schedule.
+type seg struct {
+	start  float64 // seconds from the start
+	dur    float64 // seconds
+	r0, r1 float64 // hits/s at start and end
+	h0     float64 // hits planned before start
+	hits   float64 // hits planned within
+}
+
+// Schedule is an open-model Pacer: hit n is sent when the integral of the
+// rate reaches n, so a constant rate R sends hit n at n/R seconds, and a plan
+// sends exactly ceil(integral over its duration) hits.
+type Schedule struct {
+	segs  []seg
+	total time.Duration
+	hits  uint64
+	desc  string
+}
+
+// NewSchedule builds a schedule from its segments. Rates must be finite and
+// not negative, durations positive, and some rate above zero.
+func NewSchedule(desc string, segments ...Segment) (*Schedule, error) {
+	if len(segments) == 0 {
+		return nil, fmt.Errorf("rate schedule: no segments")
+	}
+	if len(segments) > MaxSegments {
+		return nil, fmt.Errorf("rate schedule: %d segments, at most %d", len(segments), MaxSegments)
+	}
+	s := &Schedule{desc: desc, segs: make([]seg, 0, len(segments))}
+	var at, h float64
+	for i, g := range segments {
+		if g.Duration <= 0 {
+			return nil, fmt.Errorf("rate schedule: segment %d: duration %s must be above 0", i, g.Duration)
+		}
+		for _, r := range []float64{g.From, g.To} {
+			if math.IsNaN(r) || math.IsInf(r, 0) || r < 0 {
+				return nil, fmt.Errorf("rate schedule: segment %d: rate %v must be a finite number >= 0", i, r)
+			}
+		}
+		d := g.Duration.Seconds()
+		hits := (g.From + g.To) / 2 * d
+		s.segs = append(s.segs, seg{start: at, dur: d, r0: g.From, r1: g.To, h0: h, hits: hits})
+		at += d
+		h += hits
+		s.total += g.Duration
+	}
+	if h <= 0 {
+		return nil, fmt.Errorf("rate schedule: plans no request (every rate is 0)")
+	}
+	// Allow for float error: 200/s for 5s is 1000 hits, not 1001.
+	s.hits = uint64(math.Ceil(h - 1e-6))
+	return s, nil
+}
+
+// Planned implements Pacer.
+func (s *Schedule) Planned(n uint64) (time.Duration, bool) {
+	return time.Duration(s.at(float64(n)) * 1e9), true
+}
+
+// at returns the time in seconds at which the cumulative hits reach x.
+func (s *Schedule) at(x float64) float64 {
+	// The last segment whose h0 <= x and which plans hits.
+	i := sort.Search(len(s.segs), func(i int) bool { return s.segs[i].h0 > x }) - 1
+	for i > 0 && s.segs[i].hits == 0 {
+		i--
+	}
+	if i < 0 {
+		i = 0
+	}
+	g := &s.segs[i]
+	dx := x - g.h0
+	if dx <= 0 {
+		return g.start
+	}
+	if dx >= g.hits {
+		return g.start + g.dur
+	}
+	k := (g.r1 - g.r0) / g.dur
+	if k == 0 {
+		return g.start + dx/g.r0
+	}
+	// r0 t + k t²/2 = dx, in the form that is stable for k of either sign.
+	disc := g.r0*g.r0 + 2*k*dx
+	if disc < 0 {
+		disc = 0
+	}
+	den := g.r0 + math.Sqrt(disc)
+	if den <= 0 {
+		return g.start + g.dur
+	}
+	t := 2 * dx / den
+	if t > g.dur {
+		t = g.dur
+	}
+	return g.start + t
+}
+
+// TimerSlack is how much earlier than a hit's planned time the pacer asks
+// vegeta to wake up. Go's timers on Linux overshoot by up to about 1 ms when
+// the process is otherwise idle (the runtime's netpoll waits have
+// millisecond granularity, golang/go#53824), so a plain sleep sends every
+// hit 0 to 1 ms late. Waking TimerSlack early centres that error: hits go out
+// within about ±TimerSlack of their planned time, the schedule (and so the
+// number of hits and the achieved rate) is unchanged, and the lag each
+// result records is the generator's own lateness rather than the timer's.
+const TimerSlack = 500 * time.Microsecond
+
+// Pace implements vegeta.Pacer: wait until hit number hits is due (less
+// TimerSlack); stop after the plan's last hit.
+func (s *Schedule) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	if hits >= s.hits {
+		return 0, true
+	}
+	due, _ := s.Planned(hits)
+	if wait := due - elapsed - TimerSlack; wait > 0 {
+		return wait, false
+	}
+	return 0, false
+}
+
+// Rate implements vegeta.Pacer: the planned rate at elapsed.
+func (s *Schedule) Rate(elapsed time.Duration) float64 {
+	t := elapsed.Seconds()
+	i := sort.Search(len(s.segs), func(i int) bool { return s.segs[i].start > t }) - 1
+	if i < 0 || t >= s.total.Seconds() {
+		return 0
+	}
+	g := s.segs[i]
+	return g.r0 + (g.r1-g.r0)*(t-g.start)/g.dur
+}
+
+// Duration implements Pacer.
+func (s *Schedule) Duration() time.Duration { return s.total }
+
+// Hits implements Pacer.
+func (s *Schedule) Hits() uint64 { return s.hits }
+
+// MeanRate is the planned hits divided by the duration.
+func (s *Schedule) MeanRate() float64 { return float64(s.hits) / s.total.Seconds() }
+
+// PeakRate is the highest rate of the schedule.
+func (s *Schedule) PeakRate() float64 {
+	peak := 0.0
+	for _, g := range s.segs {
+		peak = math.Max(peak, math.Max(g.r0, g.r1))
+	}
+	return peak
+}
+
+// String implements Pacer.
+func (s *Schedule) String() string { return s.desc }
+
+// Capped returns the schedule with every rate limited to max requests per
+// second (linear ramps that cross max are split where they cross it), and
+// whether anything was cut. max <= 0 means no cap.
+func (s *Schedule) Capped(max float64) (*Schedule, bool, error) {
+	if max <= 0 || s.PeakRate() <= max {
+		return s, false, nil
+	}
+	var out []Segment
+	for _, g := range s.segs {
+		out = append(out, capSegment(g, max)...)
+	}
+	c, err := NewSchedule(s.desc+fmt.Sprintf(", capped at %s/s", formatRate(max)), out...)
+	return c, true, err
+}
+
+// capSegment clamps one linear piece at max, splitting it where it crosses.
+func capSegment(g seg, max float64) []Segment {
+	dur := func(sec float64) time.Duration { return time.Duration(math.Round(sec * 1e9)) }
+	whole := Segment{Duration: dur(g.dur), From: math.Min(g.r0, max), To: math.Min(g.r1, max)}
+	if (g.r0 <= max && g.r1 <= max) || (g.r0 >= max && g.r1 >= max) {
+		return []Segment{whole}
+	}
+	cross := (max - g.r0) / (g.r1 - g.r0) * g.dur // 0 < cross < dur
+	a, b := dur(cross), dur(g.dur)-dur(cross)
+	if a <= 0 || b <= 0 {
+		return []Segment{whole}
+	}
+	if g.r0 < max { // rising through the cap
+		return []Segment{{Duration: a, From: g.r0, To: max}, {Duration: b, From: max, To: max}}
+	}
+	return []Segment{{Duration: a, From: max, To: max}, {Duration: b, From: max, To: g.r1}}
+}
+
+// Constant is a constant rate for a duration.
+func Constant(rate float64, d time.Duration) (*Schedule, error) {
+	return NewSchedule(fmt.Sprintf("constant %s/s for %s", formatRate(rate), d), Segment{Duration: d, From: rate, To: rate})
+}
+
+// Stage is one stage of a staged plan: Rate for Duration, reached by a linear
+// ramp of Ramp from the previous stage's rate (from 0 for the first stage);
+// a zero Ramp steps at once.
+type Stage struct {
+	Rate     float64
+	Duration time.Duration
+	Ramp     time.Duration
+}
+
+// Stages builds a staged schedule. A stage's ramp is part of its duration
+// (Ramp must not exceed Duration).
+func Stages(stages ...Stage) (*Schedule, error) {
+	if len(stages) == 0 {
+		return nil, fmt.Errorf("stages: none given")
+	}
+	var segs []Segment
+	var desc []string
+	prev := 0.0
+	for i, st := range stages {
+		if st.Ramp < 0 || st.Ramp > st.Duration {
+			return nil, fmt.Errorf("stages[%d]: ramp %s must be between 0 and the stage's duration %s", i, st.Ramp, st.Duration)
+		}
+		if st.Ramp > 0 {
+			segs = append(segs, Segment{Duration: st.Ramp, From: prev, To: st.Rate})
+		}
+		if rest := st.Duration - st.Ramp; rest > 0 {
+			segs = append(segs, Segment{Duration: rest, From: st.Rate, To: st.Rate})
+		}
+		if st.Ramp > 0 {
+			desc = append(desc, fmt.Sprintf("%s/s for %s (ramp %s)", formatRate(st.Rate), st.Duration, st.Ramp))
+		} else {
+			desc = append(desc, fmt.Sprintf("%s/s for %s", formatRate(st.Rate), st.Duration))
+		}
+		prev = st.Rate
+	}
+	return NewSchedule("stages "+strings.Join(desc, ", "), segs...)
+}
+
+// sineStepsPerPeriod is how finely a sine plan is cut into linear pieces.
+const sineStepsPerPeriod = 360
+
+// Sine is a rate mean + amplitude·sin(2πt/period) for a duration, starting at
+// the mean and rising. The amplitude must not exceed the mean. It is
+// approximated by linear pieces of a degree of phase each (coarser when the
+// plan would need more than MaxSegments pieces).
+func Sine(mean, amplitude float64, period, d time.Duration) (*Schedule, error) {
+	if period <= 0 || d <= 0 {
+		return nil, fmt.Errorf("sine: period %s and duration %s must be above 0", period, d)
+	}
+	if mean <= 0 || amplitude < 0 || amplitude > mean {
+		return nil, fmt.Errorf("sine: want mean > 0 and 0 <= amplitude <= mean, got mean %v amplitude %v", mean, amplitude)
+	}
+	step := period / sineStepsPerPeriod
+	if n := int64(d / step); n >= MaxSegments {
+		step = d/MaxSegments + 1
+	}
+	if step <= 0 {
+		step = 1
+	}
+	rate := func(t time.Duration) float64 {
+		return mean + amplitude*math.Sin(2*math.Pi*t.Seconds()/period.Seconds())
+	}
+	var segs []Segment
+	for t := time.Duration(0); t < d; t += step {
+		end := min(t+step, d)
+		segs = append(segs, Segment{Duration: end - t, From: rate(t), To: rate(end)})
+	}
+	return NewSchedule(fmt.Sprintf("sine %s±%s/s period %s for %s", formatRate(mean), formatRate(amplitude), period, d), segs...)
+}
+
+// Closed is the closed model: a fixed number of workers (see
+// attack options) each sending its next request as soon as the previous one
+// is answered, for a duration, optionally never faster than a cap.
+type Closed struct {
+	Concurrency int
+	dur         time.Duration
+	cap         *Schedule // nil: no cap
+}
+
+// NewClosed returns a closed-model pacer for concurrency workers over d;
+// maxRate > 0 caps the rate (the target's max_rate).
+func NewClosed(concurrency int, d time.Duration, maxRate float64) (*Closed, error) {
+	if concurrency <= 0 || d <= 0 {
+		return nil, fmt.Errorf("closed model: concurrency %d and duration %s must be above 0", concurrency, d)
+	}
+	c := &Closed{Concurrency: concurrency, dur: d}
+	if maxRate > 0 {
+		s, err := Constant(maxRate, d)
+		if err != nil {
+			return nil, err
+		}
+		c.cap = s
+	}
+	return c, nil
+}
+
+// Pace implements vegeta.Pacer: no wait (the workers are the limit) until
+// the duration is over, or the cap's pace when there is one.
+func (c *Closed) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	if elapsed >= c.dur {
+		return 0, true
+	}
+	if c.cap != nil {
+		return c.cap.Pace(elapsed, hits)
+	}
+	return 0, false
+}
+
+// Rate implements vegeta.Pacer: 0 (unbounded) or the cap.
+func (c *Closed) Rate(elapsed time.Duration) float64 {
+	if c.cap != nil {
+		return c.cap.Rate(elapsed)
+	}
+	return 0
+}
+
+// Planned implements Pacer: the closed model has no schedule.
+func (c *Closed) Planned(uint64) (time.Duration, bool) { return 0, false }
+
+// Duration implements Pacer.
+func (c *Closed) Duration() time.Duration { return c.dur }
+
+// Hits implements Pacer: unknown in advance.
+func (c *Closed) Hits() uint64 { return 0 }
+
+// String implements Pacer.
+func (c *Closed) String() string {
+	s := fmt.Sprintf("closed model, %d concurrent for %s", c.Concurrency, c.dur)
+	if c.cap != nil {
+		s += fmt.Sprintf(", capped at %s/s", formatRate(c.cap.PeakRate()))
+	}
+	return s
+}
+
+// formatRate prints a rate without needless decimals (200, 0.5, 12.25).
+func formatRate(r float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", r), "0"), ".")
+}
+
+// PlanPacer builds the pacer of a plan, capped at maxRate requests per second
+// (the target's max_rate; 0 = no cap). The warnings say when the cap cut the
+// plan.
+func PlanPacer(p *config.Plan, maxRate float64) (Pacer, []string, error) {
+	var warnings []string
+	if p.Concurrency > 0 && len(p.Stages) == 0 && p.Sine == nil {
+		c, err := NewClosed(p.Concurrency, p.Duration, maxRate)
+		if err != nil {
+			return nil, nil, fmt.Errorf("plan %s: %w", p.Name, err)
+		}
+		if maxRate > 0 {
+			warnings = append(warnings, fmt.Sprintf("closed-model plan %s is capped at the target's max_rate %s/s", p.Name, formatRate(maxRate)))
+		}
+		return c, warnings, nil
+	}
+	var s *Schedule
+	var err error
+	switch {
+	case len(p.Stages) > 0:
+		st := make([]Stage, len(p.Stages))
+		for i, g := range p.Stages {
+			st[i] = Stage{Rate: g.Rate, Duration: g.Duration, Ramp: g.Ramp}
+		}
+		s, err = Stages(st...)
+	case p.Sine != nil:
+		s, err = Sine(p.Sine.Mean, p.Sine.Amplitude, p.Sine.Period, p.Duration)
+	default:
+		s, err = Constant(p.Rate, p.Duration)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("plan %s: %w", p.Name, err)
+	}
+	peak := s.PeakRate()
+	c, cut, err := s.Capped(maxRate)
+	if err != nil {
+		return nil, nil, fmt.Errorf("plan %s: %w", p.Name, err)
+	}
+	if cut {
+		warnings = append(warnings, fmt.Sprintf("plan %s peaks at %s/s, above the target's max_rate: capped at %s/s", p.Name, formatRate(peak), formatRate(maxRate)))
+	}
+	return c, warnings, nil
+}
+
+// Override applies `ccgw load --rate/--duration` to a plan (a copy the caller
+// owns). A rate replaces the plan's shape with a constant rate over the
+// plan's length (or the given duration). A duration sets the length of a
+// rate, sine or closed plan; a staged plan is cut at it, or its last stage
+// lengthened to reach it. Zero leaves a value as it is.
+func Override(p *config.Plan, rate float64, d time.Duration) error {
+	if rate < 0 || math.IsNaN(rate) || math.IsInf(rate, 0) || rate > config.MaxRate {
+		return fmt.Errorf("rate %v: want requests/s above 0 and at most %g", rate, float64(config.MaxRate))
+	}
+	if d < 0 || d > config.MaxPlanDuration {
+		return fmt.Errorf("duration %s: want above 0 and at most %s", d, config.MaxPlanDuration)
+	}
+	if rate > 0 {
+		total := p.Total()
+		p.Stages, p.Sine, p.Concurrency = nil, nil, 0
+		p.Rate, p.Duration = rate, total
+	}
+	if d == 0 {
+		return nil
+	}
+	if len(p.Stages) == 0 {
+		p.Duration = d
+		return nil
+	}
+	var out []config.Stage
+	left := d
+	for _, st := range p.Stages {
+		if left <= 0 {
+			break
+		}
+		if st.Duration > left {
+			st.Duration = left
+			st.Ramp = min(st.Ramp, left)
+		}
+		left -= st.Duration
+		out = append(out, st)
+	}
+	if left > 0 {
+		out[len(out)-1].Duration += left
+	}
+	p.Stages = out
+	return nil
+}

@@ -1,0 +1,621 @@
+package load
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"ccgw-harness/config"
+	"ccgw-harness/gateway"
+)
+
+// Pool defaults.
+const (
+	// DefaultSignInConcurrency is how many sign-ins run at once.
+	DefaultSignInConcurrency = 64
+	// DefaultReSignInConcurrency is how many re-sign-ins (after the gateway
+	// said 100-006) run at once.
+	DefaultReSignInConcurrency = 16
+	// DefaultReSignInBackoff is how long an agent whose re-sign-in failed
+	// waits before another 100-006 may trigger a new attempt.
+	DefaultReSignInBackoff = time.Second
+	// DefaultSignOutTimeout bounds the whole sign-out at the end of a run. It
+	// does not depend on the run's context: agents are signed out after
+	// SIGINT or a fatal error too.
+	DefaultSignOutTimeout = 60 * time.Second
+	// DefaultCallTimeout bounds one sign-in or sign-out call that no longer
+	// follows the run's context (a call cut half-way could leave a session
+	// behind on the gateway).
+	DefaultCallTimeout = 15 * time.Second
+)
+
+// AgentClient returns a client for the agents' own calls (sign-in,
+// sign-out, event polls) on a transport of its own that keeps up to idle
+// keep-alive connections, with c's TLS settings plus a TLS session cache: the
+// many agent connections resume a TLS session as real agent clients do,
+// rather than each paying a full handshake (certificate chain and signature
+// checks). The attack's connections never use it. Close the returned
+// transport's idle connections when done. When c does not use an
+// *http.Transport, c itself is returned with a nil transport.
+func AgentClient(c *gateway.Client, idle int) (*gateway.Client, *http.Transport, error) {
+	base, ok := c.HTTPClient().Transport.(*http.Transport)
+	if !ok {
+		return c, nil, nil
+	}
+	tr := base.Clone()
+	tr.MaxIdleConns = 0
+	tr.MaxIdleConnsPerHost = max(idle, gateway.DefaultMaxIdleConnsPerHost)
+	tr.MaxConnsPerHost = 0
+	if tr.TLSClientConfig == nil {
+		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if tr.TLSClientConfig.ClientSessionCache == nil {
+		tr.TLSClientConfig.ClientSessionCache = tls.NewLRUClientSessionCache(agentSessionCacheSize)
+	}
+	ac, err := gateway.NewClient(c.BaseURL(), gateway.WithHTTPClient(&http.Client{Transport: tr}))
+	if err != nil {
+		return nil, nil, fmt.Errorf("load: agent client: %w", err)
+	}
+	return ac, tr, nil
+}
+
+// agentSessionCacheSize is the TLS session cache of AgentClient (one gateway
+// address: a few entries suffice).
+const agentSessionCacheSize = 16
+
+// agent is one agent of the pool and its current session.
+type agent struct {
+	id       int
+	phone    string
+	password string
+	url      string // its logininfo URL
+
+	sess      atomic.Pointer[gateway.Session]
+	hdr       atomic.Pointer[agentHeader]
+	signedAt  atomic.Int64 // time.Now().UnixNano() when the current session began
+	resigning atomic.Bool  // a re-sign-in is queued or running
+	retryAt   atomic.Int64 // no re-sign-in before this UnixNano (after a failure)
+	gone      atomic.Bool  // the gateway said the session is gone and no new one exists yet
+}
+
+// agentHeader is the request header of an agent's logininfo calls, rebuilt
+// only when its Guid or cookies change, so the targeter allocates nothing.
+type agentHeader struct {
+	h      http.Header
+	guid   string
+	cookie string
+	node   int
+}
+
+// node is the gateway node of the agent's current Guid (0 if none).
+func (a *agent) node() int {
+	if h := a.hdr.Load(); h != nil {
+		return h.node
+	}
+	return 0
+}
+
+// setSession makes s the agent's session.
+func (a *agent) setSession(s *gateway.Session) {
+	a.sess.Store(s)
+	a.signedAt.Store(time.Now().UnixNano())
+	a.gone.Store(false)
+	a.refresh()
+}
+
+// refresh rebuilds the request header when the session's Guid or cookies
+// changed (after sign-in and after each event poll).
+func (a *agent) refresh() {
+	s := a.sess.Load()
+	if s == nil {
+		return
+	}
+	g, ck := s.Guid(), s.CookieHeader()
+	if old := a.hdr.Load(); old != nil && old.guid == g && old.cookie == ck {
+		return
+	}
+	h := http.Header{
+		gateway.HeaderContentType: {gateway.ContentTypeJSON},
+		gateway.HeaderGuid:        {g},
+	}
+	if ck != "" {
+		h["Cookie"] = []string{ck}
+	}
+	a.hdr.Store(&agentHeader{h: h, guid: g, cookie: ck, node: gateway.GuidNode(g)})
+}
+
+// PoolOption configures a Pool.
+type PoolOption func(*Pool)
+
+// WithSignInConcurrency sets how many sign-ins (and sign-outs) run at once
+// (default DefaultSignInConcurrency).
+func WithSignInConcurrency(n int) PoolOption {
+	return func(p *Pool) {
+		if n > 0 {
+			p.signInConc = n
+		}
+	}
+}
+
+// WithForceLogin allows a forced sign-in when the gateway answers 100-002
+// (already signed in) to a sign-in (config Target.ForceLogin).
+func WithForceLogin(on bool) PoolOption { return func(p *Pool) { p.forceLogin = on } }
+
+// WithReSignInConcurrency sets how many re-sign-ins run at once (default
+// DefaultReSignInConcurrency).
+func WithReSignInConcurrency(n int) PoolOption {
+	return func(p *Pool) {
+		if n > 0 {
+			p.resignConc = n
+		}
+	}
+}
+
+// WithSignOutTimeout bounds the sign-out at the end (default
+// DefaultSignOutTimeout).
+func WithSignOutTimeout(d time.Duration) PoolOption {
+	return func(p *Pool) {
+		if d > 0 {
+			p.signOutTimeout = d
+		}
+	}
+}
+
+// Pool is the run's signed-in agents: it signs them in with bounded
+// concurrency, re-signs in an agent whose session the gateway lost, hands
+// out their current Guids to the targeter and signs every one of them out at
+// the end. It is safe for concurrent use.
+type Pool struct {
+	client         *gateway.Client
+	agents         []*agent
+	byID           map[int]*agent
+	idOffset       int // len(URL prefix before the agent ID)
+	signInConc     int
+	resignConc     int
+	forceLogin     bool
+	signOutTimeout time.Duration
+
+	// sign-in progress
+	done, failed atomic.Int64
+	live         []*agent // agents signed in by SignIn, in configuration order
+
+	// re-sign-in
+	mu         sync.Mutex
+	running    bool
+	resignQ    chan *agent
+	resignStop chan struct{}
+	resignWG   sync.WaitGroup
+	reSignIns  atomic.Int64
+	reFailures atomic.Int64
+}
+
+// NewPool returns a pool of the given agents, not signed in yet.
+func NewPool(c *gateway.Client, agents []config.Agent, opts ...PoolOption) (*Pool, error) {
+	p := &Pool{
+		client:         c,
+		byID:           make(map[int]*agent, len(agents)),
+		signInConc:     DefaultSignInConcurrency,
+		resignConc:     DefaultReSignInConcurrency,
+		signOutTimeout: DefaultSignOutTimeout,
+	}
+	for _, o := range opts {
+		o(p)
+	}
+	prefix := c.BaseURL() + gateway.PathPrefix + "/onlineagent/"
+	p.idOffset = len(prefix)
+	for _, ag := range agents {
+		if _, dup := p.byID[ag.ID]; dup {
+			return nil, fmt.Errorf("load: agent %d is listed twice", ag.ID)
+		}
+		a := &agent{id: ag.ID, phone: ag.PhoneNum, password: ag.Password, url: c.BaseURL() + gateway.LoginInfoPath(ag.ID)}
+		p.agents = append(p.agents, a)
+		p.byID[ag.ID] = a
+	}
+	return p, nil
+}
+
+// agentByURL finds the agent of a logininfo URL without allocating.
+func (p *Pool) agentByURL(u string) *agent {
+	if len(u) <= p.idOffset {
+		return nil
+	}
+	id := 0
+	for i := p.idOffset; i < len(u) && u[i] != '/'; i++ {
+		c := u[i]
+		if c < '0' || c > '9' || id > 1e9 {
+			return nil
+		}
+		id = id*10 + int(c-'0')
+	}
+	return p.byID[id]
+}
+
+// Size is the number of agents asked for.
+func (p *Pool) Size() int { return len(p.agents) }
+
+// Live is the number of agents signed in by SignIn (those the targeter
+// uses).
+func (p *Pool) Live() int { return len(p.live) }
+
+// Alive is the number of agents whose session is believed valid right now:
+// signed in, and not lost (100-006) without a new session yet.
+func (p *Pool) Alive() int {
+	n := 0
+	for _, a := range p.live {
+		if a.sess.Load() != nil && !a.gone.Load() {
+			n++
+		}
+	}
+	return n
+}
+
+// ReSignIns is the number of sessions re-established during the run.
+func (p *Pool) ReSignIns() int { return int(p.reSignIns.Load()) }
+
+// ReSignInFailures is the number of re-sign-in attempts that failed.
+func (p *Pool) ReSignInFailures() int { return int(p.reFailures.Load()) }
+
+// SignInProgress reports how many sign-ins are finished, how many of those
+// failed, and the total.
+func (p *Pool) SignInProgress() (done, failed, total int) {
+	return int(p.done.Load()), int(p.failed.Load()), len(p.agents)
+}
+
+// SignInSummary is the outcome of SignIn.
+type SignInSummary struct {
+	Requested int
+	SignedIn  int
+	Failed    int
+	// Reasons counts the failed agents by reason ("retcode 100-004 (wrong
+	// password)", "http 503", "transport reset"...).
+	Reasons map[string]int
+	// Examples holds up to 5 failed agent IDs per reason.
+	Examples map[string][]int
+	// Cancelled is set when the context ended before every agent was tried.
+	Cancelled bool
+	Elapsed   time.Duration
+}
+
+// String summarises the failures, most frequent reason first:
+// "3 of 50 agents could not sign in: 2 retcode 100-004 (wrong password)
+// (agents 1001, 1002); 1 http 503 (agent 1007)".
+func (s SignInSummary) String() string {
+	if s.Failed == 0 {
+		return fmt.Sprintf("%d of %d agents signed in in %s", s.SignedIn, s.Requested, s.Elapsed.Round(time.Millisecond))
+	}
+	reasons := make([]string, 0, len(s.Reasons))
+	for r := range s.Reasons {
+		reasons = append(reasons, r)
+	}
+	sort.Slice(reasons, func(i, j int) bool {
+		if s.Reasons[reasons[i]] != s.Reasons[reasons[j]] {
+			return s.Reasons[reasons[i]] > s.Reasons[reasons[j]]
+		}
+		return reasons[i] < reasons[j]
+	})
+	parts := make([]string, len(reasons))
+	for i, r := range reasons {
+		ids := make([]string, len(s.Examples[r]))
+		for k, id := range s.Examples[r] {
+			ids[k] = strconv.Itoa(id)
+		}
+		word := "agents"
+		if len(ids) == 1 {
+			word = "agent"
+		}
+		more := ""
+		if s.Reasons[r] > len(ids) {
+			more = ", ..."
+		}
+		parts[i] = fmt.Sprintf("%d %s (%s %s%s)", s.Reasons[r], r, word, strings.Join(ids, ", "), more)
+	}
+	return fmt.Sprintf("%d of %d agents could not sign in: %s", s.Failed, s.Requested, strings.Join(parts, "; "))
+}
+
+// maxExamples is how many agent IDs SignInSummary keeps per reason.
+const maxExamples = 5
+
+// SignIn signs every agent in, at most the configured number at once, with a
+// forced sign-in after 100-002 when allowed. When ctx ends it starts no
+// further sign-in; those under way finish (a call cut half-way could leave a
+// session behind), and the agents signed in so far are still signed out by
+// SignOut. It returns ctx's error in that case.
+func (p *Pool) SignIn(ctx context.Context) (SignInSummary, error) {
+	start := time.Now()
+	sum := SignInSummary{Requested: len(p.agents), Reasons: map[string]int{}, Examples: map[string][]int{}}
+	var mu sync.Mutex
+	one := func(a *agent) {
+		s, err := p.signInOne(a)
+		if err == nil {
+			a.setSession(s)
+		} else {
+			p.failed.Add(1)
+			reason := FailureReason(err)
+			mu.Lock()
+			sum.Reasons[reason]++
+			if len(sum.Examples[reason]) < maxExamples {
+				sum.Examples[reason] = append(sum.Examples[reason], a.id)
+			}
+			mu.Unlock()
+		}
+		p.done.Add(1)
+	}
+	agents := p.agents
+	// The first agent signs in alone: the others then resume its TLS
+	// session (see AgentClient) instead of each doing a full handshake.
+	if len(agents) > 0 && ctx.Err() == nil {
+		one(agents[0])
+		agents = agents[1:]
+	}
+	next := make(chan *agent)
+	var wg sync.WaitGroup
+	for range min(p.signInConc, len(agents)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for a := range next {
+				one(a)
+			}
+		}()
+	}
+feed:
+	for _, a := range agents {
+		select {
+		case next <- a:
+		case <-ctx.Done():
+			sum.Cancelled = true
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if ctx.Err() != nil && int(p.done.Load()) < len(p.agents) {
+		sum.Cancelled = true
+	}
+	p.live = p.live[:0]
+	for _, a := range p.agents {
+		if a.sess.Load() != nil {
+			p.live = append(p.live, a)
+		}
+	}
+	sum.SignedIn = len(p.live)
+	sum.Failed = int(p.failed.Load())
+	sum.Elapsed = time.Since(start)
+	if sum.Cancelled {
+		return sum, ctx.Err()
+	}
+	return sum, nil
+}
+
+// signInOne signs one agent in on a context of its own (see SignIn), with a
+// forced sign-in after 100-002 when allowed.
+func (p *Pool) signInOne(a *agent) (*gateway.Session, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultCallTimeout)
+	defer cancel()
+	req := gateway.SignInRequest{Password: a.password, PhoneNum: a.phone}
+	s, err := p.client.SignIn(ctx, a.id, req)
+	var ge *gateway.Error
+	if err != nil && p.forceLogin && errors.As(err, &ge) && ge.Retcode == gateway.RetAlreadySignedIn {
+		s, err = p.client.ForceSignIn(ctx, a.id, req)
+	}
+	return s, err
+}
+
+// FailureReason names why a gateway call failed, for grouping: the retcode
+// and its meaning, the HTTP status, a contract violation or the transport
+// class. It never holds a secret.
+func FailureReason(err error) string {
+	var ge *gateway.Error
+	if errors.As(err, &ge) {
+		switch {
+		case ge.Retcode != "":
+			return "retcode " + ge.Retcode + " (" + gateway.RetcodeMeaning(ge.Retcode) + ")"
+		case ge.Status != http.StatusOK:
+			return "http " + strconv.Itoa(ge.Status)
+		default:
+			msg, _, _ := strings.Cut(ge.Message, ":")
+			return msg
+		}
+	}
+	return gateway.ClassifyError(err).String()
+}
+
+// Check refuses the run when more agents failed to sign in than allowed:
+// maxFailures >= 1 is a count, 0 < maxFailures < 1 a share of the agents, 0
+// allows none. No agent signed in at all is always refused.
+func (s SignInSummary) Check(maxFailures float64) error {
+	if s.SignedIn == 0 {
+		return fmt.Errorf("no agent could sign in: %s", s)
+	}
+	limit := maxFailures
+	what := fmt.Sprintf("%g", maxFailures)
+	if maxFailures > 0 && maxFailures < 1 {
+		limit = maxFailures * float64(s.Requested)
+		what = fmt.Sprintf("%g%% of %d = %g", maxFailures*100, s.Requested, limit)
+	}
+	if float64(s.Failed) > limit {
+		return fmt.Errorf("%s; the plan allows %s (max_sign_in_failures): run refused", s, what)
+	}
+	return nil
+}
+
+// StartReSignIn starts the workers that re-sign in agents whose session the
+// gateway lost. StopReSignIn (or SignOut) stops them.
+func (p *Pool) StartReSignIn() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.running {
+		return
+	}
+	p.running = true
+	p.resignQ = make(chan *agent, len(p.agents))
+	p.resignStop = make(chan struct{})
+	for range p.resignConc {
+		p.resignWG.Add(1)
+		go p.resignWorker(p.resignQ, p.resignStop)
+	}
+}
+
+// StopReSignIn stops the re-sign-in workers and waits for them: a
+// re-sign-in under way finishes (so the agent's session is known and can be
+// signed out); queued ones are dropped.
+func (p *Pool) StopReSignIn() {
+	p.mu.Lock()
+	if !p.running {
+		p.mu.Unlock()
+		return
+	}
+	p.running = false
+	close(p.resignStop)
+	p.mu.Unlock()
+	p.resignWG.Wait()
+	// Drain what was queued and never started.
+	for {
+		select {
+		case a := <-p.resignQ:
+			a.resigning.Store(false)
+		default:
+			return
+		}
+	}
+}
+
+func (p *Pool) resignWorker(q <-chan *agent, stop <-chan struct{}) {
+	defer p.resignWG.Done()
+	for {
+		select {
+		case <-stop:
+			return
+		case a := <-q:
+			select {
+			case <-stop:
+				a.resigning.Store(false)
+				return
+			default:
+			}
+			s, err := p.signInOne(a)
+			if err == nil {
+				a.setSession(s)
+				p.reSignIns.Add(1)
+			} else {
+				p.reFailures.Add(1)
+				a.retryAt.Store(time.Now().Add(DefaultReSignInBackoff).UnixNano())
+			}
+			a.resigning.Store(false)
+		}
+	}
+}
+
+// lost records that the gateway said agent a's session is gone (100-006) for
+// a request sent at sentAt, or for a poll of session s (nil for a request).
+// It queues a re-sign-in unless one is queued or running, the report is stale
+// (the request predates the current session) or the agent's last attempt
+// failed too recently. It never blocks.
+func (p *Pool) lost(a *agent, sentAt time.Time, s *gateway.Session) {
+	if s != nil {
+		if a.sess.Load() != s {
+			return
+		}
+	} else if sentAt.UnixNano() < a.signedAt.Load() {
+		return
+	}
+	a.gone.Store(true)
+	if time.Now().UnixNano() < a.retryAt.Load() {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.running || !a.resigning.CompareAndSwap(false, true) {
+		return
+	}
+	select {
+	case p.resignQ <- a: // capacity is the pool size and each agent is queued once
+	default:
+		a.resigning.Store(false)
+	}
+}
+
+// SignOutSummary is the outcome of SignOut.
+type SignOutSummary struct {
+	SignedOut int // sessions ended by this sign-out
+	// AlreadyGone counts agents the gateway no longer knew (100-006,
+	// 100-008, 000-003): their session had ended already.
+	AlreadyGone int
+	Failed      int
+	Reasons     map[string]int
+	Elapsed     time.Duration
+}
+
+// String summarises the sign-out.
+func (s SignOutSummary) String() string {
+	out := fmt.Sprintf("%d agents signed out in %s", s.SignedOut, s.Elapsed.Round(time.Millisecond))
+	if s.AlreadyGone > 0 {
+		out += fmt.Sprintf(", %d already signed out by the gateway", s.AlreadyGone)
+	}
+	if s.Failed > 0 {
+		reasons := make([]string, 0, len(s.Reasons))
+		for r, n := range s.Reasons {
+			reasons = append(reasons, fmt.Sprintf("%d %s", n, r))
+		}
+		sort.Strings(reasons)
+		out += fmt.Sprintf(", %d failed (%s)", s.Failed, strings.Join(reasons, "; "))
+	}
+	return out
+}
+
+// SignOut stops re-sign-in and signs every agent that has a session out, at
+// most the sign-in concurrency at once, on a context detached from ctx's
+// cancellation and bounded by the sign-out timeout: it runs after SIGINT or a
+// fatal error too. Call it once keep-alive polling has stopped.
+func (p *Pool) SignOut(ctx context.Context) SignOutSummary {
+	p.StopReSignIn()
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.signOutTimeout)
+	defer cancel()
+	sum := SignOutSummary{Reasons: map[string]int{}}
+	var mu sync.Mutex
+	next := make(chan *agent)
+	var wg sync.WaitGroup
+	for range min(p.signInConc, max(len(p.agents), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for a := range next {
+				s := a.sess.Swap(nil)
+				if s == nil {
+					continue
+				}
+				cctx, ccancel := context.WithTimeout(ctx, DefaultCallTimeout)
+				err := p.client.SignOut(cctx, s)
+				ccancel()
+				mu.Lock()
+				var ge *gateway.Error
+				switch {
+				case err == nil:
+					sum.SignedOut++
+				case errors.As(err, &ge) && (ge.Retcode == gateway.RetNotSignedIn || ge.Retcode == gateway.RetAlreadySignedOut || ge.Retcode == gateway.RetNoPermission):
+					sum.AlreadyGone++
+				default:
+					sum.Failed++
+					sum.Reasons[FailureReason(err)]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, a := range p.agents {
+		next <- a
+	}
+	close(next)
+	wg.Wait()
+	sum.Elapsed = time.Since(start)
+	return sum
+}

@@ -1,0 +1,430 @@
+package load_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"ccgw-harness/gateway"
+	"ccgw-harness/load"
+	"ccgw-harness/mockgw"
+	"ccgw-harness/reports"
+)
+
+// TestDynamicRotation is issue #4's first acceptance test: a short plan
+// against the mock in dynamic mode with millisecond Guid rotation.
+func TestDynamicRotation(t *testing.T) {
+	noLeaks(t)
+	const agents, rate = 40, 200.0
+	e := newEnv(t, agents, rate, 3*time.Second, true)
+	e.plan.Warmup = 300 * time.Millisecond
+	var log lockedBuffer
+	prog := load.NewProgress(&log, false, false)
+	prog.SetInterval(100 * time.Millisecond)
+	o := e.run(context.Background(), t, load.WithProgress(prog))
+	rep := o.Report
+	st := e.mock.Stats()
+
+	// Zero wrong-Guid rejections.
+	for _, rc := range []string{gateway.RetNoPermission, gateway.RetNotSignedIn} {
+		if n := rep.Retcodes[rc]; n != 0 {
+			t.Errorf("report counts %d answers with retcode %s, want 0 (the Guid rotation was not followed)", n, rc)
+		}
+	}
+	results := readResults(t, e.out)
+	for _, r := range results {
+		if v := gateway.ParseVerdict(r.Error); v.Class == gateway.ClassRetcode {
+			t.Fatalf("result %d: %s, want success", r.Seq, r.Error)
+		}
+	}
+	if rep.Success != rep.Requests {
+		t.Errorf("success %d of %d requests; errors %v", rep.Success, rep.Requests, rep.Errors)
+	}
+
+	// Every agent signed out at the end.
+	if st.ActiveSessions != 0 {
+		t.Errorf("mock has %d active sessions after the run, want 0", st.ActiveSessions)
+	}
+	if st.SignOuts != st.SignIns || st.SignIns < agents {
+		t.Errorf("mock counts %d sign-ins and %d sign-outs, want equal and >= %d", st.SignIns, st.SignOuts, agents)
+	}
+	if o.SignOut.SignedOut != agents {
+		t.Errorf("sign-out summary: %s, want %d signed out", o.SignOut, agents)
+	}
+
+	// Rotation happened and the agents followed it.
+	if st.Rotations == 0 || o.Rotations == 0 {
+		t.Errorf("mock rotations %d, Guid switches seen by the keep-alive %d: want both > 0", st.Rotations, o.Rotations)
+	}
+
+	// Achieved rate within 2% of the plan.
+	if got := rep.Rate.Achieved; math.Abs(got-rate)/rate > 0.02 {
+		t.Errorf("achieved rate %.2f/s, want %v/s within 2%%", got, rate)
+	}
+
+	// Every request accounted for.
+	want := uint64(rate * 3)
+	if o.Sent != want || o.Recorded != o.Sent || uint64(len(results)) != o.Sent || rep.Requests != o.Sent {
+		t.Errorf("sent %d, recorded %d, in results.bin %d, report.requests %d; want all %d", o.Sent, o.Recorded, len(results), rep.Requests, want)
+	}
+	if rep.Interrupted || rep.ContractViolations != 0 {
+		t.Errorf("interrupted=%v contract violations %d, want a complete clean run", rep.Interrupted, rep.ContractViolations)
+	}
+
+	// Results-file conventions (docs/INTERNALS.md).
+	for _, r := range results[:10] {
+		if r.Attack != "mock/test" || r.Method != "POST" || r.Body != nil || r.Code != 200 {
+			t.Fatalf("result %+v breaks the results-file conventions", r)
+		}
+		for k := range r.Headers {
+			if k != load.HeaderNode && k != load.HeaderLagUs {
+				t.Fatalf("result keeps response header %q", k)
+			}
+		}
+		if r.Headers.Get(load.HeaderNode) != "1" || r.Headers.Get(load.HeaderLagUs) == "" {
+			t.Fatalf("result headers %v, want node 1 and a lag", r.Headers)
+		}
+		if !strings.HasSuffix(r.URL, "/logininfo") {
+			t.Fatalf("result URL %s", r.URL)
+		}
+	}
+	for _, f := range []string{load.ResultsFile, load.MetaFile, "report.json", "summary.txt"} {
+		if _, err := os.Stat(filepath.Join(e.out, f)); err != nil {
+			t.Errorf("output %s: %v", f, err)
+		}
+	}
+	// No secret anywhere: Guids (they end in the node suffix), tokens,
+	// the password.
+	assertNoSecrets(t, e.out, gateway.NodeSuffix(1), "phonetoken", testPassword)
+	if s := log.String(); strings.Contains(s, gateway.NodeSuffix(1)) || strings.Contains(s, testPassword) || !strings.Contains(s, "requests") {
+		t.Errorf("progress output leaks a secret or shows no progress: %q", s)
+	}
+
+	// Agents spread evenly (round-robin).
+	per := map[string]int{}
+	for _, r := range results {
+		per[r.URL]++
+	}
+	for u, n := range per {
+		if n != int(want)/agents {
+			t.Errorf("%s got %d requests, want %d", u, n, int(want)/agents)
+		}
+	}
+	if len(per) != agents {
+		t.Errorf("%d agents used, want %d", len(per), agents)
+	}
+
+	m, err := reports.ReadMeta(filepath.Join(e.out, load.MetaFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Connections < 1 || m.Connections > e.plan.Connections || m.Agents != agents || m.RequestedRate != rate || !m.TLSVerify {
+		t.Errorf("meta %+v", m)
+	}
+}
+
+// TestInjectedRetcodeAndLatency: the mock answers 10% of logininfo calls
+// with a retcode error and delays every answer by 20 ms; the report's error
+// rate and p50 match the injection.
+func TestInjectedRetcodeAndLatency(t *testing.T) {
+	noLeaks(t)
+	const rate, share = 200.0, 0.1
+	e := newEnv(t, 20, rate, 3*time.Second, false, mockgw.WithFaults(mockgw.Faults{
+		RetcodeRate: share, Retcode: gateway.RetInternal, LatencyFixed: 20 * time.Millisecond,
+	}))
+	e.plan.Warmup = 200 * time.Millisecond
+	maxErr := 0.05
+	rep := e.run(context.Background(), t, load.WithSLO(reports.SLO{ErrorRate: &maxErr})).Report
+
+	n := float64(rep.Requests)
+	if n != rate*3 {
+		t.Fatalf("requests %v, want %v", n, rate*3)
+	}
+	// Binomial: 4 standard deviations.
+	tol := 4 * math.Sqrt(share*(1-share)/n)
+	if math.Abs(rep.ErrorRate-share) > tol {
+		t.Errorf("error rate %.4f, want %.2f ± %.4f", rep.ErrorRate, share, tol)
+	}
+	failed := rep.Requests - rep.Success
+	if got := rep.Retcodes[gateway.RetInternal]; got != failed || got == 0 {
+		t.Errorf("retcode %s counted %d times, %d failed, errors %v", gateway.RetInternal, got, failed, rep.Errors)
+	}
+	if got := rep.Errors["retcode "+gateway.RetInternal]; got != failed {
+		t.Errorf("errors %v: want every error classified as retcode %s", rep.Errors, gateway.RetInternal)
+	}
+	// p50: the injected 20 ms plus a little client and loopback overhead.
+	if p50 := rep.LatencyMS.P50; p50 < 20 || p50 > 26 {
+		t.Errorf("p50 %.2f ms, want 20 ms (+ at most 6 ms overhead)", p50)
+	}
+	gated := false
+	for _, g := range rep.SLO {
+		if g.Name == reports.GateErrorRate {
+			gated = true
+			if g.Pass {
+				t.Errorf("error-rate gate %+v passed, want it failed at %.3f", g, rep.ErrorRate)
+			}
+		}
+	}
+	if !gated || rep.Pass {
+		t.Errorf("pass %v, gates %+v: want the error-rate gate failing the run", rep.Pass, rep.SLO)
+	}
+}
+
+// TestWrongPhonenum: answers that carry another agent's phonenum are
+// counted as contract violations and fail the run.
+func TestWrongPhonenum(t *testing.T) {
+	noLeaks(t)
+	e := newEnv(t, 10, 100, 2*time.Second, false, mockgw.WithFaults(mockgw.Faults{WrongPhoneRate: 0.2}))
+	e.plan.Order = "shuffle"
+	rep := e.run(context.Background(), t).Report
+	// Shuffled order: still every agent equally often.
+	per := map[string]int{}
+	for _, r := range readResults(t, e.out) {
+		per[r.URL]++
+	}
+	for u, n := range per {
+		if n != 20 || len(per) != 10 {
+			t.Fatalf("%s got %d requests of 200 over %d agents, want 20 each", u, n, len(per))
+		}
+	}
+	if rep.ContractViolations == 0 || rep.Violations[gateway.ViolationWrongPhone] != rep.ContractViolations {
+		t.Fatalf("contract violations %d by kind %v, want all %s", rep.ContractViolations, rep.Violations, gateway.ViolationWrongPhone)
+	}
+	if got := float64(rep.ContractViolations) / float64(rep.Requests); math.Abs(got-0.2) > 4*math.Sqrt(0.2*0.8/float64(rep.Requests)) {
+		t.Errorf("share of wrong phonenums %.3f, want about 0.2", got)
+	}
+	if rep.Errors["contract "+gateway.ViolationWrongPhone] != rep.ContractViolations {
+		t.Errorf("errors %v", rep.Errors)
+	}
+	if rep.Pass {
+		t.Error("a run with contract violations passed")
+	}
+}
+
+// TestGatewayRestart: the mock loses every session mid-run; the run goes
+// on, the agents are signed in again, and the time series shows the gap and
+// the recovery.
+func TestGatewayRestart(t *testing.T) {
+	noLeaks(t)
+	const rate = 200.0
+	e := newEnv(t, 20, rate, 4*time.Second, false)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	restarted := make(chan time.Time, 1)
+	o := e.run(context.Background(), t, load.WithAttackStarted(func() {
+		base := logininfoRequests(e.mock)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			eventually(t, 10*time.Second, "200 requests", func() bool { return logininfoRequests(e.mock) >= base+200 })
+			// Slow sign-ins make the gap visible: without them the
+			// keep-alive (whose held polls the restart answers at once)
+			// may re-sign everyone in before the attack notices.
+			e.mock.SetFaults(mockgw.Faults{SignInLatency: 200 * time.Millisecond})
+			e.mock.Restart()
+			restarted <- time.Now()
+		}()
+	}))
+	wg.Wait()
+	rep := o.Report
+	if rep.Interrupted || rep.Requests != uint64(rate*4) || o.Sent != rep.Requests {
+		t.Fatalf("interrupted %v, requests %d, sent %d: want the whole plan", rep.Interrupted, rep.Requests, o.Sent)
+	}
+	if o.Meta.ReSignIns < 1 || o.Meta.ReSignIns > 2*20 || rep.ReSignIns != o.Meta.ReSignIns {
+		t.Errorf("re-sign-ins %d (report %d), want about one per agent (20)", o.Meta.ReSignIns, rep.ReSignIns)
+	}
+	gone := rep.Retcodes[gateway.RetNotSignedIn]
+	if gone == 0 || gone > rep.Requests/4 {
+		t.Errorf("%d answers 100-006 of %d: want a short gap", gone, rep.Requests)
+	}
+	// The gap, then recovery: a bucket with errors, and the last buckets
+	// clean.
+	gapAt := -1
+	for i, p := range rep.TimeSeries {
+		if p.Errors > 0 && gapAt < 0 {
+			gapAt = i
+		}
+	}
+	if gapAt < 0 {
+		t.Fatalf("time series shows no gap: %+v", rep.TimeSeries)
+	}
+	last := rep.TimeSeries[len(rep.TimeSeries)-1]
+	if gapAt == len(rep.TimeSeries)-1 || last.Errors != 0 || last.OK == 0 {
+		t.Errorf("time series does not recover after the gap at bucket %d: %+v", gapAt, rep.TimeSeries)
+	}
+	st := e.mock.Stats()
+	if st.Restarts != 1 || st.ActiveSessions != 0 {
+		t.Errorf("mock restarts %d active sessions %d, want 1 and 0", st.Restarts, st.ActiveSessions)
+	}
+	select {
+	case <-restarted:
+	default:
+		t.Fatal("the mock was not restarted")
+	}
+}
+
+// TestInterrupted: cancelling the context mid-run (what SIGINT does) stops
+// the attack, keeps what was recorded, signs everyone out and writes the
+// reports marked interrupted.
+func TestInterrupted(t *testing.T) {
+	noLeaks(t)
+	e := newEnv(t, 20, 100, 30*time.Second, false)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	start := time.Now()
+	o := e.run(ctx, t, load.WithAttackStarted(func() {
+		base := logininfoRequests(e.mock)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			eventually(t, 10*time.Second, "100 requests", func() bool { return logininfoRequests(e.mock) >= base+100 })
+			cancel()
+		}()
+	}))
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("the interrupted run took %s", d)
+	}
+	rep := o.Report
+	if !o.Meta.Interrupted || !rep.Interrupted {
+		t.Error("the run is not marked interrupted")
+	}
+	results := readResults(t, e.out)
+	if o.Sent < 100 || o.Sent != o.Recorded || uint64(len(results)) != o.Sent || rep.Requests != o.Sent {
+		t.Errorf("sent %d recorded %d in file %d report %d: want equal and >= 100", o.Sent, o.Recorded, len(results), rep.Requests)
+	}
+	var j map[string]any
+	b, err := os.ReadFile(filepath.Join(e.out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &j); err != nil || j["interrupted"] != true {
+		t.Errorf("report.json interrupted = %v (%v)", j["interrupted"], err)
+	}
+	st := e.mock.Stats()
+	if st.ActiveSessions != 0 || st.SignOuts != st.SignIns {
+		t.Errorf("mock: %d active sessions, %d sign-ins, %d sign-outs", st.ActiveSessions, st.SignIns, st.SignOuts)
+	}
+}
+
+// TestInterruptedDuringSignIn: a cancel while agents sign in still signs out
+// those already signed in and writes (empty) reports.
+func TestInterruptedDuringSignIn(t *testing.T) {
+	noLeaks(t)
+	e := newEnv(t, 200, 100, 5*time.Second, false, mockgw.WithFaults(mockgw.Faults{SignInLatency: 5 * time.Millisecond}))
+	e.plan.SignInConcurrency = 4
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		eventually(t, 10*time.Second, "20 sign-ins", func() bool { return e.mock.Stats().SignIns >= 20 })
+		cancel()
+	}()
+	o, err := load.Run(ctx, e.client, e.target, e.plan, e.out)
+	wg.Wait()
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if !o.Meta.Interrupted || o.Sent != 0 || o.SignIn.SignedIn == 0 || o.SignIn.SignedIn == 200 {
+		t.Errorf("interrupted %v sent %d signed in %d", o.Meta.Interrupted, o.Sent, o.SignIn.SignedIn)
+	}
+	if st := e.mock.Stats(); st.ActiveSessions != 0 || st.SignOuts != st.SignIns {
+		t.Errorf("mock: %d active sessions, %d sign-ins, %d sign-outs", st.ActiveSessions, st.SignIns, st.SignOuts)
+	}
+	if _, err := os.Stat(filepath.Join(e.out, "report.json")); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestRefusals: the safety rails refuse before anyone signs in.
+func TestRefusals(t *testing.T) {
+	noLeaks(t)
+	e := newEnv(t, 5, 10, time.Second, false)
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		setup func(*env) (out string, opts []load.Option)
+		want  string
+	}{
+		{"allow_load false", func(e *env) (string, []load.Option) {
+			e.target.AllowLoad = false
+			return e.out, nil
+		}, "allow_load"},
+		{"production without confirm", func(e *env) (string, []load.Option) {
+			e.target.Production = true
+			return e.out, []load.Option{load.WithConfirm("other")}
+		}, "--confirm mock"},
+		{"unwritable out", func(e *env) (string, []load.Option) {
+			return filepath.Join(file, "out"), nil
+		}, filepath.Join(file, "out")},
+		{"too many agents", func(e *env) (string, []load.Option) {
+			e.plan.Agents = 6
+			return e.out, nil
+		}, "has 5 agents"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tgt, plan := *e.target, *e.plan
+			ce := *e
+			ce.target, ce.plan = &tgt, &plan
+			out, opts := c.setup(&ce)
+			_, err := load.Run(context.Background(), ce.client, ce.target, ce.plan, out, opts...)
+			var re *load.RefusedError
+			if !errors.As(err, &re) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want a RefusedError naming %q", err, c.want)
+			}
+			if st := e.mock.Stats(); st.SignIns != 0 || st.Calls[mockgw.CallSignIn].Requests != 0 {
+				t.Errorf("the mock saw %d sign-ins", st.Calls[mockgw.CallSignIn].Requests)
+			}
+		})
+	}
+}
+
+// TestProductionConfirmed: with --confirm naming the target, a production
+// target runs.
+func TestProductionConfirmed(t *testing.T) {
+	noLeaks(t)
+	e := newEnv(t, 5, 20, 500*time.Millisecond, false)
+	e.target.Production = true
+	o := e.run(context.Background(), t, load.WithConfirm("mock"))
+	if o.Report.Requests != 10 {
+		t.Errorf("requests %d, want 10", o.Report.Requests)
+	}
+}
+
+// TestSignInFailures: agents that cannot sign in are summarised by reason,
+// and more than the plan allows refuses the run (signing out those that
+// did sign in).
+func TestSignInFailures(t *testing.T) {
+	noLeaks(t)
+	e := newEnv(t, 40, 20, 500*time.Millisecond, false, mockgw.WithFaults(mockgw.Faults{SignInFailRate: 0.5}))
+	e.plan.MaxSignInFailures = 2
+	_, err := load.Run(context.Background(), e.client, e.target, e.plan, e.out)
+	if err == nil || !strings.Contains(err.Error(), "could not sign in") || !strings.Contains(err.Error(), "retcode 100-007") {
+		t.Fatalf("err = %v, want the run refused with the failures by retcode", err)
+	}
+	if st := e.mock.Stats(); st.SignIns == 0 || st.ActiveSessions != 0 || st.SignOuts != st.SignIns {
+		t.Errorf("mock: %d active, %d sign-ins, %d sign-outs: want every signed-in agent signed out", st.ActiveSessions, st.SignIns, st.SignOuts)
+	}
+
+	// A ratio that allows them: the run goes on with the others.
+	e.plan.MaxSignInFailures = 0.9
+	e.out = filepath.Join(t.TempDir(), "out2")
+	o := e.run(context.Background(), t)
+	if o.SignIn.Failed == 0 || o.Meta.AgentsFailed != o.SignIn.Failed || o.Report.Requests != 10 {
+		t.Errorf("failed %d, meta %d, requests %d", o.SignIn.Failed, o.Meta.AgentsFailed, o.Report.Requests)
+	}
+}
