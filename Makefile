@@ -53,10 +53,11 @@ lint: ## gofmt and go vet
 
 bench: ## benchmarks: mock vs bare handler, load vs vegeta CLI, report vs vegeta report
 	$(GO) test -run='^$$' -bench=. -benchtime=2s -count=1 ./mockgw ./load ./reports
+	./scripts/bench-load.sh
 	./scripts/bench-report.sh
 
 fuzz: ## run every fuzz target for FUZZTIME each
-	@set -e; for pkg in ./gateway ./config ./reports; do \
+	@set -e; for pkg in ./gateway ./config ./reports ./load; do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$f"; $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	  done; done
