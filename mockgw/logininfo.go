@@ -73,6 +73,9 @@ func (s *Server) loginInfo(w http.ResponseWriter, r *http.Request, nd *node, seg
 		randRead(raw[:])
 		hex.Encode(token[:], raw[:])
 	}
+	if s.secretHook != nil {
+		s.secret(SecretToken, string(token[:]))
+	}
 	bp := getBuf()
 	*bp = appendLoginInfo(*bp, token[:], phonenum, loginInfoOpts{
 		numericRetcode: ds&bitNumericRetcode != 0,
@@ -112,6 +115,11 @@ func (s *Server) loginInfoError(w http.ResponseWriter, ri int, ds defectSet) {
 	}
 	bp := getBuf()
 	*bp = appendErrorWithToken(*bp, knownRetcodes[ri])
+	if s.secretHook != nil {
+		// The token is the last tokenLen bytes before the closing `"}}`.
+		b := *bp
+		s.secret(SecretToken, string(b[len(b)-3-tokenLen:len(b)-3]))
+	}
 	writeJSON(w, *bp)
 	putBuf(bp)
 }

@@ -31,6 +31,7 @@ type Server struct {
 	initFaults                                       Faults
 	initDefects                                      []Defect
 	clock                                            func() time.Time
+	secretHook                                       func(kind, value string) // WithSecretHook; nil: none
 
 	// State.
 	nodes      []*node

@@ -130,6 +130,9 @@ func (s *Server) createSession(nd *node, id int, phonenum string, now int64) *se
 	sh.mu.Unlock()
 	s.stats.active.Add(1)
 	s.stats.signIns.Add(1)
+	if s.secretHook != nil {
+		s.secret(SecretGuid, rec.guid)
+	}
 	if old != nil {
 		s.kill(old, stateReplaced)
 	}
@@ -244,6 +247,9 @@ func (s *Server) rotate(sess *session, now int64, force bool) *guidRec {
 	sess.node.addRec(rec)
 	sess.cur.Store(rec)
 	s.stats.rotations.Add(1)
+	if s.secretHook != nil {
+		s.secret(SecretGuid, rec.guid)
+	}
 	return rec
 }
 

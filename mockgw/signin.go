@@ -162,6 +162,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, nd *node, seg st
 		s.answer(w, ci, riWrongPassword)
 		return
 	}
+	if s.secretHook != nil {
+		s.secret(SecretPassword, in.password)
+	}
 	fs := s.faults.Load()
 	if !s.sleep(r.Context(), fs.SignInLatency) {
 		return

@@ -1,0 +1,276 @@
+// Package reliability_test proves that the harness survives the faults it
+// exists to measure and leaks nothing while doing so (issue #6):
+//
+//   - faults_test.go: a fault matrix — every fault the mock gateway can
+//     inject, each through a short load plan — asserting that the run ends,
+//     every request sent is recorded and classified in the right class in
+//     numbers that match the injection, lost sessions are re-established,
+//     every agent is signed out, and the verdict and exit code are right;
+//     and that a fault switched on and off mid-run shows in the right
+//     seconds of the time series.
+//   - secrets_test.go: the built `ccgw load` and the contract suite run
+//     against a mock that reports every Guid, phonetoken and password it
+//     hands out or accepts; no output of either contains one.
+//   - leak_test.go: no goroutine outlives a load run.
+package reliability_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"ccgw-harness/config"
+	"ccgw-harness/gateway"
+	"ccgw-harness/load"
+	"ccgw-harness/mockgw"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"go.uber.org/goleak"
+)
+
+// Limits of the package's runs.
+const (
+	// RunTimeout bounds one load run; a run that hits it fails its test
+	// (it shows as interrupted).
+	RunTimeout = 60 * time.Second
+	// BuildTimeout bounds building a binary.
+	BuildTimeout = 4 * time.Minute
+	// ExecTimeout bounds one run of a built binary.
+	ExecTimeout = 90 * time.Second
+)
+
+// agentPassword is the password the test mocks accept.
+const agentPassword = "reliability-Pw-7qX2"
+
+// firstAgent is the first agent ID of the in-process targets.
+const firstAgent = 1001
+
+// tmpRoot holds what the package builds; TestMain removes it.
+var tmpRoot string
+
+// TestMain creates the package's build directory, runs the tests, removes
+// the directory and fails the package when any goroutine is left over.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ccgw-reliability-")
+	if err != nil {
+		panic(err)
+	}
+	tmpRoot = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			os.Stderr.WriteString("goleak: goroutines left after the tests: " + err.Error() + "\n")
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// rig is a mock gateway, a gateway client that trusts it, and a target and
+// plan that describe them.
+type rig struct {
+	mock   *mockgw.Server
+	client *gateway.Client
+	target *config.Target
+	plan   *config.Plan
+	out    string
+}
+
+// Session timings of the dynamic mocks: a Guid is rotated after 200 ms and
+// dies 1 s after it was issued.
+const (
+	dynGuidInterval = 200 * time.Millisecond
+	dynGuidTimeout  = time.Second
+	dynIdleTimeout  = 2 * time.Second
+	dynPollWait     = 100 * time.Millisecond
+)
+
+// newRig starts a mock (static authentication unless dynamic; extra options
+// last) and describes n agents and a constant plan of rate for d against it.
+func newRig(t *testing.T, n int, rate float64, d time.Duration, dynamic bool, extra ...mockgw.Option) *rig {
+	t.Helper()
+	opts := []mockgw.Option{mockgw.WithPassword(agentPassword), mockgw.WithAuthMode(gateway.AuthStatic)}
+	if dynamic {
+		opts = append(opts, mockgw.WithAuthMode(gateway.AuthDynamic),
+			mockgw.WithGuidInterval(dynGuidInterval), mockgw.WithGuidTimeout(dynGuidTimeout),
+			mockgw.WithIdleTimeout(dynIdleTimeout), mockgw.WithPollWait(dynPollWait))
+	}
+	m, err := mockgw.New(append(opts, extra...)...)
+	if err != nil {
+		t.Fatalf("mockgw.New: %v", err)
+	}
+	t.Cleanup(m.Close)
+	c, err := gateway.NewClient(m.URL(), gateway.WithTLS(gateway.TLSConfig{CAPEM: m.CertPEM()}))
+	if err != nil {
+		t.Fatalf("gateway.NewClient: %v", err)
+	}
+	t.Cleanup(func() { c.HTTPClient().CloseIdleConnections() })
+	ids := make([]int, n)
+	for i := range ids {
+		ids[i] = firstAgent + i
+	}
+	tgt := &config.Target{
+		Name: "mock", URL: m.URL(),
+		AuthMode:     gateway.AuthStatic,
+		GuidInterval: gateway.DefaultGuidInterval, GuidTimeout: gateway.DefaultGuidTimeout,
+		IdleTimeout: gateway.DefaultIdleTimeout, PollWait: gateway.DefaultPollWait,
+		AgentIDRange: gateway.DefaultIDRange,
+		Agents:       config.Agents{IDs: ids, PhonenumPrefix: "7", Password: agentPassword},
+		AllowLoad:    true, ForceLogin: true,
+	}
+	if dynamic {
+		tgt.AuthMode = gateway.AuthDynamic
+		tgt.GuidInterval, tgt.GuidTimeout = dynGuidInterval, dynGuidTimeout
+		tgt.IdleTimeout, tgt.PollWait = dynIdleTimeout, dynPollWait
+	}
+	plan := &config.Plan{
+		Name: "faults", Agents: n, Rate: rate, Duration: d,
+		Connections: 8, Timeout: 5 * time.Second, SignInConcurrency: 16,
+		Warmup: 200 * time.Millisecond,
+	}
+	return &rig{mock: m, client: c, target: tgt, plan: plan, out: filepath.Join(t.TempDir(), "out")}
+}
+
+// run runs the rig's plan on a context bounded by RunTimeout.
+func (r *rig) run(t *testing.T, opts ...load.Option) (*load.Outcome, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), RunTimeout)
+	defer cancel()
+	start := time.Now()
+	o, err := load.Run(ctx, r.client, r.target, r.plan, r.out, opts...)
+	if ctx.Err() != nil {
+		t.Fatalf("the run did not finish within %v (took %v)", RunTimeout, time.Since(start))
+	}
+	return o, err
+}
+
+// readResults decodes a results file with vegeta's decoder.
+func readResults(t *testing.T, path string) []vegeta.Result {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("open results: %v", err)
+	}
+	defer f.Close()
+	dec := vegeta.NewDecoder(f)
+	var out []vegeta.Result
+	for {
+		var r vegeta.Result
+		if err := dec.Decode(&r); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out
+			}
+			t.Fatalf("decode result %d: %v", len(out), err)
+		}
+		out = append(out, r)
+	}
+}
+
+// binomialTol is the tolerance of a count drawn with probability p in n
+// independent trials: 4 standard deviations, at least 2.
+func binomialTol(n uint64, p float64) float64 {
+	return math.Max(2, 4*math.Sqrt(float64(n)*p*(1-p)))
+}
+
+// Built binaries, shared by the package's tests.
+var (
+	ccgwOnce     sync.Once
+	ccgwBin      string
+	ccgwErr      error
+	contractOnce sync.Once
+	contractBin  string
+	contractErr  error
+)
+
+// repoRoot is the module root, two directories up.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("repository root not found at %s: %v", root, err)
+	}
+	return root
+}
+
+// goTool runs the go command in the repository root.
+func goTool(t *testing.T, args ...string) error {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), BuildTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, goBin, args...)
+	cmd.Dir = repoRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return errors.New(err.Error() + "\n" + string(out))
+	}
+	return nil
+}
+
+// buildCCGW builds bin/ccgw once for the package (`go build -o ... ./cmd/ccgw`).
+func buildCCGW(t *testing.T) string {
+	t.Helper()
+	ccgwOnce.Do(func() {
+		start := time.Now()
+		ccgwBin = filepath.Join(tmpRoot, "ccgw")
+		ccgwErr = goTool(t, "build", "-o", ccgwBin, "./cmd/ccgw")
+		t.Logf("built ccgw in %v", time.Since(start).Round(time.Millisecond))
+	})
+	if ccgwErr != nil {
+		t.Fatalf("building ccgw: %v", ccgwErr)
+	}
+	return ccgwBin
+}
+
+// buildContract builds the contract suite once for the package
+// (`go test -c -o ... ./suites/contract`).
+func buildContract(t *testing.T) string {
+	t.Helper()
+	contractOnce.Do(func() {
+		start := time.Now()
+		contractBin = filepath.Join(tmpRoot, "contract.test")
+		contractErr = goTool(t, "test", "-c", "-o", contractBin, "./suites/contract")
+		t.Logf("built the contract suite in %v", time.Since(start).Round(time.Millisecond))
+	})
+	if contractErr != nil {
+		t.Fatalf("building the contract suite: %v", contractErr)
+	}
+	return contractBin
+}
+
+// exitCode returns the exit status of a finished command (-1 if it did not
+// exit normally).
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+// writeFile writes content to dir/name (mode 0600) and returns the path.
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

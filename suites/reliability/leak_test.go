@@ -1,0 +1,71 @@
+package reliability_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"ccgw-harness/load"
+	"ccgw-harness/mockgw"
+
+	"go.uber.org/goleak"
+)
+
+// TestNoGoroutineLeakAfterRun: after load.Run returns — a complete run
+// through resets, timeouts and a gateway restart in dynamic mode (so
+// keep-alive polling, Guid rotation and re-sign-in all ran), and a run
+// cancelled mid-attack as SIGINT does — and the mock and client are closed,
+// no goroutine is left. Not parallel: goleak compares against the
+// goroutines that existed when the test began.
+func TestNoGoroutineLeakAfterRun(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	// Registered first, so it runs after every other cleanup (mock closed,
+	// idle connections closed).
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+
+	r := newRig(t, 20, 100, 2*time.Second, true)
+	r.plan.Timeout = 300 * time.Millisecond
+	restarted := make(chan struct{})
+	var timer *time.Timer
+	o, err := r.run(t, load.WithAttackStarted(func() {
+		r.mock.SetFaults(mockgw.Faults{ResetRate: 0.02, StallRate: 0.02, StallFor: 2 * time.Second})
+		timer = time.AfterFunc(time.Second, func() {
+			defer close(restarted)
+			r.mock.Restart()
+		})
+	}))
+	if timer != nil && !timer.Stop() {
+		<-restarted
+	}
+	if err != nil {
+		t.Fatalf("load.Run: %v", err)
+	}
+	if o.Meta.ReSignIns == 0 || o.Rotations == 0 || o.Report.Requests != 200 {
+		t.Errorf("re-sign-ins %d, rotations %d, requests %d: the run did not exercise what it should", o.Meta.ReSignIns, o.Rotations, o.Report.Requests)
+	}
+
+	// A run cancelled mid-attack.
+	r2 := newRig(t, 20, 100, 30*time.Second, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stop *time.Timer
+	o2, err := load.Run(ctx, r2.client, r2.target, r2.plan, r2.out, load.WithAttackStarted(func() {
+		stop = time.AfterFunc(500*time.Millisecond, cancel)
+	}))
+	if stop != nil {
+		stop.Stop()
+	}
+	if err != nil {
+		t.Fatalf("interrupted load.Run: %v", err)
+	}
+	if !o2.Meta.Interrupted || o2.Sent == 0 {
+		t.Errorf("interrupted %v after %d requests: want an interrupted run", o2.Meta.Interrupted, o2.Sent)
+	}
+	for _, m := range []*mockgw.Server{r.mock, r2.mock} {
+		if n := m.Stats().ActiveSessions; n != 0 {
+			t.Errorf("%d sessions left", n)
+		}
+	}
+	t.Logf("leak check: run 1 sent %d (re-sign-ins %d, rotations %d), run 2 interrupted after %d; goroutines checked after cleanup",
+		o.Sent, o.Meta.ReSignIns, o.Rotations, o2.Sent)
+}
