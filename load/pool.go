@@ -442,7 +442,7 @@ func (s SignInSummary) Check(maxFailures float64) error {
 		what = fmt.Sprintf("%g%% of %d = %g", maxFailures*100, s.Requested, limit)
 	}
 	if float64(s.Failed) > limit {
-		return fmt.Errorf("%s; the plan allows %s (max_sign_in_failures): run refused", s, what)
+		return fmt.Errorf("%s; the plan allows %s (max_signin_failures): run refused", s, what)
 	}
 	return nil
 }
@@ -593,9 +593,7 @@ func (p *Pool) SignOut(ctx context.Context) SignOutSummary {
 				if s == nil {
 					continue
 				}
-				cctx, ccancel := context.WithTimeout(ctx, DefaultCallTimeout)
-				err := p.client.SignOut(cctx, s)
-				ccancel()
+				err := p.signOutRetrying(ctx, s)
 				mu.Lock()
 				var ge *gateway.Error
 				switch {
@@ -618,4 +616,42 @@ func (p *Pool) SignOut(ctx context.Context) SignOutSummary {
 	wg.Wait()
 	sum.Elapsed = time.Since(start)
 	return sum
+}
+
+// signOutAttempts bounds how often one agent's sign-out is tried when the
+// failure may be passing (no answer, 5xx, 100-007 internal error, 000-007
+// repeated invocation): an agent left signed in blocks the next run.
+const signOutAttempts = 3
+
+// signOutRetrying signs s out, retrying passing failures with a short
+// backoff within ctx. A retry answered 100-006/100-008 means the earlier
+// attempt took effect.
+func (p *Pool) signOutRetrying(ctx context.Context, s *gateway.Session) error {
+	backoff := 100 * time.Millisecond
+	var err error
+	for attempt := 1; ; attempt++ {
+		cctx, ccancel := context.WithTimeout(ctx, DefaultCallTimeout)
+		err = p.client.SignOut(cctx, s)
+		ccancel()
+		if err == nil || attempt == signOutAttempts || !passingFailure(err) {
+			return err
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		backoff *= 3
+	}
+}
+
+// passingFailure reports whether a call's failure may go away on retry.
+func passingFailure(err error) bool {
+	var ge *gateway.Error
+	if !errors.As(err, &ge) {
+		return true // transport: reset, refused, TLS, timeout
+	}
+	return ge.Status >= 500 || ge.Retcode == gateway.RetInternal || ge.Retcode == gateway.RetRepeated
 }

@@ -90,14 +90,7 @@ type faultCase struct {
 	failing []string
 	// check makes the case's own assertions.
 	check func(t *testing.T, ob *faultObs)
-	// knownBug, when set, names a load-engine bug that makes the case
-	// fail: it is skipped unless KnownBugsEnv is set.
-	knownBug string
 }
-
-// KnownBugsEnv, set to 1, runs the cases that fail because of known
-// load-engine bugs (to check a fix).
-const KnownBugsEnv = "CCGW_RELIABILITY_KNOWN_BUGS"
 
 // faultObs is what one fault run produced.
 type faultObs struct {
@@ -264,8 +257,6 @@ func faultMatrix() []faultCase {
 			// The same, but the handshakes keep failing through the
 			// sign-out: every agent must still be signed out.
 			name: "tls handshake failure through sign-out", agents: 20, rate: 150, dur: 2 * time.Second,
-			knownBug: "load.Pool.SignOut (load/pool.go) makes one attempt per agent: a sign-out whose connection " +
-				"fails (here a refused TLS handshake) leaves that agent's session on the gateway",
 			faults:  mockgw.Faults{ResetRate: 0.08, TLSFailRate: 0.5},
 			classes: []string{errReset, errEOF, errTLS}, mockKind: mockgw.FaultReset, mockClasses: []string{errReset, errEOF},
 			reach: true, unreached: []string{errTLS},
@@ -387,9 +378,6 @@ func checkRestart(t *testing.T, ob *faultObs) {
 func TestFaultMatrix(t *testing.T) {
 	for _, c := range faultMatrix() {
 		t.Run(c.name, func(t *testing.T) {
-			if c.knownBug != "" && os.Getenv(KnownBugsEnv) != "1" {
-				t.Skipf("known load-engine bug: %s (set %s=1 to run)", c.knownBug, KnownBugsEnv)
-			}
 			t.Parallel()
 			runFault(t, &c)
 		})
