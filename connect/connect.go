@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"time"
 
 	"ccgw-harness/config"
@@ -133,9 +134,12 @@ func (t *Target) Probe(ctx context.Context) error {
 	}
 	why := err.Error()
 	var ne net.Error
+	var ue *url.Error
 	switch {
 	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
 		why = fmt.Sprintf("no answer within %s", DefaultProbeTimeout)
+	case errors.As(err, &ue):
+		why = ue.Err.Error() // the cause, without the request line around it
 	}
 	return fmt.Errorf("target %s (%s) is unreachable: %s; check the url and tls settings of target %q in the targets file, and that the gateway is up",
 		t.Config.Name, t.Client.BaseURL(), why, t.Config.Name)
