@@ -916,16 +916,7 @@ func WriteComparisonJUnit(w io.Writer, c *Comparison) error {
 	}
 	s.Tests = len(s.Cases)
 	doc := compareJUnitSuites{Name: CompareJUnitSuite, Tests: s.Tests, Fail: s.Failures, Suites: []compareJUnitSuite{s}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return writeXML(w, doc)
 }
 
 // WriteComparisonAll writes compare.txt, compare.json, compare.md and
