@@ -191,9 +191,75 @@ func openSource(path string) (*source, error) {
 		}
 		return s, nil
 	}
+	var head [32]byte
+	k, err := f.ReadAt(head[:], 0)
+	if err != nil && err != io.EOF {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !gobResultsStart(head[:k]) {
+		f.Close()
+		return nil, fmt.Errorf("%s: not a vegeta results file (gob, json or csv)", path)
+	}
 	s.gob = true
 	s.dec = vegeta.NewDecoder(bufio.NewReaderSize(f, readBuffer))
 	return s, nil
+}
+
+// gobResultDef is what follows the length and type ID of the first message
+// of every vegeta gob results stream: the definition of struct type
+// "Result" (wireType.StructT, CommonType.Name, then the start of its ID).
+// Type IDs depend on the writing program; these bytes do not.
+const gobResultDef = "\x03\x01\x01\x06Result\x01"
+
+// gobResultsStart reports whether b, the first bytes of a file, can start a
+// vegeta gob results stream (or one cut short): a message length, a
+// negative type ID (a type definition), then gobResultDef. Without this a
+// file of junk reads as a gob stream cut inside its first message: an
+// empty, truncated results file instead of an error.
+func gobResultsStart(b []byte) bool {
+	_, b, st := gobUint(b) // the message length
+	if st != gobOK {
+		return st == gobCut
+	}
+	id, b, st := gobUint(b) // the type ID, signed: odd is negative
+	if st != gobOK {
+		return st == gobCut
+	}
+	if id&1 == 0 {
+		return false // a value, not a type definition: not a stream's start
+	}
+	n := min(len(b), len(gobResultDef))
+	return string(b[:n]) == gobResultDef[:n]
+}
+
+// States of gobUint.
+const (
+	gobOK  = iota // read
+	gobCut        // b ends inside the integer
+	gobBad        // not a gob unsigned integer
+)
+
+// gobUint reads one gob unsigned integer at the start of b: one byte below
+// 0x80, else a negated byte count (1 to 8) and that many big-endian bytes.
+func gobUint(b []byte) (v uint64, rest []byte, state int) {
+	if len(b) == 0 {
+		return 0, nil, gobCut
+	}
+	if b[0] < 0x80 {
+		return uint64(b[0]), b[1:], gobOK
+	}
+	n := int(-int8(b[0]))
+	if n < 1 || n > 8 {
+		return 0, nil, gobBad
+	}
+	if len(b) < 1+n {
+		return 0, nil, gobCut
+	}
+	for _, c := range b[1 : 1+n] {
+		v = v<<8 | uint64(c)
+	}
+	return v, b[1+n:], gobOK
 }
 
 // lastNewline returns the offset just after the last '\n' of f (0 if none).

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"os/signal"
@@ -162,6 +163,9 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	fail := func(format string, args ...any) int {
 		fmt.Fprintf(stderr, "ccgw load: "+format+"\n", args...)
 		return exitHarness
+	}
+	if _, err := os.Stat(f.targets); errors.Is(err, fs.ErrNotExist) {
+		return fail("--targets %s: no such file: want the targets file (--targets FILE or CCGW_TARGETS; default targets.yaml)", f.targets)
 	}
 	file, err := config.Load(f.targets)
 	if err != nil {

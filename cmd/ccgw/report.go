@@ -29,7 +29,9 @@ gate (0 allowed unless --slo-max-contract-violations says otherwise), and so
 does generator saturation unless --slo-saturation=false.
 
 A results file cut short (a run killed with -9) is read up to its last whole
-result and the report is marked partial.
+result and the report is marked partial; so is a run whose results stop
+well before the end its meta.json plans without recording an interruption
+(killed between two flushes).
 
 Exit status: 0 every SLO gate passes, 1 an SLO gate failed, 2 harness error
 (bad flag, unreadable file).
@@ -209,6 +211,17 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ccgw report: warning: a results file was truncated; read %d whole results\n", n)
 	}
 	r := a.Report(meta, slo)
+	if short := endedEarly(r, meta); short > 0 && !partial {
+		// A run killed between two flushes leaves a results file that ends
+		// on a whole result, and the meta.json written before its attack:
+		// nothing else says the results stop short of the plan.
+		w := fmt.Sprintf("the results end %s before the planned end (%s from the start) and %s records no interruption: the run was probably killed; the report covers only the results flushed before that",
+			short.Round(100*time.Millisecond), meta.PlannedDuration, reports.MetaFile)
+		fmt.Fprintf(stderr, "ccgw report: warning: %s\n", w)
+		meta.Warnings = append(append([]string{}, meta.Warnings...), w)
+		a.MarkPartial()
+		r = a.Report(meta, slo)
+	}
 
 	dir := *out
 	if dir == "" {
@@ -229,4 +242,26 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		return exitGateFailed
 	}
 	return exitOK
+}
+
+// endedEarly returns how long before its planned end a run's results stop
+// when meta (its meta.json) plans a length, does not record an
+// interruption, and the last response came more than a grace period
+// (max(2 s, 5 % of the plan)) before the planned end; else 0. That is a run
+// killed (kill -9, a crash) before it could write its own reports: the load
+// engine rewrites meta.json at the end of every run it finishes, SIGINT
+// included.
+func endedEarly(r *reports.Report, meta reports.Meta) time.Duration {
+	if meta.Interrupted || meta.PlannedDuration <= 0 || r.Requests == 0 || r.End.IsZero() {
+		return 0
+	}
+	start := meta.Started
+	if start.IsZero() {
+		start = r.Earliest
+	}
+	short := start.Add(meta.PlannedDuration).Sub(r.End)
+	if short <= max(2*time.Second, meta.PlannedDuration/20) {
+		return 0
+	}
+	return short
 }

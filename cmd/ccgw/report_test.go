@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"ccgw-harness/reports/reportstest"
+)
+
+// TestReportEqualsLiveRun: `ccgw report` over a completed run's results.bin
+// (meta.json found beside it) writes the very report.json the live run
+// wrote, and reaches the same verdict.
+func TestReportEqualsLiveRun(t *testing.T) {
+	t.Parallel()
+	m := startMockProc(t)
+	dir := t.TempDir()
+	targets := writeTargets(t, dir, m.target("gw", "1001-1008", "allow_load: true"))
+	out := filepath.Join(dir, "out")
+	liveCode, _, stderr := runCCGW(t, loadEnv, "load", "--targets", targets, "--target", "gw", "--plan", "short", "--out", out, "--quiet")
+	if liveCode != exitOK && liveCode != exitGateFailed {
+		t.Fatalf("ccgw load: exit %d\nstderr:\n%s", liveCode, stderr)
+	}
+	live := readText(t, filepath.Join(out, "report.json"))
+
+	again := filepath.Join(dir, "again")
+	code, stdout, stderr := runCCGW(t, loadEnv, "report", "--out", again, filepath.Join(out, "results.bin"))
+	if code != liveCode {
+		t.Errorf("ccgw report: exit %d, the live run's was %d\nstderr:\n%s", code, liveCode, stderr)
+	}
+	rebuilt := readText(t, filepath.Join(again, "report.json"))
+	if rebuilt != live {
+		t.Errorf("report.json from ccgw report differs from the live run's: %s", firstLineDiff(rebuilt, live))
+	}
+	rep := readReport(t, again)
+	if rep.Requests != 40 || rep.Target != "gw" || rep.Plan != "short" || rep.Rate.Requested != 40 || rep.Partial {
+		t.Errorf("rebuilt report: %d requests of %s/%s at %v/s requested, partial %v; want 40 of gw/short at 40/s, complete",
+			rep.Requests, rep.Target, rep.Plan, rep.Rate.Requested, rep.Partial)
+	}
+	if !strings.Contains(stdout, "target gw, plan short") {
+		t.Errorf("ccgw report must print the summary on stdout:\n%s", stdout)
+	}
+	for _, f := range []string{"summary.txt", "report.md", "report.html", "junit.xml", "latency.hgrm"} {
+		if _, err := os.Stat(filepath.Join(again, f)); err != nil {
+			t.Errorf("ccgw report did not write %s: %v", f, err)
+		}
+	}
+}
+
+// firstLineDiff describes where two texts first differ.
+func firstLineDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var x, y string
+		if i < len(g) {
+			x = g[i]
+		}
+		if i < len(w) {
+			y = w[i]
+		}
+		if x != y {
+			return "line " + strconv.Itoa(i+1) + ":\n  got:  " + x + "\n  want: " + y
+		}
+	}
+	return "equal"
+}
+
+// TestReportOnKilledRun: after `kill -9` in the middle of a run, `ccgw
+// report` over its results.bin works (exit 0 or 1 by the gates, never 2),
+// says the results are partial, and counts exactly the results decodable
+// from the file; so does a copy cut inside its last result.
+func TestReportOnKilledRun(t *testing.T) {
+	t.Parallel()
+	m := startMockProc(t)
+	dir := t.TempDir()
+	targets := writeTargets(t, dir, m.target("gw", "1001-1008", "allow_load: true"))
+	out := filepath.Join(dir, "out")
+	p := startLoad(t, "load", "--targets", targets, "--target", "gw", "--plan", "long", "--out", out, "--quiet")
+	p.waitFor(t, signedInLine, 40*time.Second)
+	results := filepath.Join(out, "results.bin")
+	// Wait (bounded) until the run has flushed a few dozen results.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if st, err := os.Stat(results); err == nil && st.Size() > 6<<10 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("results.bin did not grow past 6 KiB within 20 s\nstderr:\n%s", p.stderr)
+		}
+		time.Sleep(50 * time.Millisecond) // polling the file, bounded by the deadline
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(t, 10*time.Second); code != -1 {
+		t.Fatalf("kill -9: exit code %d, want death by signal", code)
+	}
+	if _, err := os.Stat(filepath.Join(out, "report.json")); err == nil {
+		t.Fatal("the killed run wrote report.json: it was not killed mid-run")
+	}
+	n, clean := countResults(t, results)
+	if n == 0 {
+		t.Fatal("results.bin holds no whole result")
+	}
+
+	check := func(name, file string, want int, wantWarn string) {
+		t.Helper()
+		dir2 := filepath.Join(dir, name)
+		code, stdout, stderr := runCCGW(t, loadEnv, "report", "--out", dir2, file)
+		if code != exitOK && code != exitGateFailed {
+			t.Fatalf("%s: ccgw report: exit %d, want 0 or 1 (the gates' verdict)\nstderr:\n%s", name, code, stderr)
+		}
+		rep := readReport(t, dir2)
+		if !rep.Partial || rep.Requests != uint64(want) {
+			t.Errorf("%s: report.json partial %v, requests %d; want partial and %d (the whole results in the file)", name, rep.Partial, rep.Requests, want)
+		}
+		if rep.Target != "gw" || rep.Plan != "long" || rep.PlannedDurationS != 30 {
+			t.Errorf("%s: report.json %s/%s planned %vs: meta.json beside the file was not used", name, rep.Target, rep.Plan, rep.PlannedDurationS)
+		}
+		if !strings.Contains(stderr, wantWarn) {
+			t.Errorf("%s: stderr %q does not warn %q", name, stderr, wantWarn)
+		}
+		if !strings.Contains(stdout, "PARTIAL") || !strings.Contains(readText(t, filepath.Join(dir2, "summary.txt")), "PARTIAL") {
+			t.Errorf("%s: the summary does not say the results are partial:\n%s", name, stdout)
+		}
+	}
+	// The file as the killed run left it.
+	warn := "probably killed"
+	if !clean {
+		warn = "truncated"
+	}
+	check("killed", results, n, warn)
+
+	// A copy cut inside its last result, as a kill in the middle of a
+	// write leaves it.
+	data, err := os.ReadFile(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut")
+	if err := os.MkdirAll(cut, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	meta := readText(t, filepath.Join(out, "meta.json"))
+	if err := os.WriteFile(filepath.Join(cut, "meta.json"), []byte(meta), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cut, "results.bin"), data[:len(data)-5], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cn, cclean := countResults(t, filepath.Join(cut, "results.bin"))
+	if cclean || cn > n || cn < n-1 {
+		t.Fatalf("cut copy: %d whole results (clean end %v); want %d or %d and a cut end", cn, cclean, n-1, n)
+	}
+	check("cut-report", filepath.Join(cut, "results.bin"), cn, "truncated")
+}
+
+// TestReportBadInput: each bad flag or file exits 2 with a message naming
+// it and what is allowed, and writes no report.
+func TestReportBadInput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.bin")
+	// A tiny but real results file, as the load engine writes them.
+	var buf bytes.Buffer
+	if err := reportstest.WriteGob(&buf, reportstest.DefaultSpec(50).Results()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"junk.bin":   "hello, junk\x00\x01\x02 not results",
+		"yaml.bin":   "targets:\n  gw: {url: https://gw:8043}\n",
+		"csv.txt":    "12,not,a,result\n",
+		"html.bin":   "<!DOCTYPE html><html></html>\n",
+		"binary.bin": "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "out")
+	missing := filepath.Join(dir, "nosuch", "results.bin")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"unknown flag", []string{"--no-such-flag", good}, []string{"-no-such-flag", "Usage: ccgw report"}},
+		{"no file", nil, []string{"no results FILE given", "Usage: ccgw report"}},
+		{"missing file", []string{missing}, []string{missing, "no such file"}},
+		{"a directory", []string{dir}, []string{dir, "not a results file"}},
+		{"flag after the files", []string{good, "--quiet"}, []string{"--quiet", "put flags before FILE"}},
+		{"bad --slo", []string{"--slo", "p99", good}, []string{"-slo", "KEY=DURATION"}},
+		{"bad --slo key", []string{"--slo", "p77x=1s", good}, []string{"p77x", "pNN"}},
+		{"zero --slo-p99", []string{"--slo-p99", "0s", good}, []string{"--slo-p99", "positive duration"}},
+		{"bad --slo-p99", []string{"--slo-p99", "soon", good}, []string{"-slo-p99", `"soon"`}},
+		{"bad --slo-error-rate", []string{"--slo-error-rate", "2", good}, []string{"error_rate", "0..1"}},
+		{"negative --rate", []string{"--rate", "-1", good}, []string{"--rate", ">= 0"}},
+		{"bad --meta", []string{"--meta", filepath.Join(dir, "yaml.bin"), good}, []string{"--meta", "yaml.bin"}},
+	} {
+		args := append([]string{"report", "--quiet", "--out", out}, tc.args...)
+		if tc.name == "no file" {
+			args = []string{"report", "--out", out}
+		}
+		code, _, stderr := runCCGW(t, loadEnv, args...)
+		if code != exitHarness {
+			t.Errorf("%s: exit %d, want %d\nstderr: %s", tc.name, code, exitHarness, stderr)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%s: stderr does not name %q:\n%s", tc.name, w, firstLines(stderr, 3))
+			}
+		}
+	}
+	for name := range files {
+		f := filepath.Join(dir, name)
+		code, _, stderr := runCCGW(t, loadEnv, "report", "--quiet", "--out", out, f)
+		if code != exitHarness || !strings.Contains(stderr, f+": not a vegeta results file (gob, json or csv)") {
+			t.Errorf("%s: exit %d, stderr %q; want %d and a message naming the file and the formats read", name, code, stderr, exitHarness)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "report.json")); err == nil {
+		t.Error("a bad invocation wrote report.json")
+	}
+	// The good file itself is fine (so the failures above are the flags').
+	if code, _, stderr := runCCGW(t, loadEnv, "report", "--quiet", "--out", out, good); code == exitHarness {
+		t.Errorf("the good results file: exit %d\n%s", code, stderr)
+	}
+}
+
+func firstLines(s string, n int) string {
+	l := strings.SplitN(s, "\n", n+1)
+	return strings.Join(l[:min(n, len(l))], "\n")
+}

@@ -1,0 +1,139 @@
+package reports
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"ccgw-harness/reports/reportstest"
+)
+
+// fuzzReadLimit bounds one input's read, report and writers: far above
+// what any input of the fuzzer's size needs, far below "hung".
+const fuzzReadLimit = 10 * time.Second
+
+// FuzzReadResults: any bytes as a results file (gob, or the json and csv
+// encodings the reader sniffs) never panic and never hang: ReadFiles
+// either fails with an error that names the file, or yields a count that
+// the report agrees with, and reading the file twice merges to twice the
+// count. Seeds: testdata/fuzz/FuzzReadResults and the encodings below
+// (a small valid gob file, cut ones, json, csv, empty, junk).
+func FuzzReadResults(f *testing.F) {
+	rs := reportstest.DefaultSpec(12).Results()
+	for _, enc := range []func(io.Writer) vegeta.Encoder{vegeta.NewEncoder, vegeta.NewJSONEncoder, vegeta.NewCSVEncoder} {
+		var buf bytes.Buffer
+		e := enc(&buf)
+		for i := range rs {
+			if err := e.Encode(&rs[i]); err != nil {
+				f.Fatal(err)
+			}
+		}
+		b := buf.Bytes()
+		f.Add(b)
+		f.Add(b[:len(b)-5])
+		f.Add(b[:len(b)/2])
+	}
+	f.Add([]byte{})
+	f.Add([]byte("hello, junk\x00\x01\x02"))
+	f.Add(bytes.Repeat([]byte{0xfe, 0x01, 0x02, 0x7f}, 40))
+	f.Add([]byte("{}\n"))
+	f.Add([]byte("0,0,0,0,0,,,,\n"))
+
+	dir := f.TempDir()
+	path := filepath.Join(dir, "results.bin")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		type outcome struct {
+			n, twice          int
+			partial, partial2 bool
+			err, err2         error
+			rep               *Report
+		}
+		done := make(chan outcome, 1)
+		go func() {
+			var o outcome
+			a := NewAggregator()
+			o.n, o.partial, o.err = ReadFiles(a, path)
+			o.rep = a.Report(Meta{Target: "t", Plan: "p", RequestedRate: 10, PlannedDuration: time.Second}, SLO{})
+			_ = WriteJSON(io.Discard, o.rep)
+			_ = WriteSummary(io.Discard, o.rep)
+			_ = WriteJUnit(io.Discard, o.rep)
+			if o.err == nil {
+				o.twice, o.partial2, o.err2 = ReadFiles(NewAggregator(), path, path)
+			}
+			done <- o
+		}()
+		var o outcome
+		select {
+		case o = <-done:
+		case <-time.After(fuzzReadLimit):
+			t.Fatalf("reading a %d-byte results file took more than %s", len(data), fuzzReadLimit)
+		}
+		if o.n < 0 || o.n > len(data) {
+			t.Fatalf("ReadFiles counted %d results in %d bytes", o.n, len(data))
+		}
+		if o.err != nil {
+			if msg := o.err.Error(); !strings.HasPrefix(msg, path+": ") {
+				t.Fatalf("error %q does not start with the file name", msg)
+			}
+			return
+		}
+		if o.rep.Requests != uint64(o.n) || o.rep.Partial != o.partial {
+			t.Fatalf("report: %d requests, partial %v; ReadFiles: %d, partial %v", o.rep.Requests, o.rep.Partial, o.n, o.partial)
+		}
+		if o.err2 != nil || o.twice != 2*o.n || o.partial2 != o.partial {
+			t.Fatalf("the file read twice: %d results, partial %v, %v; want %d, %v, no error", o.twice, o.partial2, o.err2, 2*o.n, o.partial)
+		}
+	})
+}
+
+// TestReadEveryCutAndJunk: a gob results file cut anywhere (a run killed
+// mid-write) reads without error up to its last whole result, while junk
+// that merely cannot be decoded is an error naming the file and the
+// formats read, not an empty "truncated" results file.
+func TestReadEveryCutAndJunk(t *testing.T) {
+	rs := reportstest.DefaultSpec(4).Results()
+	var buf bytes.Buffer
+	if err := reportstest.WriteGob(&buf, rs); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	path := filepath.Join(t.TempDir(), "results.bin")
+	last := 0
+	for k := 0; k <= len(data); k++ {
+		if err := os.WriteFile(path, data[:k], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		n, partial, err := ReadFiles(NewAggregator(), path)
+		if err != nil {
+			t.Fatalf("cut at %d of %d bytes: %v, want the whole results before the cut", k, len(data), err)
+		}
+		if n < last || (k == len(data) && (n != len(rs) || partial)) {
+			t.Fatalf("cut at %d of %d bytes: %d results (partial %v), after %d at the previous cut", k, len(data), n, partial, last)
+		}
+		last = n
+	}
+	for _, junk := range []string{
+		"hello, junk\x00\x01\x02",                  // a length, then not a type definition
+		"targets:\n  gw: {url: https://gw:8043}\n", // text
+		"<!DOCTYPE html><html></html>\n",           // report.html by mistake
+		"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",      // a picture
+		"\x10\xff\x81\x05\x01\x01\x04Time\x01",     // gob, but not of vegeta results
+	} {
+		if err := os.WriteFile(path, []byte(junk), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		n, partial, err := ReadFiles(NewAggregator(), path)
+		if err == nil || !strings.Contains(err.Error(), path+": not a vegeta results file (gob, json or csv)") {
+			t.Errorf("junk %q: %d results, partial %v, error %v; want an error naming the file and the formats", junk, n, partial, err)
+		}
+	}
+}
