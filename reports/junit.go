@@ -50,12 +50,15 @@ type junitFailure struct {
 // WriteJUnit writes junit.xml: test suite "ccgw slo" with one test case per
 // SLO gate (the contract gate is the "contract violations" case, with the
 // violations by kind); a breached gate is a failure whose message says
-// threshold and actual value.
+// threshold and actual value. Suite properties say whether the run was
+// interrupted or its results partial, so an archived verdict cannot pass
+// for a whole run.
 func WriteJUnit(w io.Writer, r *Report) error {
 	s := junitSuite{Name: JUnitSuite, Time: strconv.FormatFloat(r.DurationS, 'f', 3, 64),
 		Properties: []junitProperty{
 			{"target", r.Target}, {"plan", r.Plan},
 			{"requests", u(r.Requests)}, {"error_rate", strconv.FormatFloat(r.ErrorRate, 'f', -1, 64)},
+			{"interrupted", strconv.FormatBool(r.Interrupted)}, {"partial", strconv.FormatBool(r.Partial)},
 		}}
 	for _, g := range r.SLO {
 		name := g.Name

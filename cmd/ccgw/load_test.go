@@ -390,8 +390,8 @@ func TestLoadSIGINT(t *testing.T) {
 		for _, pr := range junit.Suite[0].Properties {
 			props[pr.Name] = pr.Value
 		}
-		if props["requests"] != fmt.Sprint(rep.Requests) || props["plan"] != "long" {
-			t.Errorf("junit.xml properties %v; want plan long and the %d requests of report.json", props, rep.Requests)
+		if props["requests"] != fmt.Sprint(rep.Requests) || props["plan"] != "long" || props["interrupted"] != "true" {
+			t.Errorf("junit.xml properties %v; want plan long, the %d requests of report.json, interrupted true", props, rep.Requests)
 		}
 	}
 
