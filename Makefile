@@ -53,8 +53,8 @@ lint: ## gofmt and go vet
 
 bench: ## benchmarks: mock vs bare handler, load vs vegeta CLI, report vs vegeta report
 	$(GO) test -run='^$$' -bench=. -benchtime=2s -count=1 ./mockgw ./load ./reports
-	./scripts/bench-load.sh
-	./scripts/bench-report.sh
+	@rc=0; ./scripts/bench-load.sh || rc=1; ./scripts/bench-report.sh || rc=1; \
+	  if [ $$rc -ne 0 ]; then echo "bench: a target was missed (see above)"; fi; exit $$rc
 
 fuzz: ## run every fuzz target for FUZZTIME each
 	@set -e; for pkg in ./gateway ./config ./reports ./load; do \

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -128,6 +129,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitHarness
 	}
+	tuneGC(os.Getenv)
 	tty := false
 	if fh, ok := stderr.(*os.File); ok {
 		tty = load.IsTerminal(fh)
@@ -219,4 +221,23 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 		return exitGateFailed
 	}
 	return exitOK
+}
+
+// Garbage-collector settings of a load run, unless GOGC or GOMEMLIMIT say
+// otherwise. A generator's live heap is small and bounded (the aggregator
+// does not grow with results), so collecting four times less often saves
+// CPU on the request path; the soft limit brings collection back should the
+// heap ever grow.
+const (
+	loadGCPercent   = 400
+	loadMemoryLimit = 1 << 30
+)
+
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(loadGCPercent)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(loadMemoryLimit)
+	}
 }

@@ -10,12 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -630,4 +632,27 @@ func TestLoadBadInput(t *testing.T) {
 		t.Errorf("bad input created the output directory %s (%v)", out, err)
 	}
 	m.noSignIn(t, "bad input")
+}
+
+// TestTuneGCLeavesUserSettings checks that the load run's GC settings apply
+// only where GOGC and GOMEMLIMIT do not say otherwise.
+func TestTuneGCLeavesUserSettings(t *testing.T) {
+	prevPct := debug.SetGCPercent(100)
+	prevLim := debug.SetMemoryLimit(math.MaxInt64)
+	defer func() { debug.SetGCPercent(prevPct); debug.SetMemoryLimit(prevLim) }()
+
+	tuneGC(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != loadGCPercent {
+		t.Errorf("without GOGC a load run collects at %d%%, want %d%%", got, loadGCPercent)
+	}
+	if got := debug.SetMemoryLimit(math.MaxInt64); got != loadMemoryLimit {
+		t.Errorf("without GOMEMLIMIT the soft limit is %d, want %d", got, loadMemoryLimit)
+	}
+	tuneGC(func(k string) string { return map[string]string{"GOGC": "50", "GOMEMLIMIT": "1GiB"}[k] })
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC set: the run must keep the runtime's setting, got %d%%", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("GOMEMLIMIT set: the run must keep the runtime's limit, got %d", got)
+	}
 }
