@@ -14,15 +14,8 @@ import (
 // request up to the poll wait, answering early when a rotation becomes due,
 // and answers nothing when the request or the server ends first.
 func (s *Server) poll(w http.ResponseWriter, r *http.Request, nd *node, seg string) {
-	s.stats.calls[ciPoll].requests.Add(1)
-	ds := defectSet(s.defects.Load())
-	if r.Method != http.MethodGet {
-		s.notAllowed(w, ciPoll, http.MethodGet, ds)
-		return
-	}
-	id, ok := s.parseID(seg, ds)
+	id, ds, ok := s.begin(w, r, ciPoll, http.MethodGet, seg)
 	if !ok {
-		s.answer(w, ciPoll, riBadParam)
 		return
 	}
 	now := s.now()
@@ -95,15 +88,8 @@ func (s *Server) answerPoll(w http.ResponseWriter, rec *guidRec) {
 // updateGuid serves PUT .../updateGuid: a new Guid in result.guid and in
 // Set-GUID; the old one stays valid until its own timeout.
 func (s *Server) updateGuid(w http.ResponseWriter, r *http.Request, nd *node, seg string) {
-	s.stats.calls[ciUpdateGuid].requests.Add(1)
-	ds := defectSet(s.defects.Load())
-	if r.Method != http.MethodPut {
-		s.notAllowed(w, ciUpdateGuid, http.MethodPut, ds)
-		return
-	}
-	id, ok := s.parseID(seg, ds)
+	id, ds, ok := s.begin(w, r, ciUpdateGuid, http.MethodPut, seg)
 	if !ok {
-		s.answer(w, ciUpdateGuid, riBadParam)
 		return
 	}
 	sess, ri := s.authorize(nd, r.Header[gateway.HeaderGuid], id, s.now(), ds)

@@ -90,6 +90,22 @@ func (s *Server) answer(w http.ResponseWriter, ci int, ri int) {
 }
 
 // notAllowed answers 405 for call ci.
+// begin is the start every agent call but logininfo shares: count the
+// request, refuse any method but the call's own (405 with Allow), and parse
+// the agent ID (000-002). ok is false when it has already answered.
+func (s *Server) begin(w http.ResponseWriter, r *http.Request, ci int, method, seg string) (id int, ds defectSet, ok bool) {
+	s.stats.calls[ci].requests.Add(1)
+	ds = defectSet(s.defects.Load())
+	if r.Method != method {
+		s.notAllowed(w, ci, method, ds)
+		return 0, ds, false
+	}
+	if id, ok = s.parseID(seg, ds); !ok {
+		s.answer(w, ci, riBadParam)
+	}
+	return id, ds, ok
+}
+
 func (s *Server) notAllowed(w http.ResponseWriter, ci int, allow string, ds defectSet) {
 	s.stats.status(ci, http.StatusMethodNotAllowed)
 	writeMethodNotAllowed(w, allow, ds&bitNoAllowHeader != 0)

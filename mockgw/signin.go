@@ -133,15 +133,8 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, nd *node, seg st
 	if force {
 		ci = ciForceLogin
 	}
-	s.stats.calls[ci].requests.Add(1)
-	ds := defectSet(s.defects.Load())
-	if r.Method != http.MethodPut {
-		s.notAllowed(w, ci, http.MethodPut, ds)
-		return
-	}
-	id, ok := s.parseID(seg, ds)
+	id, _, ok := s.begin(w, r, ci, http.MethodPut, seg)
 	if !ok {
-		s.answer(w, ci, riBadParam)
 		return
 	}
 	if !s.lockAgent(id) {
@@ -197,15 +190,8 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, nd *node, seg st
 
 // logout serves sign-out (DELETE .../logout): the Guid dies with the session.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, nd *node, seg string) {
-	s.stats.calls[ciLogout].requests.Add(1)
-	ds := defectSet(s.defects.Load())
-	if r.Method != http.MethodDelete {
-		s.notAllowed(w, ciLogout, http.MethodDelete, ds)
-		return
-	}
-	id, ok := s.parseID(seg, ds)
+	id, ds, ok := s.begin(w, r, ciLogout, http.MethodDelete, seg)
 	if !ok {
-		s.answer(w, ciLogout, riBadParam)
 		return
 	}
 	if !s.lockAgent(id) {
