@@ -13,6 +13,7 @@ import (
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
 	"ccgw-harness/load"
+	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -23,20 +24,11 @@ import (
 const testPassword = "load-test-pw"
 
 // firstAgent is the first agent ID of the test targets.
-const firstAgent = 1001
+const firstAgent = loadtest.FirstAgent
 
 // fastDynamic is the mock of the acceptance test: dynamic authentication
-// with millisecond rotation (a Guid is rotated after 200 ms and dies 1 s
-// after it was issued: the keep-alive has 800 ms to pick up each rotation).
-func fastDynamic() []mockgw.Option {
-	return []mockgw.Option{
-		mockgw.WithAuthMode(gateway.AuthDynamic),
-		mockgw.WithGuidInterval(200 * time.Millisecond),
-		mockgw.WithGuidTimeout(time.Second),
-		mockgw.WithIdleTimeout(2 * time.Second),
-		mockgw.WithPollWait(100 * time.Millisecond),
-	}
-}
+// with millisecond rotation (loadtest's timings).
+func fastDynamic() []mockgw.Option { return loadtest.DynamicOptions() }
 
 // env is a mock gateway, a client that trusts it, and the target and plan
 // describing them.
@@ -53,45 +45,8 @@ type env struct {
 // authentication (else static, documented timings); extra options follow.
 func newEnv(t *testing.T, n int, rate float64, d time.Duration, dynamic bool, extra ...mockgw.Option) *env {
 	t.Helper()
-	opts := []mockgw.Option{mockgw.WithPassword(testPassword), mockgw.WithAuthMode(gateway.AuthStatic)}
-	if dynamic {
-		opts = append(opts, fastDynamic()...)
-	}
-	m, err := mockgw.New(append(opts, extra...)...)
-	if err != nil {
-		t.Fatalf("mockgw.New: %v", err)
-	}
-	t.Cleanup(m.Close)
-	c, err := gateway.NewClient(m.URL(), gateway.WithTLS(gateway.TLSConfig{CAPEM: m.CertPEM()}))
-	if err != nil {
-		t.Fatalf("gateway.NewClient: %v", err)
-	}
-	t.Cleanup(func() { c.HTTPClient().CloseIdleConnections() })
-	ids := make([]int, n)
-	for i := range ids {
-		ids[i] = firstAgent + i
-	}
-	tgt := &config.Target{
-		Name: "mock", URL: m.URL(), Mock: &config.Mock{},
-		AuthMode:     gateway.AuthStatic,
-		GuidInterval: gateway.DefaultGuidInterval, GuidTimeout: gateway.DefaultGuidTimeout,
-		IdleTimeout: gateway.DefaultIdleTimeout, PollWait: gateway.DefaultPollWait,
-		AgentIDRange: gateway.DefaultIDRange,
-		Agents:       config.Agents{IDs: ids, PhonenumPrefix: "7", Password: testPassword},
-		AllowLoad:    true, ForceLogin: true,
-	}
-	if dynamic {
-		tgt.AuthMode = gateway.AuthDynamic
-		tgt.GuidInterval = 200 * time.Millisecond
-		tgt.GuidTimeout = time.Second
-		tgt.IdleTimeout = 2 * time.Second
-		tgt.PollWait = 100 * time.Millisecond
-	}
-	plan := &config.Plan{
-		Name: "test", Agents: n, Rate: rate, Duration: d,
-		Connections: 8, Timeout: 5 * time.Second, SignInConcurrency: 16,
-	}
-	return &env{mock: m, client: c, target: tgt, plan: plan, out: filepath.Join(t.TempDir(), "out")}
+	le := loadtest.New(t, loadtest.Spec{Agents: n, Rate: rate, Duration: d, Dynamic: dynamic, Password: testPassword}, extra...)
+	return &env{mock: le.Mock, client: le.Client, target: le.Target, plan: le.Plan, out: le.Out}
 }
 
 // run runs the env's plan with opts.

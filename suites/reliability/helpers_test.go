@@ -30,6 +30,7 @@ import (
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
 	"ccgw-harness/load"
+	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -51,7 +52,7 @@ const (
 const agentPassword = "reliability-Pw-7qX2"
 
 // firstAgent is the first agent ID of the in-process targets.
-const firstAgent = 1001
+const firstAgent = loadtest.FirstAgent
 
 // tmpRoot holds what the package builds; TestMain removes it.
 var tmpRoot string
@@ -85,59 +86,23 @@ type rig struct {
 	out    string
 }
 
-// Session timings of the dynamic mocks: a Guid is rotated after 200 ms and
-// dies 1 s after it was issued.
+// Session timings of the dynamic mocks (loadtest's): a Guid is rotated
+// after 200 ms and dies 1 s after it was issued.
 const (
-	dynGuidInterval = 200 * time.Millisecond
-	dynGuidTimeout  = time.Second
-	dynIdleTimeout  = 2 * time.Second
-	dynPollWait     = 100 * time.Millisecond
+	dynGuidInterval = loadtest.GuidInterval
+	dynGuidTimeout  = loadtest.GuidTimeout
+	dynIdleTimeout  = loadtest.IdleTimeout
+	dynPollWait     = loadtest.PollWait
 )
 
 // newRig starts a mock (static authentication unless dynamic; extra options
 // last) and describes n agents and a constant plan of rate for d against it.
 func newRig(t *testing.T, n int, rate float64, d time.Duration, dynamic bool, extra ...mockgw.Option) *rig {
 	t.Helper()
-	opts := []mockgw.Option{mockgw.WithPassword(agentPassword), mockgw.WithAuthMode(gateway.AuthStatic)}
-	if dynamic {
-		opts = append(opts, mockgw.WithAuthMode(gateway.AuthDynamic),
-			mockgw.WithGuidInterval(dynGuidInterval), mockgw.WithGuidTimeout(dynGuidTimeout),
-			mockgw.WithIdleTimeout(dynIdleTimeout), mockgw.WithPollWait(dynPollWait))
-	}
-	m, err := mockgw.New(append(opts, extra...)...)
-	if err != nil {
-		t.Fatalf("mockgw.New: %v", err)
-	}
-	t.Cleanup(m.Close)
-	c, err := gateway.NewClient(m.URL(), gateway.WithTLS(gateway.TLSConfig{CAPEM: m.CertPEM()}))
-	if err != nil {
-		t.Fatalf("gateway.NewClient: %v", err)
-	}
-	t.Cleanup(func() { c.HTTPClient().CloseIdleConnections() })
-	ids := make([]int, n)
-	for i := range ids {
-		ids[i] = firstAgent + i
-	}
-	tgt := &config.Target{
-		Name: "mock", URL: m.URL(),
-		AuthMode:     gateway.AuthStatic,
-		GuidInterval: gateway.DefaultGuidInterval, GuidTimeout: gateway.DefaultGuidTimeout,
-		IdleTimeout: gateway.DefaultIdleTimeout, PollWait: gateway.DefaultPollWait,
-		AgentIDRange: gateway.DefaultIDRange,
-		Agents:       config.Agents{IDs: ids, PhonenumPrefix: "7", Password: agentPassword},
-		AllowLoad:    true, ForceLogin: true,
-	}
-	if dynamic {
-		tgt.AuthMode = gateway.AuthDynamic
-		tgt.GuidInterval, tgt.GuidTimeout = dynGuidInterval, dynGuidTimeout
-		tgt.IdleTimeout, tgt.PollWait = dynIdleTimeout, dynPollWait
-	}
-	plan := &config.Plan{
-		Name: "faults", Agents: n, Rate: rate, Duration: d,
-		Connections: 8, Timeout: 5 * time.Second, SignInConcurrency: 16,
-		Warmup: 200 * time.Millisecond,
-	}
-	return &rig{mock: m, client: c, target: tgt, plan: plan, out: filepath.Join(t.TempDir(), "out")}
+	le := loadtest.New(t, loadtest.Spec{Agents: n, Rate: rate, Duration: d, Dynamic: dynamic, Password: agentPassword}, extra...)
+	le.Plan.Name = "faults"
+	le.Plan.Warmup = 200 * time.Millisecond
+	return &rig{mock: le.Mock, client: le.Client, target: le.Target, plan: le.Plan, out: le.Out}
 }
 
 // run runs the rig's plan on a context bounded by RunTimeout.

@@ -1,0 +1,101 @@
+// Package loadtest builds what a load-engine test needs against an
+// in-process mock gateway: the mock, a client that trusts it, and a target
+// and plan that describe them. Only tests import it.
+package loadtest
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"ccgw-harness/config"
+	"ccgw-harness/gateway"
+	"ccgw-harness/mockgw"
+)
+
+// FirstAgent is the first agent ID of the test targets.
+const FirstAgent = 1001
+
+// Session timings of a dynamic test mock: a Guid is rotated after
+// GuidInterval and dies GuidTimeout after it was issued, which leaves the
+// keep-alive 800 ms to pick up each rotation.
+const (
+	GuidInterval = 200 * time.Millisecond
+	GuidTimeout  = time.Second
+	IdleTimeout  = 2 * time.Second
+	PollWait     = 100 * time.Millisecond
+)
+
+// DynamicOptions are the mock options of dynamic authentication with the
+// test timings.
+func DynamicOptions() []mockgw.Option {
+	return []mockgw.Option{
+		mockgw.WithAuthMode(gateway.AuthDynamic),
+		mockgw.WithGuidInterval(GuidInterval),
+		mockgw.WithGuidTimeout(GuidTimeout),
+		mockgw.WithIdleTimeout(IdleTimeout),
+		mockgw.WithPollWait(PollWait),
+	}
+}
+
+// Spec says what to build.
+type Spec struct {
+	Agents   int           // agents of the target and the plan
+	Rate     float64       // the plan's constant rate
+	Duration time.Duration // the plan's length
+	Dynamic  bool          // dynamic authentication with the test timings (else static, documented timings)
+	Password string        // the agents' password (the mock accepts only it)
+}
+
+// Env is a running mock gateway, a client that trusts it, and the target
+// and plan describing them. Out is a fresh output directory path.
+type Env struct {
+	Mock   *mockgw.Server
+	Client *gateway.Client
+	Target *config.Target
+	Plan   *config.Plan
+	Out    string
+}
+
+// New starts a mock as s says (extra options last) and returns the Env;
+// everything is closed at the end of the test.
+func New(t testing.TB, s Spec, extra ...mockgw.Option) *Env {
+	t.Helper()
+	opts := []mockgw.Option{mockgw.WithPassword(s.Password), mockgw.WithAuthMode(gateway.AuthStatic)}
+	if s.Dynamic {
+		opts = append(opts, DynamicOptions()...)
+	}
+	m, err := mockgw.New(append(opts, extra...)...)
+	if err != nil {
+		t.Fatalf("mockgw.New: %v", err)
+	}
+	t.Cleanup(m.Close)
+	c, err := gateway.NewClient(m.URL(), gateway.WithTLS(gateway.TLSConfig{CAPEM: m.CertPEM()}))
+	if err != nil {
+		t.Fatalf("gateway.NewClient: %v", err)
+	}
+	t.Cleanup(func() { c.HTTPClient().CloseIdleConnections() })
+	ids := make([]int, s.Agents)
+	for i := range ids {
+		ids[i] = FirstAgent + i
+	}
+	tgt := &config.Target{
+		Name: "mock", URL: m.URL(),
+		AuthMode:     gateway.AuthStatic,
+		GuidInterval: gateway.DefaultGuidInterval, GuidTimeout: gateway.DefaultGuidTimeout,
+		IdleTimeout: gateway.DefaultIdleTimeout, PollWait: gateway.DefaultPollWait,
+		AgentIDRange: gateway.DefaultIDRange,
+		Agents:       config.Agents{IDs: ids, PhonenumPrefix: "7", Password: s.Password},
+		AllowLoad:    true, ForceLogin: true,
+	}
+	if s.Dynamic {
+		tgt.AuthMode = gateway.AuthDynamic
+		tgt.GuidInterval, tgt.GuidTimeout = GuidInterval, GuidTimeout
+		tgt.IdleTimeout, tgt.PollWait = IdleTimeout, PollWait
+	}
+	plan := &config.Plan{
+		Name: "test", Agents: s.Agents, Rate: s.Rate, Duration: s.Duration,
+		Connections: 8, Timeout: 5 * time.Second, SignInConcurrency: 16,
+	}
+	return &Env{Mock: m, Client: c, Target: tgt, Plan: plan, Out: filepath.Join(t.TempDir(), "out")}
+}
