@@ -2,8 +2,6 @@ package load_test
 
 import (
 	"context"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,23 +60,7 @@ func (e *env) run(ctx context.Context, t *testing.T, opts ...load.Option) *load.
 // readResults decodes the results file of a run.
 func readResults(t *testing.T, dir string) []vegeta.Result {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, load.ResultsFile))
-	if err != nil {
-		t.Fatalf("open results: %v", err)
-	}
-	defer f.Close()
-	dec := vegeta.NewDecoder(f)
-	var out []vegeta.Result
-	for {
-		var r vegeta.Result
-		if err := dec.Decode(&r); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out
-			}
-			t.Fatalf("decode result %d: %v", len(out), err)
-		}
-		out = append(out, r)
-	}
+	return loadtest.ReadResults(t, filepath.Join(dir, load.ResultsFile))
 }
 
 // eventually polls cond every 10 ms until it holds or the deadline passes.

@@ -4,6 +4,9 @@
 package loadtest
 
 import (
+	"errors"
+	"io"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,6 +14,8 @@ import (
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
 	"ccgw-harness/mockgw"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 // FirstAgent is the first agent ID of the test targets.
@@ -98,4 +103,27 @@ func New(t testing.TB, s Spec, extra ...mockgw.Option) *Env {
 		Connections: 8, Timeout: 5 * time.Second, SignInConcurrency: 16,
 	}
 	return &Env{Mock: m, Client: c, Target: tgt, Plan: plan, Out: filepath.Join(t.TempDir(), "out")}
+}
+
+// ReadResults decodes a results file with vegeta's own decoder, as any
+// vegeta tool would read it; a file that does not end cleanly fails t.
+func ReadResults(t testing.TB, path string) []vegeta.Result {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("open results: %v", err)
+	}
+	defer f.Close()
+	dec := vegeta.NewDecoder(f)
+	var out []vegeta.Result
+	for {
+		var r vegeta.Result
+		if err := dec.Decode(&r); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out
+			}
+			t.Fatalf("decode result %d: %v", len(out), err)
+		}
+		out = append(out, r)
+	}
 }

@@ -17,7 +17,6 @@ package reliability_test
 import (
 	"context"
 	"errors"
-	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -121,23 +120,7 @@ func (r *rig) run(t *testing.T, opts ...load.Option) (*load.Outcome, error) {
 // readResults decodes a results file with vegeta's decoder.
 func readResults(t *testing.T, path string) []vegeta.Result {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("open results: %v", err)
-	}
-	defer f.Close()
-	dec := vegeta.NewDecoder(f)
-	var out []vegeta.Result
-	for {
-		var r vegeta.Result
-		if err := dec.Decode(&r); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out
-			}
-			t.Fatalf("decode result %d: %v", len(out), err)
-		}
-		out = append(out, r)
-	}
+	return loadtest.ReadResults(t, path)
 }
 
 // binomialTol is the tolerance of a count drawn with probability p in n
