@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -844,44 +843,12 @@ func WriteComparisonJSON(w io.Writer, c *Comparison) error {
 	return enc.Encode(c)
 }
 
-type junitSkipped struct {
-	Message string `xml:"message,attr"`
-}
-
-type compareJUnitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-type compareJUnitSuite struct {
-	Name       string             `xml:"name,attr"`
-	Tests      int                `xml:"tests,attr"`
-	Failures   int                `xml:"failures,attr"`
-	Errors     int                `xml:"errors,attr"`
-	Skipped    int                `xml:"skipped,attr"`
-	Time       string             `xml:"time,attr"`
-	Properties []junitProperty    `xml:"properties>property"`
-	Cases      []compareJUnitCase `xml:"testcase"`
-}
-
-type compareJUnitSuites struct {
-	XMLName xml.Name            `xml:"testsuites"`
-	Name    string              `xml:"name,attr"`
-	Tests   int                 `xml:"tests,attr"`
-	Fail    int                 `xml:"failures,attr"`
-	Suites  []compareJUnitSuite `xml:"testsuite"`
-}
-
 // WriteComparisonJUnit writes compare-junit.xml: test suite "ccgw compare"
 // with one test case per gate. A regressed or failed enforced gate is a
 // failure whose message says baseline, current and limit; a gate that is
 // not enforced or cannot be evaluated is skipped.
 func WriteComparisonJUnit(w io.Writer, c *Comparison) error {
-	s := compareJUnitSuite{Name: CompareJUnitSuite, Time: "0", Properties: []junitProperty{
+	s := junitSuite{Name: CompareJUnitSuite, Time: "0", Properties: []junitProperty{
 		{"baseline", orDash(c.Baseline.Target) + "/" + orDash(c.Baseline.Plan)},
 		{"current", orDash(c.Current.Target) + "/" + orDash(c.Current.Plan)},
 		{"comparable", strconv.FormatBool(c.Comparable)},
@@ -896,7 +863,7 @@ func WriteComparisonJUnit(w io.Writer, c *Comparison) error {
 		if g.Detail != "" {
 			desc += ": " + g.Detail
 		}
-		tc := compareJUnitCase{Name: g.Name, Classname: "ccgw.compare", Time: "0"}
+		tc := junitCase{Name: g.Name, Classname: "ccgw.compare", Time: "0"}
 		bad := g.Status == StatusRegressed || g.Status == StatusFailed
 		switch {
 		case !g.Enforced || g.Status == StatusSkipped:
@@ -915,7 +882,7 @@ func WriteComparisonJUnit(w io.Writer, c *Comparison) error {
 		s.Cases = append(s.Cases, tc)
 	}
 	s.Tests = len(s.Cases)
-	doc := compareJUnitSuites{Name: CompareJUnitSuite, Tests: s.Tests, Fail: s.Failures, Suites: []compareJUnitSuite{s}}
+	doc := junitSuites{Name: CompareJUnitSuite, Tests: s.Tests, Fail: s.Failures, Suites: []junitSuite{s}}
 	return writeXML(w, doc)
 }
 
