@@ -21,13 +21,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/gobuild"
 	"ccgw-harness/load"
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
@@ -41,8 +41,6 @@ const (
 	// RunTimeout bounds one load run; a run that hits it fails its test
 	// (it shows as interrupted).
 	RunTimeout = 60 * time.Second
-	// BuildTimeout bounds building a binary.
-	BuildTimeout = 4 * time.Minute
 	// ExecTimeout bounds one run of a built binary.
 	ExecTimeout = 90 * time.Second
 )
@@ -139,43 +137,13 @@ var (
 	contractErr  error
 )
 
-// repoRoot is the module root, two directories up.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("repository root not found at %s: %v", root, err)
-	}
-	return root
-}
-
-// goTool runs the go command in the repository root.
-func goTool(t *testing.T, args ...string) error {
-	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), BuildTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, args...)
-	cmd.Dir = repoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return errors.New(err.Error() + "\n" + string(out))
-	}
-	return nil
-}
-
 // buildCCGW builds bin/ccgw once for the package (`go build -o ... ./cmd/ccgw`).
 func buildCCGW(t *testing.T) string {
 	t.Helper()
 	ccgwOnce.Do(func() {
 		start := time.Now()
 		ccgwBin = filepath.Join(tmpRoot, "ccgw")
-		ccgwErr = goTool(t, "build", "-o", ccgwBin, "./cmd/ccgw")
+		ccgwErr = gobuild.Go("build", "-o", ccgwBin, "./cmd/ccgw")
 		t.Logf("built ccgw in %v", time.Since(start).Round(time.Millisecond))
 	})
 	if ccgwErr != nil {
@@ -191,7 +159,7 @@ func buildContract(t *testing.T) string {
 	contractOnce.Do(func() {
 		start := time.Now()
 		contractBin = filepath.Join(tmpRoot, "contract.test")
-		contractErr = goTool(t, "test", "-c", "-o", contractBin, "./suites/contract")
+		contractErr = gobuild.Go("test", "-c", "-o", contractBin, "./suites/contract")
 		t.Logf("built the contract suite in %v", time.Since(start).Round(time.Millisecond))
 	})
 	if contractErr != nil {

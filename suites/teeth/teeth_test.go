@@ -19,13 +19,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/gobuild"
 	"ccgw-harness/mockgw"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -37,8 +37,6 @@ const (
 	MaxParallelRuns = 2
 	// RunTimeout bounds one suite run.
 	RunTimeout = 90 * time.Second
-	// BuildTimeout bounds building the suite.
-	BuildTimeout = 4 * time.Minute
 	// FailFastWithin is how quickly a run must give up on a target it
 	// cannot use.
 	FailFastWithin = 20 * time.Second
@@ -402,28 +400,13 @@ func readLines(t *testing.T, path string) []string {
 	return out
 }
 
-// buildSuite compiles the contract suite once into a temp dir.
+// buildSuite compiles the contract suite into a temp dir.
 func buildSuite(t *testing.T) string {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("repository root not found at %s: %v", root, err)
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
 	bin := filepath.Join(t.TempDir(), "contract.test")
-	ctx, cancel := context.WithTimeout(context.Background(), BuildTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, "test", "-c", "-o", bin, "./suites/contract")
-	cmd.Dir = root
 	start := time.Now()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the contract suite: %v\n%s", err, out)
+	if err := gobuild.Go("test", "-c", "-o", bin, "./suites/contract"); err != nil {
+		t.Fatalf("building the contract suite: %v", err)
 	}
 	t.Logf("built the contract suite in %v", time.Since(start).Round(time.Millisecond))
 	return bin
