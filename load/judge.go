@@ -1,9 +1,6 @@
 package load
 
 import (
-	"bufio"
-	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -107,61 +104,6 @@ func (j *judge) Judge(r *vegeta.Result) (*agent, gateway.Verdict) {
 	}
 	r.Headers = h
 	return a, v
-}
-
-// recorder is the result stream of the measured attack: every result is
-// judged, encoded to the results file (vegeta gob), added to the aggregator,
-// and a 100-006 is fed back to the pool for re-sign-in. It runs on the one
-// goroutine that drains the attack's results.
-type recorder struct {
-	judge judge
-	bw    *bufio.Writer
-	enc   vegeta.Encoder
-	agg   *reports.Aggregator
-	n     uint64 // results recorded
-	err   error  // first write error
-}
-
-// recordBufferSize is the results file's write buffer.
-const recordBufferSize = 256 << 10
-
-func newRecorder(w io.Writer, p *Pool, agg *reports.Aggregator) *recorder {
-	bw := bufio.NewWriterSize(w, recordBufferSize)
-	return &recorder{judge: judge{pool: p, hdr: make(http.Header, 2)}, bw: bw, enc: vegeta.NewEncoder(bw), agg: agg}
-}
-
-// record handles one result of the measured attack.
-func (rec *recorder) record(r *vegeta.Result) {
-	a, v := rec.judge.Judge(r)
-	if rec.err == nil {
-		if err := rec.enc.Encode(r); err != nil {
-			rec.err = fmt.Errorf("writing results: %w", err)
-		}
-	}
-	rec.agg.Add(r)
-	rec.n++
-	if a != nil && v.Class == gateway.ClassRetcode && v.Detail == gateway.RetNotSignedIn {
-		rec.judge.pool.lost(a, r.Timestamp, nil)
-	}
-}
-
-// flush writes buffered results to the file.
-func (rec *recorder) flush() {
-	if rec.err == nil {
-		if err := rec.bw.Flush(); err != nil {
-			rec.err = fmt.Errorf("writing results: %w", err)
-		}
-	}
-}
-
-// feedback handles a result that is not recorded (warm-up): only its 100-006
-// matters.
-func (p *Pool) feedback(r *vegeta.Result) {
-	j := judge{pool: p}
-	a, v := j.Judge(r)
-	if a != nil && v.Class == gateway.ClassRetcode && v.Detail == gateway.RetNotSignedIn {
-		p.lost(a, r.Timestamp, nil)
-	}
 }
 
 // isJSONContentType is the Content-Type test of gateway.JudgeLoginInfo.

@@ -181,10 +181,11 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := load.Check(target, plan, f.confirm); err != nil {
-		return fail("%v", err)
-	}
-	if err := load.PrepareOut(f.out); err != nil {
+	job, err := load.NewJob(target, plan, f.out,
+		load.WithConfirm(f.confirm), load.WithProgress(prog),
+		load.WithSLO(load.SLOFromConfig(file.SLOFor(plan))),
+		load.WithRate(f.rate), load.WithDuration(f.duration))
+	if err != nil {
 		return fail("%v", err)
 	}
 	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
@@ -199,10 +200,7 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	if rt.Mock != nil {
 		prog.Logf("target %s: embedded mock gateway at %s", target.Name, rt.URL())
 	}
-	outc, err := load.Run(ctx, rt.Client, rt.Config, plan, f.out,
-		load.WithConfirm(f.confirm), load.WithProgress(prog),
-		load.WithSLO(load.SLOFromConfig(file.SLOFor(plan))),
-		load.WithRate(f.rate), load.WithDuration(f.duration))
+	outc, err := job.Run(ctx, rt.Client, rt.Config)
 	if outc != nil && outc.Report != nil {
 		if b, rerr := os.ReadFile(filepath.Join(f.out, reports.SummaryFile)); rerr == nil {
 			stdout.Write(b)
