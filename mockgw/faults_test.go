@@ -311,3 +311,22 @@ func TestFaultsJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestFaultKindIndexes: the stats counter indexes (fk*) name the kinds that
+// faultset lists, in its order.
+func TestFaultKindIndexes(t *testing.T) {
+	want := map[int]string{
+		fkLatency: FaultLatency, fkRetcode: FaultRetcode, fkHTTPError: FaultHTTPError, fkReset: FaultReset,
+		fkMalformed: FaultMalformed, fkTruncated: FaultTruncated, fkStall: FaultStall, fkSlowBody: FaultSlowBody,
+		fkWrongPhone: FaultWrongPhone, fkSignInFail: FaultSignInFail, fkRotateEveryPoll: FaultRotateEveryPoll,
+		fkTLSFail: FaultTLSFail,
+	}
+	if len(faultKinds) != numFaultKinds || len(want) != numFaultKinds {
+		t.Fatalf("%d kinds, %d indexes, %d names", len(faultKinds), numFaultKinds, len(want))
+	}
+	for i, name := range want {
+		if faultKinds[i] != name {
+			t.Errorf("faultKinds[%d] = %s, want %s", i, faultKinds[i], name)
+		}
+	}
+}
