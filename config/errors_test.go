@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -279,5 +281,19 @@ func TestRateAboveMaxRateLoads(t *testing.T) {
 	}
 	if f.Plans["fast"].Rate != 500 || f.Targets["m"].MaxRate != 10 {
 		t.Errorf("rate %v max_rate %v", f.Plans["fast"].Rate, f.Targets["m"].MaxRate)
+	}
+}
+
+// TestLoadKeepsTheCause: a file that cannot be read is a *FieldError naming
+// the file, and errors.Is still finds why.
+func TestLoadKeepsTheCause(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "missing.yaml")
+	_, err := Load(path)
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.File != path || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Load of a missing file: %v, want a FieldError for %s wrapping fs.ErrNotExist", err, path)
+	}
+	if want := path + ": open: no such file or directory"; err.Error() != want {
+		t.Errorf("message %q, want %q", err, want)
 	}
 }
