@@ -47,9 +47,11 @@ load: build ## one load plan: PLAN against TARGET, reports into OUT
 qualify: build ## release qualification: contract suite, then the smoke plan, then the SLO gates
 	@./scripts/qualify.sh "$(TARGETS)" "$(TARGET)" "$(PLAN)" "$(OUT)"
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet, go mod tidy -diff and staticcheck (the pinned go tool)
 	@out=$$(gofmt -l $$(git ls-files '*.go') ); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+	$(GO) tool staticcheck ./...
 
 bench: ## benchmarks: mock vs bare handler, load vs vegeta CLI, report vs vegeta report
 	$(GO) test -run='^$$' -bench=. -benchtime=2s -count=1 ./mockgw ./load ./reports

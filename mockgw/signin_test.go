@@ -155,7 +155,7 @@ func TestOverlappingSignInAndSignOutIsRepeated(t *testing.T) {
 	if err := <-errc; err == nil {
 		t.Fatal("cancelled sign-in answered")
 	}
-	srv.SetFaults(Faults{})
+	setFaults(t, srv, Faults{})
 	eventually(t, 5*time.Second, "sign-in lock released", func() bool {
 		_, busy := srv.ops.Load(1001)
 		return !busy

@@ -102,7 +102,7 @@ func parseLoadFlags(args []string, env func(string) string, stderr io.Writer) (*
 			fs.PrintDefaults()
 			return nil, err
 		}
-		return nil, fmt.Errorf("ccgw load: %v (see ccgw load -h)", err)
+		return nil, fmt.Errorf("ccgw load: %w (see ccgw load -h)", err)
 	}
 	switch {
 	case fs.NArg() > 0:

@@ -402,7 +402,9 @@ func runFault(t *testing.T, c *faultCase) {
 		startedOnce = true
 		ob.before = r.mock.Stats()
 		if c.faults != (mockgw.Faults{}) {
-			r.mock.SetFaults(c.faults)
+			if err := r.mock.SetFaults(c.faults); err != nil {
+				t.Errorf("the case's faults: %v", err)
+			}
 		}
 		ob.started = time.Now()
 		if c.act != nil {
@@ -591,7 +593,9 @@ func TestFaultWindowInTimeSeries(t *testing.T) {
 			mu.Lock()
 			defer mu.Unlock()
 			*at = time.Now()
-			r.mock.SetFaults(f)
+			if err := r.mock.SetFaults(f); err != nil {
+				t.Error(err)
+			}
 			*after = time.Now()
 		}))
 	}

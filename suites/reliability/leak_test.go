@@ -28,7 +28,9 @@ func TestNoGoroutineLeakAfterRun(t *testing.T) {
 	restarted := make(chan struct{})
 	var timer *time.Timer
 	o, err := r.run(t, load.WithAttackStarted(func() {
-		r.mock.SetFaults(mockgw.Faults{ResetRate: 0.02, StallRate: 0.02, StallFor: 2 * time.Second})
+		if err := r.mock.SetFaults(mockgw.Faults{ResetRate: 0.02, StallRate: 0.02, StallFor: 2 * time.Second}); err != nil {
+			t.Error(err)
+		}
 		timer = time.AfterFunc(time.Second, func() {
 			defer close(restarted)
 			r.mock.Restart()
