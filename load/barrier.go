@@ -512,20 +512,43 @@ func ReadBarrierRun(dir string) (BarrierRun, error) {
 }
 
 // WaitDone waits, looking every poll, until every shard of the barrier in
-// dir wrote its done file, or timeout passes, or ctx ends. It returns the
-// run file, the done files read, and the shards whose done file is
-// missing (none when all ended).
+// dir wrote its done file, or timeout passes, or ctx ends. A barrier no
+// shard has joined yet (no run file: a merge step started with the
+// shards) is waited for too, within the same timeout. It returns the run
+// file, the done files read, and the shards whose done file is missing
+// (none when all ended).
 func WaitDone(ctx context.Context, dir string, timeout, poll time.Duration) (BarrierRun, map[int]ShardDone, []int, error) {
-	run, err := ReadBarrierRun(dir)
-	if err != nil {
-		return run, nil, nil, err
-	}
 	if poll <= 0 {
 		poll = DefaultBarrierPoll
 	}
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
+	var run BarrierRun
+	for {
+		var ok bool
+		var err error
+		if ok, err = readOnce(filepath.Join(dir, BarrierRunFile), &run); err != nil {
+			return run, nil, nil, fmt.Errorf("barrier %s: %s: %w", dir, BarrierRunFile, err)
+		}
+		if ok {
+			break
+		}
+		if !time.Now().Before(deadline) || ctx.Err() != nil {
+			if ctx.Err() != nil {
+				return run, nil, nil, ctx.Err()
+			}
+			return run, nil, nil, fmt.Errorf("barrier %s: no shard joined within %s (no %s file)", dir, timeout, BarrierRunFile)
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+		}
+	}
+	run, err := ReadBarrierRun(dir) // checks the count
+	if err != nil {
+		return run, nil, nil, err
+	}
 	for {
 		done := map[int]ShardDone{}
 		var missing []int
@@ -603,6 +626,9 @@ func createOnce(path string, v any) (created bool, err error) {
 	defer os.Remove(tmp)
 	_, werr := f.Write(data)
 	if werr == nil {
+		werr = f.Chmod(0o644) // readable by a merge step of another user
+	}
+	if werr == nil {
 		werr = f.Sync()
 	}
 	if cerr := f.Close(); werr == nil {
@@ -644,6 +670,9 @@ func replaceFile(path string, data []byte) error {
 	}
 	tmp := f.Name()
 	_, werr := f.Write(data)
+	if werr == nil {
+		werr = f.Chmod(0o644)
+	}
 	if werr == nil {
 		werr = f.Sync()
 	}

@@ -60,10 +60,10 @@ func TestBarrierAllReady(t *testing.T) {
 	leftAt := make([]time.Time, n)
 	errs := make([]error, n)
 	for i := range n {
+		b := newBarrier(t, dir, i, n, load.WithBarrierTimeout(time.Minute))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b := newBarrier(t, dir, i, n, load.WithBarrierTimeout(time.Minute))
 			if ids[i], errs[i] = b.Join(); errs[i] != nil {
 				return
 			}
@@ -109,10 +109,10 @@ func TestBarrierMissingShard(t *testing.T) {
 	errs := make([]error, 2)
 	start := time.Now()
 	for i := range 2 {
+		b := newBarrier(t, dir, i, 3, load.WithBarrierTimeout(timeout))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b := newBarrier(t, dir, i, 3, load.WithBarrierTimeout(timeout))
 			if _, errs[i] = b.Join(); errs[i] == nil {
 				errs[i] = b.Wait(context.Background())
 			}
@@ -166,10 +166,10 @@ func TestBarrierRestartedShard(t *testing.T) {
 	dir = t.TempDir()
 	var wg sync.WaitGroup
 	for i := range 2 {
+		b := newBarrier(t, dir, i, 2, load.WithBarrierTimeout(time.Minute))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b := newBarrier(t, dir, i, 2, load.WithBarrierTimeout(time.Minute))
 			if _, err := b.Join(); err != nil {
 				t.Error(err)
 				return
@@ -281,6 +281,21 @@ func TestWaitDone(t *testing.T) {
 	}
 	if _, err := load.ReadBarrierRun(t.TempDir()); err == nil || !strings.Contains(err.Error(), "not the barrier directory") {
 		t.Errorf("ReadBarrierRun of an empty directory: %v", err)
+	}
+	// A merge step that starts before any shard waits for the run file.
+	later := t.TempDir()
+	b := newBarrier(t, later, 0, 1)
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		if _, err := b.Join(); err == nil {
+			_ = b.Done(load.ShardDone{})
+		}
+	}()
+	if run, done, missing, err := load.WaitDone(context.Background(), later, time.Minute, testPoll); err != nil || run.Count != 1 || len(done) != 1 || len(missing) != 0 {
+		t.Errorf("WaitDone before the first shard joined: %+v %v %v %v", run, done, missing, err)
+	}
+	if _, _, _, err := load.WaitDone(context.Background(), t.TempDir(), 100*time.Millisecond, testPoll); err == nil || !strings.Contains(err.Error(), "no shard joined within 100ms") {
+		t.Errorf("WaitDone of a barrier nobody joins: %v", err)
 	}
 }
 

@@ -254,7 +254,7 @@ func (j *Job) agentList(t *config.Target) ([]config.Agent, error) {
 func (j *Job) shardMeta(m *reports.Meta) {
 	m.RunID = j.rc.runID
 	s := j.rc.shard
-	if !s.Sharded() {
+	if s.Count == 0 {
 		return
 	}
 	m.Shard = &reports.ShardInfo{
