@@ -295,8 +295,13 @@ wait:
 	}
 
 	// The merge, as the Kubernetes merge Job runs it.
-	merge := exec.Command(exe, "report", "--barrier", barrier, "--barrier-timeout", shardsMergeWait.String(),
-		"--out", filepath.Join(f.out, shardsMergedDir), f.out)
+	// The shards' directories are named one by one: DIR may also hold
+	// the results.bin of an earlier run of one process.
+	margs := []string{"report", "--barrier", barrier, "--barrier-timeout", shardsMergeWait.String(), "--out", filepath.Join(f.out, shardsMergedDir)}
+	for i := range f.shards {
+		margs = append(margs, filepath.Join(f.out, shardsDirPrefix+strconv.Itoa(i)))
+	}
+	merge := exec.Command(exe, margs...)
 	merge.Env = os.Environ()
 	merge.Stdout, merge.Stderr = stdout, stderr
 	err = merge.Run()
