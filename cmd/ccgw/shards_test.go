@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -211,6 +212,24 @@ func TestShardsAcceptance(t *testing.T) {
 	}
 	if s := readText(t, filepath.Join(out, "merged", "junit.xml")); !strings.Contains(s, "contract_violations") {
 		t.Errorf("merged junit.xml has no contract gate:\n%s", s)
+	}
+	// No file of the run (barrier, shards, merged) and no output holds the
+	// agents' password.
+	pw := strings.TrimPrefix(loadEnv[0], pwEnv+"=")
+	if strings.Contains(stdout+stderr, pw) {
+		t.Error("ccgw shards printed the agents' password")
+	}
+	err := filepath.WalkDir(out, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if b, err := os.ReadFile(path); err != nil || bytes.Contains(b, []byte(pw)) {
+			t.Errorf("%s holds the agents' password (or cannot be read: %v)", path, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -520,5 +539,44 @@ func TestShardsInterrupt(t *testing.T) {
 	rep := readReport(t, filepath.Join(out, "merged"))
 	if !rep.Interrupted || len(rep.Shards) != 2 || rep.Requests == 0 {
 		t.Errorf("merged: interrupted %v, %d shards, %d requests; want an interrupted merge of both", rep.Interrupted, len(rep.Shards), rep.Requests)
+	}
+}
+
+// TestShardFailsBeforeStart: a shard that fails before the start (here a
+// plan its targets file lacks) gives the run up at once: the shard
+// waiting at the barrier stops long before the barrier timeout, signs out
+// and exits 2 naming the failed shard and why.
+func TestShardFailsBeforeStart(t *testing.T) {
+	t.Parallel()
+	m := startMockProc(t)
+	dir := t.TempDir()
+	targets := filepath.Join(dir, "targets.yaml")
+	if err := os.WriteFile(targets, []byte("targets:\n"+m.target("gw", "2301-2324", "allow_load: true")+distPlan), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	barrier := filepath.Join(dir, "barrier")
+	shard := func(i int, plan string) *loadProc {
+		return startLoadEnv(t, []string{envShardIndex + "=" + strconv.Itoa(i), envShardCount + "=2", envRunID + "=fails-1"},
+			"load", "--targets", targets, "--target", "gw", "--plan", plan, "--quiet",
+			"--barrier", barrier, "--barrier-timeout", "10m", "--out", filepath.Join(dir, "shard-"+strconv.Itoa(i)))
+	}
+	ok := shard(0, "dist")
+	ok.waitFor(t, regexp.MustCompile(`shard 0/2 ready, waiting`), 2*time.Minute)
+	t0 := time.Now()
+	bad := shard(1, "nosuch")
+	if code := bad.wait(t, time.Minute); code != exitHarness {
+		t.Errorf("shard 1 with an unknown plan: exit %d, want 2", code)
+	}
+	if code := ok.wait(t, 2*time.Minute); code != exitHarness {
+		t.Errorf("shard 0: exit %d, want 2\nstderr:\n%s", code, ok.stderr)
+	}
+	if d := time.Since(t0); d > 5*time.Minute {
+		t.Errorf("shard 0 gave up %s after shard 1 failed: it waited for the barrier timeout", d)
+	}
+	if s := ok.stderr.String(); !strings.Contains(s, "shard 1 failed before the start") || !strings.Contains(s, "nosuch") {
+		t.Errorf("shard 0 must say that shard 1 failed, and why:\n%s", s)
+	}
+	if st := m.fullStats(t); st.ActiveSessions != 0 || st.SignOuts != 12 {
+		t.Errorf("mock: %d sessions left, %d sign-outs; want 0 and shard 0's 12", st.ActiveSessions, st.SignOuts)
 	}
 }
