@@ -55,7 +55,7 @@ else
 endif
 
 k8s: ## render deploy/kubernetes for SHARDS shards (default 3): out/k8s/ccgw-RUN.yaml (IMAGE, K8S_TARGET, PLAN, K8S_TARGETS, RUN_ID)
-	@IMAGE='$(IMAGE)' K8S_TARGET='$(K8S_TARGET)' PLAN='$(PLAN)' K8S_TARGETS='$(K8S_TARGETS)' ./scripts/k8s-render.sh '$(or $(SHARDS),3)' $(RUN_ID)
+	@IMAGE='$(IMAGE)' K8S_TARGET='$(K8S_TARGET)' PLAN='$(PLAN)' K8S_TARGETS='$(K8S_TARGETS)' K8S_FILES='$(K8S_FILES)' ./scripts/k8s-render.sh '$(or $(SHARDS),3)' $(RUN_ID)
 
 qualify: build ## release qualification: contract suite, then the smoke plan, then the SLO gates
 	@./scripts/qualify.sh "$(TARGETS)" "$(TARGET)" "$(PLAN)" "$(OUT)"

@@ -6,8 +6,9 @@
 #
 #   scripts/k8s-render.sh SHARDS [RUN_ID]
 #   env: IMAGE (default ccgw-harness:latest), K8S_TARGET (default staging), PLAN (default smoke),
-#        K8S_TARGETS (default deploy/kubernetes/targets.yaml), OUT_DIR (default out/k8s),
-#        KUBECTL (default kubectl)
+#        K8S_TARGETS (default deploy/kubernetes/targets.yaml), K8S_FILES (more files for the
+#        ConfigMap ccgw-targets, mounted beside targets.yaml at /etc/ccgw: a CA bundle),
+#        OUT_DIR (default out/k8s), KUBECTL (default kubectl)
 #   make k8s SHARDS=5 K8S_TARGET=staging PLAN=golive IMAGE=registry.example/ccgw-harness:v1
 #
 # The overlay uses only what kustomize v2.0.3 (Debian's kubectl 1.20) knows: bases,
@@ -44,6 +45,14 @@ fi
 overlay=$out/overlay-$run_id
 mkdir -p "$overlay"
 cp "$targets" "$overlay/targets.yaml"
+extra=()
+for f in ${K8S_FILES:-}; do
+  [[ -f $f ]] || die "K8S_FILES: ${f}: no such file"
+  b=$(basename "$f")
+  [[ $b != targets.yaml && $b != shards.yaml && $b != kustomization.yaml ]] || die "K8S_FILES: ${f}: that name is taken"
+  cp "$f" "$overlay/$b"
+  extra+=("$b")
+done
 base=$(realpath --relative-to="$overlay" deploy/kubernetes)
 cat > "$overlay/shards.yaml" <<YAML
 apiVersion: batch/v1
@@ -80,6 +89,7 @@ YAML
   echo "  behavior: replace"
   echo "  files:"
   echo "  - targets.yaml"
+  for b in "${extra[@]}"; do echo "  - $b"; done
   echo "images:"
   # The base renames the image ccgw to ccgw-harness:latest, and kustomize v2 applies the
   # overlay to that: name both.

@@ -188,6 +188,21 @@ func TestRenderScript(t *testing.T) {
 		}
 		check(t, decodeStrict(t, data), c)
 	}
+	// K8S_FILES: a CA bundle beside targets.yaml in the ConfigMap.
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, []byte("-----BEGIN CERTIFICATE-----\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	path := strings.TrimSpace(string(run(t, []string{"KUBECTL=" + k, "OUT_DIR=" + out, "K8S_FILES=" + ca}, "bash", "../../scripts/k8s-render.sh", "2", "test-ca")))
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := decodeStrict(t, data); r.configMaps["ccgw-targets"].Data["ca.pem"] == "" {
+		t.Errorf("K8S_FILES=%s: the ConfigMap ccgw-targets has no ca.pem: %v", ca, r.configMaps["ccgw-targets"].Data)
+	}
+
 	// Bad input is refused before anything is rendered.
 	cmd := exec.Command("bash", "../../scripts/k8s-render.sh", "0")
 	cmd.Env = append(os.Environ(), "KUBECTL="+k, "OUT_DIR="+t.TempDir())
