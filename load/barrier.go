@@ -45,10 +45,14 @@ const (
 )
 
 // StartGate blocks until the measured attack may start (Job.Run calls it
-// after sign-in and warm-up). An error gives the run up before its attack:
-// the agents are signed out and the reports written with the reason in
-// meta.json's aborted. When ctx ends it returns ctx's error.
-type StartGate func(ctx context.Context) error
+// after sign-in and warm-up) and returns the instant the attack's schedule
+// counts from (zero: when it returns). A run that leaves the gate after
+// that instant sends the hits it is behind at once and keeps the schedule
+// from there, so that the schedule stays the one every shard agreed on
+// (their lag records the lateness). An error gives the run up before its
+// attack: the agents are signed out and the reports written with the
+// reason in meta.json's aborted. When ctx ends it returns ctx's error.
+type StartGate func(ctx context.Context) (time.Time, error)
 
 // WithStartGate makes the run wait at g before its measured attack (see
 // Barrier.Wait).
@@ -188,6 +192,7 @@ type Barrier struct {
 	now                 func() time.Time
 	run                 BarrierRun // after Join
 	joined              bool
+	start               time.Time // the agreed start, once decided
 }
 
 // NewBarrier returns the barrier of shard s in dir (created if missing).
@@ -275,8 +280,13 @@ func (b *Barrier) Join() (string, error) {
 	return run.RunID, nil
 }
 
-// Gate is the barrier as the run's StartGate.
-func (b *Barrier) Gate() StartGate { return b.Wait }
+// Gate is the barrier as the run's StartGate: Wait, then the agreed start.
+func (b *Barrier) Gate() StartGate {
+	return func(ctx context.Context) (time.Time, error) {
+		err := b.Wait(ctx)
+		return b.start, err
+	}
+}
 
 // Wait announces that the shard is ready and waits for the run's decision:
 // nil at the agreed start instant, a *BarrierError when the run is given up
@@ -344,6 +354,7 @@ func (b *Barrier) follow(ctx context.Context, d BarrierDecision) error {
 		}
 		return e
 	}
+	b.start = d.Start
 	wait := d.Start.Sub(b.now())
 	if wait < 0 {
 		b.logf("barrier %s: shard %s saw the start %s late", b.dir, b.shard, (-wait).Round(time.Millisecond))

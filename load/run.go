@@ -299,6 +299,7 @@ type run struct {
 	outc        *Outcome
 	interrupted bool
 	signedOut   bool
+	agreed      time.Time // the start instant of the run's gate (zero: none)
 }
 
 // name is the vegeta attack name of the run's results: "target/plan".
@@ -430,7 +431,11 @@ func (r *run) measure(ctx context.Context) error {
 	if r.rc.onStarted != nil {
 		r.rc.onStarted()
 	}
-	start, results := r.attack.Attack(ctx, r.name(), r.tg.Targeter(), r.pacer)
+	pace, from := r.attackPace(time.Now())
+	start, results := r.attack.Attack(ctx, r.name(), r.tg.Targeter(), pace)
+	if !from.IsZero() {
+		start = from // the schedule counts from the agreed start
+	}
 	r.meta.Started = start
 	r.rec.drain(newJudge(r.pool, r.pacer, start), results)
 	r.log.Hide()

@@ -266,19 +266,53 @@ func (j *Job) shardMeta(m *reports.Meta) {
 }
 
 // waitStart waits at the run's start gate, if it has one, once the agents
-// are signed in and the connections warm. An interruption is not an error
-// (the run goes on to finish).
+// are signed in and the connections warm, and keeps the agreed start for
+// measure. An interruption is not an error (the run goes on to finish).
 func (r *run) waitStart(ctx context.Context) error {
 	if r.rc.gate == nil || r.interrupted || ctx.Err() != nil {
 		return nil
 	}
-	err := r.rc.gate(ctx)
+	start, err := r.rc.gate(ctx)
 	if ctx.Err() != nil {
 		r.interrupted = true
 		return nil
 	}
+	r.agreed = start
 	return err
 }
+
+// lateWarning is how late after the agreed start an attack may begin
+// before the report says so.
+const lateWarning = 100 * time.Millisecond
+
+// attackPace is the pace the measured attack runs: the job's, shifted when
+// the attack begins late after the agreed start (see StartGate), and the
+// instant the schedule counts from (for each request's lag).
+func (r *run) attackPace(now time.Time) (Pacer, time.Time) {
+	if r.agreed.IsZero() || !now.After(r.agreed) {
+		return r.pacer, time.Time{}
+	}
+	late := now.Sub(r.agreed)
+	if late >= lateWarning {
+		r.warnings = append(r.warnings, fmt.Sprintf("the attack began %s after the start instant the shards agreed on: its first requests went out behind schedule (their lag counts it)", late.Round(time.Millisecond)))
+	}
+	return &latePacer{Pacer: r.pacer, late: late}, r.agreed
+}
+
+// latePacer is a pace begun late: elapsed counts from late before the
+// attack's own start.
+type latePacer struct {
+	Pacer
+	late time.Duration
+}
+
+// Pace implements vegeta.Pacer.
+func (p *latePacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	return p.Pacer.Pace(elapsed+p.late, hits)
+}
+
+// Rate implements vegeta.Pacer.
+func (p *latePacer) Rate(elapsed time.Duration) float64 { return p.Pacer.Rate(elapsed + p.late) }
 
 // abort ends a run given up at its start gate: the agents are signed out
 // and the reports written, meta.json saying why; the error is err.

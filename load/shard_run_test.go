@@ -71,6 +71,10 @@ func TestShardedJobs(t *testing.T) {
 		if errs[i] != nil {
 			t.Fatalf("shard %d: %v", i, errs[i])
 		}
+		// Every shard's schedule counts from the one agreed instant.
+		if !o.Meta.Started.Equal(outs[0].Meta.Started) || o.Meta.Started.IsZero() {
+			t.Errorf("shard %d started at %s, shard 0 at %s: want the one agreed instant", i, o.Meta.Started, outs[0].Meta.Started)
+		}
 		m := o.Meta
 		if m.RunID != "run-test" || m.Shard == nil || m.Shard.Index != i || m.Shard.Count != n || m.Shard.PlanAgents != agents ||
 			m.Shard.PlanRequestedRate != rate || m.Agents != agents/n || m.Sent != o.Sent || m.Recorded != o.Recorded {
@@ -170,4 +174,42 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// TestLateStart: a run that leaves its start gate after the agreed instant
+// keeps the agreed schedule: the hits it is behind go out at once (their
+// lag says so), the plan's hits are all sent, and meta.json's start is the
+// agreed instant.
+func TestLateStart(t *testing.T) {
+	noLeaks(t)
+	e := newEnv(t, 4, 50, time.Second, false)
+	const late = 400 * time.Millisecond
+	var agreed time.Time
+	gate := func(context.Context) (time.Time, error) {
+		agreed = time.Now().Add(-late)
+		return agreed, nil
+	}
+	o := e.run(context.Background(), t, load.WithStartGate(gate))
+	if o.Sent != 50 || o.Recorded != 50 {
+		t.Errorf("sent %d, recorded %d; want the plan's 50", o.Sent, o.Recorded)
+	}
+	if !o.Meta.Started.Equal(agreed) {
+		t.Errorf("meta started %s, want the agreed instant %s", o.Meta.Started, agreed)
+	}
+	found := false
+	for _, w := range o.Meta.Warnings {
+		found = found || strings.Contains(w, "after the start instant the shards agreed on")
+	}
+	if !found {
+		t.Errorf("warnings %q: want the late start named", o.Meta.Warnings)
+	}
+	for _, r := range readResults(t, e.out) {
+		if r.Seq != 0 {
+			continue
+		}
+		lag, err := strconv.ParseInt(r.Headers.Get(load.HeaderLagUs), 10, 64)
+		if err != nil || time.Duration(lag)*time.Microsecond < late {
+			t.Errorf("hit 0: lag %v µs (%v), want at least %s: it was due at the agreed instant", r.Headers.Get(load.HeaderLagUs), err, late)
+		}
+	}
 }
