@@ -192,7 +192,8 @@ type Barrier struct {
 	now                 func() time.Time
 	run                 BarrierRun // after Join
 	joined              bool
-	start               time.Time // the agreed start, once decided
+	start               time.Time         // the agreed start, once decided
+	readyAt             map[int]time.Time // ready files read so far (each is written once)
 }
 
 // NewBarrier returns the barrier of shard s in dir (created if missing).
@@ -455,6 +456,9 @@ func (b *Barrier) ready() ([]int, time.Time, error) {
 	if err != nil {
 		return nil, time.Time{}, b.fail("cannot read the directory: %v", unwrapPath(err))
 	}
+	if b.readyAt == nil {
+		b.readyAt = map[int]time.Time{}
+	}
 	var out []int
 	var latest time.Time
 	for _, e := range ents {
@@ -462,12 +466,17 @@ func (b *Barrier) ready() ([]int, time.Time, error) {
 		if !ok || i >= b.run.Count {
 			continue
 		}
-		var s barrierStamp
-		if ok, err := readOnce(filepath.Join(b.dir, e.Name()), &s); err != nil || !ok {
-			continue // not whole yet (a file system without hard links): the next poll reads it
+		at, seen := b.readyAt[i]
+		if !seen {
+			var s barrierStamp
+			if ok, err := readOnce(filepath.Join(b.dir, e.Name()), &s); err != nil || !ok {
+				continue // not whole yet (a file system without hard links): the next poll reads it
+			}
+			at = s.At
+			b.readyAt[i] = at // a ready file is written once: never read again
 		}
 		out = append(out, i)
-		latest = maxTime(latest, s.At)
+		latest = maxTime(latest, at)
 	}
 	slices.Sort(out)
 	return out, latest, nil

@@ -63,7 +63,7 @@ func expandResults(args []string) ([]string, error) {
 			}
 		}
 		if len(found) == 0 {
-			return nil, fmt.Errorf("%s: no %s in it or in its subdirectories: want a results file, a run's directory, or a directory of shards' directories", a, load.ResultsFile)
+			return nil, fmt.Errorf("%s: a directory, not a results file, and no %s in it or in its subdirectories: give a results file, a run's directory, or the directory of a distributed run's shards", a, load.ResultsFile)
 		}
 		sort.Strings(found)
 		out = append(out, found...)
