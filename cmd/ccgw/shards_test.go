@@ -184,6 +184,8 @@ func TestShardsAcceptance(t *testing.T) {
 	}
 
 	merged := readReport(t, filepath.Join(out, "merged"))
+	t.Logf("3 shards: first sends span %s; sent %d, recorded %d, merged requests %d, rate requested %v achieved %v; p50 %v ms p99 %v ms; mock rotations %d",
+		hi.Sub(lo).Round(time.Microsecond), sent, recorded, merged.Requests, merged.Rate.Requested, merged.Rate.Achieved, merged.LatencyMS.P50, merged.LatencyMS.P99, st.Rotations)
 	// sent = recorded = merged requests = rate × duration exactly (the
 	// pacer makes it exact; the issue allows 2 %).
 	if sent != 300 || recorded != 300 || merged.Requests != 300 {
