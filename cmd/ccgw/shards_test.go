@@ -588,3 +588,28 @@ func TestShardFailsBeforeStart(t *testing.T) {
 		t.Errorf("mock: %d sessions left, %d sign-outs; want 0 and shard 0's 12", st.ActiveSessions, st.SignOuts)
 	}
 }
+
+func TestShardsFlags(t *testing.T) {
+	env := func(string) string { return "" }
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--target", "t", "--plan", "p"}, "--shards 0: want the number of shard processes"},
+		{[]string{"--shards", "1001", "--target", "t", "--plan", "p"}, "--shards 1001"},
+		{[]string{"--shards", "2", "--plan", "p"}, "--target"},
+		{[]string{"--shards", "2", "--target", "t"}, "--plan"},
+		{[]string{"--shards", "2", "--target", "t", "--plan", "p", "--rate", "-1"}, "--rate -1"},
+		{[]string{"--shards", "2", "--target", "t", "--plan", "p", "--duration", "0s"}, "--duration 0s"},
+		{[]string{"--shards", "2", "--target", "t", "--plan", "p", "--run-id", "a/b"}, "--run-id: run ID"},
+		{[]string{"--shards", "2", "--target", "t", "--plan", "p", "extra"}, `unexpected argument "extra"`},
+	} {
+		if _, err := parseShardsFlags(c.args, env, io.Discard); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want an error saying %q", c.args, err, c.want)
+		}
+	}
+	f, err := parseShardsFlags([]string{"--shards", "4", "--target", "t", "--plan", "p"}, env, io.Discard)
+	if err != nil || f.shards != 4 || f.out != filepath.Join("out", "t-p-shards") || f.barrierTimeout != load.DefaultBarrierTimeout {
+		t.Errorf("defaults: %+v, %v", f, err)
+	}
+}
