@@ -39,6 +39,9 @@ type runConfig struct {
 	poolOpts  []PoolOption
 	keepOpts  []KeepAliveOption
 	onStarted func()
+	shard     Shard     // WithShard
+	runID     string    // WithRunID
+	gate      StartGate // WithStartGate
 }
 
 // WithConfirm gives the name the operator typed with --confirm; a target
@@ -185,6 +188,7 @@ type Job struct {
 	target   string // the target's name, for the attack and the reports
 	plan     config.Plan
 	pacer    Pacer
+	plan0    Pacer // the whole plan's pace (pacer is this shard's part of it)
 	order    Order
 	out      string
 	warnings []string // planning warnings for the summary
@@ -210,10 +214,13 @@ func NewJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*Job,
 	if j.pacer, j.warnings, err = PlanPacer(&j.plan, t.MaxRate); err != nil {
 		return nil, refused(err, "%v", err)
 	}
+	if err := j.shardPace(t); err != nil {
+		return nil, err
+	}
 	if j.order, err = ParseOrder(j.plan.Order); err != nil {
 		return nil, refused(err, "plan %s: %v", j.plan.Name, err)
 	}
-	if _, err := t.AgentList(j.plan.Agents); err != nil {
+	if _, err := j.agentList(t); err != nil {
 		return nil, refused(err, "%v", err)
 	}
 	if t.TLS.InsecureSkipVerify {
@@ -267,6 +274,9 @@ func (j *Job) Run(ctx context.Context, c *gateway.Client, t *config.Target) (*Ou
 	if err := r.warmUp(ctx); err != nil {
 		return r.outc, err
 	}
+	if err := r.waitStart(ctx); err != nil {
+		return r.abort(ctx, err)
+	}
 	if err := r.measure(ctx); err != nil {
 		return r.outc, err
 	}
@@ -289,6 +299,7 @@ type run struct {
 	outc        *Outcome
 	interrupted bool
 	signedOut   bool
+	agreed      time.Time // the start instant of the run's gate (zero: none)
 }
 
 // name is the vegeta attack name of the run's results: "target/plan".
@@ -300,7 +311,7 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 	if t.Name != j.target {
 		return nil, fmt.Errorf("load: job for target %s run against target %s", j.target, t.Name)
 	}
-	agents, err := t.AgentList(j.plan.Agents)
+	agents, err := j.agentList(t)
 	if err != nil {
 		return nil, refused(err, "%v", err)
 	}
@@ -328,6 +339,7 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 		TLSVerify:       !t.TLS.InsecureSkipVerify,
 		SLO:             &slo,
 	}
+	j.shardMeta(&r.meta)
 	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
 		return nil, refused(err, "output directory %s: %v", j.out, err)
 	}
@@ -419,7 +431,11 @@ func (r *run) measure(ctx context.Context) error {
 	if r.rc.onStarted != nil {
 		r.rc.onStarted()
 	}
-	start, results := r.attack.Attack(ctx, r.name(), r.tg.Targeter(), r.pacer)
+	pace, from := r.attackPace(time.Now())
+	start, results := r.attack.Attack(ctx, r.name(), r.tg.Targeter(), pace)
+	if !from.IsZero() {
+		start = from // the schedule counts from the agreed start
+	}
 	r.meta.Started = start
 	r.rec.drain(newJudge(r.pool, r.pacer, start), results)
 	r.log.Hide()
@@ -438,6 +454,7 @@ func (r *run) finish(ctx context.Context) (*Outcome, error) {
 	r.meta.Connections = r.attack.Dialed()
 	r.meta.ReSignIns = r.pool.ReSignIns()
 	r.meta.Interrupted = r.interrupted
+	r.meta.Sent, r.meta.Recorded = r.outc.Sent, r.outc.Recorded
 	if n := r.pool.ReSignInFailures(); n > 0 {
 		r.warnings = append(r.warnings, fmt.Sprintf("%d re-sign-in attempts failed", n))
 	}
