@@ -185,22 +185,23 @@ type member struct {
 }
 
 // objectMembers reads the named members of a valid JSON object, matching
-// names exactly (after unescaping), in the order of names.
+// names exactly (after unescaping), in the order of names. Its errors are
+// for a problem's text: they wrap no sentinel.
 func objectMembers(obj []byte, names ...string) ([]member, error) {
 	dec := json.NewDecoder(bytes.NewReader(obj))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, fmt.Errorf("%w: not a JSON object", ErrMalformed)
+		return nil, errors.New("not a JSON object")
 	}
 	out := make([]member, len(names))
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+			return nil, err
 		}
 		name, _ := tok.(string)
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+			return nil, err
 		}
 		for i, n := range names {
 			if name == n {
