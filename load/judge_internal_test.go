@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -216,12 +217,11 @@ func TestJudgesAgreeOverHTTPS(t *testing.T) {
 func hitOnce(t *testing.T, hc *http.Client, url string) *vegeta.Result {
 	t.Helper()
 	atk := vegeta.NewAttacker(vegeta.Client(hc), vegeta.MaxBody(gateway.MaxBodySize))
-	sent := false
+	var sent atomic.Bool // vegeta's workers call the targeter concurrently
 	tr := func(tgt *vegeta.Target) error {
-		if sent {
+		if !sent.CompareAndSwap(false, true) {
 			return vegeta.ErrNoTargets
 		}
-		sent = true
 		*tgt = vegeta.Target{Method: http.MethodPost, URL: url, Header: http.Header{gateway.HeaderContentType: {gateway.ContentTypeJSON}}}
 		return nil
 	}
