@@ -160,7 +160,10 @@ type LoginInfoCheck struct {
 	// far as they were strings (also when the verdict is not success).
 	LoginInfo LoginInfo
 	// Findings lists every rule the answer breaks, in judging order. It is
-	// empty exactly when Verdict is success.
+	// empty exactly when Verdict is success. For an error answer (a retcode
+	// other than "0") the rules of the result are not listed: the retcode
+	// says why there is none; the rules every answer follows (the envelope,
+	// a message string, a JSON Content-Type) are.
 	Findings []Finding
 }
 
@@ -296,6 +299,9 @@ func judgeLoginInfo(status int, contentType string, body []byte, wantPhone strin
 		if j.fail(PartMessage, true, contractVerdict(ViolationNoMessage), func() string { return "message is " + jsonKind(m.raw) + ", want a string" }) {
 			return j.c
 		}
+	}
+	if rcOK && r.env.Retcode != RetOK {
+		return j.c // an error answer: its retcode says why there is no result
 	}
 	if m := r.result; m.n == 0 || m.raw[0] == 'n' {
 		j.fail(PartResult, true, contractVerdict(ViolationNoResult), func() string { return "result is " + jsonKind(m.raw) + ", want an object" })

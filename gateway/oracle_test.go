@@ -111,6 +111,17 @@ func TestCheckLoginInfoFindsEverything(t *testing.T) {
 		t.Errorf("truncated body: %+v", c)
 	}
 
+	// An error answer: the rules every answer follows are listed, those of
+	// a success answer's result are not.
+	c = CheckLoginInfo(200, "text/plain", []byte(`{"retcode":"100-006","result":{}}`), testPhone)
+	var parts []Part
+	for _, f := range c.Findings {
+		parts = append(parts, f.Part)
+	}
+	if c.Verdict.String() != "retcode 100-006" || !slices.Equal(parts, []Part{PartRetcode, PartContentType, PartMessage}) {
+		t.Errorf("error answer: parts %v: %v", parts, c.Err("x"))
+	}
+
 	// Members given twice are found as such; what can still be read is.
 	c = CheckLoginInfo(200, ContentTypeJSON, []byte(`{"message":"x","retcode":"0","retcode":"0","result":{"phonetoken":"","phonenum":"71001"}}`), testPhone)
 	if c.Verdict.String() != "envelope malformed" || len(c.Findings) != 2 ||
