@@ -115,9 +115,10 @@ func (p *Pool) feedback(r *vegeta.Result) {
 }
 
 // feedbackVerdict hands agent a to re-sign-in when the verdict of its
-// request sent at sentAt says its session is gone (100-006).
+// request sent at sentAt says its session is gone (100-006, 100-008,
+// 000-003: gateway.Verdict.SessionGone).
 func (p *Pool) feedbackVerdict(a *agent, v gateway.Verdict, sentAt time.Time) {
-	if a != nil && v.Class == gateway.ClassRetcode && v.Detail == gateway.RetNotSignedIn {
+	if a != nil && v.SessionGone() {
 		p.lost(a, sentAt, nil)
 	}
 }
