@@ -40,6 +40,12 @@ otherwise); the summary goes to stdout. The first SIGINT/SIGTERM stops the
 attack, lets requests under way finish, signs the agents out and writes the
 reports (exit 130); a second one exits at once.
 
+With --metrics-addr, Prometheus metrics are served at
+http://HOST:PORT/metrics from before sign-in until --metrics-linger (30s)
+after the reports, so the last scrape sees the final counts; the address is
+printed ("metrics: listening on ..."). A signal during the linger ends it,
+with the run's exit code; an interrupted run does not linger.
+
 Exit codes: 0 every SLO gate held, 1 a gate failed, 2 harness error (bad
 flag or config, refused, target unreachable, output not writable), 130
 interrupted.
@@ -48,6 +54,7 @@ Examples:
   ccgw load --targets targets.yaml --target mock --plan smoke --out out/smoke
   ccgw load --target staging --plan golive --rate 200 --duration 2m --out out/staging-200
   CCGW_TARGETS=targets.yaml ccgw load --target prod --plan smoke --confirm prod --quiet
+  ccgw load --target staging --plan soak --metrics-addr :9464 --metrics-linger 1m
 
 Flags:
 `
@@ -58,6 +65,7 @@ type loadFlags struct {
 	rate                                float64
 	duration                            time.Duration
 	quiet                               bool
+	metrics                             metricsFlags
 }
 
 // parseLoadFlags parses the command line (env supplies the defaults of
@@ -95,6 +103,7 @@ func parseLoadFlags(args []string, env func(string) string, stderr io.Writer) (*
 		return nil
 	})
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines (warnings and the summary are still printed)")
+	f.metrics.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stderr, loadUsage)
@@ -142,9 +151,13 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	defer signal.Stop(sigs)
 	done := make(chan struct{})
 	defer close(done)
+	linger := &lingerStop{}
 	go func() {
 		select {
 		case s := <-sigs:
+			if linger.interrupt() {
+				return // the run is over: the signal ends the metrics linger
+			}
 			prog.Logf("ccgw load: %s: stopping the attack, signing agents out and writing the reports (again to quit at once)", s)
 			cancel()
 		case <-done:
@@ -157,11 +170,11 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		case <-done:
 		}
 	}()
-	return loadMain(ctx, f, prog, stdout, stderr)
+	return loadMain(ctx, f, prog, stdout, stderr, linger)
 }
 
 // loadMain does the work of `ccgw load` once the flags are parsed.
-func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer) int {
+func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) int {
 	fail := func(format string, args ...any) int {
 		fmt.Fprintf(stderr, "ccgw load: "+format+"\n", args...)
 		return exitHarness
@@ -181,13 +194,22 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	if err != nil {
 		return fail("%v", err)
 	}
+	slo := load.SLOFromConfig(file.SLOFor(plan))
+	live, err := f.metrics.newMetrics(target.Name, plan.Name, slo)
+	if err != nil {
+		return fail("%v", err)
+	}
 	job, err := load.NewJob(target, plan, f.out,
 		load.WithConfirm(f.confirm), load.WithProgress(prog),
-		load.WithSLO(load.SLOFromConfig(file.SLOFor(plan))),
+		load.WithSLO(slo), load.WithMetrics(live.Metrics()),
 		load.WithRate(f.rate), load.WithDuration(f.duration))
 	if err != nil {
 		return fail("%v", err)
 	}
+	if err := live.serve(prog); err != nil {
+		return fail("%v", err)
+	}
+	defer live.close()
 	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
 	if err != nil {
 		if ctx.Err() != nil {
@@ -207,6 +229,7 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 		}
 		fmt.Fprintf(stdout, "\nreports in %s\n", f.out)
 	}
+	live.finish(ctx, prog, linger)
 	switch {
 	case err != nil && outc != nil && outc.Report == nil && ctx.Err() != nil:
 		fmt.Fprintf(stderr, "ccgw load: %v\n", err)
