@@ -12,10 +12,10 @@ import (
 // histogram_quantile is exact at it.
 var (
 	// DefaultLatencyBuckets resolve loopback mocks (sub-millisecond) to a
-	// slow gateway (10 s).
+	// slow gateway (10 s) and request timeouts (30 s).
 	DefaultLatencyBuckets = []float64{
 		0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-		0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+		0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 	}
 	// DefaultLagBuckets resolve the generator's timer error (about 1 ms)
 	// and the saturation check's lateness floor (2 ms, see

@@ -135,45 +135,54 @@ func New(opts ...Option) (*Metrics, error) {
 		limits:         newLimits(s.maxLabelValues),
 	}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: NameRequests,
-		Help: "Recorded results by call, outcome class, detail, retcode and gateway node (the results file's counts).",
+		Name:        NameRequests,
+		ConstLabels: s.consts,
+		Help:        "Recorded results by call, outcome class, detail, retcode and gateway node (the results file's counts).",
 	}, []string{LabelCall, LabelClass, LabelDetail, LabelRetcode, LabelNode})
 	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    NameRequestDuration,
-		Help:    "Latency of recorded results in seconds by call and gateway node; the SLO latency thresholds are bucket bounds.",
-		Buckets: m.latencyBuckets,
+		Name:        NameRequestDuration,
+		ConstLabels: s.consts,
+		Help:        "Latency of recorded results in seconds by call and gateway node; the SLO latency thresholds are bucket bounds.",
+		Buckets:     m.latencyBuckets,
 	}, []string{LabelCall, LabelNode})
 	m.lag = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name:    NameScheduleLag,
-		Help:    "How late requests were sent against their planned time, in seconds (open model).",
-		Buckets: Buckets(s.lag),
+		Name:        NameScheduleLag,
+		ConstLabels: s.consts,
+		Help:        "How late requests were sent against their planned time, in seconds (open model).",
+		Buckets:     Buckets(s.lag),
 	})
 	m.lastLag = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: NameLastScheduleLag,
-		Help: "Schedule lag of the last recorded request that had one, in seconds.",
+		Name:        NameLastScheduleLag,
+		ConstLabels: s.consts,
+		Help:        "Schedule lag of the last recorded request that had one, in seconds.",
 	})
 	m.ready = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name:    NameJourneyReady,
-		Help:    "Journeys' time from the start of sign-in to softphone-ready (the first logininfo success), in seconds.",
-		Buckets: Buckets(s.ready, s.readyTh...),
+		Name:        NameJourneyReady,
+		ConstLabels: s.consts,
+		Help:        "Journeys' time from the start of sign-in to softphone-ready (the first logininfo success), in seconds.",
+		Buckets:     Buckets(s.ready, s.readyTh...),
 	})
 	m.journeys = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: NameJourneys,
-		Help: "Finished journeys by outcome.",
+		Name:        NameJourneys,
+		ConstLabels: s.consts,
+		Help:        "Finished journeys by outcome.",
 	}, []string{LabelOutcome})
 	m.stage = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: NameStage,
-		Help: "1 for the run's current stage, 0 for the others.",
+		Name:        NameStage,
+		ConstLabels: s.consts,
+		Help:        "1 for the run's current stage, 0 for the others.",
 	}, []string{LabelStage})
-	m.src = newSources(m.limits)
+	m.src = newSources(m.limits, s.consts)
 	for _, o := range []string{OutcomeCompleted, OutcomeFailed} {
 		m.journeys.WithLabelValues(o)
 	}
 	m.SetStage(StageOpen)
 
-	own := prometheus.WrapRegistererWith(s.consts, m.reg)
+	// The constant labels are in each metric's options rather than a
+	// wrapping registerer, which would rebuild every descriptor at each
+	// scrape.
 	for _, c := range []prometheus.Collector{m.requests, m.duration, m.lag, m.lastLag, m.ready, m.journeys, m.stage, m.src} {
-		if err := own.Register(c); err != nil {
+		if err := m.reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 	}

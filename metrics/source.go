@@ -80,7 +80,7 @@ type sources struct {
 	agentsD, signedIn, planned, achieved, flight *prometheus.Desc
 }
 
-func newSources(l *limits) *sources {
+func newSources(l *limits, consts prometheus.Labels) *sources {
 	s := &sources{limits: l, nodes: map[string]bool{}}
 	help := [nCounters][2]string{
 		cSignInAttempts:   {NameSignInAttempts, "Agents' first sign-ins finished, successful or not."},
@@ -92,13 +92,13 @@ func newSources(l *limits) *sources {
 		cPollFailures:     {NamePollFailures, "Event polls that failed."},
 	}
 	for i, h := range help {
-		s.counters[i] = prometheus.NewDesc(h[0], h[1], nil, nil)
+		s.counters[i] = prometheus.NewDesc(h[0], h[1], nil, consts)
 	}
-	s.agentsD = prometheus.NewDesc(NameAgents, "Agents of the plan.", nil, nil)
-	s.signedIn = prometheus.NewDesc(NameAgentsSignedIn, "Agents with a session believed valid, by gateway node.", []string{LabelNode}, nil)
-	s.planned = prometheus.NewDesc(NamePlannedRate, "Rate the plan asks for now, requests per second (0 outside the measured attack).", nil, nil)
-	s.achieved = prometheus.NewDesc(NameAchievedRate, "Completed responses per second over the last seconds.", nil, nil)
-	s.flight = prometheus.NewDesc(NameInFlight, "The attack's requests sent and not answered yet.", nil, nil)
+	s.agentsD = prometheus.NewDesc(NameAgents, "Agents of the plan.", nil, consts)
+	s.signedIn = prometheus.NewDesc(NameAgentsSignedIn, "Agents with a session believed valid, by gateway node.", []string{LabelNode}, consts)
+	s.planned = prometheus.NewDesc(NamePlannedRate, "Rate the plan asks for now, requests per second (0 outside the measured attack).", nil, consts)
+	s.achieved = prometheus.NewDesc(NameAchievedRate, "Completed responses per second over the last seconds.", nil, consts)
+	s.flight = prometheus.NewDesc(NameInFlight, "The attack's requests sent and not answered yet.", nil, consts)
 	return s
 }
 
