@@ -105,7 +105,7 @@ one() {
 	if [[ $# -gt 0 ]]; then
 		local murl=
 		while kill -0 "$load_pid" 2>/dev/null && [[ -z $murl ]]; do
-			murl=$(sed -n 's/^metrics: listening on \(http:\/\/[^ ]*\)$/\1/p' "$D/$name.err" 2>/dev/null || true)
+			murl=$(sed -n 's/^metrics: listening on \(http:\/\/[^ ]*\/metrics\)$/\1/p' "$D/$name.err" 2>/dev/null || true)
 			[[ -z $murl ]] && sleep 0.05
 		done
 		while kill -0 "$load_pid" 2>/dev/null; do
@@ -117,6 +117,9 @@ one() {
 	fi
 	wait "$load_pid" || true
 	load_pid=
+	if [[ $# -gt 0 && $scrapes -eq 0 ]]; then
+		echo "  warning: run $name was never scraped (see $D/$name.err)" >&2
+	fi
 	local req
 	req=$(jnum "$out/report.json" requests)
 	if [[ -z $req || $req == 0 ]]; then
