@@ -66,9 +66,9 @@ lint: ## gofmt, go vet, go mod tidy -diff and staticcheck (the pinned go tool)
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 	$(GO) tool staticcheck ./...
 
-bench: ## benchmarks: mock vs bare handler, load vs vegeta CLI, report vs vegeta report
-	$(GO) test -run='^$$' -bench=. -benchtime=2s -count=1 ./mockgw ./load ./reports
-	@rc=0; ./scripts/bench-load.sh || rc=1; ./scripts/bench-report.sh || rc=1; \
+bench: ## benchmarks: mock vs bare handler, load vs vegeta CLI, report vs vegeta report, live metrics' cost
+	$(GO) test -run='^$$' -bench=. -benchtime=2s -count=1 ./mockgw ./load ./reports ./metrics
+	@rc=0; ./scripts/bench-load.sh || rc=1; ./scripts/bench-report.sh || rc=1; ./scripts/bench-metrics.sh || rc=1; \
 	  if [ $$rc -ne 0 ]; then echo "bench: a target was missed (see above)"; fi; exit $$rc
 
 fuzz: ## run every fuzz target for FUZZTIME each

@@ -44,6 +44,9 @@ type Attack struct {
 	conns int
 	http2 bool
 	dials atomic.Int64
+	// sent and done count the attacks' hits and their results handed over
+	// (InFlight).
+	sent, done atomic.Int64
 }
 
 // AttackOption configures an Attack.
@@ -120,6 +123,13 @@ func (a *Attack) Connections() int { return a.conns }
 
 // Dialed is the number of connections dialed so far.
 func (a *Attack) Dialed() int { return int(a.dials.Load()) }
+
+// InFlight is the number of the attacks' requests sent whose results have
+// not been handed over yet.
+func (a *Attack) InFlight() int64 {
+	done := a.done.Load() // first: every result counted was sent before
+	return a.sent.Load() - done
+}
 
 // HTTP2 reports whether the attack negotiates HTTP/2.
 func (a *Attack) HTTP2() bool { return a.http2 }
@@ -204,12 +214,20 @@ func (a *Attack) Attack(ctx context.Context, name string, tg vegeta.Targeter, p 
 		close(out)
 		return start, out
 	}
-	results := atk.Attack(tg, p, 0, name)
+	counted := func(t *vegeta.Target) error {
+		err := tg(t)
+		if err == nil {
+			a.sent.Add(1)
+		}
+		return err
+	}
+	results := atk.Attack(counted, p, 0, name)
 	stop := context.AfterFunc(ctx, func() { atk.Stop() })
 	go func() {
 		defer close(out)
 		defer stop()
 		for r := range results {
+			a.done.Add(1)
 			out <- r
 		}
 	}()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -23,8 +24,9 @@ type recorder struct {
 	bw  *bufio.Writer
 	enc vegeta.Encoder
 	agg *reports.Aggregator
-	n   uint64 // results recorded
-	err error  // first write error
+	obs *metrics.Observer // the live metrics (nil: none)
+	n   uint64            // results recorded
+	err error             // first write error
 }
 
 // recordBufferSize is the results file's write buffer.
@@ -40,7 +42,8 @@ func newRecorder(path string, agg *reports.Aggregator) (*recorder, error) {
 	return &recorder{f: f, bw: bw, enc: vegeta.NewEncoder(bw), agg: agg}, nil
 }
 
-// record writes one judged result and adds it to the aggregator.
+// record writes one judged result, adds it to the aggregator and counts it
+// in the live metrics.
 func (rec *recorder) record(r *vegeta.Result) {
 	if rec.err == nil {
 		if err := rec.enc.Encode(r); err != nil {
@@ -48,6 +51,9 @@ func (rec *recorder) record(r *vegeta.Result) {
 		}
 	}
 	rec.agg.Add(r)
+	if rec.obs != nil {
+		rec.obs.Observe(r)
+	}
 	rec.n++
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
 )
 
@@ -42,6 +43,7 @@ type runConfig struct {
 	shard     Shard     // WithShard
 	runID     string    // WithRunID
 	gate      StartGate // WithStartGate
+	metrics   *metrics.Metrics
 }
 
 // WithConfirm gives the name the operator typed with --confirm; a target
@@ -263,23 +265,28 @@ func Run(ctx context.Context, c *gateway.Client, t *config.Target, p *config.Pla
 // The error is nil whenever the reports were written, whatever the verdict
 // (Outcome.Report.Pass) and also after an interruption.
 func (j *Job) Run(ctx context.Context, c *gateway.Client, t *config.Target) (*Outcome, error) {
+	defer j.rc.metrics.SetStage(metrics.StageDone)
 	r, err := j.open(c, t)
 	if err != nil {
 		return nil, err
 	}
 	defer r.close(ctx)
+	j.rc.metrics.SetStage(metrics.StageSignIn)
 	if err := r.signIn(ctx); err != nil {
 		return r.outc, err
 	}
+	j.rc.metrics.SetStage(metrics.StageWarmUp)
 	if err := r.warmUp(ctx); err != nil {
 		return r.outc, err
 	}
 	if err := r.waitStart(ctx); err != nil {
 		return r.abort(ctx, err)
 	}
+	j.rc.metrics.SetStage(metrics.StageMeasure)
 	if err := r.measure(ctx); err != nil {
 		return r.outc, err
 	}
+	j.rc.metrics.SetStage(metrics.StageFinish)
 	return r.finish(ctx)
 }
 
@@ -300,6 +307,7 @@ type run struct {
 	interrupted bool
 	signedOut   bool
 	agreed      time.Time // the start instant of the run's gate (zero: none)
+	live        liveRun   // what the live metrics read
 }
 
 // name is the vegeta attack name of the run's results: "target/plan".
@@ -357,6 +365,8 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 	if r.keep, err = NewKeepAlive(r.pool, ac, t, j.rc.keepOpts...); err != nil {
 		return nil, err
 	}
+	r.rec.obs = j.rc.metrics.Observer()
+	r.live.attach(r)
 	r.warnings = append(append([]string(nil), j.warnings...), r.keep.Warnings()...)
 	for _, w := range r.warnings {
 		r.log.Logf("warning: %s", w)
@@ -437,7 +447,9 @@ func (r *run) measure(ctx context.Context) error {
 		start = from // the schedule counts from the agreed start
 	}
 	r.meta.Started = start
+	r.live.measuring(r.pacer, start)
 	r.rec.drain(newJudge(r.pool, r.pacer, start), results)
+	r.live.measured()
 	r.log.Hide()
 	r.interrupted = ctx.Err() != nil
 	r.outc.Sent = r.tg.Hits()
@@ -499,6 +511,7 @@ func (r *run) signOut(ctx context.Context) {
 // than once.
 func (r *run) close(ctx context.Context) {
 	r.signOut(ctx)
+	r.live.detach()
 	if r.rec != nil {
 		r.rec.close()
 	}

@@ -19,6 +19,7 @@ import (
 	"ccgw-harness/config"
 	"ccgw-harness/connect"
 	"ccgw-harness/load"
+	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
 )
 
@@ -39,6 +40,12 @@ Progress goes to stderr (one rewritten line on a terminal, a line every 5 s
 otherwise); the summary goes to stdout. The first SIGINT/SIGTERM stops the
 attack, lets requests under way finish, signs the agents out and writes the
 reports (exit 130); a second one exits at once.
+
+With --metrics-addr, Prometheus metrics are served at
+http://HOST:PORT/metrics from before sign-in until --metrics-linger (30s)
+after the reports, so the last scrape sees the final counts; the address is
+printed ("metrics: listening on ..."). A signal during the linger ends it,
+with the run's exit code; an interrupted run does not linger.
 
 Exit codes: 0 every SLO gate held, 1 a gate failed, 2 harness error (bad
 flag or config, refused, target unreachable, output not writable), 130
@@ -61,6 +68,7 @@ Examples:
   ccgw load --target staging --plan golive --rate 200 --duration 2m --out out/staging-200
   CCGW_TARGETS=targets.yaml ccgw load --target prod --plan smoke --confirm prod --quiet
   JOB_COMPLETION_INDEX=1 CCGW_SHARD_COUNT=3 ccgw load --target staging --plan golive --barrier /data/run-7/barrier --out /data/run-7/shard-1
+  ccgw load --target staging --plan soak --metrics-addr :9464 --metrics-linger 1m
 
 Flags:
 `
@@ -72,6 +80,7 @@ type loadFlags struct {
 	duration                            time.Duration
 	quiet                               bool
 	shard                               shardFlags
+	metrics                             metricsFlags
 }
 
 // parseLoadFlags parses the command line (env supplies the defaults of
@@ -110,6 +119,7 @@ func parseLoadFlags(args []string, env func(string) string, stderr io.Writer) (*
 	})
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines (warnings and the summary are still printed)")
 	f.shard.register(fs)
+	f.metrics.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stderr, loadUsage)
@@ -162,9 +172,13 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	defer signal.Stop(sigs)
 	done := make(chan struct{})
 	defer close(done)
+	linger := &lingerStop{}
 	go func() {
 		select {
 		case s := <-sigs:
+			if linger.interrupt() {
+				return // the run is over: the signal ends the metrics linger
+			}
 			prog.Logf("ccgw load: %s: stopping the attack, signing agents out and writing the reports (again to quit at once)", s)
 			cancel()
 		case <-done:
@@ -177,11 +191,11 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		case <-done:
 		}
 	}()
-	return loadMain(ctx, f, prog, stdout, stderr)
+	return loadMain(ctx, f, prog, stdout, stderr, linger)
 }
 
 // loadMain does the work of `ccgw load` once the flags are parsed.
-func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer) (code int) {
+func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) (code int) {
 	var why string // the harness error the run ends with
 	fail := func(format string, args ...any) int {
 		why = fmt.Sprintf(format, args...)
@@ -212,13 +226,26 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	if f.shard.shard.Sharded() && target.Mock != nil {
 		return fail("target %s is an embedded mock (mock:): each shard would start a gateway of its own; run the shards with ccgw shards (make load SHARDS=N), which starts one mock for all, or point the target at one ccgw mock with url:", target.Name)
 	}
+	slo := load.SLOFromConfig(file.SLOFor(plan))
+	var mopts []metrics.Option
+	if f.shard.shard.Sharded() {
+		mopts = append(mopts, metrics.WithShard(strconv.Itoa(f.shard.shard.Index)))
+	}
+	live, err := f.metrics.newMetrics(target.Name, plan.Name, slo, mopts...)
+	if err != nil {
+		return fail("%v", err)
+	}
 	job, err := load.NewJob(target, plan, f.out, append([]load.Option{
 		load.WithConfirm(f.confirm), load.WithProgress(prog),
-		load.WithSLO(load.SLOFromConfig(file.SLOFor(plan))),
+		load.WithSLO(slo), load.WithMetrics(live.Metrics()),
 		load.WithRate(f.rate), load.WithDuration(f.duration)}, f.shard.options(sess)...)...)
 	if err != nil {
 		return fail("%v", err)
 	}
+	if err := live.serve(prog); err != nil {
+		return fail("%v", err)
+	}
+	defer live.close()
 	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
 	if err != nil {
 		if ctx.Err() != nil {
@@ -238,6 +265,7 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 		}
 		fmt.Fprintf(stdout, "\nreports in %s\n", f.out)
 	}
+	live.finish(ctx, prog, linger)
 	switch {
 	case err != nil && outc != nil && outc.Report == nil && ctx.Err() != nil:
 		fmt.Fprintf(stderr, "ccgw load: %v\n", err)

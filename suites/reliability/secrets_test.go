@@ -1,16 +1,19 @@
 package reliability_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +21,7 @@ import (
 
 	"ccgw-harness/gateway"
 	"ccgw-harness/load"
+	"ccgw-harness/metrics/metricstest"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/reports"
 )
@@ -141,9 +145,13 @@ type captured struct {
 // pipe, and live progress on a terminal) and the contract suite against one
 // mock reached by URL, collecting every Guid, phonetoken and password the
 // mock issued or accepted, then scans every output file of both runs for
-// every one of them: none may appear. The scan proves its teeth: it saw
-// every kind of secret, the hook saw every secret the mock's counters
-// account for, and a secret planted into copies of two outputs is found.
+// every one of them: none may appear. The piped run serves its live metrics
+// (--metrics-addr): they are scraped when the listener is up, at each
+// progress line of the attack and during the linger, and every scrape is
+// scanned too; no label value holds one of its agents' IDs. The scan proves
+// its teeth: it saw every kind of secret, the hook saw every secret the
+// mock's counters account for, and a secret planted into copies of three
+// outputs is found.
 func TestNoSecretInAnyOutput(t *testing.T) {
 	t.Parallel()
 	ccgw := buildCCGW(t)
@@ -199,19 +207,25 @@ slo: {error_rate: 0.01, saturation: false}
 	}
 	var plainErr, ttyNote string
 
-	// ccgw load, stdout and stderr on pipes (plain progress).
+	// ccgw load, stdout and stderr on pipes (plain progress), serving its
+	// metrics, which are scraped as it runs.
+	var scrapes []string
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		dir := filepath.Join(root, "piped")
 		out := filepath.Join(dir, "out")
 		stdout, stderr := filepath.Join(dir, "stdout.txt"), filepath.Join(dir, "stderr.txt")
-		c := runCaptured(t, "ccgw load (piped)", env, stdout, stderr, nil, ccgw, "load", "--targets", targets, "--target", "piped", "--plan", "piped", "--out", out)
+		c, scraped := runScraped(t, "ccgw load (piped, metrics)", env, stdout, stderr, ccgw, "load", "--targets", targets, "--target", "piped", "--plan", "piped", "--out", out,
+			"--metrics-addr", "127.0.0.1:0", "--metrics-linger", "2m")
 		errOut, _ := os.ReadFile(stderr)
 		if !regexp.MustCompile(`\d+s/\d+s  requests \d+  rate`).Match(errOut) {
 			plainErr = "no plain progress line in stderr:\n" + string(errOut)
 		}
-		add(c, append(dirFiles(t, out), stdout, stderr)...)
+		mu.Lock()
+		scrapes = scraped
+		mu.Unlock()
+		add(c, append(append(dirFiles(t, out), stdout, stderr), scraped...)...)
 	}()
 
 	// ccgw load with stderr on a terminal (the live, rewritten line).
@@ -264,6 +278,31 @@ slo: {error_rate: 0.01, saturation: false}
 	if plainErr != "" {
 		t.Error(plainErr)
 	}
+	// The metrics were scraped at the start, during the attack and in the
+	// linger, and no label holds an agent ID of the run.
+	var phases []string
+	for _, f := range scrapes {
+		phases = append(phases, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "metrics-"), ".txt"))
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, err := metricstest.Parse(b)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		for _, lv := range x.LabelValues() {
+			for id := 2001; id <= 2020; id++ {
+				if strings.Contains(lv, strconv.Itoa(id)) {
+					t.Errorf("%s: label %s holds agent ID %d", filepath.Base(f), lv, id)
+				}
+			}
+		}
+	}
+	if len(scrapes) < 3 || !strings.HasPrefix(phases[0], "1-start") || !strings.Contains(strings.Join(phases, " "), "-run") || !strings.HasSuffix(phases[len(phases)-1], "-linger") {
+		t.Errorf("metrics scraped at %v: want the start, the attack and the linger", phases)
+	}
 	if strings.HasPrefix(ttyNote, "no live") {
 		t.Error(ttyNote)
 	} else if ttyNote != "" {
@@ -277,6 +316,9 @@ slo: {error_rate: 0.01, saturation: false}
 	// Every output that must exist does, and is not empty.
 	want := []string{load.ResultsFile, load.MetaFile, reports.JSONFile, reports.SummaryFile, reports.MarkdownFile,
 		reports.HTMLFile, reports.JUnitFile, reports.HgrmFile, "stdout.txt", "stderr.txt"}
+	for _, f := range scrapes {
+		want = append(want, filepath.Base(f))
+	}
 	have := map[string]bool{}
 	for _, f := range files {
 		if fi, err := os.Stat(f); err == nil && fi.Size() > 0 {
@@ -345,7 +387,7 @@ slo: {error_rate: 0.01, saturation: false}
 	}
 	for _, f := range files {
 		base := filepath.Base(f)
-		if base != reports.JSONFile && base != load.ResultsFile {
+		if base != reports.JSONFile && base != load.ResultsFile && !strings.HasSuffix(base, "-linger.txt") {
 			continue
 		}
 		b, err := os.ReadFile(f)
@@ -368,6 +410,100 @@ slo: {error_rate: 0.01, saturation: false}
 	t.Logf("secrets: %d Guids (+UUIDs), %d phonetokens, %d password collected (hook calls %v); scanned %d outputs (%d bytes) in %v: %d leaks; mock: %d sign-ins, %d rotations, %d logininfo, %d sessions left",
 		kinds[mockgw.SecretGuid], kinds[mockgw.SecretToken], kinds[mockgw.SecretPassword], calls, len(files), size, took.Round(time.Millisecond), len(leaks),
 		st.SignIns, st.Rotations, li.Requests, st.ActiveSessions)
+}
+
+// Lines of ccgw load's stderr runScraped acts on.
+var (
+	metricsAddrLine = regexp.MustCompile(`^metrics: listening on (http://\S+)$`)
+	progressLine    = regexp.MustCompile(`\d+s/\d+s  requests [1-9]\d*  rate`)
+	lingerLine      = regexp.MustCompile(`^metrics: serving the final counts`)
+)
+
+// runScraped runs a `ccgw load ... --metrics-addr` binary like runCaptured
+// and scrapes its metrics on the events its stderr announces: once when
+// the listener is up, at each progress line with requests (the attack
+// runs, Guids are live and rotating), and once in the linger after the
+// reports, after which a SIGINT ends the linger. Each scrape is kept in a
+// file beside stdout (metrics-N-start.txt, metrics-N-run.txt,
+// metrics-N-linger.txt), returned in order.
+func runScraped(t *testing.T, name string, env []string, stdoutPath, stderrPath, bin string, args ...string) (captured, []string) {
+	c := captured{name: name, code: -1}
+	dir := filepath.Dir(stdoutPath)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Errorf("%s: %v", name, err)
+		return c, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), ExecTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env, cmd.Dir = env, dir
+	stdout, err := os.Create(stdoutPath)
+	if err != nil {
+		t.Errorf("%s: %v", name, err)
+		return c, nil
+	}
+	defer stdout.Close()
+	stderr, err := os.Create(stderrPath)
+	if err != nil {
+		t.Errorf("%s: %v", name, err)
+		return c, nil
+	}
+	defer stderr.Close()
+	cmd.Stdout = stdout
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Errorf("%s: %v", name, err)
+		return c, nil
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Errorf("%s: %v", name, err)
+		return c, nil
+	}
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	var files []string
+	url := ""
+	scrape := func(phase string) {
+		x, err := metricstest.Scrape(ctx, hc, url)
+		if err != nil {
+			t.Errorf("%s: scrape %s: %v", name, phase, err)
+			return
+		}
+		f := filepath.Join(dir, fmt.Sprintf("metrics-%d-%s.txt", len(files)+1, phase))
+		if err := os.WriteFile(f, x.Text, 0o644); err != nil {
+			t.Errorf("%s: %v", name, err)
+			return
+		}
+		files = append(files, f)
+	}
+	sc := bufio.NewScanner(pipe)
+	for sc.Scan() {
+		line := sc.Text()
+		fmt.Fprintln(stderr, line)
+		switch {
+		case url == "" && metricsAddrLine.MatchString(line):
+			url = metricsAddrLine.FindStringSubmatch(line)[1]
+			scrape("start")
+		case url != "" && progressLine.MatchString(line):
+			scrape("run")
+		case url != "" && lingerLine.MatchString(line):
+			scrape("linger")
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				t.Errorf("%s: SIGINT during the linger: %v", name, err)
+			}
+		}
+	}
+	err = cmd.Wait()
+	if ctx.Err() != nil {
+		t.Errorf("%s did not exit within %v", name, ExecTimeout)
+	}
+	c.code = exitCode(err)
+	for _, p := range []string{stdoutPath, stderrPath} {
+		b, _ := os.ReadFile(p)
+		c.out += string(b)
+	}
+	t.Logf("%s: exit %d in %v, %d scrapes", name, c.code, time.Since(start).Round(time.Millisecond), len(files))
+	return c, files
 }
 
 // ptyOut sends a child's stderr to a terminal and copies what it printed

@@ -1,0 +1,100 @@
+package load
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"ccgw-harness/metrics"
+)
+
+// WithMetrics feeds m, the live Prometheus metrics, with the run: every
+// recorded result (through the recorder, so every call recorded is
+// counted), the run's stage, and at each scrape the planned and achieved
+// rate, the requests in flight and the agents' figures (signed in by node,
+// sign-ins, re-sign-ins, Guid rotations, event polls). nil: no metrics. One
+// Metrics may serve several jobs one after the other (a capacity search);
+// its counters go on counting.
+func WithMetrics(m *metrics.Metrics) Option { return func(c *runConfig) { c.metrics = m } }
+
+// liveRun is what a run's live metrics read at scrape time.
+type liveRun struct {
+	pace   atomic.Pointer[livePace] // the measured attack's pace while it runs
+	once   sync.Once
+	source func() // detaches the source (nil: no metrics)
+}
+
+// livePace is the measured attack's pace and start.
+type livePace struct {
+	p     Pacer
+	start time.Time
+}
+
+// attach makes r's figures the source of its metrics (none without
+// WithMetrics). Call it once r's pool, keep-alive and attack exist.
+func (l *liveRun) attach(r *run) {
+	m := r.rc.metrics
+	if m == nil {
+		return
+	}
+	pool, keep, attack, agg := r.pool, r.keep, r.attack, r.agg
+	l.source = m.Attach(metrics.Source{
+		Agents: pool.Size(),
+		PlannedRate: func() float64 {
+			if p := l.pace.Load(); p != nil {
+				return p.p.Rate(time.Since(p.start))
+			}
+			return 0
+		},
+		AchievedRate: func() float64 {
+			if l.pace.Load() != nil {
+				return agg.Snapshot().Rate
+			}
+			return 0
+		},
+		InFlight: attack.InFlight,
+		SignedIn: pool.signedInByNode,
+		SignInAttempts: func() int64 {
+			done, _, _ := pool.SignInProgress()
+			return int64(done)
+		},
+		SignInFailures: func() int64 {
+			_, failed, _ := pool.SignInProgress()
+			return int64(failed)
+		},
+		ReSignIns:        func() int64 { return int64(pool.ReSignIns()) },
+		ReSignInFailures: func() int64 { return int64(pool.ReSignInFailures()) },
+		Rotations:        keep.Rotations,
+		Polls:            keep.Polls,
+		PollFailures:     keep.Failures,
+	})
+}
+
+// measuring says the measured attack of pace p started at start.
+func (l *liveRun) measuring(p Pacer, start time.Time) { l.pace.Store(&livePace{p: p, start: start}) }
+
+// measured says the measured attack is over.
+func (l *liveRun) measured() { l.pace.Store(nil) }
+
+// detach ends the source once the run stopped changing its figures (agents
+// signed out, keep-alive stopped). It may be called more than once.
+func (l *liveRun) detach() {
+	l.measured()
+	if l.source != nil {
+		l.once.Do(l.source)
+	}
+}
+
+// signedInByNode counts the agents whose session is believed valid (signed
+// in, and not lost without a new session yet) by the gateway node of their
+// Guid (0: none named). It is safe at any time: during sign-in, the run and
+// sign-out.
+func (p *Pool) signedInByNode() map[int]int {
+	out := map[int]int{}
+	for _, a := range p.agents {
+		if a.sess.Load() != nil && !a.gone.Load() {
+			out[a.node()]++
+		}
+	}
+	return out
+}
