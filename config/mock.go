@@ -26,6 +26,7 @@ type Mock struct {
 	PollWait     time.Duration    // key poll_wait, default gateway.DefaultPollWait
 	Faults       MockFaults       // key faults: fault injection, all off by default
 	Defects      []string         // key defects: named deviations from the documented contract, e.g. no-allow-header (names checked by mockgw.ParseDefect)
+	Capacity     float64          // key capacity: at most this many logininfo answers per second, in arrival order (mockgw.WithCapacity); 0 = no limit
 }
 
 // MockFaults is the mock's fault injection (key mock.faults), field for
@@ -56,7 +57,7 @@ type MockFaults struct {
 
 var (
 	latencyDists = []string{"uniform", "exponential"}
-	mockKeys     = []string{"nodes", "auth_mode", "guid_interval", "guid_timeout", "idle_timeout", "poll_wait", "faults", "defects"}
+	mockKeys     = []string{"nodes", "auth_mode", "guid_interval", "guid_timeout", "idle_timeout", "poll_wait", "faults", "defects", "capacity"}
 	faultKeys    = []string{"latency_fixed", "latency_jitter", "latency_dist", "latency_mean", "retcode_rate", "retcode",
 		"http_error_rate", "http_status", "reset_rate", "malformed_rate", "truncated_rate", "stall_rate", "stall_for",
 		"slow_body_rate", "slow_body_for", "wrong_phone_rate", "sign_in_fail_rate", "sign_in_latency", "rotate_every_poll", "tls_fail_rate"}
@@ -92,6 +93,9 @@ func (p *parser) mock(n *yaml.Node, path string) *Mock {
 	}
 	if e, ok := m.get("defects"); ok {
 		mk.Defects = p.names(e.val, join(path, "defects"), "defect names")
+	}
+	if e, ok := m.get("capacity"); ok {
+		mk.Capacity, _ = p.rate(e.val, join(path, "capacity"))
 	}
 	return mk
 }

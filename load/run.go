@@ -200,6 +200,9 @@ func NewJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*Job,
 	for _, o := range opts {
 		o(&j.rc)
 	}
+	if p.Capacity != nil {
+		return nil, &RefusedError{Reason: fmt.Sprintf("plan %s is a capacity search (key capacity): run it with ccgw capacity --plan %s, not as a load plan", p.Name, p.Name)}
+	}
 	if err := Override(&j.plan, j.rc.rate, j.rc.duration); err != nil {
 		return nil, refused(err, "%v", err)
 	}
