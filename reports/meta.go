@@ -40,6 +40,10 @@ type Meta struct {
 	// SLO holds the gates the live run evaluated, so that `ccgw report`
 	// re-evaluates the same ones; nil when unknown.
 	SLO *SLO
+	// LatencyFromPlanned says the run measured latency from each request's
+	// planned send time (lag + response time; see WithLatencyFromPlanned),
+	// so that `ccgw report` measures it the same way.
+	LatencyFromPlanned bool
 }
 
 type metaJSON struct {
@@ -58,6 +62,7 @@ type metaJSON struct {
 	Warnings        []string  `json:"warnings,omitempty"`
 	Started         time.Time `json:"started,omitzero"`
 	SLO             *SLO      `json:"slo,omitempty"`
+	FromPlanned     bool      `json:"latency_from_planned,omitempty"`
 }
 
 // MarshalJSON writes the meta.json form (durations in seconds).
@@ -68,6 +73,7 @@ func (m Meta) MarshalJSON() ([]byte, error) {
 		Agents: m.Agents, AgentsFailed: m.AgentsFailed, Connections: m.Connections,
 		HTTP2: m.HTTP2, TLSVerify: m.TLSVerify, ReSignIns: m.ReSignIns,
 		Interrupted: m.Interrupted, Warnings: m.Warnings, Started: m.Started, SLO: m.SLO,
+		FromPlanned: m.LatencyFromPlanned,
 	})
 }
 
@@ -86,6 +92,7 @@ func (m *Meta) UnmarshalJSON(b []byte) error {
 		Agents: j.Agents, AgentsFailed: j.AgentsFailed, Connections: j.Connections,
 		HTTP2: j.HTTP2, TLSVerify: j.TLSVerify, ReSignIns: j.ReSignIns,
 		Interrupted: j.Interrupted, Warnings: j.Warnings, Started: j.Started, SLO: j.SLO,
+		LatencyFromPlanned: j.FromPlanned,
 	}
 	return nil
 }

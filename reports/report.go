@@ -66,6 +66,9 @@ type Report struct {
 	End              time.Time `json:"end,omitzero"`      // latest end of a response
 	Partial          bool      `json:"partial"`           // a results file was truncated
 	Histogram        string    `json:"latency_histogram"`
+	// LatencyFromPlanned: every latency counts from the request's planned
+	// send time (lag + response time; WithLatencyFromPlanned).
+	LatencyFromPlanned bool `json:"latency_from_planned,omitempty"`
 }
 
 // Rates are the requested and achieved request rates (requests/s).
@@ -165,6 +168,8 @@ func (a *Aggregator) Report(m Meta, slo SLO) *Report {
 		Warnings:  append([]string{}, m.Warnings...),
 		Partial:   a.partial,
 		Histogram: HistogramNote,
+
+		LatencyFromPlanned: a.fromPlanned,
 	}
 	if !m.Started.IsZero() {
 		r.Started = m.Started.UTC()
