@@ -39,6 +39,7 @@ type runConfig struct {
 	poolOpts  []PoolOption
 	keepOpts  []KeepAliveOption
 	onStarted func()
+	require   float64 // WithRequire (capacity searches)
 }
 
 // WithConfirm gives the name the operator typed with --confirm; a target

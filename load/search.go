@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"ccgw-harness/config"
+	"ccgw-harness/reports"
 )
 
 // Phase is what a capacity step is for.
@@ -24,20 +25,20 @@ const (
 )
 
 // What limited a capacity answer (Answer.LimitedBy, capacity.json's
-// limited_by). A gateway's SLO gate is "slo:" + the gate's name (e.g.
-// "slo:p99", "slo:error_rate").
+// limited_by): the reports package's vocabulary. A gateway's SLO gate is
+// LimitedBySLOPrefix + the gate's name ("slo:p99", "slo:error_rate").
 const (
 	// LimitedByGenerator: the generator, not the gateway, could not keep
 	// the schedule at the next rate; the answer is a lower bound.
-	LimitedByGenerator = "generator"
+	LimitedByGenerator = reports.CapacityLimitedByGenerator
 	// LimitedByMax: the gateway passed at the plan's max; the answer is a
 	// lower bound (raise max to search further).
-	LimitedByMax = "max"
+	LimitedByMax = reports.CapacityLimitedByMax
 	// LimitedByInterrupted: the search was stopped (SIGINT) before it
 	// ended; the answer is the highest rate that passed so far.
-	LimitedByInterrupted = "interrupted"
+	LimitedByInterrupted = reports.CapacityLimitedByInterrupted
 	// LimitedBySLOPrefix precedes the name of the SLO gate that failed.
-	LimitedBySLOPrefix = "slo:"
+	LimitedBySLOPrefix = reports.CapacityLimitedBySLO
 )
 
 // LimitedBySLO is the LimitedBy of a step that failed SLO gate gate.
@@ -114,11 +115,11 @@ type Answer struct {
 }
 
 // MaxSteps is the number of steps a search with these settings runs at
-// most when no confirmation step fails: the growing steps from Start to
-// Max, the bisection of the widest interval growth can leave (a factor
-// Growth) down to Precision, and the confirmation. A failed confirmation
-// reopens the search below; NextStep stops after HardStepLimit steps
-// whatever happens.
+// most when no confirmation step fails and no step is retried: the growing
+// steps from Start to Max, the bisection of the widest interval growth can
+// leave (a factor Growth) down to Precision, and the confirmation. A failed
+// confirmation reopens the search below, an invalid step is retried;
+// NextStep stops after HardStepLimit steps whatever happens.
 func (s SearchSettings) MaxSteps() int {
 	grow := 1
 	for r := s.Start; r < s.Max && grow < 1000; grow++ {
@@ -181,11 +182,46 @@ func searchBounds(steps []StepOutcome) (lo, upper float64, upperBy string) {
 	return lo, upper, upperBy
 }
 
+// DefaultInvalidRetries is how many times a search runs an invalid step's
+// rate again before the invalid step bounds the search: a generator on a
+// shared machine can miss its schedule for a moment, and an invalid step
+// says nothing about the gateway.
+const DefaultInvalidRetries = 1
+
+// effective returns the steps that count: an invalid step followed by
+// another at the same rate (its retry) is superseded.
+func effective(steps []StepOutcome) []StepOutcome {
+	out := make([]StepOutcome, 0, len(steps))
+	for i, st := range steps {
+		if !st.Valid && !st.Pass && i+1 < len(steps) && steps[i+1].Rate == st.Rate {
+			continue
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// retryDue reports whether the last step is invalid and its rate has been
+// run invalid at most DefaultInvalidRetries times in a row.
+func retryDue(steps []StepOutcome) bool {
+	last := steps[len(steps)-1]
+	if last.Valid || last.Pass {
+		return false
+	}
+	n := 0
+	for i := len(steps) - 1; i >= 0 && steps[i].Rate == last.Rate && !steps[i].Valid && !steps[i].Pass; i-- {
+		n++
+	}
+	return n <= DefaultInvalidRetries
+}
+
 // NextStep decides a capacity search's next move from its settings and
 // the outcomes of the steps so far, in order. It is a pure function: the
 // same history always gives the same decision.
 //
 //   - No step yet: grow at Start.
+//   - An invalid step is run again at the same rate and phase, up to
+//     DefaultInvalidRetries times; a retry supersedes it.
 //   - Every step passed: grow to the highest passing rate × Growth (at most
 //     Max); once Max passed, confirm it.
 //   - A step did not pass (failed, or was invalid): the lowest such rate
@@ -200,6 +236,12 @@ func NextStep(s SearchSettings, steps []StepOutcome) Decision {
 	if len(steps) == 0 {
 		return Decision{Rate: s.Start, Phase: PhaseGrow}
 	}
+	if len(steps) < s.HardStepLimit() && retryDue(steps) {
+		last := steps[len(steps)-1]
+		return Decision{Rate: last.Rate, Phase: last.Phase}
+	}
+	all := steps
+	steps = effective(steps)
 	lo, upper, upperBy := searchBounds(steps)
 	limit := upperBy
 	if math.IsInf(upper, 1) {
@@ -214,7 +256,7 @@ func NextStep(s SearchSettings, steps []StepOutcome) Decision {
 	case last.Phase == PhaseConfirm && last.Pass && last.Rate == lo:
 		answer.Confirmed = true
 		return Decision{Done: true, Answer: answer}
-	case len(steps) >= s.HardStepLimit():
+	case len(all) >= s.HardStepLimit():
 		return Decision{Done: true, Answer: answer}
 	case math.IsInf(upper, 1):
 		if lo >= s.Max {
@@ -234,7 +276,7 @@ func NextStep(s SearchSettings, steps []StepOutcome) Decision {
 // InterruptedAnswer is the answer of a search stopped before it ended: the
 // highest rate that passed so far below any that did not, unconfirmed.
 func InterruptedAnswer(steps []StepOutcome) Answer {
-	lo, upper, _ := searchBounds(steps)
+	lo, upper, _ := searchBounds(effective(steps))
 	a := Answer{Found: lo > 0, Rate: lo, LimitedBy: LimitedByInterrupted}
 	if !math.IsInf(upper, 1) {
 		a.Bound = upper

@@ -148,6 +148,32 @@ func TestSearchGenerator(t *testing.T) {
 	}
 }
 
+// TestSearchRetriesInvalidSteps: an invalid step is run again once; a
+// retry that passes does not bound the search, two invalid steps in a row
+// at one rate do.
+func TestSearchRetriesInvalidSteps(t *testing.T) {
+	honest := synthetic(600, 0)
+	once := map[float64]bool{}
+	hiccup := func(rate float64, phase Phase, n int) StepOutcome {
+		if rate == 200 && !once[rate] { // a moment of generator trouble
+			once[rate] = true
+			return StepOutcome{Rate: rate, Phase: phase, LimitedBy: LimitedByGenerator}
+		}
+		return honest(rate, phase, n)
+	}
+	steps, a := runSearch(t, acceptance, hiccup)
+	if a != (Answer{Found: true, Rate: 600, Confirmed: true, LimitedBy: "slo:p99", Bound: 625}) {
+		t.Errorf("answer %+v, want 600 as without the hiccup: %v", a, rates(steps))
+	}
+	if rates(steps)[1] != 200 || rates(steps)[2] != 200 || steps[2].Phase != PhaseGrow || !steps[2].Pass {
+		t.Errorf("the invalid step at 200 must be retried at once, in its phase: %v %v", rates(steps), phases(steps))
+	}
+	steps, a = runSearch(t, acceptance, synthetic(5000, 1000))
+	if a.LimitedBy != LimitedByGenerator || rates(steps)[4] != 1600 || rates(steps)[5] != 1600 || steps[6].Rate >= 1600 {
+		t.Errorf("two invalid steps at 1600 must bound the search: %+v %v", a, rates(steps))
+	}
+}
+
 // TestSearchConfirmationFails: a confirmation that does not pass becomes
 // the upper bound, and the search goes on below it.
 func TestSearchConfirmationFails(t *testing.T) {

@@ -102,10 +102,12 @@ type CapacityStep struct {
 	Requests   uint64  `json:"requests"`
 	Success    uint64  `json:"success"`
 	// LatencyMS counts from each request's planned send time (what the SLO
-	// gates judge); ResponseLatencyMS from its actual send (the gateway's
+	// gates judge); ResponseLatencyMS from the actual send, over the
+	// ResponseRequests requests the generator sent on time (the gateway's
 	// own response time).
 	LatencyMS          Latencies `json:"latency_ms"`
 	ResponseLatencyMS  Latencies `json:"response_latency_ms"`
+	ResponseRequests   uint64    `json:"response_requests"`
 	ErrorRate          float64   `json:"error_rate"`
 	ContractViolations uint64    `json:"contract_violations"`
 	// Pass: every gate held and the step is valid. Valid: the generator

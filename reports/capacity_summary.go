@@ -128,7 +128,7 @@ func capacityNotes(c *Capacity) []string {
 		"Each step offers a constant rate for its length and is judged on its own results by every SLO gate.",
 		"Latency counts from each request's planned send time (its lag behind the schedule plus its response",
 		"time), so a generator that falls behind cannot hide a slow gateway; 'p99 response' is the gateway's",
-		"own response time (from the actual send).",
+		"own response time (from the actual send, over the requests the generator sent on time).",
 		"A failed gate is the gateway's when error rate or contract violations fail, or a latency gate fails on",
 		"the response time alone. A step is INVALID (the generator, not the gateway, stopped it) when it sent",
 		"less than 98% of its planned requests in time, or when only the generator's lag broke a latency gate.",

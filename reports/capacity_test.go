@@ -23,7 +23,7 @@ func sampleCapacity() *Capacity {
 		MaxSustainableRate: ptr(600.0), Bound: ptr(625.0),
 		Settings: CapacitySettings{Start: 100, Max: 3000, StepS: 10, Precision: 0.05, Growth: 2, MaxSteps: 13, EstimateS: 135},
 		SLO:      &SLO{Latency: map[string]time.Duration{"p99": 100 * time.Millisecond}, ErrorRate: ptr(0.01)}, LatencyFromPlanned: true,
-		Agents:   100, Connections: 128, Workers: 256, TLSVerify: true, DurationS: 95,
+		Agents: 100, Connections: 128, Workers: 256, TLSVerify: true, DurationS: 95,
 		Steps: []CapacityStep{
 			step(1, "grow", 400, 2, true, true, nil, "", ""),
 			step(2, "grow", 800, 420, false, true, []string{"p99"}, "slo:p99", "p99 412 ms > 100 ms on the response time alone: the gateway's"),
@@ -128,7 +128,9 @@ func TestCapacityVerdicts(t *testing.T) {
 		{"generator above requirement", func(c *Capacity) { c.LimitedBy = CapacityLimitedByGenerator }, 500, "at least 600 req/s; the generator", ptr(true), 0},
 		{"max", func(c *Capacity) { c.LimitedBy, c.Bound = CapacityLimitedByMax, nil }, 0, "at least 600 req/s: every SLO gate held at the plan's max", nil, 0},
 		{"none", func(c *Capacity) { c.MaxSustainableRate, c.Bound = nil, ptr(100.0) }, 50, "none: even the start rate 100 req/s failed the p99 gate", ptr(false), 2},
-		{"none, generator", func(c *Capacity) { c.MaxSustainableRate, c.Bound, c.LimitedBy = nil, ptr(100.0), CapacityLimitedByGenerator }, 0,
+		{"none, generator", func(c *Capacity) {
+			c.MaxSustainableRate, c.Bound, c.LimitedBy = nil, ptr(100.0), CapacityLimitedByGenerator
+		}, 0,
 			"none measured: the generator could not keep the schedule even at the start rate 100 req/s", nil, 0},
 		{"interrupted", func(c *Capacity) { c.Interrupted, c.LimitedBy, c.Confirmed = true, CapacityLimitedByInterrupted, false }, 1000,
 			"at least 600 req/s so far: the search was interrupted", nil, 0},
