@@ -15,7 +15,7 @@ GINKGO    := $(GO) tool ginkgo
 # Every package but the Ginkgo contract suite, which `make contract` runs with JUnit output.
 UNIT_PKGS  = $(shell $(GO) list ./... | grep -v /suites/contract)
 
-.PHONY: help build mock test unit contract load qualify lint bench fuzz clean
+.PHONY: help build mock test unit contract load capacity qualify lint bench fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -43,6 +43,13 @@ contract: ## the Ginkgo contract suite against TARGET (JUnit + JSON into CONTRAC
 
 load: build ## one load plan: PLAN against TARGET, reports into OUT
 	bin/ccgw load --targets $(TARGETS) --target $(TARGET) --plan $(PLAN) --out $(OUT)
+
+# make capacity defaults to the capacity plan against the mock with a capacity model; TARGET=,
+# PLAN=, OUT= on the command line choose others, REQUIRE=R fails (exit 1) below R req/s.
+capacity: TARGET = $(or $(CCGW_TARGET),mock-capacity)
+capacity: PLAN = capacity
+capacity: build ## capacity search: PLAN (default capacity) against TARGET (default mock-capacity), reports into OUT; REQUIRE=R gates on it
+	bin/ccgw capacity --targets $(TARGETS) --target $(TARGET) --plan $(PLAN) --out $(OUT) $(if $(REQUIRE),--require $(REQUIRE))
 
 qualify: build ## release qualification: contract suite, then the smoke plan, then the SLO gates
 	@./scripts/qualify.sh "$(TARGETS)" "$(TARGET)" "$(PLAN)" "$(OUT)"
