@@ -44,7 +44,7 @@ func TestJudgeStep(t *testing.T) {
 		{"contract violations are the gateway's", report(1000, 1, bad("contract_violations")), report(1000, 1), false,
 			false, true, "slo:contract_violations", "contract violations"},
 		{"rate ratio below 98%: invalid", report(1000, 0.9, ok("p99")), report(1000, 0.9, ok("p99")), false,
-			false, false, LimitedByGenerator, "sent 90.0% of the planned requests"},
+			false, false, LimitedByGenerator, "sent at 90.0% of the planned rate"},
 		{"min_rate_ratio is the generator's", report(1000, 0.99, bad("min_rate_ratio")), report(1000, 0.99), false,
 			false, false, LimitedByGenerator, "min_rate_ratio"},
 		{"cut at the time bound", report(1000, 1, ok("p99")), report(1000, 1, ok("p99")), true,
@@ -58,6 +58,25 @@ func TestJudgeStep(t *testing.T) {
 				tc.name, v.pass, v.valid, v.limitedBy, v.reason, tc.pass, tc.valid, tc.limitedBy, tc.reason)
 		}
 	}
+	// On a machine whose CPU was contended most of the step, a latency gate
+	// failing on the response time is no evidence against the gateway;
+	// errors still are.
+	pressed := 0.8
+	hot := reports.CapacityGenerator{Workers: 256, CPUPressure: &pressed}
+	if v := judgeStep(report(1000, 1, bad("p99")), report(990, 1, bad("p99")), hot, false); v.valid || v.limitedBy != LimitedByGenerator || !strings.Contains(v.reason, "contended") {
+		t.Errorf("contended latency failure: %+v, want invalid, the generator's, naming the contention", v)
+	}
+	if v := judgeStep(report(1000, 1, bad("p99"), bad("error_rate")), report(990, 1, bad("p99")), hot, false); !v.valid || v.limitedBy != "slo:error_rate" {
+		t.Errorf("contended error-rate failure: %+v, want the gateway's", v)
+	}
+	calm := 0.1
+	if v := judgeStep(report(1000, 1, bad("p99")), report(990, 1, bad("p99")), reports.CapacityGenerator{CPUPressure: &calm}, false); !v.valid || v.limitedBy != "slo:p99" {
+		t.Errorf("calm latency failure: %+v, want the gateway's", v)
+	}
+	if _, ok := cpuStall(); !ok {
+		t.Log("no CPU pressure information on this machine: steps report cpu_pressure null")
+	}
+
 	// The causes the reason names.
 	busy := reports.CapacityGenerator{Workers: 64, MaxInFlight: 64, CPU: 0.95}
 	v := judgeStep(report(1000, 0.5, ok("p99")), report(1000, 0.5, ok("p99")), busy, false)

@@ -142,6 +142,10 @@ type CapacityGenerator struct {
 	// CPU is the share of the machine's cores the harness process used
 	// during the step (0..1; the embedded mock's work included).
 	CPU float64 `json:"cpu"`
+	// CPUPressure is the share of the step during which some runnable task
+	// on the machine waited for a CPU (Linux pressure-stall information;
+	// null where the kernel does not say).
+	CPUPressure *float64 `json:"cpu_pressure"`
 }
 
 // Found reports whether the search has an answer.
