@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"ccgw-harness/config"
+	"ccgw-harness/gateway"
 	"ccgw-harness/load"
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
@@ -204,7 +205,8 @@ func TestCapacityFindsMockCapacity(t *testing.T) {
 	if o.SignOut.SignedOut != 40 || o.Interrupted {
 		t.Errorf("sign-out %s, interrupted %v", o.SignOut, o.Interrupted)
 	}
-	assertNoSecretsTree(t, e.out, testPassword, "phonetoken")
+	// No password, token or Guid (they end in the node suffix) anywhere.
+	assertNoSecretsTree(t, e.out, testPassword, "phonetoken", gateway.NodeSuffix(1))
 }
 
 // assertNoSecretsTree is assertNoSecrets for dir and every directory in it.

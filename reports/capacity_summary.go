@@ -101,7 +101,7 @@ func capacityTable(c *Capacity) *table {
 	t := &table{head: []string{"step", "phase", "rate", "achieved", "p50", "p99", "p99 response", "errors", "verdict"},
 		right: []bool{true, false, true, true, true, true, true, true, false}}
 	for _, st := range c.Steps {
-		t.rows = append(t.rows, []string{strconv.Itoa(st.Step), st.Phase, rateNum(st.Rate), rateNum(st.Achieved),
+		t.rows = append(t.rows, []string{strconv.Itoa(st.Step), st.Phase, rateNum(st.Rate), strconv.FormatFloat(st.Achieved, 'f', 1, 64) + "/s",
 			fmtMS(st.LatencyMS.P50), fmtMS(st.LatencyMS.P99), fmtMS(st.ResponseLatencyMS.P99), pct(st.ErrorRate), stepVerdict(st)})
 	}
 	return t
