@@ -34,7 +34,7 @@ var commands = map[string]command{
 	"mock":     {runMock, "serve the mock CC-Gateway over HTTPS"},
 	"load":     {runLoad, "run a load plan against a target and write reports"},
 	"report":   {runReport, "rebuild reports and the verdict from results files"},
-	"capacity": {runCapacity, "search the highest rate a target sustains within the SLOs"},
+	"capacity": {runCapacity, "find the highest rate a target sustains within the SLOs"},
 	"compare":  {runCompare, "compare a run with a baseline run and gate on regressions"},
 	"version":  {runVersion, "print the version"},
 }
