@@ -250,9 +250,17 @@ const DefaultStepCPULimit = 0.9
 // DefaultCPUPressureLimit: when runnable tasks on the generator's machine
 // waited for a CPU during more than this share of a step, the response
 // times measured there are not the gateway's alone (the generator read its
-// answers late, and an embedded mock shares the starved machine), so a
-// latency gate failing on them makes the step invalid, not failed.
+// answers late, and an embedded mock shares the starved machine). A
+// latency gate failing on them is then the gateway's only when the
+// machine cannot explain it: the response time is more than
+// DefaultStallFactor times the generator's largest lag (the longest the
+// machine held the generator up) and the generator never ran out of
+// requests in flight (when it did, its lag is the gateway's doing and
+// bounds nothing). Otherwise the step is invalid, not failed.
 const DefaultCPUPressureLimit = 0.5
+
+// DefaultStallFactor: see DefaultCPUPressureLimit.
+const DefaultStallFactor = 2.0
 
 // judgeStep decides a capacity step from the report of its results with
 // latency measured from the planned send time (planned: the gates the step
@@ -261,9 +269,11 @@ const DefaultCPUPressureLimit = 0.5
 // time; see onTimeLag):
 //
 //   - A failing error_rate or contract_violations gate is the gateway's;
-//     so is a latency gate that fails on the response time alone. Any of
-//     them fails the step (valid: the generator's lag, if any, did not
-//     decide it), limited by the first such gate.
+//     so is a latency gate that fails on the response time alone, unless
+//     the machine was CPU-contended enough to explain it (see
+//     DefaultCPUPressureLimit). Any of them fails the step (valid: the
+//     generator's lag, if any, did not decide it), limited by the first
+//     such gate.
 //   - Otherwise the step is invalid, not failed, when the generator did not
 //     keep the schedule: it sent less than reports.DefaultMinScheduleRatio
 //     of its planned requests (the rate-ratio test of reports' saturation
@@ -303,7 +313,8 @@ func judgeStep(planned, response *reports.Report, gen reports.CapacityGenerator,
 		default: // a latency gate
 			rg, ok := respGate[g.Name]
 			switch {
-			case ok && !rg.Pass && response.Requests > 0 && contended:
+			case ok && !rg.Pass && response.Requests > 0 && contended &&
+				(gen.MaxInFlight >= gen.Workers || rg.Actual <= DefaultStallFactor*gen.MaxLagMS):
 				generator = append(generator, fmt.Sprintf("%s %s > %s while the machine's CPU was contended (tasks waited for a CPU %.0f%% of the step): the response times are not the gateway's alone",
 					g.Name, fmtMSText(g.Actual), fmtMSText(g.Threshold), *gen.CPUPressure*100))
 			case ok && !rg.Pass && response.Requests > 0:

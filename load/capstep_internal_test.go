@@ -62,9 +62,21 @@ func TestJudgeStep(t *testing.T) {
 	// failing on the response time is no evidence against the gateway;
 	// errors still are.
 	pressed := 0.8
-	hot := reports.CapacityGenerator{Workers: 256, CPUPressure: &pressed}
+	hot := reports.CapacityGenerator{Workers: 256, MaxInFlight: 100, MaxLagMS: 300, CPUPressure: &pressed}
 	if v := judgeStep(report(1000, 1, bad("p99")), report(990, 1, bad("p99")), hot, false); v.valid || v.limitedBy != LimitedByGenerator || !strings.Contains(v.reason, "contended") {
-		t.Errorf("contended latency failure: %+v, want invalid, the generator's, naming the contention", v)
+		t.Errorf("contended latency failure (400 ms, the machine held the generator up 300 ms): %+v, want invalid, the generator's, naming the contention", v)
+	}
+	// ... unless the response time is well beyond what the machine's stalls
+	// explain (more than twice the largest lag, connections to spare).
+	beyond := hot
+	beyond.MaxLagMS = 100
+	if v := judgeStep(report(1000, 1, bad("p99")), report(990, 1, bad("p99")), beyond, false); !v.valid || v.limitedBy != "slo:p99" {
+		t.Errorf("contended, but 400 ms against a 100 ms stall: %+v, want the gateway's", v)
+	}
+	capped := beyond
+	capped.MaxInFlight = 256
+	if v := judgeStep(report(1000, 1, bad("p99")), report(990, 1, bad("p99")), capped, false); v.valid {
+		t.Errorf("contended and out of connections (the lag bounds nothing): %+v, want invalid", v)
 	}
 	if v := judgeStep(report(1000, 1, bad("p99"), bad("error_rate")), report(990, 1, bad("p99")), hot, false); !v.valid || v.limitedBy != "slo:error_rate" {
 		t.Errorf("contended error-rate failure: %+v, want the gateway's", v)
