@@ -247,20 +247,25 @@ type stepVerdict struct {
 // step.
 const DefaultStepCPULimit = 0.9
 
-// DefaultCPUPressureLimit: when runnable tasks on the generator's machine
-// waited for a CPU during more than this share of a step, the response
-// times measured there are not the gateway's alone (the generator read its
-// answers late, and an embedded mock shares the starved machine). A
-// latency gate failing on them is then the gateway's only when the
-// machine cannot explain it: the response time is more than
-// DefaultStallFactor times the generator's largest lag (the longest the
-// machine held the generator up) and the generator never ran out of
-// requests in flight (when it did, its lag is the gateway's doing and
-// bounds nothing). Otherwise the step is invalid, not failed.
-const DefaultCPUPressureLimit = 0.5
-
-// DefaultStallFactor: see DefaultCPUPressureLimit.
+// DefaultStallFactor bounds how much a generator's own stall can delay the
+// gateway's answers. A generator held up for S (its largest lag) sends the
+// requests it owes at once, and a gateway near its capacity answers them,
+// and the requests behind them, up to about S late. So a latency gate that
+// fails on the response time is the gateway's only when that response time
+// is more than DefaultStallFactor × S, or when the generator had no
+// connection to spare (all its requests in flight were taken: then its lag
+// is the gateway's doing, and bounds nothing) on a machine that was not
+// CPU-contended (see DefaultCPUPressureLimit). Otherwise the step is
+// invalid: its failure may be the generator's.
 const DefaultStallFactor = 2.0
+
+// DefaultCPUPressureLimit: a machine whose runnable tasks waited for a CPU
+// during more than this share of a step was contended: the response times
+// measured there are not the gateway's alone (the generator read its
+// answers late, and an embedded mock shares the starved machine), so a
+// generator out of connections there does not make a latency failure the
+// gateway's.
+const DefaultCPUPressureLimit = 0.5
 
 // judgeStep decides a capacity step from the report of its results with
 // latency measured from the planned send time (planned: the gates the step
@@ -270,8 +275,8 @@ const DefaultStallFactor = 2.0
 //
 //   - A failing error_rate or contract_violations gate is the gateway's;
 //     so is a latency gate that fails on the response time alone, unless
-//     the machine was CPU-contended enough to explain it (see
-//     DefaultCPUPressureLimit). Any of them fails the step (valid: the
+//     the generator's own stall or a contended machine can explain it (see
+//     DefaultStallFactor). Any of them fails the step (valid: the
 //     generator's lag, if any, did not decide it), limited by the first
 //     such gate.
 //   - Otherwise the step is invalid, not failed, when the generator did not
@@ -292,6 +297,7 @@ func judgeStep(planned, response *reports.Report, gen reports.CapacityGenerator,
 	}
 	var gateway, generator []string
 	contended := gen.CPUPressure != nil && *gen.CPUPressure > DefaultCPUPressureLimit
+	capped := gen.Workers > 0 && gen.MaxInFlight >= gen.Workers
 	for _, g := range planned.SLO {
 		if g.Pass {
 			continue
@@ -312,12 +318,15 @@ func judgeStep(planned, response *reports.Report, gen reports.CapacityGenerator,
 			generator = append(generator, "saturated: "+g.Detail)
 		default: // a latency gate
 			rg, ok := respGate[g.Name]
+			onResponse := ok && !rg.Pass && response.Requests > 0
 			switch {
-			case ok && !rg.Pass && response.Requests > 0 && contended &&
-				(gen.MaxInFlight >= gen.Workers || rg.Actual <= DefaultStallFactor*gen.MaxLagMS):
-				generator = append(generator, fmt.Sprintf("%s %s > %s while the machine's CPU was contended (tasks waited for a CPU %.0f%% of the step): the response times are not the gateway's alone",
+			case onResponse && !capped && rg.Actual <= DefaultStallFactor*gen.MaxLagMS:
+				generator = append(generator, fmt.Sprintf("%s %s > %s, but the generator itself stalled for up to %s and sent what it owed at once: response times up to %s (here %s) may be that burst's queue",
+					g.Name, fmtMSText(g.Actual), fmtMSText(g.Threshold), fmtMSText(gen.MaxLagMS), fmtMSText(DefaultStallFactor*gen.MaxLagMS), fmtMSText(rg.Actual)))
+			case onResponse && capped && contended:
+				generator = append(generator, fmt.Sprintf("%s %s > %s while the machine's CPU was contended (tasks waited for a CPU %.0f%% of the step) and the generator had no connection to spare: the response times are not the gateway's alone",
 					g.Name, fmtMSText(g.Actual), fmtMSText(g.Threshold), *gen.CPUPressure*100))
-			case ok && !rg.Pass && response.Requests > 0:
+			case onResponse:
 				gateway = append(gateway, fmt.Sprintf("%s %s > %s on the response time alone (%s)", g.Name, fmtMSText(g.Actual), fmtMSText(g.Threshold), fmtMSText(rg.Actual)))
 				v.setLimit(g.Name)
 			default:
