@@ -65,7 +65,7 @@ func TestJudgeStep(t *testing.T) {
 		t.Errorf("400 ms against a 300 ms stall: %+v, want invalid, naming the stall", v)
 	}
 	// Well beyond the stall: the gateway's, contended machine or not.
-	pressed := 0.8
+	pressed := 0.95
 	beyond := reports.CapacityGenerator{Workers: 256, MaxInFlight: 100, MaxLagMS: 100, CPUPressure: &pressed}
 	if v := judgeStep(report(1000, 1, bad("p99")), report(990, 1, bad("p99")), beyond, false); !v.valid || v.limitedBy != "slo:p99" {
 		t.Errorf("400 ms against a 100 ms stall: %+v, want the gateway's", v)
