@@ -21,7 +21,7 @@ GINKGO    := $(GO) tool ginkgo
 # Every package but the Ginkgo contract suite, which `make contract` runs with JUnit output.
 UNIT_PKGS  = $(shell $(GO) list ./... | grep -v /suites/contract)
 
-.PHONY: help build mock test unit contract load k8s qualify lint bench fuzz clean
+.PHONY: help build mock test unit contract load capacity k8s qualify lint bench fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -57,6 +57,13 @@ endif
 k8s: ## render deploy/kubernetes for SHARDS shards (default 3): out/k8s/ccgw-RUN.yaml (IMAGE, K8S_TARGET, PLAN, K8S_TARGETS, RUN_ID)
 	@IMAGE='$(IMAGE)' K8S_TARGET='$(K8S_TARGET)' PLAN='$(PLAN)' K8S_TARGETS='$(K8S_TARGETS)' K8S_FILES='$(K8S_FILES)' ./scripts/k8s-render.sh '$(or $(SHARDS),3)' $(RUN_ID)
 
+# make capacity defaults to the capacity plan against the mock with a capacity model; TARGET=,
+# PLAN=, OUT= on the command line choose others, REQUIRE=R fails (exit 1) below R req/s.
+capacity: TARGET = $(or $(CCGW_TARGET),mock-capacity)
+capacity: PLAN = capacity
+capacity: build ## capacity search: PLAN (default capacity) against TARGET (default mock-capacity), reports into OUT; REQUIRE=R gates on it
+	bin/ccgw capacity --targets $(TARGETS) --target $(TARGET) --plan $(PLAN) --out $(OUT) $(if $(REQUIRE),--require $(REQUIRE))
+
 qualify: build ## release qualification: contract suite, then the smoke plan, then the SLO gates
 	@./scripts/qualify.sh "$(TARGETS)" "$(TARGET)" "$(PLAN)" "$(OUT)"
 
@@ -66,8 +73,8 @@ lint: ## gofmt, go vet, go mod tidy -diff and staticcheck (the pinned go tool)
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 	$(GO) tool staticcheck ./...
 
-bench: ## benchmarks: mock vs bare handler, load vs vegeta CLI, report vs vegeta report, live metrics' cost
-	$(GO) test -run='^$$' -bench=. -benchtime=2s -count=1 ./mockgw ./load ./reports ./metrics
+bench: ## benchmarks: mock vs bare handler, load vs vegeta CLI, report vs vegeta report, live metrics' cost, capacity search
+	$(GO) test -run='^$$' -bench=. -benchtime=2s -count=1 -timeout 20m ./mockgw ./load ./reports ./metrics
 	@rc=0; ./scripts/bench-load.sh || rc=1; ./scripts/bench-report.sh || rc=1; ./scripts/bench-metrics.sh || rc=1; \
 	  if [ $$rc -ne 0 ]; then echo "bench: a target was missed (see above)"; fi; exit $$rc
 

@@ -21,6 +21,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte("targets: {m: {mock: {}}}\nplans: {p: {agents: 1, stages: [{rate: 1, duration: 1s, ramp: 1s}]}}\n"))
+	f.Add([]byte("targets: {m: {mock: {capacity: 50}}}\nplans: {c: {agents: 1, capacity: {start: 1, max: 2, step: 1s, precision: \"10%\", growth: 1.5}}}\n"))
 	f.Add([]byte("targets:\n  a: &t {mock: {faults: {retcode_rate: \"1%\"}}, agents: {ids: [1001, \"1002-1010\"]}}\n  b: *t\n"))
 	f.Add([]byte("targets: {m: {mock: {faults: {latency_dist: exponential, latency_mean: 1ms, retcode: \"000-003\", http_status: 599}}}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -63,6 +64,15 @@ func FuzzParse(f *testing.F) {
 			p, err := file.Plan(n)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if c := p.Capacity; c != nil {
+				// A capacity search has no rate shape; its settings must be
+				// usable as they are.
+				if p.Total() != 0 || p.Agents < 1 || !(c.Start > 0 && c.Start <= c.Max && c.Max <= MaxRate) || c.Step <= 0 ||
+					c.Precision < MinCapacityPrecision || c.Precision > MaxCapacityPrecision || c.Growth <= 1 || c.Growth > MaxCapacityGrowth {
+					t.Errorf("capacity plan %s accepted with %+v, Total %v, agents %d", n, c, p.Total(), p.Agents)
+				}
+				continue
 			}
 			if p.Total() <= 0 || p.Total() > MaxPlanDuration || p.Agents < 1 {
 				t.Errorf("plan %s accepted with Total %v agents %d", n, p.Total(), p.Agents)

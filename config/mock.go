@@ -28,6 +28,7 @@ type Mock struct {
 	PollWait     time.Duration    // key poll_wait, default gateway.DefaultPollWait
 	Faults       MockFaults       // key faults: fault injection, all off by default
 	Defects      []string         // key defects: named deviations from the documented contract, e.g. no-allow-header (names checked by mockgw.ParseDefect)
+	Capacity     float64          // key capacity: at most this many logininfo answers per second, in arrival order (mockgw.WithCapacity); 0 = no limit
 }
 
 // MockFaults is the mock's fault injection (key mock.faults): the mock
@@ -37,7 +38,7 @@ type Mock struct {
 // durations. Zero values inject nothing.
 type MockFaults = faultset.Faults
 
-var mockKeys = []string{"nodes", "auth_mode", "guid_interval", "guid_timeout", "idle_timeout", "poll_wait", "faults", "defects"}
+var mockKeys = []string{"nodes", "auth_mode", "guid_interval", "guid_timeout", "idle_timeout", "poll_wait", "faults", "defects", "capacity"}
 
 // mock reads a mock: block; null (a bare `mock:`) means all defaults.
 func (p *parser) mock(n *yaml.Node, path string) *Mock {
@@ -69,6 +70,9 @@ func (p *parser) mock(n *yaml.Node, path string) *Mock {
 	}
 	if e, ok := m.get("defects"); ok {
 		mk.Defects = p.names(e.val, join(path, "defects"), "defect names")
+	}
+	if e, ok := m.get("capacity"); ok {
+		mk.Capacity, _ = p.rate(e.val, join(path, "capacity"))
 	}
 	return mk
 }

@@ -43,7 +43,8 @@ const (
 
 // Plan is one load plan (a key under plans). It has exactly one shape:
 // Rate with Duration (constant, open model), Stages, Sine with Duration, or
-// Concurrency with Duration (closed model).
+// Concurrency with Duration (closed model); or, instead, a capacity search
+// (Capacity, run by ccgw capacity).
 type Plan struct {
 	Name string // the key under plans
 	Line int    // line of that key in the file
@@ -63,6 +64,7 @@ type Plan struct {
 	MaxSignInFailures float64       // key max_signin_failures: a count (>= 1, "3") or a ratio of Agents (< 1, "5%"); default 0
 	SignInConcurrency int           // key signin_concurrency, default DefaultSignInConcurrency
 	SLO               *SLO          // key slo: overrides of the global slo for this plan (see File.SLOFor); nil if none
+	Capacity          *Capacity     // key capacity: a capacity search (ccgw capacity) instead of a rate shape; nil if none
 }
 
 // Stage is one step of a staged plan: over the first Ramp of the stage the
@@ -83,7 +85,7 @@ type Sine struct {
 }
 
 var (
-	planKeys  = []string{"agents", "rate", "duration", "stages", "sine", "concurrency", "connections", "http2", "order", "warmup", "timeout", "max_signin_failures", "signin_concurrency", "slo"}
+	planKeys  = []string{"agents", "rate", "duration", "stages", "sine", "concurrency", "connections", "http2", "order", "warmup", "timeout", "max_signin_failures", "signin_concurrency", "slo", "capacity"}
 	shapeKeys = []string{"rate", "stages", "sine", "concurrency"}
 	stageKeys = []string{"rate", "duration", "ramp"}
 	sineKeys  = []string{"mean", "amplitude", "period"}
@@ -102,9 +104,11 @@ func (p *Plan) Total() time.Duration {
 }
 
 // Profile names the plan's shape: ProfileConstant, ProfileStages,
-// ProfileSine or ProfileClosed.
+// ProfileSine, ProfileClosed or ProfileCapacity.
 func (p *Plan) Profile() string {
 	switch {
+	case p.Capacity != nil:
+		return ProfileCapacity
 	case len(p.Stages) > 0:
 		return ProfileStages
 	case p.Sine != nil:
@@ -181,6 +185,10 @@ func (p *Plan) clone() *Plan {
 		s := p.SLO.clone()
 		c.SLO = &s
 	}
+	if p.Capacity != nil {
+		cp := *p.Capacity
+		c.Capacity = &cp
+	}
 	return &c
 }
 
@@ -210,7 +218,13 @@ func (p *parser) plan(name string, key, n *yaml.Node, path string) *Plan {
 		shape = k
 	}
 	durE, hasDur := m.get("duration")
+	capE, hasCap := m.get("capacity")
 	switch {
+	case hasCap && shape != "":
+		p.errf(m.byKey[shape].key, path, "%s and capacity are exclusive: a capacity plan's rates come from the search (capacity: {start, max, step, precision})", shape)
+	case hasCap && hasDur:
+		p.errf(durE.key, join(path, "duration"), "a capacity plan has no duration: each step runs capacity.step")
+	case hasCap:
 	case shape == "":
 		p.errf(key, path, "no load shape: set one of %s", shapeHelp)
 	case shape == "stages" && hasDur:
@@ -218,7 +232,10 @@ func (p *parser) plan(name string, key, n *yaml.Node, path string) *Plan {
 	case shape != "stages" && !hasDur:
 		p.errf(m.byKey[shape].key, path, "%s needs duration (e.g. duration: 5m)", shape)
 	}
-	if hasDur && shape != "stages" {
+	if hasCap {
+		pl.Capacity = p.capacity(capE.val, join(path, "capacity"))
+	}
+	if hasDur && shape != "stages" && !hasCap {
 		pl.Duration, _ = p.planDuration(durE.val, join(path, "duration"), false)
 	}
 	if e, ok := m.get("rate"); ok {

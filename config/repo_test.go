@@ -28,7 +28,7 @@ func TestRepoTargets(t *testing.T) {
 	if err != nil || len(agents) != 2000 || agents[0] != (Agent{ID: 1001, PhoneNum: "71001"}) || agents[1999].ID != 3000 {
 		t.Fatalf("mock agents: %d, first %v, err %v", len(agents), agents, err)
 	}
-	wantPlans := []string{"closed", "golive", "ramp", "sine", "smoke"}
+	wantPlans := []string{"capacity", "closed", "golive", "ramp", "sine", "smoke"}
 	if got := f.PlanNames(); strings.Join(got, ",") != strings.Join(wantPlans, ",") {
 		t.Errorf("plans %v, want %v", got, wantPlans)
 	}
@@ -41,6 +41,9 @@ func TestRepoTargets(t *testing.T) {
 		if _, err := m.AgentList(p.Agents); err != nil {
 			t.Errorf("plan %s on mock: %v", name, err)
 		}
+		if p.Capacity != nil {
+			continue // checked below
+		}
 		if p.Total() <= 0 || p.Total() > 10*time.Minute {
 			t.Errorf("plan %s runs %v: examples should be modest", name, p.Total())
 		}
@@ -51,6 +54,25 @@ func TestRepoTargets(t *testing.T) {
 	smoke, _ := f.Plan("smoke")
 	if smoke.Agents != 50 || smoke.Rate != 20 || smoke.Duration != 15*time.Second {
 		t.Errorf("smoke %+v, DESIGN §3 says {agents: 50, rate: 20, duration: 15s}", smoke)
+	}
+	// The capacity search of the acceptance: against mock-capacity
+	// (capacity 600), p99 100 ms, 10 s steps, 5 %.
+	cp, _ := f.Plan("capacity")
+	if c := cp.Capacity; c == nil || c.Start != 100 || c.Max != 3000 || c.Step != 10*time.Second || c.Precision != 0.05 || c.Growth != 2 {
+		t.Errorf("capacity plan %+v", cp.Capacity)
+	}
+	if s := f.SLOFor(cp); s.Latency["p99"] != 100*time.Millisecond || s.ErrorRate == nil || *s.ErrorRate != 0.01 {
+		t.Errorf("capacity plan slo %+v: want p99 100ms and the global error rate", s)
+	}
+	mc, err := f.Target("mock-capacity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mc.Mock == nil || mc.Mock.Capacity != 600 || !mc.AllowLoad {
+		t.Errorf("mock-capacity target %+v", mc)
+	}
+	if _, err := mc.AgentList(cp.Agents); err != nil {
+		t.Errorf("plan capacity on mock-capacity: %v", err)
 	}
 	golive, _ := f.Plan("golive")
 	if golive.Agents != 1000 || len(golive.Stages) != 2 || golive.Stages[0].Rate != 100 || golive.Stages[0].Duration != time.Minute ||

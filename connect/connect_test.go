@@ -35,13 +35,14 @@ targets:
       auth_mode: static
       faults: {wrong_phone_rate: 1}
       defects: [no-allow-header]
+      capacity: 5000
     agent_id_range: [101, 59999]
     agents: {ids: "1001-1002", phonenum_prefix: "7"}
 `
 
 // TestOpenStartsTheEmbeddedMockAsConfigured checks that a mock target means
-// the same gateway everywhere: its nodes, auth mode, ID range, faults and
-// defects reach the mock, and the agents' generated password signs them in.
+// the same gateway everywhere: its nodes, auth mode, ID range, capacity,
+// faults and defects reach the mock, and the agents' generated password signs them in.
 func TestOpenStartsTheEmbeddedMockAsConfigured(t *testing.T) {
 	cfg := target(t, mockYAML, "mock")
 	rt, err := connect.Open(context.Background(), cfg)
@@ -76,6 +77,9 @@ func TestOpenStartsTheEmbeddedMockAsConfigured(t *testing.T) {
 	resp, err := rt.Client.Do(ctx, "GET", gateway.LoginInfoPath(agents[0].ID), s, nil, nil)
 	if err != nil || resp.Status != 405 || resp.Header.Get("Allow") != "" {
 		t.Errorf("defects must reach the mock (no-allow-header): status %d, Allow %q, err %v", resp.Status, resp.Header.Get("Allow"), err)
+	}
+	if c := rt.Mock.Capacity(); c != 5000 {
+		t.Errorf("capacity must reach the mock: %v, want 5000", c)
 	}
 	if st := rt.Mock.Stats(); st.Calls[mockgw.CallLoginInfo].Requests == 0 {
 		t.Error("the probe and calls must reach the mock")

@@ -9,7 +9,7 @@ import (
 
 // MockOptions translates a mock target's configuration into mock gateway
 // options: auth mode and timings, agent-ID range, the agents' password,
-// cluster size, faults and defects.
+// cluster size, capacity, faults and defects.
 func MockOptions(t *config.Target) ([]mockgw.Option, error) {
 	m := t.Mock
 	if m == nil {
@@ -26,6 +26,9 @@ func MockOptions(t *config.Target) ([]mockgw.Option, error) {
 	}
 	if m.Nodes > 0 {
 		opts = append(opts, mockgw.WithNodes(m.Nodes))
+	}
+	if m.Capacity > 0 {
+		opts = append(opts, mockgw.WithCapacity(m.Capacity))
 	}
 	// config.MockFaults is mockgw.Faults (faultset's); Parse has validated
 	// it, but a Target may also be built by hand.

@@ -43,6 +43,18 @@
 //     attack's result channel drained through the judge into the recorder,
 //     until the plan ends or the context is cancelled) and finish
 //     (sign-out on every path, meta.json, results.bin and the reports).
+//   - search.go: the capacity search as a pure function of the step
+//     outcomes so far (NextStep): geometric growth, bisection to the
+//     precision, confirmation, retried invalid steps, the worst-case step
+//     count.
+//   - capacity.go: CapacityJob, a capacity search run on the same stages
+//     (one sign-in and warm-up), its steps driven by NextStep, and
+//     capacity.json and its reports at the end.
+//   - capstep.go: one capacity step: a constant rate written to its own
+//     directory, judged from the planned send time; judgeStep says
+//     whether a failed gate is the gateway's or the generator's.
+//   - drain.go: between steps, single probes until the gateway answers
+//     as fast as when idle.
 //
 // Results files follow docs/INTERNALS.md: vegeta gob results, Error is the
 // verdict string, Body is nil, Headers hold only X-Ccgw-Node and

@@ -44,6 +44,7 @@ type runConfig struct {
 	runID     string    // WithRunID
 	gate      StartGate // WithStartGate
 	metrics   *metrics.Metrics
+	require   float64 // WithRequire (capacity searches)
 }
 
 // WithConfirm gives the name the operator typed with --confirm; a target
@@ -205,6 +206,9 @@ func NewJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*Job,
 	j := &Job{target: t.Name, plan: *p, out: out}
 	for _, o := range opts {
 		o(&j.rc)
+	}
+	if p.Capacity != nil {
+		return nil, &RefusedError{Reason: fmt.Sprintf("plan %s is a capacity search (key capacity): run it with ccgw capacity --plan %s, not as a load plan", p.Name, p.Name)}
 	}
 	if err := Override(&j.plan, j.rc.rate, j.rc.duration); err != nil {
 		return nil, refused(err, "%v", err)

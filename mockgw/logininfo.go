@@ -20,6 +20,9 @@ func (s *Server) loginInfo(w http.ResponseWriter, r *http.Request, nd *node, seg
 		s.notAllowed(w, ciLoginInfo, http.MethodPost, ds)
 		return
 	}
+	if !s.awaitCapacity(r) {
+		panic(http.ErrAbortHandler) // the client or the server is gone: no answer
+	}
 	fs := s.faults.Load()
 	if fs.logininfo && s.preFaults(w, r, fs) {
 		return

@@ -32,6 +32,7 @@ type Server struct {
 	initDefects                                      []Defect
 	clock                                            func() time.Time
 	secretHook                                       func(kind, value string) // WithSecretHook; nil: none
+	capacity                                         float64                  // WithCapacity; 0: no limit
 
 	// State.
 	nodes      []*node
@@ -40,6 +41,7 @@ type Server struct {
 	defects    atomic.Uint32
 	lastServed atomic.Pointer[session] // for PhonenumCrosstalk and WrongPhoneRate
 	constToken []byte                  // DefectConstantToken's token
+	capQueue   *capacityQueue          // WithCapacity's queue; nil: no limit
 	ops        sync.Map                // agent ID -> struct{}: sign-in/out in progress
 	stats      counters
 
@@ -88,6 +90,7 @@ func New(opts ...Option) (*Server, error) {
 	s.faults.Store(compileFaults(s.initFaults))
 	s.defects.Store(uint32(makeDefectSet(s.initDefects)))
 	s.constToken = []byte(newToken())
+	s.capQueue = newCapacityQueue(s.capacity)
 	for i := 1; i <= s.nodeCount; i++ {
 		s.nodes = append(s.nodes, newNode(i))
 	}
@@ -152,6 +155,9 @@ func (s *Server) validate() error {
 	}
 	if err := s.initFaults.Validate(); err != nil {
 		return fmt.Errorf("mockgw: %w", err)
+	}
+	if err := validateCapacity(s.capacity); err != nil {
+		return err
 	}
 	for _, d := range s.initDefects {
 		if _, err := ParseDefect(string(d)); err != nil {

@@ -40,6 +40,7 @@ type Aggregator struct {
 	mu sync.Mutex
 
 	maxBuckets, maxAgents, maxNodes, maxKinds, worstAgents int
+	fromPlanned                                            bool // WithLatencyFromPlanned
 
 	requests, success uint64
 	contract          uint64
@@ -123,10 +124,14 @@ func (a *Aggregator) MarkPartial() {
 func (a *Aggregator) Add(r *vegeta.Result) {
 	v, key := verdictOf(r)
 	ok := v.OK()
-	us := micros(r.Latency)
 	start := r.Timestamp.UnixNano()
 	end := start + int64(r.Latency)
 	lagUS, hasLag := headerInt(r.Headers, HeaderLagUs)
+	lat := r.Latency
+	if a.fromPlanned && hasLag && lagUS > 0 {
+		lat += time.Duration(min(lagUS, HistogramHighestUS)) * time.Microsecond
+	}
+	us := micros(lat)
 	node, _ := headerInt(r.Headers, HeaderNode)
 	agent, hasAgent := agentOf(r.URL)
 
@@ -138,13 +143,13 @@ func (a *Aggregator) Add(r *vegeta.Result) {
 		a.success++
 	}
 	var carry uint64
-	a.latSumLo, carry = bits.Add64(a.latSumLo, uint64(max(int64(r.Latency), 0)), 0)
+	a.latSumLo, carry = bits.Add64(a.latSumLo, uint64(max(int64(lat), 0)), 0)
 	a.latSumHi += carry
-	if a.requests == 1 || int64(r.Latency) < a.minNS {
-		a.minNS = int64(r.Latency)
+	if a.requests == 1 || int64(lat) < a.minNS {
+		a.minNS = int64(lat)
 	}
-	if int64(r.Latency) > a.maxNS {
-		a.maxNS = int64(r.Latency)
+	if int64(lat) > a.maxNS {
+		a.maxNS = int64(lat)
 	}
 	_ = a.hist.RecordValue(us)
 

@@ -56,6 +56,10 @@ type Meta struct {
 	// Shards lists the shards a merged report covers (nil unless `ccgw
 	// report` merged a distributed run).
 	Shards []MergedShard
+	// LatencyFromPlanned says the run measured latency from each request's
+	// planned send time (lag + response time; see WithLatencyFromPlanned),
+	// so that `ccgw report` measures it the same way.
+	LatencyFromPlanned bool
 }
 
 // ShardInfo is a shard's place in a distributed run (meta.json key shard).
@@ -103,6 +107,7 @@ type metaJSON struct {
 	Warnings        []string  `json:"warnings,omitempty"`
 	Started         time.Time `json:"started,omitzero"`
 	SLO             *SLO      `json:"slo,omitempty"`
+	FromPlanned     bool      `json:"latency_from_planned,omitempty"`
 	distributedJSON
 }
 
@@ -125,6 +130,7 @@ func (m Meta) MarshalJSON() ([]byte, error) {
 		HTTP2: m.HTTP2, TLSVerify: m.TLSVerify, ReSignIns: m.ReSignIns,
 		Interrupted: m.Interrupted, Warnings: m.Warnings, Started: m.Started, SLO: m.SLO,
 		distributedJSON: distributedJSON{RunID: m.RunID, Shard: m.Shard, Sent: m.Sent, Recorded: m.Recorded, Aborted: m.Aborted, Shards: m.Shards},
+		FromPlanned:     m.LatencyFromPlanned,
 	})
 }
 
@@ -144,6 +150,7 @@ func (m *Meta) UnmarshalJSON(b []byte) error {
 		HTTP2: j.HTTP2, TLSVerify: j.TLSVerify, ReSignIns: j.ReSignIns,
 		Interrupted: j.Interrupted, Warnings: j.Warnings, Started: j.Started, SLO: j.SLO,
 		RunID: j.RunID, Shard: j.Shard, Sent: j.Sent, Recorded: j.Recorded, Aborted: j.Aborted, Shards: j.Shards,
+		LatencyFromPlanned: j.FromPlanned,
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 func TestMetaRoundTrip(t *testing.T) {
 	p := filepath.Join(t.TempDir(), MetaFile)
 	m := goldenMeta()
-	m.HTTP2, m.Interrupted = true, true
+	m.HTTP2, m.Interrupted, m.LatencyFromPlanned = true, true, true
 	slo := goldenSLO()
 	m.SLO = &slo
 	if err := WriteMeta(p, m); err != nil {
@@ -25,7 +25,7 @@ func TestMetaRoundTrip(t *testing.T) {
 		t.Errorf("ReadMeta = %+v\nwant %+v", got, m)
 	}
 	b, _ := os.ReadFile(p)
-	for _, key := range []string{`"requested_rate": 100`, `"planned_duration_s": 20`, `"p99": "500ms"`} {
+	for _, key := range []string{`"requested_rate": 100`, `"planned_duration_s": 20`, `"p99": "500ms"`, `"latency_from_planned": true`} {
 		if !strings.Contains(string(b), key) {
 			t.Errorf("meta.json lacks %s:\n%s", key, b)
 		}

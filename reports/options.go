@@ -47,3 +47,14 @@ func WithMaxKinds(n int) Option {
 func WithWorstAgents(n int) Option {
 	return func(a *Aggregator) { a.worstAgents = max(n, 0) }
 }
+
+// WithLatencyFromPlanned makes every latency figure count from each
+// request's planned send time rather than from when it was sent: the
+// result's lag behind the schedule (X-Ccgw-Lag-Us) plus its response time.
+// A generator that falls behind then cannot hide a slow gateway
+// (coordinated omission). Results without a lag count from their send
+// time. Capacity searches measure this way; Meta.LatencyFromPlanned says so
+// to `ccgw report`.
+func WithLatencyFromPlanned(on bool) Option {
+	return func(a *Aggregator) { a.fromPlanned = on }
+}

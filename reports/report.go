@@ -74,6 +74,9 @@ type Report struct {
 	Shard   *ShardInfo    `json:"shard,omitempty"`
 	Aborted string        `json:"aborted,omitempty"`
 	Shards  []MergedShard `json:"shards,omitempty"`
+	// LatencyFromPlanned: every latency counts from the request's planned
+	// send time (lag + response time; WithLatencyFromPlanned).
+	LatencyFromPlanned bool `json:"latency_from_planned,omitempty"`
 }
 
 // Rates are the requested and achieved request rates (requests/s).
@@ -174,6 +177,7 @@ func (a *Aggregator) Report(m Meta, slo SLO) *Report {
 		Partial:   a.partial,
 		Histogram: HistogramNote,
 		RunID:     m.RunID, Shard: m.Shard, Aborted: m.Aborted, Shards: m.Shards,
+		LatencyFromPlanned: a.fromPlanned,
 	}
 	if !m.Started.IsZero() {
 		r.Started = m.Started.UTC()

@@ -22,10 +22,11 @@ const (
 
 // line is one series of a chart. NaN values break the line.
 type line struct {
-	name   string
-	color  string
-	dashed bool
-	xs, ys []float64
+	name    string
+	color   string
+	dashed  bool
+	markers bool // a dot at every point
+	xs, ys  []float64
 }
 
 // tick is an axis tick at a data value.
@@ -124,6 +125,13 @@ func (c chart) svg() string {
 		}
 		fmt.Fprintf(&b, `<path class="series" d="%s" stroke="%s"%s fill="none" stroke-width="1.6"><title>%s</title></path>`,
 			d, l.color, dash, html.EscapeString(l.name))
+		if l.markers {
+			for i, x := range l.xs {
+				if y := py(l.ys[i]); !math.IsNaN(y) && !math.IsInf(y, 0) {
+					fmt.Fprintf(&b, `<circle class="marker" cx="%.1f" cy="%.1f" r="3" fill="%s"/>`, px(x), y, l.color)
+				}
+			}
+		}
 	}
 	// Legend, top right inside the plot.
 	lx := float64(padL + plotW - 10)

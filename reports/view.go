@@ -62,7 +62,12 @@ func orDash(s string) string {
 
 func alerts(r *Report) []alert {
 	var as []alert
-	if r.Saturation.Saturated {
+	if r.Saturation.Saturated && r.LatencyFromPlanned {
+		as = append(as, alert{"GENERATOR BEHIND SCHEDULE",
+			"GENERATOR BEHIND SCHEDULE: the generator could not keep the schedule (" + r.Saturation.Reason +
+				"). Latencies here count from each request's planned send time, so they include that lag: " +
+				"a slow gateway cannot hide behind it, but the lag may be the generator's, not the gateway's."})
+	} else if r.Saturation.Saturated {
 		as = append(as, alert{"LATENCIES UNDERSTATED",
 			"LATENCIES UNDERSTATED: the generator could not keep the schedule (" + r.Saturation.Reason +
 				"). Requests waited in the generator, so measured latencies are lower than users would see " +
@@ -144,9 +149,11 @@ func latencySection(r *Report) section {
 	t := &table{head: []string{"min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"},
 		right: []bool{true, true, true, true, true, true, true, true}}
 	t.rows = [][]string{{fmtMS(l.Min), fmtMS(l.Mean), fmtMS(l.P50), fmtMS(l.P90), fmtMS(l.P95), fmtMS(l.P99), fmtMS(l.P999), fmtMS(l.Max)}}
-	return section{id: "latency", title: "Latency",
-		lines: []string{fmt.Sprintf("Percentiles: %s; %d results. Min, mean and max are exact.", HistogramNote, r.Requests)},
-		table: t}
+	lines := []string{fmt.Sprintf("Percentiles: %s; %d results. Min, mean and max are exact.", HistogramNote, r.Requests)}
+	if r.LatencyFromPlanned {
+		lines = append(lines, "Measured from each request's planned send time: its lag behind the schedule plus its response time (no coordinated omission).")
+	}
+	return section{id: "latency", title: "Latency", lines: lines, table: t}
 }
 
 func statusSection(r *Report) section {

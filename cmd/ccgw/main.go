@@ -5,7 +5,7 @@
 //
 //	ccgw <command> [flags]
 //
-// Commands: mock, load, report, compare, shards, version. Run `ccgw <command> -h` for each
+// Commands: mock, load, capacity, report, compare, shards, version. Run `ccgw <command> -h` for each
 // command's flags and examples.
 package main
 
@@ -31,12 +31,13 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"mock":    {runMock, "serve the mock CC-Gateway over HTTPS"},
-	"load":    {runLoad, "run a load plan against a target and write reports"},
-	"report":  {runReport, "rebuild reports and the verdict from results files"},
-	"shards":  {runShards, "run a plan as N local shards, as the Kubernetes Job does, and merge their verdict"},
-	"compare": {runCompare, "compare a run with a baseline run and gate on regressions"},
-	"version": {runVersion, "print the version"},
+	"mock":     {runMock, "serve the mock CC-Gateway over HTTPS"},
+	"load":     {runLoad, "run a load plan against a target and write reports"},
+	"report":   {runReport, "rebuild reports and the verdict from results files"},
+	"capacity": {runCapacity, "find the highest rate a target sustains within the SLOs"},
+	"shards":   {runShards, "run a plan as N local shards, as the Kubernetes Job does, and merge their verdict"},
+	"compare":  {runCompare, "compare a run with a baseline run and gate on regressions"},
+	"version":  {runVersion, "print the version"},
 }
 
 func main() {
@@ -72,11 +73,13 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintf(w, `
 Exit codes: 0 pass, 1 SLO or contract gate failed, 2 harness error (bad input,
-target unreachable, output not writable), 130 interrupted.
+target unreachable, output not writable), 3 (capacity) the generator, not the
+gateway, ended the search, 130 interrupted.
 
 Examples:
   ccgw mock --addr 127.0.0.1:8043 --cert-out out/mock.pem
   ccgw load --targets targets.yaml --target mock --plan smoke --out out/smoke
+  ccgw capacity --targets targets.yaml --target mock-capacity --plan capacity --require 500
   ccgw report --out out/merged out/a/results.bin out/b/results.bin
   ccgw shards --shards 3 --targets targets.yaml --target mock --plan smoke
   ccgw compare --max-latency-regression 10%% out/release-41 out/release-42

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"strings"
@@ -28,6 +29,7 @@ Examples:
   ccgw mock --addr 127.0.0.1:8043 --cert-out out/mock.pem
   ccgw mock --addr 127.0.0.1:0 --auth-mode dynamic --guid-interval 2s --guid-timeout 4s
   ccgw mock --nodes 3 --retcode-rate 0.01 --retcode 100-007 --latency-fixed 5ms
+  ccgw mock --capacity 600   # at most 600 logininfo answers/s: a gateway for ccgw capacity to measure
   curl --cacert out/mock.pem https://127.0.0.1:8043/ccgw-admin/stats
 
 Flags:
@@ -38,6 +40,7 @@ type mockFlags struct {
 	addr, certOut, authMode, idRange, password, passwordEnv string
 	guidInterval, guidTimeout, idleTimeout, pollWait        time.Duration
 	nodes                                                   int
+	capacity                                                float64
 	defects                                                 []string
 	faults                                                  mockgw.Faults
 }
@@ -58,6 +61,7 @@ func parseMockFlags(args []string, stderr io.Writer) (*mockFlags, error) {
 	fs.StringVar(&f.password, "password", "", "the agents' password (default: any non-empty password); prefer --password-env")
 	fs.StringVar(&f.passwordEnv, "password-env", "", "read the agents' password from environment variable `NAME`")
 	fs.IntVar(&f.nodes, "nodes", 1, "cluster nodes behind the one address (sticky cookie NSLBROUTE)")
+	fs.Float64Var(&f.capacity, "capacity", 0, "complete at most `N` logininfo calls per second, in arrival order (latency grows without bound above N); 0: no limit")
 	fs.Func("defect", "inject a contract defect `NAME` (repeatable or comma-separated; see mockgw.AllDefects: "+defectNames()+")", func(s string) error {
 		for _, d := range strings.Split(s, ",") {
 			if _, err := mockgw.ParseDefect(strings.TrimSpace(d)); err != nil {
@@ -85,6 +89,9 @@ func parseMockFlags(args []string, stderr io.Writer) (*mockFlags, error) {
 	}
 	if f.nodes < 1 {
 		return nil, fmt.Errorf("ccgw mock: --nodes %d: want 1 or more", f.nodes)
+	}
+	if math.IsNaN(f.capacity) || f.capacity < 0 || f.capacity > mockgw.MaxCapacity {
+		return nil, fmt.Errorf("ccgw mock: --capacity %v: want logininfo answers per second, 0 (no limit) up to %g", f.capacity, float64(mockgw.MaxCapacity))
 	}
 	if err := f.faults.Validate(); err != nil {
 		return nil, fmt.Errorf("ccgw mock: %w (flag --%s)", err, faultFlag(err))
@@ -160,7 +167,7 @@ func (f *mockFlags) options() ([]mockgw.Option, error) {
 		mockgw.WithAddr(f.addr), mockgw.WithAuthMode(mode), mockgw.WithGuidInterval(f.guidInterval),
 		mockgw.WithGuidTimeout(f.guidTimeout), mockgw.WithIdleTimeout(f.idleTimeout), mockgw.WithPollWait(f.pollWait),
 		mockgw.WithIDRange(r), mockgw.WithPassword(f.password), mockgw.WithNodes(f.nodes),
-		mockgw.WithFaults(f.faults), mockgw.WithDefects(defects...),
+		mockgw.WithFaults(f.faults), mockgw.WithDefects(defects...), mockgw.WithCapacity(f.capacity),
 	}, nil
 }
 

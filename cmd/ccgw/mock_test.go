@@ -103,6 +103,8 @@ func TestMockCommandRejectsBadFlags(t *testing.T) {
 		{[]string{"--auth-mode", "sometimes"}, "--auth-mode"},
 		{[]string{"--agent-id-range", "999-101"}, "--agent-id-range"},
 		{[]string{"--nodes", "0"}, "--nodes"},
+		{[]string{"--capacity", "-5"}, "--capacity"},
+		{[]string{"--capacity", "lots"}, "-capacity"},
 		{[]string{"--guid-interval", "2m", "--guid-timeout", "1m"}, "--guid-timeout"},
 		{[]string{"--reset-rate", "1.5"}, "--reset-rate"},
 		{[]string{"--defect", "no-such-defect"}, "defect"},

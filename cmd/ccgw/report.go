@@ -25,8 +25,9 @@ vegeta's csv and json encodings work too), merges them in timestamp order,
 evaluates the SLO gates and writes summary.txt, report.json, report.md,
 report.html, junit.xml and latency.hgrm into --out, then prints the summary.
 
-Run metadata (target, plan, requested rate, agents, and the SLO of the live
-run) comes from meta.json beside the first FILE when it is there. SLO flags
+Run metadata (target, plan, requested rate, agents, the SLO of the live
+run, and whether latency counts from the planned send time) comes from
+meta.json beside the first FILE when it is there. SLO flags
 add gates or override the ones meta.json names. Contract violations always
 gate (0 allowed unless --slo-max-contract-violations says otherwise), and so
 does generator saturation unless --slo-saturation=false.
@@ -112,6 +113,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	plan := fset.String("plan", "", "plan name for the report (overrides meta.json)")
 	reqRate := fset.Float64("rate", 0, "requested rate in req/s, for the rate ratio and saturation check (overrides meta.json)")
 	quiet := fset.Bool("quiet", false, "do not print the summary")
+	fromPlanned := fset.Bool("latency-from-planned", false, "count latency from each request's planned send time (lag + response time), as ccgw capacity does (default: as meta.json says)")
 	latency := map[string]*time.Duration{}
 	for _, k := range []string{"p50", "p90", "p95", "p99", "p999", "max", "mean"} {
 		latency[k] = fset.Duration("slo-"+k, 0, "gate: highest allowed "+k+" latency, e.g. 500ms")
@@ -281,7 +283,10 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		return exitHarness
 	}
 
-	a := reports.NewAggregator()
+	if set["latency-from-planned"] {
+		meta.LatencyFromPlanned = *fromPlanned
+	}
+	a := reports.NewAggregator(reports.WithLatencyFromPlanned(meta.LatencyFromPlanned))
 	n, partial, err := readResults(a, &meta, files, shards != nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "ccgw report: %v\n", err)

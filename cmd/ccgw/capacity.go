@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"ccgw-harness/config"
+	"ccgw-harness/connect"
+	"ccgw-harness/load"
+	"ccgw-harness/reports"
+)
+
+// exitGeneratorLimited is ccgw capacity's exit code when the generator, not
+// the gateway, ended the search (and --require, if given, is not proven).
+const exitGeneratorLimited = 3
+
+const capacityUsage = `Usage: ccgw capacity --targets FILE --target NAME --plan NAME [--out DIR] [--require R] [flags]
+
+Finds the highest logininfo rate the target sustains while every SLO gate
+holds. The plan needs a capacity block, e.g.
+
+  plans:
+    capacity:
+      agents: 200
+      capacity: {start: 100, max: 3000, step: 10s, precision: 5%}
+      warmup: 5s
+      connections: 128
+      slo: {p99: 100ms, error_rate: 1%}
+
+It signs the plan's agents in once and keeps them alive for the whole
+search, then runs steps at constant rates: growing by capacity.growth
+(default x2) from start until a step fails (or max), then bisecting between
+the last passing and the first failing rate until they are within
+precision, and one more step to confirm the answer. Each step is judged on
+its own results by every SLO gate, with latency counted from each
+request's planned send time (lag + response time). A step the generator
+could not drive (it sent at less than 98% of the planned rate, or only its
+lag broke a latency gate) is invalid, not failed: the answer is then "at
+least R; the generator, not the gateway, stopped here". Between steps the
+gateway is drained (single probes until it answers as fast as when idle).
+Before it starts it prints how long the search takes at most.
+
+Writes into DIR: capacity.json (max_sustainable_rate, limited_by, steps),
+summary.txt, report.html (the capacity curve), junit.xml, a directory per
+step steps/NN-RATE/ (results.bin, meta.json and its reports; ccgw report
+over its results.bin reproduces them) and merged/results.bin (every step).
+
+The first SIGINT/SIGTERM stops the search, signs every agent out and writes
+the steps done so far (exit 130); a second one exits at once.
+
+Exit codes: 0 the search found an answer (and it reaches --require R),
+1 the answer is below --require R, or not even the start rate passed,
+2 harness error (bad flag or config, refused, target unreachable, output
+not writable), 3 the generator, not the gateway, stopped the search (below
+--require R, if given), 130 interrupted.
+
+Examples:
+  ccgw capacity --targets targets.yaml --target mock-capacity --plan capacity --out out/capacity
+  ccgw capacity --target staging --plan capacity --require 450 --out out/staging-capacity
+  CCGW_TARGETS=targets.yaml ccgw capacity --target prod --plan capacity --confirm prod
+
+Flags:
+`
+
+// capacityFlags is the parsed command line of `ccgw capacity`.
+type capacityFlags struct {
+	targets, target, plan, out, confirm string
+	require                             float64
+	quiet                               bool
+}
+
+// parseCapacityFlags parses the command line (env supplies the defaults
+// of --targets and --target). Errors name the flag and what it accepts.
+func parseCapacityFlags(args []string, env func(string) string, stderr io.Writer) (*capacityFlags, error) {
+	f := &capacityFlags{}
+	fs := flag.NewFlagSet("ccgw capacity", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	defTargets := env("CCGW_TARGETS")
+	if defTargets == "" {
+		defTargets = "targets.yaml"
+	}
+	fs.StringVar(&f.targets, "targets", defTargets, "the targets file `FILE` (env CCGW_TARGETS)")
+	fs.StringVar(&f.target, "target", env("CCGW_TARGET"), "the target `NAME` in the targets file (env CCGW_TARGET)")
+	fs.StringVar(&f.plan, "plan", "", "the capacity plan `NAME` in the targets file")
+	fs.StringVar(&f.out, "out", "", "write the results and reports into `DIR` (default out/TARGET-PLAN)")
+	fs.StringVar(&f.confirm, "confirm", "", "the target's `NAME` again, required for a target marked production")
+	fs.Func("require", "fail (exit 1) when the answer is below `R` requests/s", func(s string) error {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 || v > config.MaxRate {
+			return fmt.Errorf("want requests/s above 0 and at most %g, e.g. 450", float64(config.MaxRate))
+		}
+		f.require = v
+		return nil
+	})
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines (log lines and the summary are still printed)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stderr, capacityUsage)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+			return nil, err
+		}
+		return nil, fmt.Errorf("ccgw capacity: %v (see ccgw capacity -h)", err)
+	}
+	switch {
+	case fs.NArg() > 0:
+		return nil, fmt.Errorf("ccgw capacity: unexpected argument %q (flags only; see ccgw capacity -h)", fs.Arg(0))
+	case f.targets == "":
+		return nil, errors.New("ccgw capacity: --targets: want the targets file (or set CCGW_TARGETS)")
+	case f.target == "":
+		return nil, errors.New("ccgw capacity: --target: want a target name from the targets file (or set CCGW_TARGET)")
+	case f.plan == "":
+		return nil, errors.New("ccgw capacity: --plan: want a capacity plan name from the targets file")
+	}
+	if f.out == "" {
+		f.out = filepath.Join("out", f.target+"-"+f.plan)
+	}
+	return f, nil
+}
+
+func runCapacity(args []string, stdout, stderr io.Writer) int {
+	f, err := parseCapacityFlags(args, os.Getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitHarness
+	}
+	tuneGC(os.Getenv)
+	tty := false
+	if fh, ok := stderr.(*os.File); ok {
+		tty = load.IsTerminal(fh)
+	}
+	prog := load.NewProgress(stderr, tty, f.quiet)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case s := <-sigs:
+			prog.Logf("ccgw capacity: %s: stopping the search, signing agents out and writing the steps done so far (again to quit at once)", s)
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case s := <-sigs:
+			prog.Logf("ccgw capacity: %s again: quitting at once (agents may stay signed in; the step's results.bin holds what was flushed)", s)
+			os.Exit(exitInterrupted)
+		case <-done:
+		}
+	}()
+	return capacityMain(ctx, f, prog, stdout, stderr)
+}
+
+// capacityMain does the work of `ccgw capacity` once the flags are parsed.
+// extra options come last (a caller adds observers here).
+func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, stdout, stderr io.Writer, extra ...load.Option) int {
+	fail := func(format string, args ...any) int {
+		fmt.Fprintf(stderr, "ccgw capacity: "+format+"\n", args...)
+		return exitHarness
+	}
+	if _, err := os.Stat(f.targets); errors.Is(err, fs.ErrNotExist) {
+		return fail("--targets %s: no such file: want the targets file (--targets FILE or CCGW_TARGETS; default targets.yaml)", f.targets)
+	}
+	file, err := config.Load(f.targets)
+	if err != nil {
+		return fail("%v", err)
+	}
+	target, err := file.Target(f.target)
+	if err != nil {
+		return fail("%v", err)
+	}
+	plan, err := file.Plan(f.plan)
+	if err != nil {
+		return fail("%v", err)
+	}
+	opts := append([]load.Option{load.WithConfirm(f.confirm), load.WithProgress(prog),
+		load.WithSLO(load.SLOFromConfig(file.SLOFor(plan))), load.WithRequire(f.require)}, extra...)
+	job, err := load.NewCapacityJob(target, plan, f.out, opts...)
+	if err != nil {
+		return fail("%v", err)
+	}
+	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
+	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "ccgw capacity: interrupted before the search started")
+			return exitInterrupted
+		}
+		return fail("%v", err)
+	}
+	defer rt.Close()
+	if rt.Mock != nil {
+		prog.Logf("target %s: embedded mock gateway at %s", target.Name, rt.URL())
+	}
+	outc, err := job.Run(ctx, rt.Client, rt.Config)
+	if outc != nil && outc.Capacity != nil {
+		if b, rerr := os.ReadFile(filepath.Join(f.out, reports.SummaryFile)); rerr == nil {
+			stdout.Write(b)
+		}
+		fmt.Fprintf(stdout, "\nreports in %s\n", f.out)
+	}
+	switch {
+	case err != nil && ctx.Err() != nil:
+		fmt.Fprintf(stderr, "ccgw capacity: %v\n", err)
+		return exitInterrupted
+	case err != nil:
+		return fail("%v", err)
+	}
+	return capacityExit(outc.Capacity)
+}
+
+// capacityExit maps a search's result to the exit code.
+func capacityExit(c *reports.Capacity) int {
+	switch {
+	case c.Interrupted:
+		return exitInterrupted
+	case c.Require != nil && c.RequireMet != nil && *c.RequireMet:
+		return exitOK
+	case c.GeneratorLimited():
+		return exitGeneratorLimited
+	case c.Require != nil && c.RequireMet != nil && !*c.RequireMet, !c.Found():
+		return exitGateFailed
+	}
+	return exitOK
+}

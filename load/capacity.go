@@ -1,0 +1,362 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"ccgw-harness/config"
+	"ccgw-harness/gateway"
+	"ccgw-harness/reports"
+)
+
+// Where a capacity search writes, inside its output directory, besides
+// reports.WriteCapacity's files.
+const (
+	// StepsDir holds one directory per step, named NN-RATE (01-100,
+	// 05-612.5): its results.bin, meta.json and reports.
+	StepsDir = "steps"
+	// MergedDir holds results.bin and meta.json of every step together.
+	MergedDir = "merged"
+)
+
+// WithRequire records `ccgw capacity --require R`: capacity.json and
+// junit.xml say whether the answer reaches r requests/s.
+func WithRequire(r float64) Option { return func(c *runConfig) { c.require = r } }
+
+// stepGraceMin is the least time a capacity step may run past its length
+// before it is cut (a generator behind its schedule catches up in it); see
+// stepBound.
+const stepGraceMin = 2 * time.Second
+
+// CapacityJob is a capacity search (a plan with a capacity block) that
+// passed every check that needs no gateway: the safety rails, the search
+// settings, the target's max_rate, the agents and a writable output
+// directory. Run it with CapacityJob.Run once the target is up.
+//
+// The search reuses a load run's stages: one open, signIn (agents signed in
+// once and kept alive for the whole search) and warmUp; then steps, each a
+// constant rate for the plan's step length judged on its own results and
+// written to its own directory, with the gateway drained between two
+// steps (see drainer); then finish, which signs every agent out on every
+// path and writes capacity.json, summary.txt, report.html and junit.xml.
+type CapacityJob struct {
+	job      *Job
+	settings SearchSettings
+	step     time.Duration
+	dir      string
+	slo      reports.SLO // every step's gates: the plan's, saturation not gated (see judgeStep)
+	warnings []string
+}
+
+// NewCapacityJob checks the capacity plan p against target t without any
+// network, like NewJob; out is the search's output directory. The
+// target's max_rate caps the search's max (a start above it is refused).
+// Every refusal is a *RefusedError naming what to fix. Of the Options,
+// WithRate and WithDuration do not apply; WithAttackStarted is called
+// before every step.
+func NewCapacityJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*CapacityJob, error) {
+	var rc runConfig
+	for _, o := range opts {
+		o(&rc)
+	}
+	if p.Capacity == nil {
+		return nil, &RefusedError{Reason: fmt.Sprintf("plan %s has no capacity block: a capacity search needs capacity: {start, max, step, precision} (run a rate plan with ccgw load)", p.Name)}
+	}
+	if rc.rate != 0 || rc.duration != 0 {
+		return nil, &RefusedError{Reason: fmt.Sprintf("plan %s is a capacity search: its rates and durations come from capacity: {start, max, step}, not from --rate or --duration", p.Name)}
+	}
+	if err := Check(t, p, rc.confirm); err != nil {
+		return nil, err
+	}
+	cj := &CapacityJob{settings: SearchSettingsOf(p.Capacity), step: p.Capacity.Step, dir: out}
+	if err := cj.settings.Validate(); err != nil {
+		return nil, refused(err, "plan %s: %v", p.Name, err)
+	}
+	if cj.step <= 0 {
+		return nil, &RefusedError{Reason: fmt.Sprintf("plan %s: capacity.step %s: want a positive duration", p.Name, cj.step)}
+	}
+	if m := t.MaxRate; m > 0 {
+		if cj.settings.Start > m {
+			return nil, &RefusedError{Reason: fmt.Sprintf("plan %s: capacity.start %s/s is above target %s's max_rate %s/s: lower start or raise max_rate", p.Name, formatRate(cj.settings.Start), t.Name, formatRate(m))}
+		}
+		if cj.settings.Max > m {
+			cj.warnings = append(cj.warnings, fmt.Sprintf("plan %s searches up to %s/s, above target %s's max_rate: capped at %s/s", p.Name, formatRate(cj.settings.Max), t.Name, formatRate(m)))
+			cj.settings.Max = m
+		}
+	}
+	order, err := ParseOrder(p.Order)
+	if err != nil {
+		return nil, refused(err, "plan %s: %v", p.Name, err)
+	}
+	if _, err := t.AgentList(p.Agents); err != nil {
+		return nil, refused(err, "%v", err)
+	}
+	if t.TLS.InsecureSkipVerify {
+		cj.warnings = append(cj.warnings, fmt.Sprintf("TLS certificate verification is OFF for target %s (tls.insecure_skip_verify): the gateway was not authenticated", t.Name))
+	}
+	cj.slo = stepSLO(rc.slo)
+	cj.warnings = append(cj.warnings, sloWarnings(p, cj.slo, cj.settings.Max)...)
+	pacer, err := Constant(cj.settings.Start, cj.step)
+	if err != nil {
+		return nil, refused(err, "plan %s: %v", p.Name, err)
+	}
+	if err := PrepareOut(out); err != nil {
+		return nil, err
+	}
+	merged := filepath.Join(out, MergedDir)
+	if err := PrepareOut(merged); err != nil {
+		return nil, err
+	}
+	rc.slo = cj.slo
+	cj.job = &Job{rc: rc, target: t.Name, plan: *p, pacer: pacer, order: order, out: merged, warnings: cj.warnings}
+	return cj, nil
+}
+
+// stepSLO is the SLO every step is judged by: the plan's, with the
+// saturation gate off. A step's latency counts from the planned send time,
+// so the generator's lag is in it, and whether the generator kept the
+// schedule decides the step's validity instead (judgeStep).
+func stepSLO(s reports.SLO) reports.SLO {
+	off := false
+	s.Saturation = &off
+	return s
+}
+
+// sloWarnings warns about gates that cannot make a search meaningful.
+func sloWarnings(p *config.Plan, s reports.SLO, maxRate float64) []string {
+	var ws []string
+	if len(s.Latency) == 0 && s.ErrorRate == nil {
+		ws = append(ws, fmt.Sprintf("plan %s gates neither latency nor error rate: a step fails only on contract violations, so the search will likely end at max or at the generator's limit", p.Name))
+	}
+	// Little's law: at rate R a gateway answering within L keeps up to
+	// R × L requests in flight, which the attack's workers must hold.
+	workers := p.Connections * DefaultWorkersPerConnection
+	if p.HTTP2 {
+		workers = DefaultHTTP2Workers
+	}
+	var tight time.Duration
+	for _, d := range s.Latency {
+		if tight == 0 || d < tight {
+			tight = d
+		}
+	}
+	if need := maxRate * tight.Seconds(); tight > 0 && need > float64(workers) {
+		ws = append(ws, fmt.Sprintf("at %s/s a gateway answering within %s keeps %.0f requests in flight, more than the %d the attack holds (connections %d): steps above %s/s may be limited by the generator; raise connections",
+			formatRate(maxRate), tight, need, workers, p.Connections, formatRate(float64(workers)/tight.Seconds())))
+	}
+	return ws
+}
+
+// Settings returns the search's settings (max capped at the target's
+// max_rate).
+func (cj *CapacityJob) Settings() SearchSettings { return cj.settings }
+
+// Step is how long each step runs.
+func (cj *CapacityJob) Step() time.Duration { return cj.step }
+
+// Estimate is how long the search takes at most unless a confirmation
+// fails: the warm-up and MaxSteps steps (sign-in and the drains between
+// steps come on top).
+func (cj *CapacityJob) Estimate() time.Duration {
+	return cj.job.plan.Warmup + time.Duration(cj.settings.MaxSteps())*cj.step
+}
+
+// EstimateText says the estimate for people, before the search starts.
+func (cj *CapacityJob) EstimateText() string {
+	s := cj.settings
+	return fmt.Sprintf("capacity search from %s/s up to %s/s (growth ×%s, precision %s%%), %s a step: at most %d steps, about %s with the warm-up, plus drains (more if a confirmation fails)",
+		formatRate(s.Start), formatRate(s.Max), formatRate(s.Growth), formatRate(s.Precision*100), cj.step, s.MaxSteps(), fmtDur(cj.Estimate()))
+}
+
+// CapacityOutcome is what a capacity search produced.
+type CapacityOutcome struct {
+	// Capacity is the result as written to capacity.json (nil when the
+	// search was refused before it started).
+	Capacity *reports.Capacity
+	// Answer is the search's answer.
+	Answer  Answer
+	Dir     string
+	SignIn  SignInSummary
+	SignOut SignOutSummary
+	// Interrupted: the search was stopped before it ended.
+	Interrupted bool
+}
+
+// capRun is a capacity search under way.
+type capRun struct {
+	*run
+	cj       *CapacityJob
+	drainer  *drainer
+	steps    []reports.CapacityStep
+	outcomes []StepOutcome
+	answer   Answer
+	started  time.Time // the first step's start
+	ran      time.Duration
+	cout     *CapacityOutcome
+}
+
+// Run runs the search through client c against t, the configuration of the
+// running target (as Job.Run). The error is nil whenever capacity.json and
+// the other outputs were written, whatever the answer, and also after an
+// interruption (CapacityOutcome.Interrupted).
+func (cj *CapacityJob) Run(ctx context.Context, c *gateway.Client, t *config.Target) (*CapacityOutcome, error) {
+	r, err := cj.job.open(c, t)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close(ctx)
+	cr := &capRun{run: r, cj: cj, cout: &CapacityOutcome{Dir: cj.dir}}
+	r.log.Logf("%s", cj.EstimateText())
+	// The merged results carry every step's rate: no one requested rate.
+	r.meta.RequestedRate, r.meta.PlannedDuration, r.meta.LatencyFromPlanned = 0, 0, true
+	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
+		return nil, refused(err, "output directory %s: %v", r.out, err)
+	}
+	if err := r.signIn(ctx); err != nil {
+		cr.cout.SignIn = r.outc.SignIn
+		return cr.cout, err
+	}
+	cr.cout.SignIn = r.outc.SignIn
+	if err := r.warmUp(ctx); err != nil {
+		return cr.cout, err
+	}
+	if err := cr.search(ctx); err != nil {
+		return cr.cout, err
+	}
+	return cr.finish(ctx)
+}
+
+// search runs steps as NextStep decides until it is done, the context ends
+// or a step cannot be written.
+func (cr *capRun) search(ctx context.Context) error {
+	if cr.interrupted || ctx.Err() != nil {
+		cr.interrupted = true
+		return nil
+	}
+	cr.drainer = &drainer{attack: cr.attack, tg: (&Targeter{agents: cr.tg.agents}).Targeter(), pool: cr.pool}
+	cr.drainer.measureIdle(ctx)
+	cr.log.Logf("idle gateway: probes answered in %s (drain threshold %s)", fmtLatency(cr.drainer.idle), fmtLatency(cr.drainer.threshold()))
+	d := NextStep(cr.cj.settings, nil)
+	for !d.Done {
+		if ctx.Err() != nil {
+			cr.interrupted = true
+			return nil
+		}
+		st, oc, err := cr.runStep(ctx, len(cr.steps)+1, d.Rate, d.Phase)
+		if err != nil {
+			return err
+		}
+		if st.Interrupted {
+			cr.steps = append(cr.steps, st)
+			cr.interrupted = true
+			return nil
+		}
+		cr.outcomes = append(cr.outcomes, oc)
+		d = NextStep(cr.cj.settings, cr.outcomes)
+		if !d.Done {
+			took, drained := cr.drainer.drain(ctx, DefaultDrainTimeout)
+			st.DrainS, st.Drained = round3(took.Seconds()), drained
+			switch {
+			case ctx.Err() != nil:
+			case !drained:
+				cr.log.Logf("warning: the gateway did not drain within %s after step %d: the next step may start on a queue", DefaultDrainTimeout, st.Step)
+				cr.warnings = append(cr.warnings, fmt.Sprintf("the gateway did not drain within %s after step %d (%s/s)", DefaultDrainTimeout, st.Step, formatRate(st.Rate)))
+			case took > time.Second:
+				cr.log.Logf("drained in %s", fmtDur(took))
+			}
+		} else {
+			st.Drained = true
+		}
+		cr.steps = append(cr.steps, st)
+		// Keep capacity.json current: a killed search leaves the steps done.
+		cr.answer = InterruptedAnswer(cr.outcomes)
+		if err := reports.WriteCapacity(cr.cj.dir, cr.capacity(true)); err != nil {
+			return fmt.Errorf("output directory %s: %w", cr.cj.dir, err)
+		}
+	}
+	cr.answer = d.Answer
+	return nil
+}
+
+// finish closes the merged results, signs every agent out and writes the
+// merged meta.json and the search's outputs.
+func (cr *capRun) finish(ctx context.Context) (*CapacityOutcome, error) {
+	cr.rec.close()
+	cr.signOut(ctx)
+	cr.cout.SignOut = cr.outc.SignOut
+	if cr.interrupted {
+		cr.answer = InterruptedAnswer(cr.outcomes)
+	}
+	if n := cr.pool.ReSignInFailures(); n > 0 {
+		cr.warnings = append(cr.warnings, fmt.Sprintf("%d re-sign-in attempts failed", n))
+	}
+	if cr.outc.SignOut.Failed > 0 {
+		cr.warnings = append(cr.warnings, fmt.Sprintf("%d agents could not be signed out: %s", cr.outc.SignOut.Failed, cr.outc.SignOut))
+	}
+	if cr.rec.err != nil {
+		cr.warnings = append(cr.warnings, fmt.Sprintf("%s/%s is incomplete: %v", MergedDir, ResultsFile, cr.rec.err))
+	}
+	cr.meta.Started = cr.started
+	cr.meta.PlannedDuration = cr.ran
+	cr.meta.Connections = cr.attack.Dialed()
+	cr.meta.ReSignIns = cr.pool.ReSignIns()
+	cr.meta.Interrupted = cr.interrupted
+	cr.meta.Warnings = cr.warnings
+	if err := reports.WriteMeta(cr.metaPath, cr.meta); err != nil {
+		return cr.cout, fmt.Errorf("output directory %s: %w", cr.out, err)
+	}
+	cr.cout.Capacity = cr.capacity(cr.interrupted)
+	cr.cout.Answer, cr.cout.Interrupted = cr.answer, cr.interrupted
+	if err := reports.WriteCapacity(cr.cj.dir, cr.cout.Capacity); err != nil {
+		return cr.cout, fmt.Errorf("output directory %s: %w", cr.cj.dir, err)
+	}
+	return cr.cout, nil
+}
+
+// capacity builds capacity.json from the steps so far and the answer.
+func (cr *capRun) capacity(interrupted bool) *reports.Capacity {
+	s, slo := cr.cj.settings, cr.cj.slo
+	_, workers := cr.attack.Workers()
+	c := &reports.Capacity{
+		Target: cr.target, Plan: cr.plan.Name,
+		LimitedBy: cr.answer.LimitedBy, Confirmed: cr.answer.Confirmed,
+		Settings: reports.CapacitySettings{Start: s.Start, Max: s.Max, StepS: cr.cj.step.Seconds(), Precision: s.Precision,
+			Growth: s.Growth, WarmupS: cr.plan.Warmup.Seconds(), MaxSteps: s.MaxSteps(), EstimateS: cr.cj.Estimate().Seconds()},
+		SLO: &slo, LatencyFromPlanned: true,
+		Steps:  slices.Clone(cr.steps),
+		Agents: cr.pool.Size(), Connections: cr.attack.Connections(), Workers: int(workers),
+		HTTP2: cr.plan.HTTP2, TLSVerify: cr.meta.TLSVerify,
+		Interrupted: interrupted, Warnings: slices.Clone(cr.warnings),
+		Started: cr.started,
+	}
+	if c.Steps == nil {
+		c.Steps = []reports.CapacityStep{}
+	}
+	if c.Warnings == nil {
+		c.Warnings = []string{}
+	}
+	if interrupted {
+		c.LimitedBy = LimitedByInterrupted
+	}
+	if !cr.started.IsZero() {
+		c.DurationS = round3(time.Since(cr.started).Seconds())
+	}
+	if cr.answer.Found {
+		r := cr.answer.Rate
+		c.MaxSustainableRate = &r
+	}
+	if cr.answer.Bound > 0 {
+		b := cr.answer.Bound
+		c.Bound = &b
+	}
+	if req := cr.rc.require; req > 0 {
+		c.SetRequire(req)
+	}
+	c.Describe()
+	return c
+}
+
+func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }

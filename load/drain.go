@@ -1,0 +1,126 @@
+package load
+
+import (
+	"context"
+	"io"
+	"slices"
+	"time"
+
+	"ccgw-harness/gateway"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// Drain defaults: how a capacity search lets the gateway empty its queues
+// between two steps.
+const (
+	// DefaultDrainTimeout bounds one drain; a gateway still slow after it
+	// is reported (the step's drained: false) and the search goes on.
+	DefaultDrainTimeout = 30 * time.Second
+	// DefaultDrainQuiet is how many probes in a row must be answered as
+	// fast as on the idle gateway.
+	DefaultDrainQuiet = 3
+	// DefaultDrainProbeGap is the pause after each probe.
+	DefaultDrainProbeGap = 20 * time.Millisecond
+	// DefaultDrainSlack is how much slower than the idle gateway a probe
+	// may be and still count as answered at once: max(2 × idle, idle +
+	// DefaultDrainSlack).
+	DefaultDrainSlack = 5 * time.Millisecond
+	// drainIdleProbes is how many probes measure the idle gateway (their
+	// median is the baseline).
+	drainIdleProbes = 5
+)
+
+// drainer sends single logininfo requests (probes) through the attack's
+// client, one at a time, to see whether the gateway answers as fast as it
+// does when idle: a request that queues behind unfinished work is slow.
+// Probe answers are not recorded; a lost session is fed back to the pool.
+type drainer struct {
+	attack *Attack
+	tg     vegeta.Targeter
+	pool   *Pool
+	idle   time.Duration // median probe latency on the idle gateway
+}
+
+// probe sends one logininfo request and returns its latency (and whether
+// it was answered at all).
+func (d *drainer) probe(ctx context.Context) (time.Duration, bool) {
+	var t vegeta.Target
+	if d.tg(&t) != nil {
+		return 0, false
+	}
+	req, err := t.Request()
+	if err != nil {
+		return 0, false
+	}
+	res := vegeta.Result{Method: t.Method, URL: t.URL, Timestamp: time.Now()}
+	resp, err := d.attack.hc.Do(req.WithContext(ctx))
+	if err == nil {
+		res.Code = uint16(resp.StatusCode)
+		res.Headers = resp.Header
+		res.Body, err = io.ReadAll(io.LimitReader(resp.Body, gateway.MaxBodySize))
+		resp.Body.Close()
+	}
+	res.Latency = time.Since(res.Timestamp)
+	if err != nil {
+		res.Code, res.Error = 0, err.Error()
+	}
+	d.pool.feedback(&res)
+	return res.Latency, err == nil
+}
+
+// measureIdle sets the baseline: the median of a few probes sent before
+// the first step.
+func (d *drainer) measureIdle(ctx context.Context) {
+	var lats []time.Duration
+	for range drainIdleProbes {
+		if lat, ok := d.probe(ctx); ok {
+			lats = append(lats, lat)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+	if len(lats) > 0 {
+		slices.Sort(lats)
+		d.idle = lats[len(lats)/2]
+	}
+}
+
+// threshold is the latency under which a probe counts as answered at once.
+func (d *drainer) threshold() time.Duration {
+	return max(2*d.idle, d.idle+DefaultDrainSlack)
+}
+
+// drain probes until DefaultDrainQuiet probes in a row are answered within
+// threshold (the gateway has no queue left: nothing of the last step is
+// still being worked on), timeout passes or ctx ends. It returns how long
+// it took and whether the gateway drained.
+func (d *drainer) drain(ctx context.Context, timeout time.Duration) (time.Duration, bool) {
+	start := time.Now()
+	deadline := start.Add(timeout)
+	th := d.threshold()
+	quiet := 0
+	gap := time.NewTimer(0)
+	defer gap.Stop()
+	for {
+		lat, ok := d.probe(ctx)
+		if ok && lat <= th {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		if quiet >= DefaultDrainQuiet {
+			return time.Since(start), true
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			return time.Since(start), false
+		}
+		gap.Reset(DefaultDrainProbeGap)
+		select {
+		case <-ctx.Done():
+			return time.Since(start), false
+		case <-gap.C:
+		}
+	}
+}
