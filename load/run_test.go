@@ -13,9 +13,12 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/testscale"
 	"ccgw-harness/load"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/reports"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 // TestDynamicRotation is issue #4's first acceptance test: a short plan
@@ -64,15 +67,18 @@ func TestDynamicRotation(t *testing.T) {
 		t.Errorf("mock rotations %d, Guid switches seen by the keep-alive %d: want both > 0", st.Rotations, o.Rotations)
 	}
 
-	// Achieved rate within 2% of the plan.
-	if got := rep.Rate.Achieved; math.Abs(got-rate)/rate > 0.02 {
-		t.Errorf("achieved rate %.2f/s, want %v/s within 2%%", got, rate)
-	}
-
-	// Every request accounted for.
+	// The rate: exactly the planned number of requests, each planned on
+	// the 200/s schedule (its send time minus its recorded lag), however
+	// late the scheduler let it go out. How close the achieved rate comes
+	// to the plan depends on the machine, not on the code: the saturation
+	// gate reports it to users, and BenchmarkConstantRate measures it.
 	want := uint64(rate * 3)
 	if o.Sent != want || o.Recorded != o.Sent || uint64(len(results)) != o.Sent || rep.Requests != o.Sent {
 		t.Errorf("sent %d, recorded %d, in results.bin %d, report.requests %d; want all %d", o.Sent, o.Recorded, len(results), rep.Requests, want)
+	}
+	checkPlannedSchedule(t, results, rate)
+	if rep.Rate.Requested != rate || rep.Rate.Achieved <= 0 {
+		t.Errorf("rate requested %v achieved %v, want %v requested", rep.Rate.Requested, rep.Rate.Achieved, rate)
 	}
 	if rep.Interrupted || rep.ContractViolations != 0 {
 		t.Errorf("interrupted=%v contract violations %d, want a complete clean run", rep.Interrupted, rep.ContractViolations)
@@ -159,9 +165,20 @@ func TestInjectedRetcodeAndLatency(t *testing.T) {
 	if got := rep.Errors["retcode "+gateway.RetInternal]; got != failed {
 		t.Errorf("errors %v: want every error classified as retcode %s", rep.Errors, gateway.RetInternal)
 	}
-	// p50: the injected 20 ms plus a little client and loopback overhead.
-	if p50 := rep.LatencyMS.P50; p50 < 20 || p50 > 26 {
-		t.Errorf("p50 %.2f ms, want 20 ms (+ at most 6 ms overhead)", p50)
+	// Latency: every answer was delayed 20 ms by the mock before anything
+	// else, so no latency is below 20 ms (less HDR's 3-digit precision),
+	// whatever the scheduler does. The upper bound only catches a real bug
+	// (a latency counted twice, in the wrong unit, or including the wait
+	// for the plan's schedule): at 200/s over 8 connections each busy 20 ms
+	// per request, the connections are half used, and a median request
+	// queueing 80 ms on top of its 20 ms means something is broken, or the
+	// machine stalled for most of the run (scale the bound with
+	// CCGW_TEST_TIMEOUT_SCALE then). The tight overhead is a benchmark's
+	// business (BenchmarkConstantRate).
+	const hdrFloor = 20 * (1 - 1e-3)
+	upper := float64(testscale.D(100*time.Millisecond)) / 1e6
+	if lm := rep.LatencyMS; lm.Min < hdrFloor || lm.P50 < hdrFloor || lm.P50 > upper {
+		t.Errorf("latency min %.2f ms p50 %.2f ms, want both >= the injected 20 ms and p50 <= %.0f ms", lm.Min, lm.P50, upper)
 	}
 	gated := false
 	for _, g := range rep.SLO {
@@ -223,7 +240,13 @@ func TestGatewayRestart(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			eventually(t, 10*time.Second, "200 requests", func() bool { return logininfoRequests(e.mock) >= base+200 })
+			// The restart comes after the first 100 requests (half a
+			// second of the plan), not at a time: the 3.5 s left are the
+			// generous deadline for every agent to be signed in again.
+			if !waitUntil(10*time.Second, func() bool { return logininfoRequests(e.mock) >= base+100 }) {
+				t.Errorf("the mock did not see 100 requests within %v", testscale.D(10*time.Second))
+				return
+			}
 			// Slow sign-ins make the gap visible: without them the
 			// keep-alive (whose held polls the restart answers at once)
 			// may re-sign everyone in before the attack notices.
@@ -240,9 +263,26 @@ func TestGatewayRestart(t *testing.T) {
 	if o.Meta.ReSignIns < 1 || o.Meta.ReSignIns > 2*20 || rep.ReSignIns != o.Meta.ReSignIns {
 		t.Errorf("re-sign-ins %d (report %d), want about one per agent (20)", o.Meta.ReSignIns, rep.ReSignIns)
 	}
+	// The gap: the requests between the restart and each agent's new
+	// session (a re-sign-in takes at least the 200 ms sign-in latency)
+	// are answered 100-006, and nothing else fails.
 	gone := rep.Retcodes[gateway.RetNotSignedIn]
-	if gone == 0 || gone > rep.Requests/4 {
-		t.Errorf("%d answers 100-006 of %d: want a short gap", gone, rep.Requests)
+	if gone == 0 || rep.Requests-rep.Success != gone {
+		t.Errorf("%d answers 100-006, %d failures of %d: want a gap, and no other failure (errors %v)", gone, rep.Requests-rep.Success, rep.Requests, rep.Errors)
+	}
+	// The recovery: every agent's last request succeeded, that is, every
+	// lost session was re-established within the rest of the plan.
+	results := readResults(t, e.out)
+	last := map[string]vegeta.Result{}
+	for _, r := range results {
+		if p, ok := last[r.URL]; !ok || r.Seq > p.Seq {
+			last[r.URL] = r
+		}
+	}
+	for u, r := range last {
+		if r.Error != "" {
+			t.Errorf("the last request of %s failed (%s): its session was not re-established", u, r.Error)
+		}
 	}
 	// The gap, then recovery: a bucket with errors, and the last buckets
 	// clean.
@@ -255,8 +295,8 @@ func TestGatewayRestart(t *testing.T) {
 	if gapAt < 0 {
 		t.Fatalf("time series shows no gap: %+v", rep.TimeSeries)
 	}
-	last := rep.TimeSeries[len(rep.TimeSeries)-1]
-	if gapAt == len(rep.TimeSeries)-1 || last.Errors != 0 || last.OK == 0 {
+	tail := rep.TimeSeries[len(rep.TimeSeries)-1]
+	if gapAt == len(rep.TimeSeries)-1 || tail.Errors != 0 || tail.OK == 0 {
 		t.Errorf("time series does not recover after the gap at bucket %d: %+v", gapAt, rep.TimeSeries)
 	}
 	st := e.mock.Stats()
@@ -286,12 +326,20 @@ func TestInterrupted(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			eventually(t, 10*time.Second, "100 requests", func() bool { return logininfoRequests(e.mock) >= base+100 })
-			cancel()
+			defer cancel()
+			if !waitUntil(10*time.Second, func() bool { return logininfoRequests(e.mock) >= base+100 }) {
+				t.Errorf("the mock did not see 100 requests within %v", testscale.D(10*time.Second))
+			}
 		}()
 	}))
-	if d := time.Since(start); d > 15*time.Second {
-		t.Errorf("the interrupted run took %s", d)
+	// The cancel comes about half a second into the 30 s plan; the run
+	// must stop well before the plan would have ended (15 s: sign-in,
+	// warm-up and sign-out of 20 agents take well under a second).
+	if d, limit := time.Since(start), testscale.D(15*time.Second); d > limit {
+		t.Errorf("the interrupted run took %s, want under %s of its 30 s plan", d, limit)
+	}
+	if rep := o.Report; rep.DurationS >= 25 {
+		t.Errorf("the interrupted run sent for %.1f s of its 30 s plan: the attack did not stop", rep.DurationS)
 	}
 	rep := o.Report
 	if !o.Meta.Interrupted || !rep.Interrupted {
@@ -319,7 +367,10 @@ func TestInterrupted(t *testing.T) {
 // those already signed in and writes (empty) reports.
 func TestInterruptedDuringSignIn(t *testing.T) {
 	noLeaks(t)
-	e := newEnv(t, 200, 100, 5*time.Second, false, mockgw.WithFaults(mockgw.Faults{SignInLatency: 5 * time.Millisecond}))
+	// 200 agents, 4 at once, 50 ms each: signing them all in takes 2.5 s,
+	// the cancel comes after the first 20 (0.25 s), so the 2.25 s between
+	// are the margin for the canceller to be scheduled.
+	e := newEnv(t, 200, 100, 5*time.Second, false, mockgw.WithFaults(mockgw.Faults{SignInLatency: 50 * time.Millisecond}))
 	e.plan.SignInConcurrency = 4
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -327,8 +378,10 @@ func TestInterruptedDuringSignIn(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		eventually(t, 10*time.Second, "20 sign-ins", func() bool { return e.mock.Stats().SignIns >= 20 })
-		cancel()
+		defer cancel()
+		if !waitUntil(10*time.Second, func() bool { return e.mock.Stats().SignIns >= 20 }) {
+			t.Errorf("the mock did not see 20 sign-ins within %v", testscale.D(10*time.Second))
+		}
 	}()
 	o, err := load.Run(ctx, e.client, e.target, e.plan, e.out)
 	wg.Wait()

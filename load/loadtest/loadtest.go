@@ -23,10 +23,15 @@ const FirstAgent = 1001
 
 // Session timings of a dynamic test mock: a Guid is rotated after
 // GuidInterval and dies GuidTimeout after it was issued, which leaves the
-// keep-alive 800 ms to pick up each rotation.
+// keep-alive 1.8 s to pick up each rotation. It polls every agent at least
+// every PollWait plus a pause of at most 450 ms (a quarter of that budget),
+// so an agent loses its session only when its poller is starved for more
+// than 1.2 s: a margin that a loaded 2-core machine keeps, while a run of
+// three seconds still sees many rotations and fails (100-006 once the
+// sign-in Guid dies) if the harness does not follow them.
 const (
 	GuidInterval = 200 * time.Millisecond
-	GuidTimeout  = time.Second
+	GuidTimeout  = 2 * time.Second
 	IdleTimeout  = 2 * time.Second
 	PollWait     = 100 * time.Millisecond
 )
