@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/testscale"
 	"ccgw-harness/load"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/reports"
@@ -146,6 +147,7 @@ type captured struct {
 // account for, and a secret planted into copies of two outputs is found.
 func TestNoSecretInAnyOutput(t *testing.T) {
 	t.Parallel()
+	runSlot(t)
 	ccgw := buildCCGW(t)
 	suiteBin := buildContract(t)
 
@@ -174,14 +176,16 @@ func TestNoSecretInAnyOutput(t *testing.T) {
     allow_load: true
 `, name, m.URL(), ca, secGuidInterval, secGuidTimeout, secIdleTimeout, secPollWait, ids, secPasswordEnv)
 	}
-	// A plain progress line comes every load.DefaultPlainInterval: the
-	// piped run lasts longer than that.
-	plainDur := load.DefaultPlainInterval + time.Second
+	// A plain progress line comes every load.DefaultPlainInterval from the
+	// start of the attack: the piped run lasts two intervals and a second,
+	// so its first line is missed only if the progress printer is starved
+	// for 6 s, not for the 1 s an interval plus a second would leave.
+	plainDur := 2*load.DefaultPlainInterval + time.Second
 	targets := writeFile(t, root, "targets.yaml", "targets:\n"+
 		gw("suite", "1001-1100")+gw("piped", "2001-2020")+gw("terminal", "3001-3020")+
 		fmt.Sprintf(`plans:
   piped: {agents: 20, rate: 50, duration: %v, warmup: 200ms, connections: 4}
-  terminal: {agents: 20, rate: 50, duration: 2s, warmup: 200ms, connections: 4}
+  terminal: {agents: 20, rate: 50, duration: 3s, warmup: 200ms, connections: 4}
 slo: {error_rate: 0.01, saturation: false}
 `, plainDur))
 	env := append(os.Environ(), secPasswordEnv+"="+agentPassword)
@@ -229,7 +233,9 @@ slo: {error_rate: 0.01, saturation: false}
 		c := runCaptured(t, "ccgw load (terminal)", env, stdout, "", &ptyOut{master: master, tty: tty, path: stderr}, ccgw, "load", "--targets", targets, "--target", "terminal", "--plan", "terminal", "--out", out)
 		b, _ := os.ReadFile(stderr)
 		// A live line is rewritten in place: "\r" then the line (the
-		// terminal itself turns each "\n" into "\r\n").
+		// terminal itself turns each "\n" into "\r\n"). One comes every
+		// 500 ms of the 3 s attack: missed only if the printer is starved
+		// for 2.5 s.
 		if !regexp.MustCompile(`\r[^\r\n]*\d+s/\d+s  requests \d+  rate`).Match(b) {
 			ttyNote = "no live progress line on the terminal:\n" + string(b)
 		}
@@ -378,15 +384,15 @@ type ptyOut struct {
 }
 
 // runCaptured runs a binary with stdout and stderr into files (or stderr on
-// a terminal), bounded by ExecTimeout. It may run on any goroutine: it
-// reports problems with t.Errorf.
+// a terminal), bounded by testscale.D(ExecTimeout). It may run on any
+// goroutine: it reports problems with t.Errorf.
 func runCaptured(t *testing.T, name string, env []string, stdoutPath, stderrPath string, term *ptyOut, bin string, args ...string) captured {
 	c := captured{name: name, code: -1}
 	if err := os.MkdirAll(filepath.Dir(stdoutPath), 0o755); err != nil {
 		t.Errorf("%s: %v", name, err)
 		return c
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), ExecTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), testscale.D(ExecTimeout))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = env
@@ -434,7 +440,7 @@ func runCaptured(t *testing.T, name string, env []string, stdoutPath, stderrPath
 		<-copied
 	}
 	if ctx.Err() != nil {
-		t.Errorf("%s did not exit within %v", name, ExecTimeout)
+		t.Errorf("%s did not exit within %v", name, testscale.D(ExecTimeout))
 	}
 	c.code = exitCode(err)
 	for _, p := range []string{stdoutPath, errPath} {
