@@ -139,7 +139,7 @@ func TestOverlappingSignInAndSignOutIsRepeated(t *testing.T) {
 	defer cancel()
 	errc := make(chan error, 1)
 	go func() {
-		_, err := do(t, c, srv.URL(), req{method: http.MethodPut, path: gateway.SignInPath(1001), body: validSignInBody("1"), ctx: ctx})
+		_, err := do(goroutineTB{t}, c, srv.URL(), req{method: http.MethodPut, path: gateway.SignInPath(1001), body: validSignInBody("1"), ctx: ctx})
 		errc <- err
 	}()
 	eventually(t, 5*time.Second, "first sign-in in progress", func() bool {
@@ -220,21 +220,25 @@ func TestSignInConcurrentAgents(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			agents[i] = signIn(t, srv, c, 5000+i)
+			agents[i] = signIn(goroutineTB{t}, srv, c, 5000+i)
 		}()
 	}
 	wg.Wait()
+	if t.Failed() {
+		return
+	}
 	for round := range 3 {
 		for i := range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				rep := agents[i].loginInfo(t, srv, c)
+				gt := goroutineTB{t}
+				rep := agents[i].loginInfo(gt, srv, c)
 				if rep.retcode() != gateway.RetOK {
 					t.Errorf("round %d agent %d: retcode %s", round, agents[i].id, rep.retcode())
 					return
 				}
-				if li := rep.loginInfo(t); li.PhoneNum != fmt.Sprintf("7%d", 5000+i) {
+				if li := rep.loginInfo(gt); li.PhoneNum != fmt.Sprintf("7%d", 5000+i) {
 					t.Errorf("agent %d got phonenum %s", 5000+i, li.PhoneNum)
 				}
 			}()
