@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"ccgw-harness/internal/testscale"
 )
 
 // allVerdicts has one verdict of every class and every documented detail.
@@ -200,7 +202,7 @@ func rawTLSServer(t *testing.T, reset bool) string {
 			if err != nil {
 				return
 			}
-			_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+			_ = c.SetDeadline(time.Now().Add(testscale.D(10 * time.Second)))
 			tc := tls.Server(c, cfg)
 			br := bufio.NewReader(tc)
 			for { // the request head ends with an empty line
