@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -158,4 +159,45 @@ func checkPlannedSchedule(t *testing.T, results []vegeta.Result, rate float64) {
 			t.Fatalf("result %d planned %v after the first, want %v (±%v): the attack did not follow the %v/s schedule", i, got, want, tol, rate)
 		}
 	}
+}
+
+// virtualClock is a mock's session clock (mockgw.WithClock) that moves only
+// when the test steps it, and remembers when (real time) each step came.
+type virtualClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	times []time.Time
+}
+
+// Now is the clock's time (safe for the mock's goroutines).
+func (c *virtualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// step moves the clock by d.
+func (c *virtualClock) step(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	c.times = append(c.times, time.Now())
+}
+
+// steps returns the real times of the steps so far.
+func (c *virtualClock) steps() []time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.times)
+}
+
+// stepsWithin counts the steps that came between from and to (real time).
+func stepsWithin(steps []time.Time, from, to time.Time) int {
+	n := 0
+	for _, s := range steps {
+		if !s.Before(from) && !s.After(to) {
+			n++
+		}
+	}
+	return n
 }
