@@ -306,9 +306,16 @@ func faultMatrix() []faultCase {
 			check:   checkRestart,
 		},
 		{
-			name: "guid rotation on every poll", agents: 20, rate: 150, dur: 2 * time.Second, dynamic: true,
-			mockOpts: []mockgw.Option{mockgw.WithFaults(mockgw.Faults{RotateEveryPoll: true})},
-			reach:    true, pass: true,
+			// Every poll hands out a new Guid; each lives 4 s from its
+			// issue and a session 6 s without a poll, so a correct harness,
+			// which polls every agent at least every half second, loses one
+			// only if its poller is starved for over 3 s; the 5 s plan still
+			// outlives the sign-in Guids by a second, so a harness that kept
+			// using them would fail.
+			name: "guid rotation on every poll", agents: 20, rate: 150, dur: 5 * time.Second, dynamic: true,
+			mockOpts: []mockgw.Option{mockgw.WithFaults(mockgw.Faults{RotateEveryPoll: true}),
+				mockgw.WithGuidTimeout(4 * time.Second), mockgw.WithIdleTimeout(6 * time.Second)},
+			reach: true, pass: true,
 			check: func(t *testing.T, ob *faultObs) {
 				forced, rot := ob.after.Faults[mockgw.FaultRotateEveryPoll], ob.after.Rotations
 				if forced < uint64(ob.c.agents) || ob.o.Rotations < int64(ob.c.agents) || uint64(ob.o.Rotations) > rot {

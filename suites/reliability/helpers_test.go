@@ -81,9 +81,6 @@ func waitUntil(d time.Duration, cond func() bool) bool {
 // agentPassword is the password the test mocks accept.
 const agentPassword = "reliability-Pw-7qX2"
 
-// firstAgent is the first agent ID of the in-process targets.
-const firstAgent = loadtest.FirstAgent
-
 // tmpRoot holds what the package builds; TestMain removes it.
 var tmpRoot string
 
@@ -115,15 +112,6 @@ type rig struct {
 	plan   *config.Plan
 	out    string
 }
-
-// Session timings of the dynamic mocks (loadtest's): a Guid is rotated
-// after 200 ms and dies 2 s after it was issued.
-const (
-	dynGuidInterval = loadtest.GuidInterval
-	dynGuidTimeout  = loadtest.GuidTimeout
-	dynIdleTimeout  = loadtest.IdleTimeout
-	dynPollWait     = loadtest.PollWait
-)
 
 // newRig starts a mock (static authentication unless dynamic; extra options
 // last) and describes n agents and a constant plan of rate for d against it.
