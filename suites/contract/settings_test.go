@@ -50,12 +50,15 @@ const (
 
 // Session timings the suite gives an embedded mock, so that rotation and
 // expiry specs take seconds rather than minutes. The Guid timeout leaves a
-// rotated-out Guid 1.5 s to live, far more than a request that read it just
-// before the rotation needs to reach the mock on a loaded machine.
+// Guid 4.5 s to live after it could have been rotated: that is how long an
+// agent's keeper may be starved (the concurrency spec's 64 TLS handshakes
+// under the race detector on a shared 2-core machine have taken 1.7 s)
+// before its session is lost, and far more than a request that read the
+// Guid just before a rotation needs to reach the mock.
 const (
 	MockGuidInterval = 500 * time.Millisecond
-	MockGuidTimeout  = 2 * time.Second
-	MockIdleTimeout  = 5 * time.Second
+	MockGuidTimeout  = 5 * time.Second
+	MockIdleTimeout  = 8 * time.Second
 	MockPollWait     = 200 * time.Millisecond
 )
 

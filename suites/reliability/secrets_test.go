@@ -24,11 +24,14 @@ import (
 )
 
 // Session timings of the secrets test's mock, which the harness reaches by
-// URL like a real gateway (the targets file states the same values).
+// URL like a real gateway (the targets file states the same values). A
+// Guid lives 4.5 s after it could have been rotated, as for the contract
+// suite's embedded mock, so a poller starved on a busy machine keeps its
+// session.
 const (
 	secGuidInterval = 500 * time.Millisecond
-	secGuidTimeout  = 2 * time.Second
-	secIdleTimeout  = 5 * time.Second
+	secGuidTimeout  = 5 * time.Second
+	secIdleTimeout  = 8 * time.Second
 	secPollWait     = 200 * time.Millisecond
 	// secPasswordEnv is the variable the targets file names.
 	secPasswordEnv = "CCGW_RELIABILITY_PASSWORD"

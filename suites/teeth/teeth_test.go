@@ -47,11 +47,13 @@ const (
 )
 
 // Session timings of the in-process mocks that play real gateways; the
-// targets files state the same values.
+// targets files state the same values. As for the suite's embedded mock
+// (contract_test.MockGuidTimeout), a Guid lives 4.5 s after it could have
+// been rotated, so a keeper starved on a busy machine keeps its session.
 const (
 	realGuidInterval = 500 * time.Millisecond
-	realGuidTimeout  = 2 * time.Second
-	realIdleTimeout  = 5 * time.Second
+	realGuidTimeout  = 5 * time.Second
+	realIdleTimeout  = 8 * time.Second
 	realPollWait     = 200 * time.Millisecond
 )
 
