@@ -13,6 +13,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/testscale"
 	"ccgw-harness/mockgw"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -103,9 +104,11 @@ func New(t testing.TB, s Spec, extra ...mockgw.Option) *Env {
 		tgt.GuidInterval, tgt.GuidTimeout = GuidInterval, GuidTimeout
 		tgt.IdleTimeout, tgt.PollWait = IdleTimeout, PollWait
 	}
+	// The plan's request timeout is a test deadline here (no test of
+	// timeouts relies on it; those set their own), so it is scaled.
 	plan := &config.Plan{
 		Name: "test", Agents: s.Agents, Rate: s.Rate, Duration: s.Duration,
-		Connections: 8, Timeout: 5 * time.Second, SignInConcurrency: 16,
+		Connections: 8, Timeout: testscale.D(5 * time.Second), SignInConcurrency: 16,
 	}
 	return &Env{Mock: m, Client: c, Target: tgt, Plan: plan, Out: filepath.Join(t.TempDir(), "out")}
 }
