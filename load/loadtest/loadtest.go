@@ -22,14 +22,16 @@ import (
 // FirstAgent is the first agent ID of the test targets.
 const FirstAgent = 1001
 
-// Session timings of a dynamic test mock: a Guid is rotated after
-// GuidInterval and dies GuidTimeout after it was issued, which leaves the
-// keep-alive 1.8 s to pick up each rotation. It polls every agent at least
-// every PollWait plus a pause of at most 450 ms (a quarter of that budget),
-// so an agent loses its session only when its poller is starved for more
-// than 1.2 s: a margin that a loaded 2-core machine keeps, while a run of
-// three seconds still sees many rotations and fails (100-006 once the
-// sign-in Guid dies) if the harness does not follow them.
+// Session timings of a dynamic test mock: a Guid is rotated on the first
+// poll after GuidInterval, a rotated-out Guid dies GuidTimeout after it was
+// issued, and a session dies IdleTimeout after its last poll. The
+// keep-alive polls every agent at least every PollWait plus a pause of at
+// most 450 ms (a quarter of guid_timeout - guid_interval), so a request that
+// read a Guid just before its rotation has about 1.5 s to arrive, and an
+// agent's poller may be starved about as long before its session ends.
+// Tests that must not depend on that margin run the mock on a virtual clock
+// (see TestDynamicRotation); a harness that ignores rotation still fails
+// within two seconds, once the sign-in Guids die.
 const (
 	GuidInterval = 200 * time.Millisecond
 	GuidTimeout  = 2 * time.Second

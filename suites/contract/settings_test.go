@@ -49,12 +49,13 @@ const (
 )
 
 // Session timings the suite gives an embedded mock, so that rotation and
-// expiry specs take seconds rather than minutes. The Guid timeout leaves a
-// Guid 4.5 s to live after it could have been rotated: that is how long an
-// agent's keeper may be starved (the concurrency spec's 64 TLS handshakes
-// under the race detector on a shared 2-core machine have taken 1.7 s)
-// before its session is lost, and far more than a request that read the
-// Guid just before a rotation needs to reach the mock.
+// expiry specs take seconds rather than minutes. A rotated-out Guid lives
+// 4.5 s after its rotation could first happen, and a session 8 s without a
+// poll: that is how long a request that read a Guid just before its
+// rotation may take to reach the mock, and an agent's keeper may be
+// starved, on a busy machine (the concurrency spec's 64 TLS handshakes
+// under the race detector on a shared 2-core machine have taken 1.7 s,
+// enough to break the earlier 1.5 s).
 const (
 	MockGuidInterval = 500 * time.Millisecond
 	MockGuidTimeout  = 5 * time.Second

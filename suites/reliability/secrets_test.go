@@ -24,10 +24,10 @@ import (
 )
 
 // Session timings of the secrets test's mock, which the harness reaches by
-// URL like a real gateway (the targets file states the same values). A
-// Guid lives 4.5 s after it could have been rotated, as for the contract
-// suite's embedded mock, so a poller starved on a busy machine keeps its
-// session.
+// URL like a real gateway (the targets file states the same values). As
+// for the contract suite's embedded mock, a rotated-out Guid lives 4.5 s
+// after its rotation could first happen and a session 8 s without a poll,
+// so a slow request or a starved poller on a busy machine loses nothing.
 const (
 	secGuidInterval = 500 * time.Millisecond
 	secGuidTimeout  = 5 * time.Second

@@ -48,8 +48,9 @@ const (
 
 // Session timings of the in-process mocks that play real gateways; the
 // targets files state the same values. As for the suite's embedded mock
-// (contract_test.MockGuidTimeout), a Guid lives 4.5 s after it could have
-// been rotated, so a keeper starved on a busy machine keeps its session.
+// (contract_test.MockGuidTimeout), a rotated-out Guid lives 4.5 s after
+// its rotation could first happen and a session 8 s without a poll, so a
+// slow request or a starved keeper on a busy machine loses nothing.
 const (
 	realGuidInterval = 500 * time.Millisecond
 	realGuidTimeout  = 5 * time.Second
