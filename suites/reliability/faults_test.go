@@ -228,10 +228,11 @@ func faultMatrix() []faultCase {
 			check: func(t *testing.T, ob *faultObs) {
 				// Every slow answer is a success that took at least the
 				// slow-body time (physics: the mock sleeps that long). Other
-				// answers take milliseconds; on a loaded machine a few may
-				// take 400 ms too, so only a tenth of the requests being
-				// that slow without a slow body means a bug (the harness
-				// adding time, or slow-bodying answers it should not).
+				// answers take milliseconds of service, but they may queue
+				// for a connection behind slow bodies (each holds one of the
+				// 8 for 400 ms), the more so on a loaded machine: a quarter
+				// of them that slow has been seen. Only a majority that slow
+				// means a bug (the harness adding time to every answer).
 				var slow uint64
 				for _, r := range ob.results {
 					if r.Latency >= 400*time.Millisecond {
@@ -239,8 +240,8 @@ func faultMatrix() []faultCase {
 					}
 				}
 				injected := ob.faultDelta(mockgw.FaultSlowBody)
-				if injected == 0 || slow < injected || slow > injected+ob.rep.Requests/10 {
-					t.Errorf("%d results took >= 400ms, the mock sent %d slow bodies", slow, injected)
+				if injected == 0 || slow < injected || slow > ob.rep.Requests/2 {
+					t.Errorf("%d of %d results took >= 400ms, the mock sent %d slow bodies", slow, ob.rep.Requests, injected)
 				}
 				// More than 1% of the answers took 400 ms, so p99 did too.
 				if ob.rep.LatencyMS.P99 < 400*(1-1e-3) && injected > ob.rep.Requests/100 {
