@@ -68,6 +68,11 @@ func readResults(t *testing.T, dir string) []vegeta.Result {
 	return loadtest.ReadResults(t, filepath.Join(dir, load.ResultsFile))
 }
 
+// progressWait bounds a wait for a run to make progress (so many requests
+// or sign-ins seen by the mock) that normally comes within half a second:
+// a run frozen that long is broken, not slow.
+const progressWait = 30 * time.Second
+
 // waitUntil polls cond every few milliseconds until it holds (true) or the
 // deadline testscale.D(d) passes (false). It never touches a testing.T, so
 // any goroutine may call it; the caller reports a false with t.Errorf (not

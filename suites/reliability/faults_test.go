@@ -290,8 +290,8 @@ func faultMatrix() []faultCase {
 			name: "gateway restart", agents: 20, rate: 150, dur: 4 * time.Second,
 			act: func(r *rig, ob *faultObs) error {
 				base := ob.before.Calls[mockgw.CallLoginInfo].Requests
-				if !waitUntil(10*time.Second, func() bool { return r.mock.Stats().Calls[mockgw.CallLoginInfo].Requests >= base+100 }) {
-					return fmt.Errorf("the mock did not see 100 requests within %v", testscale.D(10*time.Second))
+				if !waitUntil(progressWait, func() bool { return r.mock.Stats().Calls[mockgw.CallLoginInfo].Requests >= base+100 }) {
+					return fmt.Errorf("the mock did not see 100 requests within %v", testscale.D(progressWait))
 				}
 				ob.actBefore = time.Now()
 				// Slow sign-ins make the gap visible: without them the
@@ -371,19 +371,19 @@ func faultMatrix() []faultCase {
 // serve one waiting request before it is reset; every other refused dial
 // is a request's own, which fails with transport tls. The storm lasts
 // until the mock refused Connections+4 handshakes (about 12 requests, some
-// 80 ms at 150/s; the deadline is the generous part), then the faults
+// 80 ms at 150/s; the 3 s deadline is the generous part), then the faults
 // become after.
 func tlsStorm(after mockgw.Faults) func(r *rig, ob *faultObs) error {
 	return func(r *rig, ob *faultObs) error {
 		agents := uint64(r.plan.Agents)
-		if !waitUntil(10*time.Second, func() bool { return r.mock.Stats().Calls[mockgw.CallPoll].Requests >= agents }) {
-			return fmt.Errorf("the agents' event polls were not all held within %v", testscale.D(10*time.Second))
+		if !waitUntil(progressWait, func() bool { return r.mock.Stats().Calls[mockgw.CallPoll].Requests >= agents }) {
+			return fmt.Errorf("the agents' event polls were not all held within %v", testscale.D(progressWait))
 		}
 		want := uint64(r.plan.Connections) + 4
 		base := r.mock.Stats().Faults[mockgw.FaultTLSFail]
 		ob.actBefore = time.Now()
 		r.mock.SetFaults(mockgw.Faults{ResetRate: 1, TLSFailRate: 1})
-		done := waitUntil(time.Second, func() bool { return r.mock.Stats().Faults[mockgw.FaultTLSFail]-base >= want })
+		done := waitUntil(3*time.Second, func() bool { return r.mock.Stats().Faults[mockgw.FaultTLSFail]-base >= want })
 		// Read before the storm ends: an undercount only weakens the
 		// lower bound checkTLS draws from it.
 		ob.stormRefused = r.mock.Stats().Faults[mockgw.FaultTLSFail] - base
@@ -391,7 +391,7 @@ func tlsStorm(after mockgw.Faults) func(r *rig, ob *faultObs) error {
 		ob.actAfter = time.Now()
 		if !done {
 			return fmt.Errorf("the storm refused only %d handshakes within %v (want %d): the attack sent too few requests to prove anything",
-				ob.stormRefused, testscale.D(time.Second), want)
+				ob.stormRefused, testscale.D(3*time.Second), want)
 		}
 		return nil
 	}

@@ -64,6 +64,11 @@ func runSlot(t *testing.T) {
 	t.Cleanup(func() { <-runSlots })
 }
 
+// progressWait bounds a wait for a run to make progress (so many requests
+// or polls seen by the mock) that normally comes within half a second: a
+// run frozen that long is broken, not slow.
+const progressWait = 30 * time.Second
+
 // waitUntil polls cond every few milliseconds until it holds (true) or
 // testscale.D(d) passes (false). It never touches a testing.T, so any
 // goroutine may call it.

@@ -34,7 +34,7 @@ func TestNoGoroutineLeakAfterRun(t *testing.T) {
 		restarted = make(chan struct{})
 		go func() {
 			defer close(restarted)
-			if waitUntil(10*time.Second, func() bool { return r.mock.Stats().Calls[mockgw.CallLoginInfo].Requests >= base+50 }) {
+			if waitUntil(progressWait, func() bool { return r.mock.Stats().Calls[mockgw.CallLoginInfo].Requests >= base+50 }) {
 				r.mock.Restart()
 			}
 		}()
@@ -60,7 +60,7 @@ func TestNoGoroutineLeakAfterRun(t *testing.T) {
 		go func() {
 			defer close(stopped)
 			defer cancel()
-			waitUntil(10*time.Second, func() bool { return r2.mock.Stats().Calls[mockgw.CallLoginInfo].Requests >= base+20 })
+			waitUntil(progressWait, func() bool { return r2.mock.Stats().Calls[mockgw.CallLoginInfo].Requests >= base+20 })
 		}()
 	}))
 	if stopped != nil {
