@@ -10,17 +10,23 @@ OUT       ?= out/$(TARGET)-$(PLAN)
 MOCK_ADDR ?= 127.0.0.1:8043
 FUZZTIME  ?= 60s
 CONTRACT_OUT ?= out
+SHARDS    ?=
+IMAGE     ?= ccgw-harness:latest
+K8S_TARGET  ?= staging
+K8S_TARGETS ?= deploy/kubernetes/targets.yaml
+# make load SHARDS=N writes into out/TARGET-PLAN-shards unless OUT is given.
+SHARDS_OUT = $(if $(filter command line environment,$(origin OUT)),$(OUT),out/$(TARGET)-$(PLAN)-shards)
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GINKGO    := $(GO) tool ginkgo
 # Every package but the Ginkgo contract suite, which `make contract` runs with JUnit output.
 UNIT_PKGS  = $(shell $(GO) list ./... | grep -v /suites/contract)
 
-.PHONY: help build mock test unit contract load qualify lint bench fuzz clean
+.PHONY: help build mock test unit contract load k8s qualify lint bench fuzz clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 	@echo
-	@echo "  Variables: TARGET=$(TARGET) TARGETS=$(TARGETS) PLAN=$(PLAN) OUT=$(OUT) MOCK_ADDR=$(MOCK_ADDR)"
+	@echo "  Variables: TARGET=$(TARGET) TARGETS=$(TARGETS) PLAN=$(PLAN) OUT=$(OUT) MOCK_ADDR=$(MOCK_ADDR) SHARDS=$(SHARDS)"
 
 build: ## build bin/ccgw
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/ccgw ./cmd/ccgw
@@ -41,15 +47,24 @@ contract: ## the Ginkgo contract suite against TARGET (JUnit + JSON into CONTRAC
 		$(if $(LABELS),--label-filter='$(LABELS)') ./suites/contract -- \
 		--targets=$(abspath $(TARGETS)) --target=$(TARGET) $(CONTRACT_ARGS)
 
-load: build ## one load plan: PLAN against TARGET, reports into OUT
+load: build ## one load plan: PLAN against TARGET, reports into OUT (SHARDS=N: N local shards, one merged verdict)
+ifeq ($(SHARDS),)
 	bin/ccgw load --targets $(TARGETS) --target $(TARGET) --plan $(PLAN) --out $(OUT)
+else
+	bin/ccgw shards --shards $(SHARDS) --targets $(TARGETS) --target $(TARGET) --plan $(PLAN) --out $(SHARDS_OUT)
+endif
+
+k8s: ## render deploy/kubernetes for SHARDS shards (default 3): out/k8s/ccgw-RUN.yaml (IMAGE, K8S_TARGET, PLAN, K8S_TARGETS, RUN_ID)
+	@IMAGE='$(IMAGE)' K8S_TARGET='$(K8S_TARGET)' PLAN='$(PLAN)' K8S_TARGETS='$(K8S_TARGETS)' K8S_FILES='$(K8S_FILES)' ./scripts/k8s-render.sh '$(or $(SHARDS),3)' $(RUN_ID)
 
 qualify: build ## release qualification: contract suite, then the smoke plan, then the SLO gates
 	@./scripts/qualify.sh "$(TARGETS)" "$(TARGET)" "$(PLAN)" "$(OUT)"
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet, go mod tidy -diff and staticcheck (the pinned go tool)
 	@out=$$(gofmt -l $$(git ls-files '*.go') ); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+	$(GO) tool staticcheck ./...
 
 bench: ## benchmarks: mock vs bare handler, load vs vegeta CLI, report vs vegeta report
 	$(GO) test -run='^$$' -bench=. -benchtime=2s -count=1 ./mockgw ./load ./reports

@@ -20,6 +20,7 @@ type FieldError struct {
 	Line  int    // 1-based line in File; 0 when unknown
 	Field string // dotted path, e.g. "targets.staging.agents.ids" or "plans.golive.stages[1].rate"
 	Msg   string // what is wrong and what would be accepted
+	Err   error  // the cause (a file's read error), or nil; Msg already says it
 }
 
 // Error implements error.
@@ -38,6 +39,9 @@ func (e *FieldError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the cause, if any.
+func (e *FieldError) Unwrap() error { return e.Err }
+
 // joinErrors sorts errs by line (keeping discovery order within a line),
 // drops exact repeats (an aliased node is walked once per use), caps the
 // list at MaxErrors and joins it; nil when errs is empty.
@@ -47,13 +51,13 @@ func joinErrors(file string, errs []*FieldError) error {
 	}
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 	out := make([]error, 0, len(errs))
-	seen := make(map[FieldError]bool, len(errs))
+	seen := make(map[string]bool, len(errs))
 	dropped := 0
 	for _, e := range errs {
-		if seen[*e] {
+		if seen[e.Error()] {
 			continue
 		}
-		seen[*e] = true
+		seen[e.Error()] = true
 		if len(out) == MaxErrors {
 			dropped++
 			continue

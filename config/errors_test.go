@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -200,6 +202,10 @@ func TestParseErrors(t *testing.T) {
 			`targets.yaml:3: targets.m.mock.faults.latency_dist: bad latency_dist "normal": want uniform or exponential`},
 		{"fault http_status", doc("targets:", "  m:", "    mock: {faults: {http_status: 200}}"),
 			`targets.yaml:3: targets.m.mock.faults.http_status: "200" is out of range: want 400 to 599`},
+		{"fault retcode 0 is no fault", doc("targets:", "  m:", "    mock: {faults: {retcode_rate: 1, retcode: \"0\"}}"),
+			`targets.yaml:3: targets.m.mock.faults.retcode: "0": want an error retcode such as 100-007`},
+		{"exponential latency without a mean", doc("targets:", "  m:", "    mock:", "      faults:", "        latency_dist: exponential"),
+			`targets.yaml:5: targets.m.mock.faults.latency_mean: must be > 0 with latency_dist exponential`},
 		{"mock nodes", doc("targets:", "  m:", "    mock: {nodes: 0}"),
 			`targets.yaml:3: targets.m.mock.nodes: "0" is out of range: want 1 to 64`},
 		{"defect listed twice", doc("targets:", "  m:", "    mock:", "      defects: [no-allow, no-allow]"),
@@ -275,5 +281,19 @@ func TestRateAboveMaxRateLoads(t *testing.T) {
 	}
 	if f.Plans["fast"].Rate != 500 || f.Targets["m"].MaxRate != 10 {
 		t.Errorf("rate %v max_rate %v", f.Plans["fast"].Rate, f.Targets["m"].MaxRate)
+	}
+}
+
+// TestLoadKeepsTheCause: a file that cannot be read is a *FieldError naming
+// the file, and errors.Is still finds why.
+func TestLoadKeepsTheCause(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "missing.yaml")
+	_, err := Load(path)
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.File != path || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Load of a missing file: %v, want a FieldError for %s wrapping fs.ErrNotExist", err, path)
+	}
+	if want := path + ": open: no such file or directory"; err.Error() != want {
+		t.Errorf("message %q, want %q", err, want)
 	}
 }

@@ -32,35 +32,46 @@ var topKeys = []string{"targets", "plans", "slo"}
 func Load(path string) (*File, error) {
 	data, err := readLimited(path, MaxFileSize)
 	if err != nil {
-		return nil, &FieldError{File: path, Msg: err.Error()}
+		return nil, &FieldError{File: path, Msg: err.Error(), Err: err}
 	}
 	return Parse(path, data)
 }
 
 // readLimited reads a regular file of at most max bytes. Its errors do not
-// repeat the path (callers put it first).
+// repeat the path (callers put it first) but keep the cause (errors.Is
+// finds fs.ErrNotExist).
 func readLimited(path string, max int64) ([]byte, error) {
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, errors.New(pathErrText(err))
+		return nil, pathError{err}
 	}
 	defer fh.Close()
 	st, err := fh.Stat()
 	if err != nil {
-		return nil, errors.New(pathErrText(err))
+		return nil, pathError{err}
 	}
 	if !st.Mode().IsRegular() {
 		return nil, errors.New("not a regular file")
 	}
 	data, err := io.ReadAll(io.LimitReader(fh, max+1))
 	if err != nil {
-		return nil, errors.New(pathErrText(err))
+		return nil, pathError{err}
 	}
 	if int64(len(data)) > max {
 		return nil, fmt.Errorf("larger than %d bytes", max)
 	}
 	return data, nil
 }
+
+// pathError is an error whose text leaves out the path that an
+// *fs.PathError repeats; Unwrap keeps the error.
+type pathError struct{ err error }
+
+// Error returns pathErrText of the error.
+func (e pathError) Error() string { return pathErrText(e.err) }
+
+// Unwrap returns the error.
+func (e pathError) Unwrap() error { return e.err }
 
 // pathErrText is the error without the path an *fs.PathError repeats.
 func pathErrText(err error) string {

@@ -8,7 +8,8 @@ import (
 )
 
 // FuzzParse: no input makes Parse (or resolving what it accepts) panic,
-// and every error message is one line starting with the file name. Seeds:
+// every error message is one line starting with the file name, and the mock
+// accepts every mock.faults that Parse accepts. Seeds:
 // testdata/fuzz/FuzzParse (the repo's targets.yaml among them) and the
 // documents below.
 func FuzzParse(f *testing.F) {
@@ -21,6 +22,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("targets: {m: {mock: {}}}\nplans: {p: {agents: 1, stages: [{rate: 1, duration: 1s, ramp: 1s}]}}\n"))
 	f.Add([]byte("targets:\n  a: &t {mock: {faults: {retcode_rate: \"1%\"}}, agents: {ids: [1001, \"1002-1010\"]}}\n  b: *t\n"))
+	f.Add([]byte("targets: {m: {mock: {faults: {latency_dist: exponential, latency_mean: 1ms, retcode: \"000-003\", http_status: 599}}}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const name = "fuzz.yaml"
 		file, err := Parse(name, data)
@@ -50,6 +52,11 @@ func FuzzParse(f *testing.F) {
 			}
 			if _, err := tg.AgentList(0); err != nil {
 				t.Errorf("AgentList(0) of resolved target %s: %v", n, err)
+			}
+			if tg.Mock != nil {
+				if err := tg.Mock.Faults.Validate(); err != nil {
+					t.Errorf("target %s: Parse accepted faults the mock refuses: %v", n, err)
+				}
 			}
 		}
 		for _, n := range file.PlanNames() {

@@ -1,11 +1,13 @@
 package config
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/mockgw/faultset"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -28,39 +30,14 @@ type Mock struct {
 	Defects      []string         // key defects: named deviations from the documented contract, e.g. no-allow-header (names checked by mockgw.ParseDefect)
 }
 
-// MockFaults is the mock's fault injection (key mock.faults), field for
-// field mockgw.Faults. Rates are fractions of requests in [0, 1] (0.01 or
-// "1%"); durations are Go durations. Zero values inject nothing.
-type MockFaults struct {
-	LatencyFixed    time.Duration // latency_fixed: added to every answer
-	LatencyJitter   time.Duration // latency_jitter: random extra latency up to this
-	LatencyDist     string        // latency_dist: "" or "uniform" (up to LatencyJitter), or "exponential" (mean LatencyMean)
-	LatencyMean     time.Duration // latency_mean: mean of the exponential latency
-	RetcodeRate     float64       // retcode_rate: answers that carry Retcode instead of success
-	Retcode         string        // retcode: the retcode those answers carry (NNN-NNN)
-	HTTPErrorRate   float64       // http_error_rate: answers with HTTPStatus instead of 200
-	HTTPStatus      int           // http_status: the status those answers carry (400..599; 0 = mockgw's default)
-	ResetRate       float64       // reset_rate: connections reset before answering
-	MalformedRate   float64       // malformed_rate: bodies that are not an envelope
-	TruncatedRate   float64       // truncated_rate: bodies cut short
-	StallRate       float64       // stall_rate: answers held back for StallFor
-	StallFor        time.Duration // stall_for
-	SlowBodyRate    float64       // slow_body_rate: bodies dribbled out over SlowBodyFor
-	SlowBodyFor     time.Duration // slow_body_for
-	WrongPhoneRate  float64       // wrong_phone_rate: logininfo answers with another phonenum
-	SignInFailRate  float64       // sign_in_fail_rate: share of agents whose sign-ins are refused
-	SignInLatency   time.Duration // sign_in_latency: sign-in and sign-out take this long
-	RotateEveryPoll bool          // rotate_every_poll: a new Guid on every event poll (dynamic mode)
-	TLSFailRate     float64       // tls_fail_rate: TLS handshakes aborted
-}
+// MockFaults is the mock's fault injection (key mock.faults): the mock
+// gateway's own faultset.Faults, whose table of fields gives the keys
+// (snake_case, e.g. reset_rate), kinds and bounds. In YAML rates are
+// fractions of requests in [0, 1] (0.01 or "1%") and durations are Go
+// durations. Zero values inject nothing.
+type MockFaults = faultset.Faults
 
-var (
-	latencyDists = []string{"uniform", "exponential"}
-	mockKeys     = []string{"nodes", "auth_mode", "guid_interval", "guid_timeout", "idle_timeout", "poll_wait", "faults", "defects"}
-	faultKeys    = []string{"latency_fixed", "latency_jitter", "latency_dist", "latency_mean", "retcode_rate", "retcode",
-		"http_error_rate", "http_status", "reset_rate", "malformed_rate", "truncated_rate", "stall_rate", "stall_for",
-		"slow_body_rate", "slow_body_for", "wrong_phone_rate", "sign_in_fail_rate", "sign_in_latency", "rotate_every_poll", "tls_fail_rate"}
-)
+var mockKeys = []string{"nodes", "auth_mode", "guid_interval", "guid_timeout", "idle_timeout", "poll_wait", "faults", "defects"}
 
 // mock reads a mock: block; null (a bare `mock:`) means all defaults.
 func (p *parser) mock(n *yaml.Node, path string) *Mock {
@@ -96,62 +73,47 @@ func (p *parser) mock(n *yaml.Node, path string) *Mock {
 	return mk
 }
 
+// faults reads a mock.faults block: each key as its faultset kind says,
+// then the checks across fields (faultset's Validate), so that what Parse
+// accepts the mock accepts too.
 func (p *parser) faults(n *yaml.Node, path string) MockFaults {
 	var f MockFaults
-	m, ok := p.mapping(n, path, faultKeys)
+	m, ok := p.mapping(n, path, faultset.Keys())
 	if !ok {
 		return f
 	}
 	for _, k := range m.keys {
+		fd, _ := faultset.Lookup(k) // mapping let only known keys through
 		v, fp := m.byKey[k].val, join(path, k)
-		switch k {
-		case "latency_fixed":
-			f.LatencyFixed, _ = p.duration(v, fp, true)
-		case "latency_jitter":
-			f.LatencyJitter, _ = p.duration(v, fp, true)
-		case "latency_dist":
+		switch ptr := fd.Ptr(&f); fd.Kind {
+		case faultset.Rate:
+			*ptr.(*float64), _ = p.fraction(v, fp)
+		case faultset.Duration:
+			*ptr.(*time.Duration), _ = p.duration(v, fp, true)
+		case faultset.Dist:
 			if s, ok := p.str(v, fp, false); ok {
-				if !slices.Contains(latencyDists, s) {
-					p.errf(v, fp, "bad latency_dist %s: want %s", quote(s), strings.Join(latencyDists, " or "))
+				if !slices.Contains(faultset.LatencyDists, s) {
+					p.errf(v, fp, "bad %s %s: want %s", k, quote(s), strings.Join(faultset.LatencyDists, " or "))
 				} else {
-					f.LatencyDist = s
+					*ptr.(*string) = s
 				}
 			}
-		case "latency_mean":
-			f.LatencyMean, _ = p.duration(v, fp, true)
-		case "retcode_rate":
-			f.RetcodeRate, _ = p.fraction(v, fp)
-		case "retcode":
-			f.Retcode, _ = p.retcode(v, fp)
-		case "http_error_rate":
-			f.HTTPErrorRate, _ = p.fraction(v, fp)
-		case "http_status":
-			f.HTTPStatus, _ = p.integer(v, fp, 400, 599)
-		case "reset_rate":
-			f.ResetRate, _ = p.fraction(v, fp)
-		case "malformed_rate":
-			f.MalformedRate, _ = p.fraction(v, fp)
-		case "truncated_rate":
-			f.TruncatedRate, _ = p.fraction(v, fp)
-		case "stall_rate":
-			f.StallRate, _ = p.fraction(v, fp)
-		case "stall_for":
-			f.StallFor, _ = p.duration(v, fp, true)
-		case "slow_body_rate":
-			f.SlowBodyRate, _ = p.fraction(v, fp)
-		case "slow_body_for":
-			f.SlowBodyFor, _ = p.duration(v, fp, true)
-		case "wrong_phone_rate":
-			f.WrongPhoneRate, _ = p.fraction(v, fp)
-		case "sign_in_fail_rate":
-			f.SignInFailRate, _ = p.fraction(v, fp)
-		case "sign_in_latency":
-			f.SignInLatency, _ = p.duration(v, fp, true)
-		case "rotate_every_poll":
-			f.RotateEveryPoll, _ = p.boolean(v, fp)
-		case "tls_fail_rate":
-			f.TLSFailRate, _ = p.fraction(v, fp)
+		case faultset.Retcode:
+			*ptr.(*string), _ = p.retcode(v, fp)
+		case faultset.Status:
+			*ptr.(*int), _ = p.integer(v, fp, faultset.MinStatus, faultset.MaxStatus)
+		case faultset.Bool:
+			*ptr.(*bool), _ = p.boolean(v, fp)
 		}
+	}
+	var fe *faultset.FieldError
+	if err := f.Validate(); errors.As(err, &fe) {
+		at := n
+		if e, ok := m.get(fe.Field); ok {
+			at = e.val
+		}
+		p.errf(at, join(path, fe.Field), "%s", fe.Reason)
+		return MockFaults{}
 	}
 	return f
 }

@@ -314,7 +314,7 @@ func (t *Target) resolve(file string) error {
 			if err != nil {
 				msg = pathErrText(err)
 			}
-			errs = append(errs, &FieldError{File: file, Line: t.caLine, Field: join(path, "tls.ca_file"), Msg: fmt.Sprintf("CA file %s: %s", t.TLS.CAFile, msg)})
+			errs = append(errs, &FieldError{File: file, Line: t.caLine, Field: join(path, "tls.ca_file"), Msg: fmt.Sprintf("CA file %s: %s", t.TLS.CAFile, msg), Err: err})
 		}
 	}
 	errs = append(errs, t.Agents.resolve(file, join(path, "agents"), t.AgentIDRange, t.Mock == nil)...)

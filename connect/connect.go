@@ -141,9 +141,22 @@ func (t *Target) Probe(ctx context.Context) error {
 	case errors.As(err, &ue):
 		why = ue.Err.Error() // the cause, without the request line around it
 	}
-	return fmt.Errorf("target %s (%s) is unreachable: %s; check the url and tls settings of target %q in the targets file, and that the gateway is up",
-		t.Config.Name, t.Client.BaseURL(), why, t.Config.Name)
+	return &unreachableError{err: err, msg: fmt.Sprintf("target %s (%s) is unreachable: %s; check the url and tls settings of target %q in the targets file, and that the gateway is up",
+		t.Config.Name, t.Client.BaseURL(), why, t.Config.Name)}
 }
+
+// unreachableError is Probe's error: one message for a person, and the
+// transport error as its cause.
+type unreachableError struct {
+	msg string
+	err error
+}
+
+// Error returns the message.
+func (e *unreachableError) Error() string { return e.msg }
+
+// Unwrap returns the transport error.
+func (e *unreachableError) Unwrap() error { return e.err }
 
 func randomPassword() string {
 	b := make([]byte, 12)

@@ -2,8 +2,10 @@ package connect_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 
 	"ccgw-harness/config"
@@ -108,6 +110,9 @@ targets:
 	}
 	if strings.Contains(msg, "/logininfo") {
 		t.Errorf("message %q should give the cause, not the probe's request line", msg)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("the error must keep its cause (connection refused) for errors.Is: %#v", err)
 	}
 }
 

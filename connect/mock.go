@@ -27,11 +27,12 @@ func MockOptions(t *config.Target) ([]mockgw.Option, error) {
 	if m.Nodes > 0 {
 		opts = append(opts, mockgw.WithNodes(m.Nodes))
 	}
-	f := Faults(m.Faults)
-	if err := f.Validate(); err != nil {
+	// config.MockFaults is mockgw.Faults (faultset's); Parse has validated
+	// it, but a Target may also be built by hand.
+	if err := m.Faults.Validate(); err != nil {
 		return nil, fmt.Errorf("mock faults: %w", err)
 	}
-	opts = append(opts, mockgw.WithFaults(f))
+	opts = append(opts, mockgw.WithFaults(m.Faults))
 	var defects []mockgw.Defect
 	for _, name := range m.Defects {
 		d, err := mockgw.ParseDefect(name)
@@ -44,30 +45,4 @@ func MockOptions(t *config.Target) ([]mockgw.Option, error) {
 		opts = append(opts, mockgw.WithDefects(defects...))
 	}
 	return opts, nil
-}
-
-// Faults converts the configuration's fault settings into the mock's.
-func Faults(f config.MockFaults) mockgw.Faults {
-	return mockgw.Faults{
-		LatencyFixed:    f.LatencyFixed,
-		LatencyJitter:   f.LatencyJitter,
-		LatencyDist:     f.LatencyDist,
-		LatencyMean:     f.LatencyMean,
-		RetcodeRate:     f.RetcodeRate,
-		Retcode:         f.Retcode,
-		HTTPErrorRate:   f.HTTPErrorRate,
-		HTTPStatus:      f.HTTPStatus,
-		ResetRate:       f.ResetRate,
-		MalformedRate:   f.MalformedRate,
-		TruncatedRate:   f.TruncatedRate,
-		StallRate:       f.StallRate,
-		StallFor:        f.StallFor,
-		SlowBodyRate:    f.SlowBodyRate,
-		SlowBodyFor:     f.SlowBodyFor,
-		WrongPhoneRate:  f.WrongPhoneRate,
-		SignInFailRate:  f.SignInFailRate,
-		SignInLatency:   f.SignInLatency,
-		RotateEveryPoll: f.RotateEveryPoll,
-		TLSFailRate:     f.TLSFailRate,
-	}
 }

@@ -381,9 +381,9 @@ func (c *Client) signIn(ctx context.Context, op, path string, agentID int, req S
 // but success is an *Error: the HTTP status, the retcode, or, when the
 // gateway says success but the answer breaks the contract (see
 // JudgeLoginInfo: empty token, another phonenum than the session's, no
-// result, not JSON), Retcode "" and a message naming the violation; then the
-// LoginInfo the gateway sent is returned too. A session without a PhoneNum
-// accepts any phonenum.
+// result, no message, not JSON), Retcode "" and a message naming the
+// violation; then the LoginInfo the gateway sent is returned too. A session
+// without a PhoneNum accepts any non-empty phonenum.
 func (c *Client) LoginInfo(ctx context.Context, s *Session) (LoginInfo, error) {
 	guid := s.Guid()
 	r, err := c.exchange(ctx, http.MethodPost, LoginInfoPath(s.AgentID), s, guid, nil, nil)
@@ -430,6 +430,8 @@ func violationText(kind string) string {
 		return "phonetoken or phonenum is not a string"
 	case ViolationTokenOnError:
 		return "an error answer carries a phonetoken"
+	case ViolationNoMessage:
+		return "retcode 0 without a message string"
 	}
 	return kind
 }

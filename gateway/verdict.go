@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"strconv"
 	"strings"
 	"syscall"
 )
@@ -28,14 +27,16 @@ const (
 	ClassContract  Class = "contract"  // retcode "0" but the result breaks the contract
 )
 
-// Contract-violation kinds (Detail of a ClassContract verdict).
+// Contract-violation kinds (Detail of a ClassContract verdict). They are
+// stored in results files: kinds are only ever added, never renamed.
 const (
 	ViolationEmptyToken   = "empty_token"    // no or empty phonetoken
 	ViolationWrongPhone   = "wrong_phonenum" // phonenum is not the one this agent signed in with
 	ViolationNoResult     = "no_result"      // retcode "0" without a result object
 	ViolationContentType  = "content_type"   // the answer is not application/json
-	ViolationResultTypes  = "result_types"   // phonetoken or phonenum is not a string
+	ViolationResultTypes  = "result_types"   // phonetoken or phonenum is not one string (another type, or given twice)
 	ViolationTokenOnError = "token_on_error" // an error envelope carries a phonetoken
+	ViolationNoMessage    = "no_message"     // retcode "0" without a message string (missing or null)
 )
 
 // Verdict is the judgement of one response. Its String form is what the load
@@ -101,46 +102,6 @@ func ParseVerdict(s string) Verdict {
 	return classifyText(s)
 }
 
-// JudgeLoginInfo judges one logininfo answer for the agent that signed in
-// with wantPhone. contentType is the response's Content-Type header.
-func JudgeLoginInfo(status int, contentType string, body []byte, wantPhone string) Verdict {
-	if status != 200 {
-		return Verdict{Class: ClassHTTP, Detail: strconv.Itoa(status)}
-	}
-	env, err := DecodeEnvelope(body)
-	if err != nil {
-		if errors.Is(err, ErrTruncated) {
-			return Verdict{Class: ClassEnvelope, Detail: "truncated"}
-		}
-		return Verdict{Class: ClassEnvelope, Detail: "malformed"}
-	}
-	if env.Retcode != RetOK {
-		if len(env.Result) > 0 {
-			if li, err := DecodeLoginInfo(env.Result); err == nil && li.PhoneToken != "" {
-				return Verdict{Class: ClassContract, Detail: ViolationTokenOnError}
-			}
-		}
-		return Verdict{Class: ClassRetcode, Detail: sanitizeRetcode(env.Retcode)}
-	}
-	if !isJSONContentType(contentType) {
-		return Verdict{Class: ClassContract, Detail: ViolationContentType}
-	}
-	if len(env.Result) == 0 {
-		return Verdict{Class: ClassContract, Detail: ViolationNoResult}
-	}
-	li, err := DecodeLoginInfo(env.Result)
-	if err != nil {
-		return Verdict{Class: ClassContract, Detail: ViolationResultTypes}
-	}
-	if li.PhoneToken == "" {
-		return Verdict{Class: ClassContract, Detail: ViolationEmptyToken}
-	}
-	if li.PhoneNum != wantPhone {
-		return Verdict{Class: ClassContract, Detail: ViolationWrongPhone}
-	}
-	return Verdict{Class: ClassOK}
-}
-
 // sanitizeRetcode keeps a retcode usable as one word of the verdict string
 // and bounded in size, whatever a misbehaving gateway sends.
 func sanitizeRetcode(s string) string {
@@ -157,11 +118,6 @@ func sanitizeRetcode(s string) string {
 		}
 	}
 	return string(b)
-}
-
-func isJSONContentType(ct string) bool {
-	mt, _, _ := strings.Cut(ct, ";")
-	return strings.EqualFold(strings.TrimSpace(mt), "application/json")
 }
 
 // ClassifyError judges a request that got no HTTP answer.

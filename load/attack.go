@@ -183,57 +183,35 @@ func (a *Attack) WarmConnections(ctx context.Context, tg vegeta.Targeter, seen f
 	wg.Wait()
 }
 
-// Run runs one vegeta attack named name through the attack's client: tg for
-// the requests, p for the pace (it ends the attack), workers/maxWorkers
-// vegeta workers. begin is called with the attack's start time just before
-// the first hit can be sent; each result is passed to each as it arrives,
-// and idle is called at least every DefaultFlushInterval. When ctx ends the
-// attack is stopped: requests under way finish and their results are still
-// passed on. Run returns when every result has been handled.
-func (a *Attack) Run(ctx context.Context, name string, tg vegeta.Targeter, p Pacer, workers, maxWorkers uint64,
-	begin func(time.Time), each func(*vegeta.Result), idle func()) {
+// Attack starts one vegeta attack named name through the attack's client:
+// tg for the requests, p for the pace (it ends the attack) and its workers
+// (Pacer.Workers). It returns the attack's start time, taken just before
+// the first hit can be sent, and its results as vegeta's Attack streams
+// them: the channel is closed when the pace ends or ctx is cancelled (then
+// the attack stops, requests under way finish and their results are still
+// delivered). The caller must drain the channel.
+func (a *Attack) Attack(ctx context.Context, name string, tg vegeta.Targeter, p Pacer) (time.Time, <-chan *vegeta.Result) {
+	workers, maxWorkers := p.Workers(a.Workers())
 	atk := vegeta.NewAttacker(
 		vegeta.Client(a.hc),
 		vegeta.Workers(workers),
 		vegeta.MaxWorkers(maxWorkers),
 		vegeta.MaxBody(gateway.MaxBodySize),
 	)
-	if ctx.Err() != nil {
-		return
-	}
+	out := make(chan *vegeta.Result, 1)
 	start := time.Now()
-	if begin != nil {
-		begin(start)
+	if ctx.Err() != nil {
+		close(out)
+		return start, out
 	}
 	results := atk.Attack(tg, p, 0, name)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
+	stop := context.AfterFunc(ctx, func() { atk.Stop() })
 	go func() {
-		defer wg.Done()
-		select {
-		case <-ctx.Done():
-			atk.Stop()
-		case <-done:
+		defer close(out)
+		defer stop()
+		for r := range results {
+			out <- r
 		}
 	}()
-	defer func() {
-		close(done)
-		wg.Wait()
-	}()
-	tick := time.NewTicker(DefaultFlushInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case r, ok := <-results:
-			if !ok {
-				return
-			}
-			each(r)
-		case <-tick.C:
-			if idle != nil {
-				idle()
-			}
-		}
-	}
+	return start, out
 }

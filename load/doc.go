@@ -5,9 +5,10 @@
 // The pieces, one concept a file, vegeta-lib style:
 //
 //   - pool.go: the agent pool. Sign-in with bounded concurrency (forced
-//     sign-in after 100-002 when the target allows it), a summary of the
-//     agents that could not sign in grouped by reason, re-sign-in of agents
-//     whose session the gateway lost (100-006: deduplicated, bounded,
+//     sign-in after 100-002 when the target allows it: gateway.NeedsForceLogin),
+//     a summary of the agents that could not sign in grouped by reason,
+//     re-sign-in of agents whose session the gateway lost
+//     (gateway.SessionGone: 100-006, 100-008, 000-003; deduplicated, bounded,
 //     counted, never blocking the request path), and sign-out of every
 //     agent at the end on every path, on a context detached from the run's.
 //   - keepalive.go: event long polling per agent as a real agent client does
@@ -24,19 +25,24 @@
 //     fixed number of connections, a cap on vegeta's workers so a slow
 //     gateway cannot trigger a TLS-handshake storm, HTTP/2 on request), a
 //     count of the connections dialed, connection warm-up, and the vegeta
-//     attack loop with a flush tick.
-//   - judge.go: each result judged (gateway.JudgeLoginInfo, behind an
-//     allocation-free fast path that only ever proves success), its body
-//     and response headers dropped, X-Ccgw-Node and X-Ccgw-Lag-Us added,
-//     gob-encoded to results.bin (flushed at least every second) and added
-//     to the reports.Aggregator; a 100-006 is fed back to the pool.
+//     attack, whose results stream through a channel.
+//   - judge.go: each result judged by the contract oracle
+//     (gateway.JudgeLoginInfo, behind an allocation-free fast path that
+//     says success only where the oracle does: FuzzJudgesAgree), its body
+//     and response headers dropped, X-Ccgw-Node and X-Ccgw-Lag-Us added.
+//   - record.go: the recorder: judged results gob-encoded to results.bin
+//     (flushed at least every second) and added to the reports.Aggregator;
+//     a verdict saying the session is gone (gateway.Verdict.SessionGone) is
+//     fed back to the pool.
 //   - progress.go: the live progress line (a rewritten line on a terminal,
 //     a plain line every 5 s otherwise).
-//   - run.go: Run, which ties them together: safety rails (allow_load,
-//     production with --confirm, max_rate) and the output directory are
-//     checked before anyone signs in; then sign-in, keep-alive, warm-up,
-//     the measured attack until the plan ends or the context is cancelled,
-//     sign-out, and meta.json, results.bin and the reports.
+//   - run.go: NewJob checks everything that needs no gateway (safety rails:
+//     allow_load, production with --confirm, max_rate; the plan's pace; the
+//     agents; the output directory) before anyone signs in; Job.Run then
+//     runs the stages open, signIn (and keep-alive), warmUp, measure (the
+//     attack's result channel drained through the judge into the recorder,
+//     until the plan ends or the context is cancelled) and finish
+//     (sign-out on every path, meta.json, results.bin and the reports).
 //
 // Results files follow docs/INTERNALS.md: vegeta gob results, Error is the
 // verdict string, Body is nil, Headers hold only X-Ccgw-Node and

@@ -29,10 +29,6 @@ const testPassword = "load-test-pw"
 // firstAgent is the first agent ID of the test targets.
 const firstAgent = loadtest.FirstAgent
 
-// fastDynamic is the mock of the acceptance test: dynamic authentication
-// with millisecond rotation (loadtest's timings).
-func fastDynamic() []mockgw.Option { return loadtest.DynamicOptions() }
-
 // env is a mock gateway, a client that trusts it, and the target and plan
 // describing them.
 type env struct {

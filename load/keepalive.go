@@ -3,7 +3,6 @@ package load
 import (
 	"container/heap"
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -57,9 +56,8 @@ func WithPollPause(min, max time.Duration) KeepAliveOption {
 // after each answer. A Set-GUID on a poll answer switches the agent's Guid
 // atomically (the gateway client does it in the Session) and the targeter
 // picks it up at once; cookies set by the gateway are replayed. A poll
-// answered 100-006 or 000-003 (the session or its authentication is gone)
-// hands the agent to the pool for re-sign-in; polling resumes with the new
-// session.
+// answered 100-006, 100-008 or 000-003 (gateway.SessionGone) hands the
+// agent to the pool for re-sign-in; polling resumes with the new session.
 //
 // Polls go through the agents' connection pool (sign-in, sign-out, polls:
 // see AgentClient), never the attack's.
@@ -326,8 +324,7 @@ func (k *KeepAlive) pollOnce(ctx context.Context, a *agent) time.Duration {
 	a.refresh()
 	if err != nil {
 		k.failures.Add(1)
-		var ge *gateway.Error
-		if errors.As(err, &ge) && (ge.Retcode == gateway.RetNotSignedIn || ge.Retcode == gateway.RetNoPermission) {
+		if gateway.SessionGone(err) {
 			k.pool.lost(a, time.Time{}, s)
 		}
 		return k.pauseMax

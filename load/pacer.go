@@ -25,6 +25,16 @@ type Pacer interface {
 	Duration() time.Duration
 	// Hits is the number of hits the plan sends (0 for the closed model).
 	Hits() uint64
+	// MeanRate is the planned hits divided by the duration: the rate the
+	// run requested (0 for the closed model, which requests none).
+	MeanRate() float64
+	// Workers returns vegeta's initial and maximum workers for this pace,
+	// given the attack's own choice for an open model (see Attack.Workers):
+	// a schedule keeps the attack's, the closed model uses its concurrency.
+	Workers(initial, maximum uint64) (uint64, uint64)
+	// Warmup returns the pace of an unmeasured warm-up of length d that
+	// loads the gateway as this pace does on average.
+	Warmup(d time.Duration) (Pacer, error)
 	// String describes the profile for the summary ("constant 200/s for 5s").
 	String() string
 }
@@ -178,8 +188,14 @@ func (s *Schedule) Duration() time.Duration { return s.total }
 // Hits implements Pacer.
 func (s *Schedule) Hits() uint64 { return s.hits }
 
-// MeanRate is the planned hits divided by the duration.
+// MeanRate implements Pacer.
 func (s *Schedule) MeanRate() float64 { return float64(s.hits) / s.total.Seconds() }
+
+// Workers implements Pacer: the attack's own choice.
+func (s *Schedule) Workers(initial, maximum uint64) (uint64, uint64) { return initial, maximum }
+
+// Warmup implements Pacer: the schedule's mean rate for d.
+func (s *Schedule) Warmup(d time.Duration) (Pacer, error) { return Constant(s.MeanRate(), d) }
 
 // PeakRate is the highest rate of the schedule.
 func (s *Schedule) PeakRate() float64 {
@@ -355,6 +371,23 @@ func (c *Closed) Duration() time.Duration { return c.dur }
 
 // Hits implements Pacer: unknown in advance.
 func (c *Closed) Hits() uint64 { return 0 }
+
+// MeanRate implements Pacer: the closed model requests no rate.
+func (c *Closed) MeanRate() float64 { return 0 }
+
+// Workers implements Pacer: one worker per request in flight.
+func (c *Closed) Workers(uint64, uint64) (uint64, uint64) {
+	return uint64(c.Concurrency), uint64(c.Concurrency)
+}
+
+// Warmup implements Pacer: the same concurrency (and cap) for d.
+func (c *Closed) Warmup(d time.Duration) (Pacer, error) {
+	var capRate float64
+	if c.cap != nil {
+		capRate = c.cap.PeakRate()
+	}
+	return NewClosed(c.Concurrency, d, capRate)
+}
 
 // String implements Pacer.
 func (c *Closed) String() string {

@@ -403,8 +403,7 @@ func (p *Pool) signInOne(a *agent) (*gateway.Session, error) {
 	defer cancel()
 	req := gateway.SignInRequest{Password: a.password, PhoneNum: a.phone}
 	s, err := p.client.SignIn(ctx, a.id, req)
-	var ge *gateway.Error
-	if err != nil && p.forceLogin && errors.As(err, &ge) && ge.Retcode == gateway.RetAlreadySignedIn {
+	if p.forceLogin && gateway.NeedsForceLogin(err) {
 		s, err = p.client.ForceSignIn(ctx, a.id, req)
 	}
 	return s, err
@@ -596,11 +595,10 @@ func (p *Pool) SignOut(ctx context.Context) SignOutSummary {
 				}
 				err := p.signOutRetrying(ctx, s)
 				mu.Lock()
-				var ge *gateway.Error
 				switch {
 				case err == nil:
 					sum.SignedOut++
-				case errors.As(err, &ge) && (ge.Retcode == gateway.RetNotSignedIn || ge.Retcode == gateway.RetAlreadySignedOut || ge.Retcode == gateway.RetNoPermission):
+				case gateway.SessionGone(err):
 					sum.AlreadyGone++
 				default:
 					sum.Failed++

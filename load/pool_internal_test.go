@@ -55,6 +55,14 @@ func signedInPool(t *testing.T, le *loadtest.Env, c *fakeClock, opts ...PoolOpti
 	return p
 }
 
+// setFaults turns f on at the mock, failing the test when it refuses them.
+func setFaults(t *testing.T, m *mockgw.Server, f mockgw.Faults) {
+	t.Helper()
+	if err := m.SetFaults(f); err != nil {
+		t.Fatalf("SetFaults: %v", err)
+	}
+}
+
 // signIns is the mock's count of sign-in and forced sign-in requests.
 func signIns(m *mockgw.Server) uint64 {
 	st := m.Stats()
@@ -167,7 +175,7 @@ func TestPoolReSignInAndBackoff(t *testing.T) {
 
 	// The gateway loses every session and, for now, refuses sign-ins.
 	le.Mock.Restart()
-	le.Mock.SetFaults(mockgw.Faults{SignInFailRate: 1})
+	setFaults(t, le.Mock, mockgw.Faults{SignInFailRate: 1})
 	c.Advance(time.Millisecond)
 	failedAt := c.Now()
 	p.lost(a, failedAt, nil)
@@ -192,7 +200,7 @@ func TestPoolReSignInAndBackoff(t *testing.T) {
 
 	// Past the backoff, with the gateway accepting again: signed in again,
 	// and the new Guid works on the gateway.
-	le.Mock.SetFaults(mockgw.Faults{})
+	setFaults(t, le.Mock, mockgw.Faults{})
 	c.Advance(time.Millisecond)
 	p.lost(a, c.Now(), nil)
 	waitFor(t, "the re-sign-in", func() bool { return p.ReSignIns() == 1 && !a.resigning.Load() })
@@ -232,7 +240,7 @@ func TestPoolStopReSignIn(t *testing.T) {
 
 	// The one worker takes a; the mock holds its sign-in for a minute.
 	le.Mock.Restart()
-	le.Mock.SetFaults(mockgw.Faults{SignInLatency: time.Minute})
+	setFaults(t, le.Mock, mockgw.Faults{SignInLatency: time.Minute})
 	before := signIns(le.Mock)
 	c.Advance(time.Millisecond)
 	p.lost(a, c.Now(), nil)

@@ -39,6 +39,9 @@ type runConfig struct {
 	poolOpts  []PoolOption
 	keepOpts  []KeepAliveOption
 	onStarted func()
+	shard     Shard     // WithShard
+	runID     string    // WithRunID
+	gate      StartGate // WithStartGate
 }
 
 // WithConfirm gives the name the operator typed with --confirm; a target
@@ -109,19 +112,34 @@ type Outcome struct {
 
 // RefusedError is a run refused by a safety rail (allow_load, production
 // without --confirm) or by a check before anything was sent.
-type RefusedError struct{ Reason string }
+type RefusedError struct {
+	// Reason says why, naming the target, plan, flag or directory.
+	Reason string
+	// Err is the cause, when the refusal comes from an error (nil for a
+	// safety rail).
+	Err error
+}
 
 // Error implements error.
 func (e *RefusedError) Error() string { return e.Reason }
+
+// Unwrap returns the cause.
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+// refused is a RefusedError whose reason is the formatted text and whose
+// cause is err.
+func refused(err error, format string, args ...any) *RefusedError {
+	return &RefusedError{Reason: fmt.Sprintf(format, args...), Err: err}
+}
 
 // Check applies the safety rails to a plan against a target without running
 // anything: allow_load, production with --confirm, and the plan's shape.
 func Check(t *config.Target, p *config.Plan, confirm string) error {
 	if !t.AllowLoad {
-		return &RefusedError{fmt.Sprintf("target %s does not allow load: load runs are refused against targets without allow_load: true (set it in the targets file only for a gateway meant to take load)", t.Name)}
+		return &RefusedError{Reason: fmt.Sprintf("target %s does not allow load: load runs are refused against targets without allow_load: true (set it in the targets file only for a gateway meant to take load)", t.Name)}
 	}
 	if t.Production && confirm != t.Name {
-		return &RefusedError{fmt.Sprintf("target %s is marked production: repeat its name with --confirm %s to run plan %s against it", t.Name, t.Name, p.Name)}
+		return &RefusedError{Reason: fmt.Sprintf("target %s is marked production: repeat its name with --confirm %s to run plan %s against it", t.Name, t.Name, p.Name)}
 	}
 	return nil
 }
@@ -130,14 +148,14 @@ func Check(t *config.Target, p *config.Plan, confirm string) error {
 // full) by writing and removing a probe file. The error names the directory.
 func PrepareOut(dir string) error {
 	if dir == "" {
-		return &RefusedError{"no output directory given"}
+		return &RefusedError{Reason: "no output directory given"}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return &RefusedError{fmt.Sprintf("output directory %s cannot be created: %v", dir, unwrapPath(err))}
+		return refused(err, "output directory %s cannot be created: %v", dir, unwrapPath(err))
 	}
 	f, err := os.CreateTemp(dir, ".ccgw-probe-*")
 	if err != nil {
-		return &RefusedError{fmt.Sprintf("output directory %s is not writable: %v", dir, unwrapPath(err))}
+		return refused(err, "output directory %s is not writable: %v", dir, unwrapPath(err))
 	}
 	name := f.Name()
 	_, werr := f.Write(make([]byte, probeSize))
@@ -148,7 +166,7 @@ func PrepareOut(dir string) error {
 	rerr := os.Remove(name)
 	for _, err := range []error{werr, cerr, rerr} {
 		if err != nil {
-			return &RefusedError{fmt.Sprintf("output directory %s is not writable (disk full?): %v", dir, unwrapPath(err))}
+			return refused(err, "output directory %s is not writable (disk full?): %v", dir, unwrapPath(err))
 		}
 	}
 	return nil
@@ -162,252 +180,334 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// Run runs plan p against target t through client c and writes its reports
-// into out: it checks the safety rails and the output directory before
-// anyone signs in, signs the plan's agents in, keeps their sessions alive,
-// warms the attack's connections, runs the measured attack until the plan
-// ends or ctx is cancelled (SIGINT: the attack stops, requests under way
-// finish, everything recorded is kept and Meta.Interrupted is set), signs
-// every agent out (on every path, failures included), and writes meta.json,
-// results.bin and the reports.
-//
-// The error is nil whenever the reports were written, whatever the verdict
-// (Outcome.Report.Pass) and also after an interruption; it is a
-// *RefusedError when the run was refused before anyone signed in.
-func Run(ctx context.Context, c *gateway.Client, t *config.Target, p *config.Plan, out string, opts ...Option) (*Outcome, error) {
-	rc := runConfig{}
+// Job is a load run that passed every check that needs no gateway: the
+// safety rails, the plan's shape and pace, the agents it needs, and a
+// writable output directory. Run it with Job.Run once the target is up.
+type Job struct {
+	rc       runConfig
+	target   string // the target's name, for the attack and the reports
+	plan     config.Plan
+	pacer    Pacer
+	plan0    Pacer // the whole plan's pace (pacer is this shard's part of it)
+	order    Order
+	out      string
+	warnings []string // planning warnings for the summary
+}
+
+// NewJob checks plan p against target t (with the --rate/--duration
+// overrides of opts applied to a copy of p), without any network: the
+// safety rails (see Check), the pace and the target's max_rate, the order,
+// that t has the agents p needs, and that out can be written. Every
+// refusal is a *RefusedError naming what to fix.
+func NewJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*Job, error) {
+	j := &Job{target: t.Name, plan: *p, out: out}
 	for _, o := range opts {
-		o(&rc)
+		o(&j.rc)
 	}
-	log := rc.progress
-	plan := *p
-	if err := Override(&plan, rc.rate, rc.duration); err != nil {
-		return nil, &RefusedError{err.Error()}
+	if err := Override(&j.plan, j.rc.rate, j.rc.duration); err != nil {
+		return nil, refused(err, "%v", err)
 	}
-	if err := Check(t, &plan, rc.confirm); err != nil {
+	if err := Check(t, &j.plan, j.rc.confirm); err != nil {
 		return nil, err
 	}
-	pacer, warnings, err := PlanPacer(&plan, t.MaxRate)
-	if err != nil {
-		return nil, &RefusedError{err.Error()}
+	var err error
+	if j.pacer, j.warnings, err = PlanPacer(&j.plan, t.MaxRate); err != nil {
+		return nil, refused(err, "%v", err)
 	}
-	order, err := ParseOrder(plan.Order)
-	if err != nil {
-		return nil, &RefusedError{fmt.Sprintf("plan %s: %v", plan.Name, err)}
+	if err := j.shardPace(t); err != nil {
+		return nil, err
 	}
-	agents, err := t.AgentList(plan.Agents)
-	if err != nil {
-		return nil, &RefusedError{err.Error()}
+	if j.order, err = ParseOrder(j.plan.Order); err != nil {
+		return nil, refused(err, "plan %s: %v", j.plan.Name, err)
 	}
-	tlsVerify := true
-	if tr, ok := c.HTTPClient().Transport.(*http.Transport); ok && tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify {
-		tlsVerify = false
-		warnings = append(warnings, fmt.Sprintf("TLS certificate verification is OFF for target %s (tls.insecure_skip_verify): the gateway was not authenticated", t.Name))
+	if _, err := j.agentList(t); err != nil {
+		return nil, refused(err, "%v", err)
+	}
+	if t.TLS.InsecureSkipVerify {
+		j.warnings = append(j.warnings, fmt.Sprintf("TLS certificate verification is OFF for target %s (tls.insecure_skip_verify): the gateway was not authenticated", t.Name))
 	}
 	if err := PrepareOut(out); err != nil {
 		return nil, err
 	}
-	resultsPath := filepath.Join(out, ResultsFile)
-	f, err := os.Create(resultsPath)
-	if err != nil {
-		return nil, &RefusedError{fmt.Sprintf("output directory %s: cannot create %s: %v", out, ResultsFile, unwrapPath(err))}
-	}
-	defer f.Close()
+	return j, nil
+}
 
-	attack, err := NewAttack(c, WithConnections(plan.Connections), WithAttackHTTP2(plan.HTTP2), WithRequestTimeout(plan.Timeout))
+// Run runs plan p against target t through client c and writes its reports
+// into out: NewJob, then Job.Run.
+func Run(ctx context.Context, c *gateway.Client, t *config.Target, p *config.Plan, out string, opts ...Option) (*Outcome, error) {
+	j, err := NewJob(t, p, out, opts...)
 	if err != nil {
 		return nil, err
 	}
-	defer attack.Close()
+	return j.Run(ctx, c, t)
+}
 
-	meta := reports.Meta{
-		Target: t.Name, Plan: plan.Name, Profile: plan.Profile(),
-		PlannedDuration: pacer.Duration(),
+// Run runs the job through client c against t, the configuration of the
+// running target (for an embedded mock, the one connect.Open returns, which
+// holds the agents' generated password). In stages:
+//
+//   - open: the results file, meta.json, the attack's transport, the agent
+//     pool and its keep-alive (no network yet);
+//   - signIn: every agent signs in (bounded concurrency, forced sign-in
+//     after 100-002 when allowed), then keep-alive polling and re-sign-in
+//     start;
+//   - warmUp: the attack's connections are opened and the unmeasured
+//     warm-up runs;
+//   - measure: the measured attack, its results streamed through the judge
+//     into results.bin and the aggregator, until the plan ends or ctx is
+//     cancelled (SIGINT: requests under way finish and are kept, and
+//     Meta.Interrupted is set);
+//   - finish: every agent signs out (on every path, failures included, see
+//     run.close), then meta.json and the reports are written.
+//
+// The error is nil whenever the reports were written, whatever the verdict
+// (Outcome.Report.Pass) and also after an interruption.
+func (j *Job) Run(ctx context.Context, c *gateway.Client, t *config.Target) (*Outcome, error) {
+	r, err := j.open(c, t)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close(ctx)
+	if err := r.signIn(ctx); err != nil {
+		return r.outc, err
+	}
+	if err := r.warmUp(ctx); err != nil {
+		return r.outc, err
+	}
+	if err := r.waitStart(ctx); err != nil {
+		return r.abort(ctx, err)
+	}
+	if err := r.measure(ctx); err != nil {
+		return r.outc, err
+	}
+	return r.finish(ctx)
+}
+
+// run is a Job under way: what its stages share.
+type run struct {
+	*Job
+	log         *Progress
+	meta        reports.Meta
+	metaPath    string
+	agg         *reports.Aggregator
+	rec         *recorder
+	attack      *Attack
+	agentTr     *http.Transport // the agents' own connections (nil: the caller's client)
+	pool        *Pool
+	keep        *KeepAlive
+	tg          *Targeter // nil until the agents are signed in
+	outc        *Outcome
+	interrupted bool
+	signedOut   bool
+	agreed      time.Time // the start instant of the run's gate (zero: none)
+}
+
+// name is the vegeta attack name of the run's results: "target/plan".
+func (r *run) name() string { return r.target + "/" + r.plan.Name }
+
+// open builds what the run needs before anyone signs in. On error nothing
+// is left open.
+func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
+	if t.Name != j.target {
+		return nil, fmt.Errorf("load: job for target %s run against target %s", j.target, t.Name)
+	}
+	agents, err := j.agentList(t)
+	if err != nil {
+		return nil, refused(err, "%v", err)
+	}
+	r := &run{Job: j, log: j.rc.progress, agg: reports.NewAggregator(), outc: &Outcome{Dir: j.out},
+		metaPath: filepath.Join(j.out, MetaFile)}
+	defer func() {
+		if err != nil {
+			r.close(context.Background())
+		}
+	}()
+	if r.rec, err = newRecorder(filepath.Join(j.out, ResultsFile), r.agg); err != nil {
+		return nil, refused(err, "output directory %s: cannot create %s: %v", j.out, ResultsFile, unwrapPath(err))
+	}
+	if r.attack, err = NewAttack(c, WithConnections(j.plan.Connections), WithAttackHTTP2(j.plan.HTTP2), WithRequestTimeout(j.plan.Timeout)); err != nil {
+		return nil, err
+	}
+	slo := j.rc.slo
+	r.meta = reports.Meta{
+		Target: j.target, Plan: j.plan.Name, Profile: j.plan.Profile(),
+		RequestedRate:   j.pacer.MeanRate(),
+		PlannedDuration: j.pacer.Duration(),
 		Agents:          len(agents),
-		Connections:     attack.Connections(),
-		HTTP2:           plan.HTTP2,
-		TLSVerify:       tlsVerify,
+		Connections:     r.attack.Connections(),
+		HTTP2:           j.plan.HTTP2,
+		TLSVerify:       !t.TLS.InsecureSkipVerify,
+		SLO:             &slo,
 	}
-	if s, ok := pacer.(*Schedule); ok {
-		meta.RequestedRate = s.MeanRate()
+	j.shardMeta(&r.meta)
+	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
+		return nil, refused(err, "output directory %s: %v", j.out, err)
 	}
-	slo := rc.slo
-	meta.SLO = &slo
-	outc := &Outcome{Dir: out}
-	metaPath := filepath.Join(out, MetaFile)
-	if err := reports.WriteMeta(metaPath, meta); err != nil {
-		return nil, &RefusedError{fmt.Sprintf("output directory %s: %v", out, err)}
-	}
-
 	// The agents' own calls (sign-in, polls, sign-out) share one
 	// connection pool, apart from the attack's.
 	ac, atr, err := AgentClient(c, len(agents)+16)
 	if err != nil {
 		return nil, err
 	}
-	if atr != nil {
-		defer atr.CloseIdleConnections()
+	r.agentTr = atr
+	poolOpts := append([]PoolOption{WithForceLogin(t.ForceLogin), WithSignInConcurrency(j.plan.SignInConcurrency)}, j.rc.poolOpts...)
+	if r.pool, err = NewPool(ac, agents, poolOpts...); err != nil {
+		return nil, refused(err, "%v", err)
 	}
-	poolOpts := append([]PoolOption{WithForceLogin(t.ForceLogin), WithSignInConcurrency(plan.SignInConcurrency)}, rc.poolOpts...)
-	pool, err := NewPool(ac, agents, poolOpts...)
-	if err != nil {
-		return nil, &RefusedError{err.Error()}
-	}
-	keep, err := NewKeepAlive(pool, ac, t, rc.keepOpts...)
-	if err != nil {
+	if r.keep, err = NewKeepAlive(r.pool, ac, t, j.rc.keepOpts...); err != nil {
 		return nil, err
 	}
-	warnings = append(warnings, keep.Warnings()...)
-	for _, w := range warnings {
-		log.Logf("warning: %s", w)
+	r.warnings = append(append([]string(nil), j.warnings...), r.keep.Warnings()...)
+	for _, w := range r.warnings {
+		r.log.Logf("warning: %s", w)
 	}
+	return r, nil
+}
 
-	// From here on every path signs the agents out.
-	runCtx, cancelRun := context.WithCancel(ctx)
-	defer cancelRun()
-	signedOut := false
-	signOut := func() {
-		if signedOut {
-			return
-		}
-		signedOut = true
-		log.Hide()
-		keep.Stop()
-		outc.SignOut = pool.SignOut(ctx)
-		log.Logf("sign-out: %s", outc.SignOut)
-	}
-	defer signOut()
-
-	log.Logf("signing in %d agents of target %s (%d at once)", len(agents), t.Name, pool.signInConc)
-	log.Show(func() string {
-		done, failed, total := pool.SignInProgress()
+// signIn signs the agents in and starts keeping them alive. An
+// interruption is not an error (the run goes on to finish); too many
+// failed sign-ins is.
+func (r *run) signIn(ctx context.Context) error {
+	r.log.Logf("signing in %d agents of target %s (%d at once)", r.pool.Size(), r.target, r.pool.signInConc)
+	r.log.Show(func() string {
+		done, failed, total := r.pool.SignInProgress()
 		return fmt.Sprintf("signing in: %d/%d done, %d failed", done, total, failed)
 	})
-	sum, err := pool.SignIn(ctx)
-	log.Hide()
-	outc.SignIn = sum
-	meta.AgentsFailed = sum.Failed
-	log.Logf("sign-in: %s", sum)
-	interrupted := err != nil
-	if !interrupted {
-		if err := sum.Check(plan.MaxSignInFailures); err != nil {
-			return outc, err
-		}
+	sum, err := r.pool.SignIn(ctx)
+	r.log.Hide()
+	r.outc.SignIn = sum
+	r.meta.AgentsFailed = sum.Failed
+	r.log.Logf("sign-in: %s", sum)
+	if err != nil {
+		r.interrupted = true
+		return nil
 	}
-
-	agg := reports.NewAggregator()
-	rec := newRecorder(f, pool, agg)
-	var tg *Targeter
-	if !interrupted {
-		tg, err = pool.NewTargeter(order)
-		if err != nil {
-			return outc, err
-		}
-		pool.StartReSignIn()
-		keep.Start(runCtx)
-
-		if plan.Warmup > 0 && ctx.Err() == nil {
-			log.Logf("warming up %d connections for %s", attack.Connections(), plan.Warmup)
-			// The warm-up has a targeter of its own: its hits are not the
-			// measured attack's.
-			warmTg := &Targeter{agents: tg.agents}
-			attack.WarmConnections(ctx, warmTg.Targeter(), pool.feedback)
-			wp, err := warmupPacer(pacer, plan.Warmup)
-			if err != nil {
-				return outc, err
-			}
-			w, mw := attackWorkers(attack, pacer)
-			attack.Run(ctx, t.Name+"/"+plan.Name+"/warmup", warmTg.Targeter(), wp, w, mw, nil, pool.feedback, nil)
-		}
-		interrupted = ctx.Err() != nil
+	if err := sum.Check(r.plan.MaxSignInFailures); err != nil {
+		return err
 	}
-
-	if !interrupted {
-		meta.Started = time.Now()
-		meta.Warnings = warnings
-		if err := reports.WriteMeta(metaPath, meta); err != nil {
-			return outc, fmt.Errorf("output directory %s: %w", out, err)
-		}
-		if _, ok := pacer.(*Schedule); ok {
-			rec.judge.pacer = pacer
-		}
-		total := pacer.Duration()
-		shown := time.Now()
-		log.Show(func() string { return progressLine(agg.Snapshot(), time.Since(shown), total, pool) })
-		w, mw := attackWorkers(attack, pacer)
-		if rc.onStarted != nil {
-			rc.onStarted()
-		}
-		attack.Run(ctx, t.Name+"/"+plan.Name, tg.Targeter(), pacer, w, mw,
-			func(start time.Time) { rec.judge.start = start },
-			rec.record, rec.flush)
-		meta.Started = rec.judge.start
-		log.Hide()
-		rec.flush()
-		interrupted = ctx.Err() != nil
-		outc.Sent = tg.Hits()
+	if r.tg, err = r.pool.NewTargeter(r.order); err != nil {
+		return err
 	}
-	outc.Recorded = rec.n
-	if err := f.Sync(); err != nil && rec.err == nil {
-		rec.err = fmt.Errorf("writing results: %w", err)
-	}
-	if err := f.Close(); err != nil && rec.err == nil {
-		rec.err = fmt.Errorf("writing results: %w", err)
-	}
-
-	signOut()
-	outc.Polls, outc.Rotations = keep.Polls(), keep.Rotations()
-	meta.Connections = attack.Dialed()
-	meta.ReSignIns = pool.ReSignIns()
-	meta.Interrupted = interrupted
-	if n := pool.ReSignInFailures(); n > 0 {
-		warnings = append(warnings, fmt.Sprintf("%d re-sign-in attempts failed", n))
-	}
-	if outc.SignOut.Failed > 0 {
-		warnings = append(warnings, fmt.Sprintf("%d agents could not be signed out: %s", outc.SignOut.Failed, outc.SignOut))
-	}
-	if rec.err != nil {
-		warnings = append(warnings, fmt.Sprintf("%s is incomplete: %v", ResultsFile, rec.err))
-	}
-	meta.Warnings = warnings
-	outc.Meta = meta
-	rep := agg.Report(meta, slo)
-	outc.Report = rep
-	if err := reports.WriteMeta(metaPath, meta); err != nil {
-		return outc, fmt.Errorf("output directory %s: %w", out, err)
-	}
-	if err := reports.WriteAll(out, rep, agg); err != nil {
-		return outc, fmt.Errorf("output directory %s: writing reports: %w", out, err)
-	}
-	if rec.err != nil {
-		return outc, fmt.Errorf("output directory %s: %w", out, rec.err)
-	}
-	return outc, nil
+	r.pool.StartReSignIn()
+	r.keep.Start(ctx)
+	return nil
 }
 
-// attackWorkers picks vegeta's initial and maximum workers: the closed
-// model's concurrency, else the attack's per-connection cap.
-func attackWorkers(a *Attack, p Pacer) (uint64, uint64) {
-	if c, ok := p.(*Closed); ok {
-		return uint64(c.Concurrency), uint64(c.Concurrency)
+// warmUp opens the attack's connections and runs the plan's unmeasured
+// warm-up (its own targeter: its hits are not the measured attack's); its
+// answers only feed lost sessions back to the pool.
+func (r *run) warmUp(ctx context.Context) error {
+	if r.interrupted || r.plan.Warmup <= 0 || ctx.Err() != nil {
+		return nil
 	}
-	return a.Workers()
+	r.log.Logf("warming up %d connections for %s", r.attack.Connections(), r.plan.Warmup)
+	warm := &Targeter{agents: r.tg.agents}
+	r.attack.WarmConnections(ctx, warm.Targeter(), r.pool.feedback)
+	p, err := r.pacer.Warmup(r.plan.Warmup)
+	if err != nil {
+		return err
+	}
+	_, results := r.attack.Attack(ctx, r.name()+"/warmup", warm.Targeter(), p)
+	for res := range results {
+		r.pool.feedback(res)
+	}
+	r.interrupted = ctx.Err() != nil
+	return nil
 }
 
-// warmupPacer is the pace of the warm-up: the plan's mean rate (the closed
-// model's concurrency) for d.
-func warmupPacer(p Pacer, d time.Duration) (Pacer, error) {
-	switch q := p.(type) {
-	case *Closed:
-		var capRate float64
-		if q.cap != nil {
-			capRate = q.cap.PeakRate()
-		}
-		return NewClosed(q.Concurrency, d, capRate)
-	case *Schedule:
-		return Constant(q.MeanRate(), d)
+// measure runs the measured attack and records every result.
+func (r *run) measure(ctx context.Context) error {
+	if r.interrupted || ctx.Err() != nil {
+		r.interrupted = true
+		return nil
 	}
-	return nil, fmt.Errorf("load: unknown pacer %T", p)
+	r.meta.Started = time.Now()
+	r.meta.Warnings = r.warnings
+	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
+		return fmt.Errorf("output directory %s: %w", r.out, err)
+	}
+	total, shown := r.pacer.Duration(), time.Now()
+	r.log.Show(func() string { return progressLine(r.agg.Snapshot(), time.Since(shown), total, r.pool) })
+	if r.rc.onStarted != nil {
+		r.rc.onStarted()
+	}
+	pace, from := r.attackPace(time.Now())
+	start, results := r.attack.Attack(ctx, r.name(), r.tg.Targeter(), pace)
+	if !from.IsZero() {
+		start = from // the schedule counts from the agreed start
+	}
+	r.meta.Started = start
+	r.rec.drain(newJudge(r.pool, r.pacer, start), results)
+	r.log.Hide()
+	r.interrupted = ctx.Err() != nil
+	r.outc.Sent = r.tg.Hits()
+	return nil
+}
+
+// finish closes the results file, signs every agent out and writes
+// meta.json and the reports.
+func (r *run) finish(ctx context.Context) (*Outcome, error) {
+	r.rec.close()
+	r.outc.Recorded = r.rec.n
+	r.signOut(ctx)
+	r.outc.Polls, r.outc.Rotations = r.keep.Polls(), r.keep.Rotations()
+	r.meta.Connections = r.attack.Dialed()
+	r.meta.ReSignIns = r.pool.ReSignIns()
+	r.meta.Interrupted = r.interrupted
+	r.meta.Sent, r.meta.Recorded = r.outc.Sent, r.outc.Recorded
+	if n := r.pool.ReSignInFailures(); n > 0 {
+		r.warnings = append(r.warnings, fmt.Sprintf("%d re-sign-in attempts failed", n))
+	}
+	if r.outc.SignOut.Failed > 0 {
+		r.warnings = append(r.warnings, fmt.Sprintf("%d agents could not be signed out: %s", r.outc.SignOut.Failed, r.outc.SignOut))
+	}
+	if r.rec.err != nil {
+		r.warnings = append(r.warnings, fmt.Sprintf("%s is incomplete: %v", ResultsFile, r.rec.err))
+	}
+	r.meta.Warnings = r.warnings
+	r.outc.Meta = r.meta
+	r.outc.Report = r.agg.Report(r.meta, *r.meta.SLO)
+	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
+		return r.outc, fmt.Errorf("output directory %s: %w", r.out, err)
+	}
+	if err := reports.WriteAll(r.out, r.outc.Report, r.agg); err != nil {
+		return r.outc, fmt.Errorf("output directory %s: writing reports: %w", r.out, err)
+	}
+	if r.rec.err != nil {
+		return r.outc, fmt.Errorf("output directory %s: %w", r.out, r.rec.err)
+	}
+	return r.outc, nil
+}
+
+// signOut stops the keep-alive and signs every agent out, once. It runs on
+// a context detached from ctx's cancellation (see Pool.SignOut).
+func (r *run) signOut(ctx context.Context) {
+	if r.signedOut || r.pool == nil {
+		return
+	}
+	r.signedOut = true
+	r.log.Hide()
+	if r.keep != nil {
+		r.keep.Stop()
+	}
+	r.outc.SignOut = r.pool.SignOut(ctx)
+	r.log.Logf("sign-out: %s", r.outc.SignOut)
+}
+
+// close releases everything the run holds, on every path: agents signed
+// out, the results file closed, connections closed. It may be called more
+// than once.
+func (r *run) close(ctx context.Context) {
+	r.signOut(ctx)
+	if r.rec != nil {
+		r.rec.close()
+	}
+	if r.attack != nil {
+		r.attack.Close()
+	}
+	if r.agentTr != nil {
+		r.agentTr.CloseIdleConnections()
+	}
 }
 
 // progressLine is the live line: elapsed/total, requests, achieved rate,

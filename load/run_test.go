@@ -311,7 +311,9 @@ func TestGatewayRestart(t *testing.T) {
 			// Slow sign-ins make the gap visible: without them the
 			// keep-alive (whose held polls the restart answers at once)
 			// may re-sign everyone in before the attack notices.
-			e.mock.SetFaults(mockgw.Faults{SignInLatency: 200 * time.Millisecond})
+			if err := e.mock.SetFaults(mockgw.Faults{SignInLatency: 200 * time.Millisecond}); err != nil {
+				t.Error(err)
+			}
 			e.mock.Restart()
 			restarted <- time.Now()
 		}()

@@ -48,11 +48,10 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request, name string) {
 				writeAdminError(w, err)
 				return
 			}
-			if err := f.Validate(); err != nil {
+			if err := s.SetFaults(f); err != nil {
 				writeAdminError(w, err)
 				return
 			}
-			s.SetFaults(f)
 		}
 		writeAdminJSON(w, http.StatusOK, s.Faults())
 	case "defects":

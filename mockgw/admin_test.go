@@ -2,6 +2,7 @@ package mockgw
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -82,7 +83,10 @@ func TestAdminFaults(t *testing.T) {
 	if srv.Faults() != want {
 		t.Error("bad input changed the faults")
 	}
-	srv.SetFaults(Faults{ResetRate: 2}) // invalid: ignored
+	var fe *FieldError
+	if err := srv.SetFaults(Faults{ResetRate: 2}); !errors.As(err, &fe) || fe.Field != "reset_rate" {
+		t.Errorf("SetFaults of invalid faults: %v, want a FieldError naming reset_rate", err)
+	}
 	if srv.Faults() != want {
 		t.Error("SetFaults applied invalid faults")
 	}

@@ -19,10 +19,7 @@ func faultSetup(t *testing.T, f Faults, opts ...Option) (*Server, *http.Client, 
 	srv := newServer(t, opts...)
 	c := srv.Client()
 	a := signIn(t, srv, c, 1001)
-	if err := f.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	srv.SetFaults(f)
+	setFaults(t, srv, f)
 	return srv, c, a
 }
 
@@ -73,7 +70,7 @@ func TestFaultStall(t *testing.T) {
 		t.Fatalf("stalled request took %v", took)
 	}
 	// A short stall ends with the connection closed and no answer.
-	srv.SetFaults(Faults{StallRate: 1, StallFor: 50 * time.Millisecond})
+	setFaults(t, srv, Faults{StallRate: 1, StallFor: 50 * time.Millisecond})
 	_, err := do(t, c, srv.URL(), req{method: http.MethodPost, path: gateway.LoginInfoPath(a.id), guid: &a.guid})
 	if v := gateway.ClassifyError(err); err == nil || v.Class != gateway.ClassTransport {
 		t.Fatalf("after a stall: err %v (%q), want a transport error", err, v)
@@ -86,7 +83,7 @@ func TestFaultTruncatedAndMalformed(t *testing.T) {
 	if v := judge(t, srv, c, a); v.String() != "envelope truncated" {
 		t.Errorf("truncated: verdict %q", v)
 	}
-	srv.SetFaults(Faults{MalformedRate: 1})
+	setFaults(t, srv, Faults{MalformedRate: 1})
 	if v := judge(t, srv, c, a); v.String() != "envelope malformed" {
 		t.Errorf("malformed: verdict %q", v)
 	}
@@ -99,15 +96,15 @@ func TestFaultRetcodeAndHTTPError(t *testing.T) {
 	if v := judge(t, srv, c, a); v.String() != "retcode 100-007" {
 		t.Errorf("verdict %q, want retcode 100-007", v)
 	}
-	srv.SetFaults(Faults{RetcodeRate: 1, Retcode: "999-001"})
+	setFaults(t, srv, Faults{RetcodeRate: 1, Retcode: "999-001"})
 	if v := judge(t, srv, c, a); v.String() != "retcode 999-001" {
 		t.Errorf("verdict %q, want retcode 999-001", v)
 	}
-	srv.SetFaults(Faults{HTTPErrorRate: 1})
+	setFaults(t, srv, Faults{HTTPErrorRate: 1})
 	if v := judge(t, srv, c, a); v.String() != "http 503" {
 		t.Errorf("verdict %q, want http 503", v)
 	}
-	srv.SetFaults(Faults{HTTPErrorRate: 1, HTTPStatus: 502})
+	setFaults(t, srv, Faults{HTTPErrorRate: 1, HTTPStatus: 502})
 	if v := judge(t, srv, c, a); v.String() != "http 502" {
 		t.Errorf("verdict %q, want http 502", v)
 	}
@@ -142,7 +139,7 @@ func TestFaultLatency(t *testing.T) {
 	if took := time.Since(start); took < 100*time.Millisecond {
 		t.Fatalf("answered after %v, want >= 100ms", took)
 	}
-	srv.SetFaults(Faults{LatencyDist: LatencyExponential, LatencyMean: 5 * time.Millisecond})
+	setFaults(t, srv, Faults{LatencyDist: LatencyExponential, LatencyMean: 5 * time.Millisecond})
 	for range 5 {
 		if v := judge(t, srv, c, a); !v.OK() {
 			t.Fatalf("verdict %q", v)
@@ -176,7 +173,7 @@ func TestFaultSlowBody(t *testing.T) {
 
 	// A whole slow body takes at least the slow-body time (the mock sleeps
 	// that long between the pieces) and is a valid success.
-	srv.SetFaults(Faults{SlowBodyRate: 1, SlowBodyFor: 400 * time.Millisecond})
+	setFaults(t, srv, Faults{SlowBodyRate: 1, SlowBodyFor: 400 * time.Millisecond})
 	start = time.Now()
 	if v := judge(t, srv, c, a); !v.OK() {
 		t.Fatalf("slow body verdict %q", v)
@@ -190,7 +187,7 @@ func TestFaultSlowBody(t *testing.T) {
 func TestFaultWrongPhone(t *testing.T) {
 	srv, c, a := faultSetup(t, Faults{})
 	b := signIn(t, srv, c, 1002)
-	srv.SetFaults(Faults{WrongPhoneRate: 1})
+	setFaults(t, srv, Faults{WrongPhoneRate: 1})
 	for _, x := range []*agent{a, b, a, b} {
 		rep := x.loginInfo(t, srv, c)
 		wantRetcode(t, rep, gateway.RetOK)
@@ -267,7 +264,7 @@ func TestFaultTLS(t *testing.T) {
 		t.Errorf("verdict %q (%v), want transport tls", v, err)
 	}
 	wantFaultCount(t, srv, FaultTLSFail, 1)
-	srv.SetFaults(Faults{})
+	setFaults(t, srv, Faults{})
 	wantRetcode(t, a.loginInfo(t, srv, fresh), gateway.RetOK)
 }
 
@@ -326,6 +323,25 @@ func TestFaultsJSON(t *testing.T) {
 		err := json.Unmarshal([]byte(body), &f)
 		if err == nil || !strings.Contains(err.Error(), field) {
 			t.Errorf("%s: error %v, want one naming %s", body, err, field)
+		}
+	}
+}
+
+// TestFaultKindIndexes: the stats counter indexes (fk*) name the kinds that
+// faultset lists, in its order.
+func TestFaultKindIndexes(t *testing.T) {
+	want := map[int]string{
+		fkLatency: FaultLatency, fkRetcode: FaultRetcode, fkHTTPError: FaultHTTPError, fkReset: FaultReset,
+		fkMalformed: FaultMalformed, fkTruncated: FaultTruncated, fkStall: FaultStall, fkSlowBody: FaultSlowBody,
+		fkWrongPhone: FaultWrongPhone, fkSignInFail: FaultSignInFail, fkRotateEveryPoll: FaultRotateEveryPoll,
+		fkTLSFail: FaultTLSFail,
+	}
+	if len(faultKinds) != numFaultKinds || len(want) != numFaultKinds {
+		t.Fatalf("%d kinds, %d indexes, %d names", len(faultKinds), numFaultKinds, len(want))
+	}
+	for i, name := range want {
+		if faultKinds[i] != name {
+			t.Errorf("faultKinds[%d] = %s, want %s", i, faultKinds[i], name)
 		}
 	}
 }

@@ -28,6 +28,14 @@ func newServer(t testing.TB, opts ...Option) *Server {
 	return srv
 }
 
+// setFaults turns f on, failing the test when SetFaults refuses it.
+func setFaults(t testing.TB, srv *Server, f Faults) {
+	t.Helper()
+	if err := srv.SetFaults(f); err != nil {
+		t.Fatalf("SetFaults: %v", err)
+	}
+}
+
 // fakeClock is a settable clock for WithClock.
 type fakeClock struct{ ns atomic.Int64 }
 

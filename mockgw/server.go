@@ -314,13 +314,14 @@ func (s *Server) Stats() Stats {
 	return s.stats.snapshot()
 }
 
-// SetFaults replaces the fault injection. An invalid f (see Faults.Validate)
-// is ignored; validate first when it comes from a user.
-func (s *Server) SetFaults(f Faults) {
-	if f.Validate() != nil {
-		return
+// SetFaults replaces the fault injection. An invalid f changes nothing: the
+// error is Faults.Validate's *FieldError, naming the field.
+func (s *Server) SetFaults(f Faults) error {
+	if err := f.Validate(); err != nil {
+		return err
 	}
 	s.faults.Store(compileFaults(f))
+	return nil
 }
 
 // Faults returns the current fault injection.

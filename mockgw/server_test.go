@@ -194,7 +194,7 @@ func TestCloseStopsEveryGoroutine(t *testing.T) {
 		{SlowBodyRate: 1, SlowBodyFor: time.Minute},
 		{LatencyFixed: time.Minute},
 	} {
-		srv.SetFaults(f)
+		setFaults(t, srv, f)
 		n := srv.Stats().Calls[CallLoginInfo].Requests
 		start(func() {
 			_, _ = do(goroutineTB{t}, c, srv.URL(), req{method: http.MethodPost, path: gateway.LoginInfoPath(a.id), guid: &a.guid})

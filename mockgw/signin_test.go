@@ -162,7 +162,7 @@ func TestOverlappingSignInAndSignOutIsRepeated(t *testing.T) {
 	if o := <-done; o.err == nil && len(o.rep.body) != 0 {
 		t.Fatalf("cancelled sign-in answered %d %q", o.rep.status, o.rep.body)
 	}
-	srv.SetFaults(Faults{})
+	setFaults(t, srv, Faults{})
 	eventually(t, 5*time.Second, "sign-in lock released", func() bool {
 		_, busy := srv.ops.Load(1001)
 		return !busy

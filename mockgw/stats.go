@@ -8,16 +8,16 @@ import (
 	"ccgw-harness/gateway"
 )
 
-// Call names, the keys of Stats.Calls.
+// Call names, the keys of Stats.Calls: the gateway's call vocabulary.
 const (
-	CallSignIn     = "signin"
-	CallForceLogin = "forcelogin"
-	CallLoginInfo  = "logininfo"
-	CallLogout     = "logout"
-	CallPoll       = "poll"
-	CallUpdateGuid = "updateguid"
+	CallSignIn     = gateway.CallSignIn
+	CallForceLogin = gateway.CallForceLogin
+	CallLoginInfo  = gateway.CallLoginInfo
+	CallLogout     = gateway.CallLogout
+	CallPoll       = gateway.CallPoll
+	CallUpdateGuid = gateway.CallUpdateGuid
 	// CallOther counts requests to paths the gateway does not have (404).
-	CallOther = "other"
+	CallOther = gateway.CallOther
 )
 
 // Stats is a snapshot of a Server's counters; its JSON form (snake_case) is

@@ -13,6 +13,14 @@ func WriteJSON(w io.Writer, r *Report) error {
 	return enc.Encode(r)
 }
 
+// WriteComparisonJSON writes compare.json: c indented.
+func WriteComparisonJSON(w io.Writer, c *Comparison) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(c)
+}
+
 // ReadReport reads a report.json written by WriteJSON.
 func ReadReport(rd io.Reader) (*Report, error) {
 	var r Report

@@ -10,6 +10,9 @@ import (
 // JUnitSuite is the name of the junit.xml test suite.
 const JUnitSuite = "ccgw slo"
 
+// CompareJUnitSuite is the name of compare-junit.xml's test suite.
+const CompareJUnitSuite = "ccgw compare"
+
 type junitSuites struct {
 	XMLName xml.Name     `xml:"testsuites"`
 	Name    string       `xml:"name,attr"`
@@ -94,6 +97,49 @@ func WriteJUnit(w io.Writer, r *Report) error {
 	}
 	s.Tests = len(s.Cases)
 	doc := junitSuites{Name: JUnitSuite, Tests: s.Tests, Fail: s.Failures, Suites: []junitSuite{s}}
+	return writeXML(w, doc)
+}
+
+// WriteComparisonJUnit writes compare-junit.xml: test suite "ccgw compare"
+// with one test case per gate. A regressed or failed enforced gate is a
+// failure whose message says baseline, current and limit; a gate that is
+// not enforced or cannot be evaluated is skipped.
+func WriteComparisonJUnit(w io.Writer, c *Comparison) error {
+	s := junitSuite{Name: CompareJUnitSuite, Time: "0", Properties: []junitProperty{
+		{"baseline", orDash(c.Baseline.Target) + "/" + orDash(c.Baseline.Plan)},
+		{"current", orDash(c.Current.Target) + "/" + orDash(c.Current.Plan)},
+		{"comparable", strconv.FormatBool(c.Comparable)},
+		{"verdict", c.Verdict},
+	}}
+	for _, g := range c.Gates {
+		desc := fmt.Sprintf("%s %s: baseline %s, current %s, limit %s %s (rule %s)", g.Name, g.Status,
+			gateRunValue(g, g.Baseline), gateRunValue(g, g.Current), g.Op, gateRunValue(g, g.Limit), g.Rule)
+		if g.Unit == "bool" {
+			desc = fmt.Sprintf("%s %s", g.Name, g.Status)
+		}
+		if g.Detail != "" {
+			desc += ": " + g.Detail
+		}
+		tc := junitCase{Name: g.Name, Classname: "ccgw.compare", Time: "0"}
+		bad := g.Status == StatusRegressed || g.Status == StatusFailed
+		switch {
+		case !g.Enforced || g.Status == StatusSkipped:
+			s.Skipped++
+			tc.Skipped = &junitSkipped{Message: desc}
+		case bad:
+			s.Failures++
+			typ := "Regression"
+			if g.Name == GateComparable {
+				typ = "NotComparable"
+			}
+			tc.Failure = &junitFailure{Message: desc, Type: typ, Text: desc}
+		default:
+			tc.SystemOut = desc
+		}
+		s.Cases = append(s.Cases, tc)
+	}
+	s.Tests = len(s.Cases)
+	doc := junitSuites{Name: CompareJUnitSuite, Tests: s.Tests, Fail: s.Failures, Suites: []junitSuite{s}}
 	return writeXML(w, doc)
 }
 

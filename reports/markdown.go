@@ -55,3 +55,25 @@ func writeMDTable(w *bufio.Writer, t *table) {
 var mdReplacer = strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_", "`", "\\`")
 
 func mdEscape(s string) string { return mdReplacer.Replace(s) }
+
+// WriteComparisonMarkdown writes compare.md: compare.txt's content as
+// Markdown (for CI job summaries and pull requests).
+func WriteComparisonMarkdown(w io.Writer, c *Comparison) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("# " + mdEscape(compareTitle(c)) + "\n\n")
+	bw.WriteString("**" + mdEscape(c.Verdict) + "**\n")
+	for _, a := range compareAlerts(c) {
+		bw.WriteString("\n> **" + mdEscape(a.title) + "**: " + mdEscape(strings.TrimPrefix(a.text, a.title+": ")) + "\n")
+	}
+	for _, s := range compareSections(c) {
+		bw.WriteString("\n## " + mdEscape(s.title) + "\n\n")
+		for _, l := range s.lines {
+			bw.WriteString(mdEscape(l) + "\n\n")
+		}
+		if s.table != nil {
+			writeMDTable(bw, s.table)
+		}
+	}
+	bw.WriteString("\n**" + mdEscape(c.Verdict) + "**\n")
+	return bw.Flush()
+}

@@ -40,6 +40,51 @@ type Meta struct {
 	// SLO holds the gates the live run evaluated, so that `ccgw report`
 	// re-evaluates the same ones; nil when unknown.
 	SLO *SLO
+
+	// RunID names the distributed run a shard belongs to, alike for all its
+	// shards ("" for a run of one process without one).
+	RunID string
+	// Shard says which part of a distributed run this is (nil: the whole
+	// plan ran in one process).
+	Shard *ShardInfo
+	// Sent and Recorded count the measured requests the generator sent and
+	// the results it wrote to results.bin (equal unless writing failed).
+	Sent, Recorded uint64
+	// Aborted says why the run gave up before its measured attack (a shard
+	// missing at the start barrier); "" when it did not.
+	Aborted string
+	// Shards lists the shards a merged report covers (nil unless `ccgw
+	// report` merged a distributed run).
+	Shards []MergedShard
+}
+
+// ShardInfo is a shard's place in a distributed run (meta.json key shard).
+type ShardInfo struct {
+	Index int `json:"index"` // 0-based
+	Count int `json:"count"` // shards in the run
+	// Share is the fraction of the plan this shard carries: its planned
+	// requests over the plan's (open model) or its concurrency over the
+	// plan's (closed model).
+	Share float64 `json:"share"`
+	// PlanRequestedRate is the plan's requested rate, all shards together
+	// (0 for the closed model).
+	PlanRequestedRate float64 `json:"plan_requested_rate"`
+	// PlanAgents is the plan's agents, all shards together.
+	PlanAgents int `json:"plan_agents"`
+}
+
+// MergedShard is one shard of a merged report (report.json key shards).
+type MergedShard struct {
+	Index         int     `json:"index"`
+	Dir           string  `json:"dir"`      // the shard's output directory as given to ccgw report
+	Requests      uint64  `json:"requests"` // results read from its results.bin
+	Agents        int     `json:"agents"`
+	RequestedRate float64 `json:"requested_rate"` // its share of the plan's rate
+	// FirstSend is the shard's earliest measured send.
+	FirstSend   time.Time `json:"first_send,omitzero"`
+	Interrupted bool      `json:"interrupted"`
+	Aborted     string    `json:"aborted,omitempty"`
+	Partial     bool      `json:"partial"`
 }
 
 type metaJSON struct {
@@ -58,6 +103,17 @@ type metaJSON struct {
 	Warnings        []string  `json:"warnings,omitempty"`
 	Started         time.Time `json:"started,omitzero"`
 	SLO             *SLO      `json:"slo,omitempty"`
+	distributedJSON
+}
+
+// distributedJSON holds the meta.json keys of distributed runs.
+type distributedJSON struct {
+	RunID    string        `json:"run_id,omitempty"`
+	Shard    *ShardInfo    `json:"shard,omitempty"`
+	Sent     uint64        `json:"sent,omitempty"`
+	Recorded uint64        `json:"recorded,omitempty"`
+	Aborted  string        `json:"aborted,omitempty"`
+	Shards   []MergedShard `json:"shards,omitempty"`
 }
 
 // MarshalJSON writes the meta.json form (durations in seconds).
@@ -68,6 +124,7 @@ func (m Meta) MarshalJSON() ([]byte, error) {
 		Agents: m.Agents, AgentsFailed: m.AgentsFailed, Connections: m.Connections,
 		HTTP2: m.HTTP2, TLSVerify: m.TLSVerify, ReSignIns: m.ReSignIns,
 		Interrupted: m.Interrupted, Warnings: m.Warnings, Started: m.Started, SLO: m.SLO,
+		distributedJSON: distributedJSON{RunID: m.RunID, Shard: m.Shard, Sent: m.Sent, Recorded: m.Recorded, Aborted: m.Aborted, Shards: m.Shards},
 	})
 }
 
@@ -86,6 +143,7 @@ func (m *Meta) UnmarshalJSON(b []byte) error {
 		Agents: j.Agents, AgentsFailed: j.AgentsFailed, Connections: j.Connections,
 		HTTP2: j.HTTP2, TLSVerify: j.TLSVerify, ReSignIns: j.ReSignIns,
 		Interrupted: j.Interrupted, Warnings: j.Warnings, Started: j.Started, SLO: j.SLO,
+		RunID: j.RunID, Shard: j.Shard, Sent: j.Sent, Recorded: j.Recorded, Aborted: j.Aborted, Shards: j.Shards,
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -28,6 +29,25 @@ func ReadFiles(a *Aggregator, paths ...string) (n int, partial bool, err error) 
 	return n, partial, err
 }
 
+// FileStats is what ReadFilesEach read from one results file.
+type FileStats struct {
+	Path    string
+	Results int  // whole results read
+	Partial bool // the file ends inside a result
+	// FirstSend is the earliest send time of its results (zero when none).
+	FirstSend time.Time
+}
+
+// ReadFilesEach is ReadFiles that also says what each file held, in the
+// order of paths (the shards of a distributed run, for the merged report).
+func ReadFilesEach(a *Aggregator, paths ...string) ([]FileStats, error) {
+	_, partial, stats, err := readIntoEach(a, paths...)
+	if partial {
+		a.MarkPartial()
+	}
+	return stats, err
+}
+
 // adder receives results.
 type adder interface{ Add(*vegeta.Result) }
 
@@ -43,6 +63,12 @@ type batch struct {
 // readInto decodes (and merges) the files in one goroutine while the
 // calling goroutine adds the results to a, in timestamp-merged order.
 func readInto(a adder, paths ...string) (n int, partial bool, err error) {
+	n, partial, _, err = readIntoEach(a, paths...)
+	return n, partial, err
+}
+
+// readIntoEach is readInto that also returns each file's FileStats.
+func readIntoEach(a adder, paths ...string) (n int, partial bool, stats []FileStats, err error) {
 	srcs := make([]*source, 0, len(paths))
 	defer func() {
 		for _, s := range srcs {
@@ -52,7 +78,7 @@ func readInto(a adder, paths ...string) (n int, partial bool, err error) {
 	for _, p := range paths {
 		s, err := openSource(p)
 		if err != nil {
-			return 0, false, err
+			return 0, false, nil, err
 		}
 		srcs = append(srcs, s)
 	}
@@ -76,10 +102,15 @@ func readInto(a adder, paths ...string) (n int, partial bool, err error) {
 		b.n = 0
 		free <- b
 	}
-	for _, s := range srcs {
+	stats = make([]FileStats, len(srcs))
+	for i, s := range srcs {
 		partial = partial || s.partial
+		stats[i] = FileStats{Path: s.path, Results: s.count, Partial: s.partial}
+		if s.count > 0 {
+			stats[i].FirstSend = time.Unix(0, s.minNS).UTC()
+		}
 	}
-	return n, partial, decErr
+	return n, partial, stats, decErr
 }
 
 // decodeAll decodes the sources, merging them by timestamp (a k-way merge
@@ -146,6 +177,7 @@ type source struct {
 	gob     bool
 	res     vegeta.Result // the current result, reused
 	ns      int64         // its timestamp
+	minNS   int64         // the earliest timestamp read
 	count   int
 	partial bool
 }
@@ -296,6 +328,9 @@ func (s *source) next() (bool, error) {
 	case err == nil:
 		s.count++
 		s.ns = s.res.Timestamp.UnixNano()
+		if s.count == 1 || s.ns < s.minNS {
+			s.minNS = s.ns
+		}
 		s.res.Body = nil // never kept, never printed
 		return true, nil
 	case err == io.EOF:

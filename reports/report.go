@@ -66,6 +66,14 @@ type Report struct {
 	End              time.Time `json:"end,omitzero"`      // latest end of a response
 	Partial          bool      `json:"partial"`           // a results file was truncated
 	Histogram        string    `json:"latency_histogram"`
+
+	// Distributed runs (see Meta): the run ID, this shard's place, why the
+	// run gave up at its start barrier, and the shards a merged report
+	// covers.
+	RunID   string        `json:"run_id,omitempty"`
+	Shard   *ShardInfo    `json:"shard,omitempty"`
+	Aborted string        `json:"aborted,omitempty"`
+	Shards  []MergedShard `json:"shards,omitempty"`
 }
 
 // Rates are the requested and achieved request rates (requests/s).
@@ -165,6 +173,7 @@ func (a *Aggregator) Report(m Meta, slo SLO) *Report {
 		Warnings:  append([]string{}, m.Warnings...),
 		Partial:   a.partial,
 		Histogram: HistogramNote,
+		RunID:     m.RunID, Shard: m.Shard, Aborted: m.Aborted, Shards: m.Shards,
 	}
 	if !m.Started.IsZero() {
 		r.Started = m.Started.UTC()

@@ -47,3 +47,25 @@ func writeTextTable(w io.Writer, t *table) {
 	}
 	tw.Flush()
 }
+
+// WriteComparisonText writes compare.txt: the runs, the figures of both
+// with their deltas, the gates, and the PASS / FAIL / NOT GATED line last.
+func WriteComparisonText(w io.Writer, c *Comparison) error {
+	bw := bufio.NewWriter(w)
+	title := compareTitle(c)
+	bw.WriteString(title + "\n" + strings.Repeat("=", len([]rune(title))) + "\n")
+	for _, a := range compareAlerts(c) {
+		bw.WriteString("\n!!! " + a.text + "\n")
+	}
+	for _, s := range compareSections(c) {
+		bw.WriteString("\n" + s.title + "\n" + strings.Repeat("-", len([]rune(s.title))) + "\n")
+		for _, l := range s.lines {
+			bw.WriteString(l + "\n")
+		}
+		if s.table != nil {
+			writeTextTable(bw, s.table)
+		}
+	}
+	bw.WriteString("\n" + c.Verdict + "\n")
+	return bw.Flush()
+}

@@ -48,6 +48,7 @@ func buildView(r *Report) view {
 		overview(r), latencySection(r), statusSection(r), retcodeSection(r), classSection(r),
 		errorSection(r), contractSection(r), agentSection(r), nodeSection(r), saturationSection(r), sloSection(r),
 	}
+	v.sections = withShardSection(v.sections, r)
 	v.verdict = verdictLine(r)
 	return v
 }
@@ -70,6 +71,7 @@ func alerts(r *Report) []alert {
 	if r.Requests == 0 {
 		as = append(as, alert{"NO RESULTS", "NO RESULTS: nothing was measured."})
 	}
+	as = append(as, shardAlerts(r)...)
 	if r.Interrupted {
 		as = append(as, alert{"INTERRUPTED", "INTERRUPTED: the run was stopped before its planned end."})
 	}
@@ -108,6 +110,7 @@ func overview(r *Report) section {
 	t := &table{head: []string{"what", "value"}}
 	add := func(k, v string) { t.rows = append(t.rows, []string{k, v}) }
 	add("target / plan", orDash(r.Target)+" / "+orDash(r.Plan))
+	shardOverview(r, add)
 	if r.Profile != "" {
 		add("profile", r.Profile)
 	}

@@ -19,6 +19,14 @@ const (
 	HgrmFile     = "latency.hgrm"
 )
 
+// Output file names written by WriteComparisonAll.
+const (
+	CompareTextFile     = "compare.txt"
+	CompareJSONFile     = "compare.json"
+	CompareMarkdownFile = "compare.md"
+	CompareJUnitFile    = "compare-junit.xml"
+)
+
 // WriteAll writes every output into dir (created if missing): summary.txt,
 // report.json, report.md, report.html, junit.xml and latency.hgrm. Each file
 // is written whole and renamed into place. a supplies the histogram for
@@ -42,6 +50,36 @@ func WriteAll(dir string, r *Report, a *Aggregator) error {
 	for _, o := range outs {
 		var buf bytes.Buffer
 		if err := o.write(&buf); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", o.name, err))
+			continue
+		}
+		if err := writeFileAtomic(filepath.Join(dir, o.name), buf.Bytes()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// WriteComparisonAll writes compare.txt, compare.json, compare.md and
+// compare-junit.xml into dir (created if missing), each written whole and
+// renamed into place.
+func WriteComparisonAll(dir string, c *Comparison) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	outs := []struct {
+		name  string
+		write func(io.Writer, *Comparison) error
+	}{
+		{CompareTextFile, WriteComparisonText},
+		{CompareJSONFile, WriteComparisonJSON},
+		{CompareMarkdownFile, WriteComparisonMarkdown},
+		{CompareJUnitFile, WriteComparisonJUnit},
+	}
+	var errs []error
+	for _, o := range outs {
+		var buf bytes.Buffer
+		if err := o.write(&buf, c); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", o.name, err))
 			continue
 		}

@@ -206,7 +206,7 @@ func readCompareReport(arg string) (*reports.Report, string, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, "", fmt.Errorf("%s: no such file or directory: %s", arg, want)
 		}
-		return nil, "", fmt.Errorf("%s: %v", arg, err)
+		return nil, "", fmt.Errorf("%s: %w", arg, err)
 	}
 	path := arg
 	if fi.IsDir() {
@@ -217,19 +217,19 @@ func readCompareReport(arg string) (*reports.Report, string, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %v", path, err)
+		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxReportSize+1))
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %v", path, err)
+		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}
 	if len(b) > maxReportSize {
 		return nil, "", fmt.Errorf("%s: not a %s (larger than %d MB): %s", path, reports.JSONFile, maxReportSize>>20, want)
 	}
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(b, &keys); err != nil {
-		return nil, "", fmt.Errorf("%s: not a %s (%v): %s", path, reports.JSONFile, jsonErrText(err), want)
+		return nil, "", fmt.Errorf("%s: not a %s (%w): %s", path, reports.JSONFile, shortError{err}, want)
 	}
 	for _, k := range reportKeys {
 		if _, ok := keys[k]; !ok {
@@ -238,17 +238,24 @@ func readCompareReport(arg string) (*reports.Report, string, error) {
 	}
 	r, err := reports.ReadReport(bytes.NewReader(b))
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: not a %s (%v): %s", path, reports.JSONFile, jsonErrText(err), want)
+		return nil, "", fmt.Errorf("%s: not a %s (%w): %s", path, reports.JSONFile, shortError{err}, want)
 	}
 	return r, path, nil
 }
 
-// jsonErrText shortens a JSON error for a message; the file may be binary,
-// so the error never quotes its content beyond what encoding/json does.
-func jsonErrText(err error) string {
-	s := err.Error()
+// shortError is a JSON error shortened for a message (the file may be
+// binary, so the error never quotes its content beyond what encoding/json
+// does); Unwrap keeps the whole error.
+type shortError struct{ err error }
+
+// Error returns the first 120 bytes of the error's text.
+func (e shortError) Error() string {
+	s := e.err.Error()
 	if len(s) > 120 {
 		s = s[:120] + "..."
 	}
 	return s
 }
+
+// Unwrap returns the JSON error.
+func (e shortError) Unwrap() error { return e.err }

@@ -44,10 +44,23 @@ Exit codes: 0 every SLO gate held, 1 a gate failed, 2 harness error (bad
 flag or config, refused, target unreachable, output not writable), 130
 interrupted.
 
+Distributed runs: --shard I/N (default from JOB_COMPLETION_INDEX and
+CCGW_SHARD_COUNT, as a Kubernetes Indexed Job sets them) runs shard I of N:
+agent k of the plan goes to shard k mod N, and hit g of the plan's schedule
+to shard g mod N, so the shards add up to the plan. With --barrier DIR (a
+directory all shards write) every shard signs in and warms up, then waits
+until all are ready and starts the measured attack at one agreed instant; a
+shard not ready --barrier-timeout after the first joined makes every shard
+give up (sign-out, reports, exit 2, naming it). A shard exits 0 when it ran,
+whatever its own gates: its report is a diagnostic, and the run's verdict
+comes from ccgw report merging the shards. ccgw shards runs N shards on
+this machine.
+
 Examples:
   ccgw load --targets targets.yaml --target mock --plan smoke --out out/smoke
   ccgw load --target staging --plan golive --rate 200 --duration 2m --out out/staging-200
   CCGW_TARGETS=targets.yaml ccgw load --target prod --plan smoke --confirm prod --quiet
+  JOB_COMPLETION_INDEX=1 CCGW_SHARD_COUNT=3 ccgw load --target staging --plan golive --barrier /data/run-7/barrier --out /data/run-7/shard-1
 
 Flags:
 `
@@ -58,6 +71,7 @@ type loadFlags struct {
 	rate                                float64
 	duration                            time.Duration
 	quiet                               bool
+	shard                               shardFlags
 }
 
 // parseLoadFlags parses the command line (env supplies the defaults of
@@ -95,6 +109,7 @@ func parseLoadFlags(args []string, env func(string) string, stderr io.Writer) (*
 		return nil
 	})
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines (warnings and the summary are still printed)")
+	f.shard.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stderr, loadUsage)
@@ -102,7 +117,7 @@ func parseLoadFlags(args []string, env func(string) string, stderr io.Writer) (*
 			fs.PrintDefaults()
 			return nil, err
 		}
-		return nil, fmt.Errorf("ccgw load: %v (see ccgw load -h)", err)
+		return nil, fmt.Errorf("ccgw load: %w (see ccgw load -h)", err)
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -113,6 +128,11 @@ func parseLoadFlags(args []string, env func(string) string, stderr io.Writer) (*
 		return nil, errors.New("ccgw load: --target: want a target name from the targets file (or set CCGW_TARGET)")
 	case f.plan == "":
 		return nil, errors.New("ccgw load: --plan: want a plan name from the targets file")
+	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if err := f.shard.resolve(env, set); err != nil {
+		return nil, fmt.Errorf("ccgw load: %v", err)
 	}
 	if f.out == "" {
 		f.out = filepath.Join("out", f.target+"-"+f.plan)
@@ -161,11 +181,19 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 }
 
 // loadMain does the work of `ccgw load` once the flags are parsed.
-func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer) int {
+func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer) (code int) {
+	var why string // the harness error the run ends with
 	fail := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, "ccgw load: "+format+"\n", args...)
+		why = fmt.Sprintf(format, args...)
+		fmt.Fprintf(stderr, "ccgw load: %s\n", why)
 		return exitHarness
 	}
+	sess, err := f.shard.join(prog.Logf)
+	if err != nil {
+		return fail("%v", err)
+	}
+	var outc *load.Outcome
+	defer func() { sess.end(f.shard.shard.Index, code, why, outc) }()
 	if _, err := os.Stat(f.targets); errors.Is(err, fs.ErrNotExist) {
 		return fail("--targets %s: no such file: want the targets file (--targets FILE or CCGW_TARGETS; default targets.yaml)", f.targets)
 	}
@@ -181,10 +209,14 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := load.Check(target, plan, f.confirm); err != nil {
-		return fail("%v", err)
+	if f.shard.shard.Sharded() && target.Mock != nil {
+		return fail("target %s is an embedded mock (mock:): each shard would start a gateway of its own; run the shards with ccgw shards (make load SHARDS=N), which starts one mock for all, or point the target at one ccgw mock with url:", target.Name)
 	}
-	if err := load.PrepareOut(f.out); err != nil {
+	job, err := load.NewJob(target, plan, f.out, append([]load.Option{
+		load.WithConfirm(f.confirm), load.WithProgress(prog),
+		load.WithSLO(load.SLOFromConfig(file.SLOFor(plan))),
+		load.WithRate(f.rate), load.WithDuration(f.duration)}, f.shard.options(sess)...)...)
+	if err != nil {
 		return fail("%v", err)
 	}
 	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
@@ -199,10 +231,7 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	if rt.Mock != nil {
 		prog.Logf("target %s: embedded mock gateway at %s", target.Name, rt.URL())
 	}
-	outc, err := load.Run(ctx, rt.Client, rt.Config, plan, f.out,
-		load.WithConfirm(f.confirm), load.WithProgress(prog),
-		load.WithSLO(load.SLOFromConfig(file.SLOFor(plan))),
-		load.WithRate(f.rate), load.WithDuration(f.duration))
+	outc, err = job.Run(ctx, rt.Client, rt.Config)
 	if outc != nil && outc.Report != nil {
 		if b, rerr := os.ReadFile(filepath.Join(f.out, reports.SummaryFile)); rerr == nil {
 			stdout.Write(b)
@@ -217,6 +246,8 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 		return fail("%v", err)
 	case outc.Meta.Interrupted:
 		return exitInterrupted
+	case !outc.Report.Pass && f.shard.given:
+		fmt.Fprintf(stderr, "ccgw load: shard %s: its own gates failed (a diagnostic: the run's verdict is the merged report's, ccgw report)\n", f.shard.shard)
 	case !outc.Report.Pass:
 		return exitGateFailed
 	}

@@ -5,7 +5,7 @@
 //
 //	ccgw <command> [flags]
 //
-// Commands: mock, load, report, compare, version. Run `ccgw <command> -h` for each
+// Commands: mock, load, report, compare, shards, version. Run `ccgw <command> -h` for each
 // command's flags and examples.
 package main
 
@@ -34,6 +34,7 @@ var commands = map[string]command{
 	"mock":    {runMock, "serve the mock CC-Gateway over HTTPS"},
 	"load":    {runLoad, "run a load plan against a target and write reports"},
 	"report":  {runReport, "rebuild reports and the verdict from results files"},
+	"shards":  {runShards, "run a plan as N local shards, as the Kubernetes Job does, and merge their verdict"},
 	"compare": {runCompare, "compare a run with a baseline run and gate on regressions"},
 	"version": {runVersion, "print the version"},
 }
@@ -77,6 +78,7 @@ Examples:
   ccgw mock --addr 127.0.0.1:8043 --cert-out out/mock.pem
   ccgw load --targets targets.yaml --target mock --plan smoke --out out/smoke
   ccgw report --out out/merged out/a/results.bin out/b/results.bin
+  ccgw shards --shards 3 --targets targets.yaml --target mock --plan smoke
   ccgw compare --max-latency-regression 10%% out/release-41 out/release-42
 `)
 }

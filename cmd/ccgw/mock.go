@@ -14,6 +14,7 @@ import (
 
 	"ccgw-harness/gateway"
 	"ccgw-harness/mockgw"
+	"ccgw-harness/mockgw/faultset"
 )
 
 const mockUsage = `Usage: ccgw mock [flags]
@@ -66,27 +67,7 @@ func parseMockFlags(args []string, stderr io.Writer) (*mockFlags, error) {
 		}
 		return nil
 	})
-	ft := &f.faults
-	fs.DurationVar(&ft.LatencyFixed, "latency-fixed", 0, "fault: delay every logininfo answer by this much")
-	fs.DurationVar(&ft.LatencyJitter, "latency-jitter", 0, "fault: add a uniform 0..D delay")
-	fs.StringVar(&ft.LatencyDist, "latency-dist", "", "fault: extra delay distribution: uniform (with --latency-jitter) or exponential (with --latency-mean)")
-	fs.DurationVar(&ft.LatencyMean, "latency-mean", 0, "fault: mean of the exponential extra delay")
-	fs.Float64Var(&ft.RetcodeRate, "retcode-rate", 0, "fault: share of logininfo calls answered with --retcode")
-	fs.StringVar(&ft.Retcode, "retcode", "", "fault: the retcode of --retcode-rate (default "+mockgw.DefaultFaultRetcode+")")
-	fs.Float64Var(&ft.HTTPErrorRate, "http-error-rate", 0, "fault: share answered with HTTP --http-status")
-	fs.IntVar(&ft.HTTPStatus, "http-status", 0, "fault: the status of --http-error-rate (default 503)")
-	fs.Float64Var(&ft.ResetRate, "reset-rate", 0, "fault: share whose connection is reset (TCP RST)")
-	fs.Float64Var(&ft.MalformedRate, "malformed-rate", 0, "fault: share answered with a body that is not JSON")
-	fs.Float64Var(&ft.TruncatedRate, "truncated-rate", 0, "fault: share answered with a truncated envelope")
-	fs.Float64Var(&ft.StallRate, "stall-rate", 0, "fault: share that get no answer for --stall-for, then a closed connection")
-	fs.DurationVar(&ft.StallFor, "stall-for", 0, "fault: length of a stall (default 30s)")
-	fs.Float64Var(&ft.SlowBodyRate, "slow-body-rate", 0, "fault: share whose body is trickled over --slow-body-for")
-	fs.DurationVar(&ft.SlowBodyFor, "slow-body-for", 0, "fault: length of a slow body (default 2s)")
-	fs.Float64Var(&ft.WrongPhoneRate, "wrong-phone-rate", 0, "fault: share answered with another agent's phonenum")
-	fs.Float64Var(&ft.SignInFailRate, "sign-in-fail-rate", 0, "fault: share of agents whose sign-in always fails (100-007)")
-	fs.DurationVar(&ft.SignInLatency, "sign-in-latency", 0, "fault: sign-in and sign-out take this long")
-	fs.BoolVar(&ft.RotateEveryPoll, "rotate-every-poll", false, "fault: dynamic mode rotates the Guid on every event poll")
-	fs.Float64Var(&ft.TLSFailRate, "tls-fail-rate", 0, "fault: share of TLS handshakes refused")
+	faultFlags(fs, &f.faults)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -111,11 +92,35 @@ func parseMockFlags(args []string, stderr io.Writer) (*mockFlags, error) {
 	return f, nil
 }
 
+// faultFlags defines one flag per field of faultset's table (reset_rate:
+// --reset-rate), each setting that field of ft.
+func faultFlags(fs *flag.FlagSet, ft *mockgw.Faults) {
+	for _, fd := range faultset.Fields() {
+		usage := "fault: " + fd.Usage
+		switch p := fd.Ptr(ft).(type) {
+		case *float64:
+			fs.Float64Var(p, fd.Flag(), 0, usage)
+		case *time.Duration:
+			fs.DurationVar(p, fd.Flag(), 0, usage)
+		case *string:
+			fs.StringVar(p, fd.Flag(), "", usage)
+		case *int:
+			fs.IntVar(p, fd.Flag(), 0, usage)
+		case *bool:
+			fs.BoolVar(p, fd.Flag(), false, usage)
+		default:
+			panic(fmt.Sprintf("ccgw mock: fault %s has no flag type", fd.Key))
+		}
+	}
+}
+
 // faultFlag names the flag behind a Faults validation error.
 func faultFlag(err error) string {
-	var fe *mockgw.FieldError
+	var fe *faultset.FieldError
 	if errors.As(err, &fe) {
-		return strings.ReplaceAll(fe.Field, "_", "-")
+		if fd, ok := faultset.Lookup(fe.Field); ok {
+			return fd.Flag()
+		}
 	}
 	return "?"
 }

@@ -16,6 +16,8 @@ import (
 
 	"ccgw-harness/gateway"
 	"ccgw-harness/internal/testscale"
+	"ccgw-harness/mockgw"
+	"ccgw-harness/mockgw/faultset"
 )
 
 // TestMockCommandServesUntilSignal runs `ccgw mock` as a script would: port
@@ -126,5 +128,39 @@ func TestVersionAndUnknownCommand(t *testing.T) {
 	code, _, stderr := runCCGW(t, nil, "nosuch")
 	if code != exitHarness || !strings.Contains(stderr, `unknown command "nosuch"`) {
 		t.Errorf("unknown command: exit %d, %q", code, stderr)
+	}
+}
+
+// TestMockFaultFlags: every faultset field has its flag, and the flag sets
+// that field.
+func TestMockFaultFlags(t *testing.T) {
+	var args []string
+	var want mockgw.Faults
+	for _, fd := range faultset.Fields() {
+		switch p := fd.Ptr(&want).(type) {
+		case *float64:
+			*p = 0.25
+			args = append(args, "--"+fd.Flag()+"=0.25")
+		case *time.Duration:
+			*p = 3 * time.Millisecond
+			args = append(args, "--"+fd.Flag()+"=3ms")
+		case *string:
+			v := map[faultset.Kind]string{faultset.Dist: faultset.LatencyExponential, faultset.Retcode: "100-001"}[fd.Kind]
+			*p = v
+			args = append(args, "--"+fd.Flag()+"="+v)
+		case *int:
+			*p = 502
+			args = append(args, "--"+fd.Flag()+"=502")
+		case *bool:
+			*p = true
+			args = append(args, "--"+fd.Flag())
+		}
+	}
+	f, err := parseMockFlags(args, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.faults != want {
+		t.Errorf("faults from %v:\n got %+v\nwant %+v", args, f.faults, want)
 	}
 }

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"ccgw-harness/reports"
@@ -33,8 +36,22 @@ result and the report is marked partial; so is a run whose results stop
 well before the end its meta.json plans without recording an interruption
 (killed between two flushes).
 
+The shards of a distributed run (ccgw load --shard) merge into one
+report, that of one run: name their results files, their directories, or
+the directory that holds them (every subdirectory with a results.bin). The
+requested rate is the plan's, percentiles come from one HDR histogram of
+all results, the agent and node tables cover all shards, and the SLO gates
+and junit.xml judge the merged results only; each shard's own report stays
+in its directory as a diagnostic. Shards of different runs (run IDs),
+counts, targets or plans are refused, and so is a run with a shard missing
+unless --allow-missing-shards. --barrier DIR first waits (up to
+--barrier-timeout) until every shard of the run has ended, as the merge
+Job of deploy/kubernetes does.
+
 Exit status: 0 every SLO gate passes, 1 an SLO gate failed, 2 harness error
-(bad flag, unreadable file).
+(bad flag, unreadable file, shards that are not one whole run, a shard
+that failed or never ended, a run given up at its start barrier), 130
+interrupted while waiting for the shards.
 
 Flags:
 `
@@ -46,6 +63,8 @@ Examples:
   ccgw report --slo-p99 300ms --slo-error-rate 0.001 out/golive/results.bin
   ccgw report --slo p99.99=1s --slo mean=20ms --slo-saturation=false results.bin
   ccgw report --rate 500 --target staging --plan golive results.bin   # no meta.json
+  ccgw report --out out/golive-shards/merged out/golive-shards              # the shards of one run
+  ccgw report --barrier /data/runs/R/barrier --out /data/runs/R/merged /data/runs/R
 `
 
 // sloFlag collects repeated --slo KEY=DURATION latency gates.
@@ -104,6 +123,8 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	maxCV := fset.Int("slo-max-contract-violations", 0, "gate: highest allowed number of contract violations (default gate: 0)")
 	lateRatio := fset.Float64("slo-max-late-ratio", 0, "saturation: highest allowed share of late requests (default 0.01)")
 	saturation := fset.Bool("slo-saturation", true, "gate on generator saturation")
+	var mf mergeFlags
+	mf.register(fset)
 
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -126,10 +147,69 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	set := map[string]bool{}
 	fset.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
+	// The shards of a distributed run: wait until they ended, then merge.
+	var ended shardsEnded
+	if mf.barrier != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		var err error
+		ended, err = mf.waitShards(ctx, stderr)
+		interrupted := ctx.Err() != nil
+		stop()
+		if interrupted {
+			fmt.Fprintln(stderr, "ccgw report: interrupted while waiting for the shards")
+			return exitInterrupted
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "ccgw report: --barrier: %v\n", err)
+			return exitHarness
+		}
+	} else if set["barrier-timeout"] {
+		fmt.Fprintln(stderr, "ccgw report: --barrier-timeout: only with --barrier DIR")
+		return exitHarness
+	}
+	files, err := expandResults(files)
+	if err != nil {
+		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
+		return exitHarness
+	}
+	shards, err := shardInputs(files)
+	if err != nil {
+		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
+		return exitHarness
+	}
+
 	// Run metadata.
 	var meta reports.Meta
 	mp := *metaPath
-	if mp == "" {
+	if shards != nil {
+		if mp != "" {
+			fmt.Fprintln(stderr, "ccgw report: --meta: not with the shards of a distributed run (their meta.json files are merged)")
+			return exitHarness
+		}
+		// A run given up at its barrier is explained: merge what there is
+		// (exit 2 below) rather than refuse for the shards that never came.
+		aborted := ended.aborted
+		for _, s := range shards {
+			aborted = aborted || s.Meta.Aborted != ""
+		}
+		m, _, err := reports.MergeShardMeta(shards, mf.allowMissing || aborted)
+		if err != nil {
+			fmt.Fprintf(stderr, "ccgw report: %v\n", err)
+			return exitHarness
+		}
+		if mf.barrier != "" && m.RunID != ended.run.RunID {
+			fmt.Fprintf(stderr, "ccgw report: the shards are of run %s, the barrier %s of run %s\n", m.RunID, mf.barrier, ended.run.RunID)
+			return exitHarness
+		}
+		if m.Aborted != "" && !ended.aborted {
+			ended.problems = append(ended.problems, "the run was given up at its start barrier: "+m.Aborted)
+		}
+		m.Warnings = append(m.Warnings, ended.warnings...)
+		meta, files = m, make([]string, len(shards))
+		for i, s := range shards {
+			files[i] = s.Results
+		}
+	} else if mp == "" {
 		mp = filepath.Join(filepath.Dir(files[0]), reports.MetaFile)
 		if _, err := os.Stat(mp); errors.Is(err, fs.ErrNotExist) {
 			mp = ""
@@ -202,7 +282,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	}
 
 	a := reports.NewAggregator()
-	n, partial, err := reports.ReadFiles(a, files...)
+	n, partial, err := readResults(a, &meta, files, shards != nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
 		return exitHarness
@@ -227,6 +307,12 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if dir == "" {
 		dir = filepath.Dir(files[0])
 	}
+	if shards != nil {
+		if dir, err = mergedOut(*out, shards); err != nil {
+			fmt.Fprintf(stderr, "ccgw report: --out: %v\n", err)
+			return exitHarness
+		}
+	}
 	if err := reports.WriteAll(dir, r, a); err != nil {
 		fmt.Fprintf(stderr, "ccgw report: --out %s: %v\n", dir, err)
 		return exitHarness
@@ -238,6 +324,16 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stderr, "ccgw report: %d results; reports in %s\n", n, dir)
+	if len(r.Shards) > 0 {
+		fmt.Fprintf(stderr, "ccgw report: merged %d shards of run %s; their first sends span %s\n", len(r.Shards), r.RunID, meta.FirstSendSpread().Round(time.Millisecond))
+	}
+	if len(ended.problems) > 0 {
+		for _, p := range ended.problems {
+			fmt.Fprintf(stderr, "ccgw report: %s\n", p)
+		}
+		fmt.Fprintln(stderr, "ccgw report: not a whole run: exit 2 (the reports were written)")
+		return exitHarness
+	}
 	if !r.Pass {
 		return exitGateFailed
 	}

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"ccgw-harness/internal/testscale"
@@ -47,9 +46,10 @@ func Go(args ...string) error {
 	if err != nil {
 		return err
 	}
+	// go test puts $GOROOT/bin first on the PATH of the test binaries.
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return fmt.Errorf("gobuild: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), testscale.D(Timeout))
 	defer cancel()

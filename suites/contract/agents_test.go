@@ -81,8 +81,7 @@ func (p *agentPool) SignIn(ctx context.Context, a *agentSlot) error {
 	defer cancel()
 	req := signInRequest(a.Agent)
 	s, err := p.client.SignIn(ctx, a.Agent.ID, req)
-	var ge *gateway.Error
-	if errors.As(err, &ge) && ge.Retcode == gateway.RetAlreadySignedIn && p.target.ForceLogin {
+	if p.target.ForceLogin && gateway.NeedsForceLogin(err) {
 		s, err = p.client.ForceSignIn(ctx, a.Agent.ID, req)
 	}
 	if err != nil {
@@ -270,8 +269,7 @@ func (p *agentPool) SignOutAll(ctx context.Context) error {
 			sctx, cancel := context.WithTimeout(ctx, p.to.Call)
 			defer cancel()
 			err := p.client.SignOut(sctx, s)
-			var ge *gateway.Error
-			if err == nil || (errors.As(err, &ge) && (ge.Retcode == gateway.RetNotSignedIn || ge.Retcode == gateway.RetAlreadySignedOut)) {
+			if err == nil || gateway.SessionGone(err) {
 				a.setSession(nil)
 				return
 			}

@@ -38,7 +38,7 @@ var _ = Describe("Many agents asking at once", Label("concurrency", "prod-safe")
 	It("each get their own phonenum and a phonetoken no other agent got", func(ctx SpecContext) {
 		type result struct {
 			agent int
-			li    loginInfo
+			li    gateway.LoginInfo
 			err   error
 		}
 		crowd := suite.Pool.Crowd
@@ -74,11 +74,11 @@ var _ = Describe("Many agents asking at once", Label("concurrency", "prod-safe")
 				f.add("%v", r.err)
 				continue
 			}
-			if prev, ok := owner[r.li.Token]; ok && prev != r.agent {
-				f.add("agents %d and %d received the same phonetoken (%s)", prev, r.agent, gateway.Mask(r.li.Token))
+			if prev, ok := owner[r.li.PhoneToken]; ok && prev != r.agent {
+				f.add("agents %d and %d received the same phonetoken (%s)", prev, r.agent, gateway.Mask(r.li.PhoneToken))
 				continue
 			}
-			owner[r.li.Token] = r.agent
+			owner[r.li.PhoneToken] = r.agent
 		}
 		Expect(f.err()).To(Succeed(), "under concurrency every agent still gets its own phonenum and its own phonetoken")
 	})

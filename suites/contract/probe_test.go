@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -191,6 +190,9 @@ func envelopeProblem(err error) string {
 			return "malformed: " + known
 		}
 	}
+	if strings.Contains(msg, " appears ") {
+		return "malformed: a member appears more than once"
+	}
 	return "malformed JSON"
 }
 
@@ -260,117 +262,24 @@ func kindOf(v any) string {
 	return "unknown"
 }
 
-// rawKind names a raw JSON value's type by its first byte.
-func rawKind(raw json.RawMessage) string {
-	raw = bytes.TrimLeft(raw, " \t\r\n")
-	if len(raw) == 0 {
-		return "nothing"
-	}
-	switch c := raw[0]; {
-	case c == '"':
-		return "string"
-	case c == '{':
-		return "object"
-	case c == '[':
-		return "array"
-	case c == 't' || c == 'f':
-		return "boolean"
-	case c == 'n':
-		return "null"
-	default:
-		return "number"
-	}
-}
-
-// jsonMembers decodes a JSON object's members (the last of a repeated name
-// wins, as most decoders do).
-func jsonMembers(raw []byte) (map[string]json.RawMessage, error) {
-	var m map[string]json.RawMessage
-	if rawKind(raw) != "object" {
-		return nil, &contractError{msg: "not a JSON object"}
-	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, &contractError{msg: "not valid JSON"}
-	}
-	return m, nil
-}
-
-// isJSONContentType reports whether a Content-Type names application/json.
-func isJSONContentType(ct string) bool {
-	mt, _, err := mime.ParseMediaType(ct)
-	return err == nil && mt == "application/json"
-}
-
-// loginInfo is a logininfo success answer as the contract demands it.
-type loginInfo struct {
-	Token    string
-	PhoneNum string
-}
-
-// checkLoginInfo holds a logininfo answer to the whole success contract:
-// HTTP 200, Content-Type application/json, an envelope whose message is a
-// string, whose retcode is the string "0" and whose result is an object
-// with a non-empty string phonetoken and, as a string, the phonenum the
-// agent signed in with. It returns the token and phonenum it found.
-func checkLoginInfo(r *gateway.Response, wantPhone, what string) (loginInfo, error) {
-	f := newFindings("%s", what)
-	var li loginInfo
-	if r.Status != http.StatusOK {
-		f.add("HTTP %d, want 200", r.Status)
-	}
-	if ct := r.Header.Get(gateway.HeaderContentType); !isJSONContentType(ct) {
-		f.add("Content-Type %q, want application/json", ct)
-	}
-	env, err := jsonMembers(r.Body)
-	if err != nil {
-		f.add("the body is %v", err)
-		return li, f.err()
-	}
-	if k := rawKind(env["message"]); k != "string" {
-		f.add("message is %s, want a string", k)
-	}
-	switch k := rawKind(env["retcode"]); {
-	case k != "string":
-		f.add("retcode is %s, want the string \"0\"", k)
-	default:
-		var rc string
-		_ = json.Unmarshal(env["retcode"], &rc)
-		if rc != gateway.RetOK {
-			f.add("retcode %s (%s), want \"0\"", showRetcode(rc), gateway.RetcodeMeaning(rc))
-		}
-	}
-	if k := rawKind(env["result"]); k != "object" {
-		f.add("result is %s, want an object", k)
-		return li, f.err()
-	}
-	res, _ := jsonMembers(env["result"])
-	switch k := rawKind(res["phonetoken"]); k {
-	case "string":
-		_ = json.Unmarshal(res["phonetoken"], &li.Token)
-		if li.Token == "" {
-			f.add("result.phonetoken is empty")
-		}
-	default:
-		f.add("result.phonetoken is %s, want a non-empty string", k)
-	}
-	switch k := rawKind(res["phonenum"]); k {
-	case "string":
-		_ = json.Unmarshal(res["phonenum"], &li.PhoneNum)
-		if li.PhoneNum != wantPhone {
-			f.add("result.phonenum is %q, want %q (the number this agent signed in with)", li.PhoneNum, wantPhone)
-		}
-	default:
-		f.add("result.phonenum is %s, want the string %q", k, wantPhone)
-	}
-	return li, f.err()
+// checkLoginInfo holds a logininfo answer to the whole success contract as
+// the contract oracle (gateway.CheckLoginInfo) decides it: HTTP 200,
+// Content-Type application/json, an envelope whose message is a string,
+// whose retcode is the string "0" and whose result is an object with a
+// non-empty string phonetoken and, as a string, the phonenum the agent
+// signed in with. The error lists every problem the oracle found. It
+// returns the token and phonenum the answer carried.
+func checkLoginInfo(r *gateway.Response, wantPhone, what string) (gateway.LoginInfo, error) {
+	c := gateway.CheckLoginInfo(r.Status, r.Header.Get(gateway.HeaderContentType), r.Body, wantPhone)
+	return c.LoginInfo, safe(c.Err(what))
 }
 
 // loginInfoOf asks for sess's logininfo with a raw request and checks the
 // whole success contract.
-func loginInfoOf(ctx context.Context, sess *gateway.Session, what string) (loginInfo, error) {
+func loginInfoOf(ctx context.Context, sess *gateway.Session, what string) (gateway.LoginInfo, error) {
 	r, err := do(ctx, call{path: gateway.LoginInfoPath(sess.AgentID), session: sess})
 	if err != nil {
-		return loginInfo{}, err
+		return gateway.LoginInfo{}, err
 	}
 	return checkLoginInfo(r, sess.PhoneNum, what)
 }

@@ -24,11 +24,11 @@ var _ = Describe("Distinct agents", Label("session", "prod-safe"), func() {
 				f.add("%v", err)
 				continue
 			}
-			if prev, dup := owner[li.Token]; dup {
-				f.add("agents %d and %d received the same phonetoken (%s)", prev, sess.AgentID, gateway.Mask(li.Token))
+			if prev, dup := owner[li.PhoneToken]; dup {
+				f.add("agents %d and %d received the same phonetoken (%s)", prev, sess.AgentID, gateway.Mask(li.PhoneToken))
 				continue
 			}
-			owner[li.Token] = sess.AgentID
+			owner[li.PhoneToken] = sess.AgentID
 		}
 		Expect(f.err()).To(Succeed(), "each agent gets its own phonenum and a phonetoken no other agent has")
 	})

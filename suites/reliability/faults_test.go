@@ -297,7 +297,9 @@ func faultMatrix() []faultCase {
 				// Slow sign-ins make the gap visible: without them the
 				// keep-alive, whose held polls the restart answers at once,
 				// may re-sign everyone in before the attack notices.
-				r.mock.SetFaults(mockgw.Faults{SignInLatency: 200 * time.Millisecond})
+				if err := r.mock.SetFaults(mockgw.Faults{SignInLatency: 200 * time.Millisecond}); err != nil {
+					return err
+				}
 				r.mock.Restart()
 				ob.actAfter = time.Now()
 				return nil
@@ -382,12 +384,16 @@ func tlsStorm(after mockgw.Faults) func(r *rig, ob *faultObs) error {
 		want := uint64(r.plan.Connections) + 4
 		base := r.mock.Stats().Faults[mockgw.FaultTLSFail]
 		ob.actBefore = time.Now()
-		r.mock.SetFaults(mockgw.Faults{ResetRate: 1, TLSFailRate: 1})
+		if err := r.mock.SetFaults(mockgw.Faults{ResetRate: 1, TLSFailRate: 1}); err != nil {
+			return err
+		}
 		done := waitUntil(3*time.Second, func() bool { return r.mock.Stats().Faults[mockgw.FaultTLSFail]-base >= want })
 		// Read before the storm ends: an undercount only weakens the
 		// lower bound checkTLS draws from it.
 		ob.stormRefused = r.mock.Stats().Faults[mockgw.FaultTLSFail] - base
-		r.mock.SetFaults(after)
+		if err := r.mock.SetFaults(after); err != nil {
+			return err
+		}
 		ob.actAfter = time.Now()
 		if !done {
 			return fmt.Errorf("the storm refused only %d handshakes within %v (want %d): the attack sent too few requests to prove anything",
@@ -484,7 +490,9 @@ func runFault(t *testing.T, c *faultCase) {
 		startedOnce = true
 		ob.before = r.mock.Stats()
 		if c.faults != (mockgw.Faults{}) {
-			r.mock.SetFaults(c.faults)
+			if err := r.mock.SetFaults(c.faults); err != nil {
+				t.Errorf("the case's faults: %v", err)
+			}
 		}
 		ob.started = time.Now()
 		if c.act != nil {
@@ -709,11 +717,15 @@ func TestFaultWindowInTimeSeries(t *testing.T) {
 			// window lasts at least 2 s however late either fires.
 			<-time.After(on)
 			onBefore = time.Now()
-			r.mock.SetFaults(mockgw.Faults{RetcodeRate: 1})
+			if err := r.mock.SetFaults(mockgw.Faults{RetcodeRate: 1}); err != nil {
+				t.Error(err)
+			}
 			onAfter = time.Now()
 			<-time.After(length)
 			offBefore = time.Now()
-			r.mock.SetFaults(mockgw.Faults{})
+			if err := r.mock.SetFaults(mockgw.Faults{}); err != nil {
+				t.Error(err)
+			}
 			offAfter = time.Now()
 		}()
 	}))

@@ -30,7 +30,9 @@ func TestNoGoroutineLeakAfterRun(t *testing.T) {
 	var restarted chan struct{}
 	o, err := r.run(t, load.WithAttackStarted(func() {
 		base := r.mock.Stats().Calls[mockgw.CallLoginInfo].Requests
-		r.mock.SetFaults(mockgw.Faults{ResetRate: 0.02, StallRate: 0.02, StallFor: 2 * time.Second})
+		if err := r.mock.SetFaults(mockgw.Faults{ResetRate: 0.02, StallRate: 0.02, StallFor: 2 * time.Second}); err != nil {
+			t.Error(err)
+		}
 		restarted = make(chan struct{})
 		go func() {
 			defer close(restarted)

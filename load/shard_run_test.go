@@ -1,0 +1,215 @@
+package load_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"ccgw-harness/gateway"
+	"ccgw-harness/load"
+	"ccgw-harness/mockgw"
+	"ccgw-harness/reports"
+)
+
+// runShards runs shards idx of n of the env's plan, each in its own
+// goroutine with its own output directory and one barrier directory, and
+// returns their outcomes and errors.
+func (e *env) runShards(t *testing.T, n int, idx []int, barrier string, timeout time.Duration) ([]*load.Outcome, []error) {
+	t.Helper()
+	outs := make([]*load.Outcome, len(idx))
+	errs := make([]error, len(idx))
+	var wg sync.WaitGroup
+	for k, i := range idx {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := load.Shard{Index: i, Count: n}
+			b, err := load.NewBarrier(barrier, s, load.WithBarrierTimeout(timeout), load.WithBarrierRunID("run-test"),
+				load.WithBarrierPoll(20*time.Millisecond), load.WithBarrierLead(300*time.Millisecond))
+			if err != nil {
+				errs[k] = err
+				return
+			}
+			id, err := b.Join()
+			if err != nil {
+				errs[k] = err
+				return
+			}
+			out := filepath.Join(filepath.Dir(e.out), "shard-"+strconv.Itoa(i))
+			outs[k], errs[k] = load.Run(context.Background(), e.client, e.target, e.plan, out,
+				load.WithShard(s), load.WithRunID(id), load.WithStartGate(b.Gate()))
+		}()
+	}
+	wg.Wait()
+	return outs, errs
+}
+
+// TestShardedJobs: three shards of one plan against one mock with fast Guid
+// rotation split the agents and the requests exactly, start together, and
+// merge into the plan's figures.
+func TestShardedJobs(t *testing.T) {
+	noLeaks(t)
+	const agents, rate, n = 12, 150.0, 3
+	// Second-scale rotation (loadtest's millisecond timings need an idle
+	// machine; this test is about the split, not the keep-alive).
+	const interval, timeout = time.Second, 4 * time.Second
+	e := newEnv(t, agents, rate, 2*time.Second, false, mockgw.WithAuthMode(gateway.AuthDynamic),
+		mockgw.WithGuidInterval(interval), mockgw.WithGuidTimeout(timeout), mockgw.WithPollWait(200*time.Millisecond))
+	e.target.AuthMode, e.target.GuidInterval, e.target.GuidTimeout, e.target.PollWait = gateway.AuthDynamic, interval, timeout, 200*time.Millisecond
+	e.plan.Warmup = 200 * time.Millisecond
+	outs, errs := e.runShards(t, n, []int{0, 1, 2}, filepath.Join(filepath.Dir(e.out), "barrier"), time.Minute)
+	var sent, recorded uint64
+	var files []string
+	seen := map[string]int{}
+	first := make([]time.Time, n)
+	for i, o := range outs {
+		if errs[i] != nil {
+			t.Fatalf("shard %d: %v", i, errs[i])
+		}
+		// Every shard's schedule counts from the one agreed instant.
+		if !o.Meta.Started.Equal(outs[0].Meta.Started) || o.Meta.Started.IsZero() {
+			t.Errorf("shard %d started at %s, shard 0 at %s: want the one agreed instant", i, o.Meta.Started, outs[0].Meta.Started)
+		}
+		m := o.Meta
+		if m.RunID != "run-test" || m.Shard == nil || m.Shard.Index != i || m.Shard.Count != n || m.Shard.PlanAgents != agents ||
+			m.Shard.PlanRequestedRate != rate || m.Agents != agents/n || m.Sent != o.Sent || m.Recorded != o.Recorded {
+			t.Errorf("shard %d meta: run %q shard %+v agents %d sent %d recorded %d", i, m.RunID, m.Shard, m.Agents, m.Sent, m.Recorded)
+		}
+		sent += o.Sent
+		recorded += o.Recorded
+		files = append(files, filepath.Join(o.Dir, load.ResultsFile))
+		for k, r := range readResults(t, o.Dir) {
+			if k == 0 || r.Timestamp.Before(first[i]) {
+				first[i] = r.Timestamp
+			}
+			seen[r.URL] |= 1 << i
+			if r.Error != "" {
+				t.Errorf("shard %d: result %d: %s", i, k, r.Error)
+				break
+			}
+		}
+	}
+	if want := uint64(rate * 2); sent != want || recorded != want {
+		t.Errorf("the shards sent %d and recorded %d requests, want the plan's %d", sent, recorded, want)
+	}
+	if len(seen) != agents {
+		t.Errorf("requests name %d agents, want %d", len(seen), agents)
+	}
+	for url, mask := range seen {
+		if mask&(mask-1) != 0 {
+			t.Errorf("agent %s was used by more than one shard (mask %b)", url, mask)
+		}
+	}
+	lo, hi := first[0], first[0]
+	for _, f := range first {
+		lo, hi = minTime(lo, f), maxTime(hi, f)
+	}
+	// One process, one clock: the barrier's start instant is the same
+	// for all; the spread is timer and scheduling delay only.
+	if hi.Sub(lo) > 250*time.Millisecond {
+		t.Errorf("first sends of the shards span %s, want within 250ms", hi.Sub(lo))
+	}
+	st := e.mock.Stats()
+	if rc := st.Calls[mockgw.CallSignIn].Retcodes[gateway.RetAlreadySignedIn]; rc != 0 || st.SignIns != agents {
+		t.Errorf("mock: %d sign-ins, %d answered 100-002; want each of %d agents signed in once", st.SignIns, rc, agents)
+	}
+	if st.ActiveSessions != 0 || st.Rotations == 0 {
+		t.Errorf("mock: %d sessions left, %d Guid rotations; want none left, and rotations followed", st.ActiveSessions, st.Rotations)
+	}
+	a := reports.NewAggregator()
+	if n, _, err := reports.ReadFiles(a, files...); err != nil || uint64(n) != sent {
+		t.Errorf("merged %d results, %v; want %d", n, err, sent)
+	}
+}
+
+// TestShardedJobMissing: a shard that never arrives makes the others give
+// up within the deadline: they sign out, write their reports saying why,
+// and return a *BarrierError naming it.
+func TestShardedJobMissing(t *testing.T) {
+	noLeaks(t)
+	e := newEnv(t, 6, 60, time.Second, false)
+	const timeout = 1500 * time.Millisecond
+	t0 := time.Now()
+	outs, errs := e.runShards(t, 3, []int{0, 1}, filepath.Join(filepath.Dir(e.out), "barrier"), timeout)
+	elapsed := time.Since(t0)
+	for k, err := range errs {
+		var be *load.BarrierError
+		if !errors.As(err, &be) || !strings.Contains(err.Error(), "shard 2 not ready") {
+			t.Fatalf("shard %d: %v, want a barrier error naming shard 2", k, err)
+		}
+		o := outs[k]
+		if o == nil || o.Report == nil || !strings.Contains(o.Meta.Aborted, "shard 2 not ready") || o.Sent != 0 {
+			t.Fatalf("shard %d outcome %+v: want reports written, aborted naming shard 2, nothing sent", k, o)
+		}
+		m, err := reports.ReadMeta(filepath.Join(o.Dir, load.MetaFile))
+		if err != nil || m.Aborted != o.Meta.Aborted {
+			t.Errorf("shard %d meta.json: aborted %q, %v", k, m.Aborted, err)
+		}
+		if o.SignOut.SignedOut != 2 {
+			t.Errorf("shard %d sign-out: %s, want its 2 agents", k, o.SignOut)
+		}
+	}
+	if elapsed > timeout+30*time.Second {
+		t.Errorf("the shards gave up after %s, deadline %s", elapsed, timeout)
+	}
+	if st := e.mock.Stats(); st.ActiveSessions != 0 || st.Calls[mockgw.CallLoginInfo].Requests > 16 {
+		t.Errorf("mock: %d sessions left, %d logininfo calls (only the warm-up's may be there)", st.ActiveSessions, st.Calls[mockgw.CallLoginInfo].Requests)
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// TestLateStart: a run that leaves its start gate after the agreed instant
+// keeps the agreed schedule: the hits it is behind go out at once (their
+// lag says so), the plan's hits are all sent, and meta.json's start is the
+// agreed instant.
+func TestLateStart(t *testing.T) {
+	noLeaks(t)
+	e := newEnv(t, 4, 50, time.Second, false)
+	const late = 400 * time.Millisecond
+	var agreed time.Time
+	gate := func(context.Context) (time.Time, error) {
+		agreed = time.Now().Add(-late)
+		return agreed, nil
+	}
+	o := e.run(context.Background(), t, load.WithStartGate(gate))
+	if o.Sent != 50 || o.Recorded != 50 {
+		t.Errorf("sent %d, recorded %d; want the plan's 50", o.Sent, o.Recorded)
+	}
+	if !o.Meta.Started.Equal(agreed) {
+		t.Errorf("meta started %s, want the agreed instant %s", o.Meta.Started, agreed)
+	}
+	found := false
+	for _, w := range o.Meta.Warnings {
+		found = found || strings.Contains(w, "after the start instant the shards agreed on")
+	}
+	if !found {
+		t.Errorf("warnings %q: want the late start named", o.Meta.Warnings)
+	}
+	for _, r := range readResults(t, e.out) {
+		if r.Seq != 0 {
+			continue
+		}
+		lag, err := strconv.ParseInt(r.Headers.Get(load.HeaderLagUs), 10, 64)
+		if err != nil || time.Duration(lag)*time.Microsecond < late {
+			t.Errorf("hit 0: lag %v µs (%v), want at least %s: it was due at the agreed instant", r.Headers.Get(load.HeaderLagUs), err, late)
+		}
+	}
+}
