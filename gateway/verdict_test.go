@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"ccgw-harness/internal/testscale"
 )
 
 // allVerdicts has one verdict of every class and every documented detail.
@@ -146,7 +148,7 @@ func rawTLSServer(t *testing.T, reset bool) string {
 			if err != nil {
 				return
 			}
-			_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+			_ = c.SetDeadline(time.Now().Add(testscale.D(10 * time.Second)))
 			tc := tls.Server(c, cfg)
 			br := bufio.NewReader(tc)
 			for { // the request head ends with an empty line
@@ -223,6 +225,10 @@ func TestClassifyErrorRealDeadline(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
+			// No answer at all: a handler that returned would send an
+			// empty 200, which the client's transport may read before it
+			// reports the timeout.
+			panic(http.ErrAbortHandler)
 		case <-release:
 		}
 	}))

@@ -1,15 +1,20 @@
 package load_test
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/testscale"
 	"ccgw-harness/load"
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
@@ -59,15 +64,33 @@ func readResults(t *testing.T, dir string) []vegeta.Result {
 	return loadtest.ReadResults(t, filepath.Join(dir, load.ResultsFile))
 }
 
-// eventually polls cond every 10 ms until it holds or the deadline passes.
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
+// progressWait bounds a wait for a run to make progress (so many requests
+// or sign-ins seen by the mock) that normally comes within half a second:
+// a run frozen that long is broken, not slow.
+const progressWait = 30 * time.Second
+
+// waitUntil polls cond every few milliseconds until it holds (true) or the
+// deadline testscale.D(d) passes (false). It never touches a testing.T, so
+// any goroutine may call it; the caller reports a false with t.Errorf (not
+// t.Fatalf, which only the test's own goroutine may call).
+func waitUntil(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(testscale.D(d))
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
+			return false
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond) // polling a condition, bounded by the deadline
+	}
+	return true
+}
+
+// eventually fails the test at once when cond does not hold within
+// testscale.D(d). Call it only from the test's goroutine; elsewhere use
+// waitUntil.
+func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	if !waitUntil(d, cond) {
+		t.Fatalf("timed out after %s waiting for %s", testscale.D(d), what)
 	}
 }
 
@@ -103,4 +126,79 @@ func assertNoSecrets(t *testing.T, dir string, secrets ...string) {
 			}
 		}
 	}
+}
+
+// checkPlannedSchedule asserts that the results of a constant-rate attack
+// were planned i/rate apart, whatever the scheduler did: a result's send
+// time minus the lag it records (X-Ccgw-Lag-Us: truncated to the
+// microsecond, clamped at 0) is its planned time, or up to load.TimerSlack
+// before it when the hit went out early. So the planned offset of every
+// result from the first is exact to TimerSlack plus the truncation, however
+// late any of them was sent.
+func checkPlannedSchedule(t *testing.T, results []vegeta.Result, rate float64) {
+	t.Helper()
+	if len(results) == 0 {
+		t.Fatal("no results to check the schedule of")
+	}
+	rs := slices.Clone(results)
+	slices.SortFunc(rs, func(a, b vegeta.Result) int { return cmp.Compare(a.Seq, b.Seq) })
+	planned := func(r vegeta.Result) time.Time {
+		us, err := strconv.ParseInt(r.Headers.Get(load.HeaderLagUs), 10, 64)
+		if err != nil || us < 0 {
+			t.Fatalf("result %d: lag header %q, want microseconds >= 0", r.Seq, r.Headers.Get(load.HeaderLagUs))
+		}
+		return r.Timestamp.Add(-time.Duration(us) * time.Microsecond)
+	}
+	const tol = load.TimerSlack + 5*time.Microsecond
+	p0 := planned(rs[0])
+	for i, r := range rs {
+		if r.Seq != uint64(i) {
+			t.Fatalf("result %d has seq %d: a hit is missing or counted twice", i, r.Seq)
+		}
+		want := time.Duration(float64(i) / rate * float64(time.Second))
+		if got := planned(r).Sub(p0); got < want-tol || got > want+tol {
+			t.Fatalf("result %d planned %v after the first, want %v (±%v): the attack did not follow the %v/s schedule", i, got, want, tol, rate)
+		}
+	}
+}
+
+// virtualClock is a mock's session clock (mockgw.WithClock) that moves only
+// when the test steps it, and remembers when (real time) each step came.
+type virtualClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	times []time.Time
+}
+
+// Now is the clock's time (safe for the mock's goroutines).
+func (c *virtualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// step moves the clock by d.
+func (c *virtualClock) step(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	c.times = append(c.times, time.Now())
+}
+
+// steps returns the real times of the steps so far.
+func (c *virtualClock) steps() []time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.times)
+}
+
+// stepsWithin counts the steps that came between from and to (real time).
+func stepsWithin(steps []time.Time, from, to time.Time) int {
+	n := 0
+	for _, s := range steps {
+		if !s.Before(from) && !s.After(to) {
+			n++
+		}
+	}
+	return n
 }

@@ -82,6 +82,7 @@ type KeepAlive struct {
 	pauseMin, pauseMax time.Duration
 	pauseSet           bool
 	warnings           []string
+	clock              clock // nil: the real clock (tests set a fake one)
 
 	polls, rotations, failures atomic.Int64
 
@@ -94,7 +95,7 @@ type KeepAlive struct {
 // polls go through c's connections: give it a pool of its own, not the
 // attack's, that keeps at least Slots() idle connections (see AgentClient).
 func NewKeepAlive(p *Pool, c *gateway.Client, t *config.Target, opts ...KeepAliveOption) (*KeepAlive, error) {
-	k := &KeepAlive{pool: p, maxPolls: DefaultMaxPolls, pauseMin: DefaultPollPauseMin, pauseMax: DefaultPollPauseMax}
+	k := &KeepAlive{pool: p, clock: p.clock, maxPolls: DefaultMaxPolls, pauseMin: DefaultPollPauseMin, pauseMax: DefaultPollPauseMax}
 	for _, o := range opts {
 		o(k)
 	}
@@ -220,7 +221,7 @@ func (k *KeepAlive) Start(ctx context.Context) {
 	ctx, k.cancel = context.WithCancel(ctx)
 	agents := k.pool.live
 	h := make(dueHeap, 0, len(agents))
-	now := time.Now()
+	now := clockNow(k.clock)
 	for _, a := range agents {
 		h = append(h, due{a: a, at: now.Add(k.pause())})
 	}
@@ -260,18 +261,18 @@ func (k *KeepAlive) pause() time.Duration {
 // when every worker is busy, due agents wait (the cap).
 func (k *KeepAlive) schedule(ctx context.Context, h *dueHeap, work chan<- *agent, back <-chan due) {
 	defer k.wg.Done()
-	timer := time.NewTimer(time.Hour)
+	timer := clockTimerOf(k.clock, time.Hour)
 	defer timer.Stop()
 	for {
 		var send chan<- *agent
 		var head *agent
 		var tick <-chan time.Time
 		if h.Len() > 0 {
-			if d := time.Until((*h)[0].at); d <= 0 {
+			if d := (*h)[0].at.Sub(clockNow(k.clock)); d <= 0 {
 				send, head = work, (*h)[0].a
 			} else {
 				timer.Reset(d)
-				tick = timer.C
+				tick = timer.C()
 			}
 		}
 		select {
@@ -296,7 +297,7 @@ func (k *KeepAlive) worker(ctx context.Context, work <-chan *agent, back chan<- 
 		case a := <-work:
 			wait := k.pollOnce(ctx, a)
 			select {
-			case back <- due{a: a, at: time.Now().Add(wait)}:
+			case back <- due{a: a, at: clockNow(k.clock).Add(wait)}:
 			case <-ctx.Done():
 				return
 			}

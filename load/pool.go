@@ -80,7 +80,7 @@ type agent struct {
 
 	sess      atomic.Pointer[gateway.Session]
 	hdr       atomic.Pointer[agentHeader]
-	signedAt  atomic.Int64 // time.Now().UnixNano() when the current session began
+	signedAt  atomic.Int64 // the pool clock's UnixNano when the current session began
 	resigning atomic.Bool  // a re-sign-in is queued or running
 	retryAt   atomic.Int64 // no re-sign-in before this UnixNano (after a failure)
 	gone      atomic.Bool  // the gateway said the session is gone and no new one exists yet
@@ -103,10 +103,10 @@ func (a *agent) node() int {
 	return 0
 }
 
-// setSession makes s the agent's session.
-func (a *agent) setSession(s *gateway.Session) {
+// setSession makes s the agent's session, begun at now.
+func (a *agent) setSession(s *gateway.Session, now time.Time) {
 	a.sess.Store(s)
-	a.signedAt.Store(time.Now().UnixNano())
+	a.signedAt.Store(now.UnixNano())
 	a.gone.Store(false)
 	a.refresh()
 }
@@ -182,6 +182,7 @@ type Pool struct {
 	resignConc     int
 	forceLogin     bool
 	signOutTimeout time.Duration
+	clock          clock // nil: the real clock (tests set a fake one)
 
 	// sign-in progress
 	done, failed atomic.Int64
@@ -335,7 +336,7 @@ func (p *Pool) SignIn(ctx context.Context) (SignInSummary, error) {
 	one := func(a *agent) {
 		s, err := p.signInOne(a)
 		if err == nil {
-			a.setSession(s)
+			a.setSession(s, clockNow(p.clock))
 		} else {
 			p.failed.Add(1)
 			reason := FailureReason(err)
@@ -502,11 +503,11 @@ func (p *Pool) resignWorker(q <-chan *agent, stop <-chan struct{}) {
 			}
 			s, err := p.signInOne(a)
 			if err == nil {
-				a.setSession(s)
+				a.setSession(s, clockNow(p.clock))
 				p.reSignIns.Add(1)
 			} else {
 				p.reFailures.Add(1)
-				a.retryAt.Store(time.Now().Add(DefaultReSignInBackoff).UnixNano())
+				a.retryAt.Store(clockNow(p.clock).Add(DefaultReSignInBackoff).UnixNano())
 			}
 			a.resigning.Store(false)
 		}
@@ -527,7 +528,7 @@ func (p *Pool) lost(a *agent, sentAt time.Time, s *gateway.Session) {
 		return
 	}
 	a.gone.Store(true)
-	if time.Now().UnixNano() < a.retryAt.Load() {
+	if clockNow(p.clock).UnixNano() < a.retryAt.Load() {
 		return
 	}
 	p.mu.Lock()

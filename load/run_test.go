@@ -13,40 +13,104 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/testscale"
 	"ccgw-harness/load"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/reports"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 // TestDynamicRotation is issue #4's first acceptance test: a short plan
-// against the mock in dynamic mode with millisecond Guid rotation.
+// against the mock in dynamic mode with millisecond Guid rotation, every
+// answer a success.
+//
+// The mock's session clock is virtual (mockgw.WithClock), so that nothing
+// expires because the machine is busy: it moves one step of 250 ms only
+// once every agent has polled and had its Guid rotated since the last step
+// (a step makes every Guid old enough to rotate, and each rotates at most
+// once a step). A rotated-out Guid lives 1 s (four steps) from its issue, a
+// session 2 s (eight steps) without a poll, which cannot happen when every
+// agent polls every step. So when the clock reaches step m, the Guid the
+// harness holds for an agent (its latest rotation may still be on the way)
+// was issued at step m-2 or later and lives until step m+2 at least: a
+// request can meet a dead Guid only if two steps passed while it was in
+// flight. A harness that did not follow the rotation would send the
+// sign-in Guid, dead from step 4 on, and fail at once.
 func TestDynamicRotation(t *testing.T) {
 	noLeaks(t)
 	const agents, rate = 40, 200.0
-	e := newEnv(t, agents, rate, 3*time.Second, true)
+	const step, guidTimeout = 250 * time.Millisecond, time.Second
+	clk := &virtualClock{now: time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)}
+	e := newEnv(t, agents, rate, 3*time.Second, true, mockgw.WithClock(clk.Now), mockgw.WithGuidTimeout(guidTimeout))
+	e.target.GuidTimeout = guidTimeout
 	e.plan.Warmup = 300 * time.Millisecond
 	var log lockedBuffer
 	prog := load.NewProgress(&log, false, false)
 	prog.SetInterval(100 * time.Millisecond)
-	o := e.run(context.Background(), t, load.WithProgress(prog))
+	stop := make(chan struct{})
+	var driver sync.WaitGroup
+	o := e.run(context.Background(), t, load.WithProgress(prog), load.WithAttackStarted(func() {
+		driver.Add(1)
+		go func() {
+			defer driver.Done()
+			for {
+				base := e.mock.Stats().Rotations
+				clk.step(step)
+				for e.mock.Stats().Rotations < base+agents {
+					select {
+					case <-stop:
+						return
+					case <-time.After(2 * time.Millisecond): // polling the mock's counter until the run ends
+					}
+				}
+			}
+		}()
+	}))
+	close(stop)
+	driver.Wait()
 	rep := o.Report
 	st := e.mock.Stats()
+	steps := clk.steps()
 
-	// Zero wrong-Guid rejections.
-	for _, rc := range []string{gateway.RetNoPermission, gateway.RetNotSignedIn} {
-		if n := rep.Retcodes[rc]; n != 0 {
-			t.Errorf("report counts %d answers with retcode %s, want 0 (the Guid rotation was not followed)", n, rc)
-		}
+	// No wrong-Guid rejection, but for a request in flight across two
+	// steps (see above), which no following harness can avoid; and every
+	// other answer a success.
+	if n := rep.Retcodes[gateway.RetNoPermission]; n != 0 {
+		t.Errorf("report counts %d answers with retcode %s, want 0", n, gateway.RetNoPermission)
 	}
 	results := readResults(t, e.out)
+	var excused uint64
 	for _, r := range results {
-		if v := gateway.ParseVerdict(r.Error); v.Class == gateway.ClassRetcode {
-			t.Fatalf("result %d: %s, want success", r.Seq, r.Error)
+		if r.Error == "" {
+			continue
+		}
+		if r.Error == "retcode "+gateway.RetNotSignedIn && stepsWithin(steps, r.Timestamp, r.Timestamp.Add(r.Latency)) >= 2 {
+			excused++
+			continue
+		}
+		t.Fatalf("result %d: %s after %v in flight across %d clock steps, want success (a 100-006 here: the Guid rotation was not followed)",
+			r.Seq, r.Error, r.Latency, stepsWithin(steps, r.Timestamp, r.Timestamp.Add(r.Latency)))
+	}
+	if rep.Success+excused != rep.Requests {
+		t.Errorf("success %d (+%d excused) of %d requests; errors %v", rep.Success, excused, rep.Requests, rep.Errors)
+	}
+	// The sign-in Guids died at step 4: requests were sent after step 5,
+	// or the run could not have told a harness that ignores Set-GUID from
+	// one that follows it.
+	var after5 int
+	if len(steps) >= 5 {
+		for _, r := range results {
+			if r.Timestamp.After(steps[4]) {
+				after5++
+			}
 		}
 	}
-	if rep.Success != rep.Requests {
-		t.Errorf("success %d of %d requests; errors %v", rep.Success, rep.Requests, rep.Errors)
+	if after5 == 0 {
+		t.Errorf("no request was sent after the virtual clock's step 5 (%d steps in all): the sign-in Guids, dead at step 4, were never put to the test", len(steps))
 	}
+	t.Logf("virtual clock: %d steps of %v (sign-in Guids dead at step 4), %d requests sent after step 5; %d excused for crossing two steps in flight",
+		len(steps), step, after5, excused)
 
 	// Every agent signed out at the end.
 	if st.ActiveSessions != 0 {
@@ -64,15 +128,18 @@ func TestDynamicRotation(t *testing.T) {
 		t.Errorf("mock rotations %d, Guid switches seen by the keep-alive %d: want both > 0", st.Rotations, o.Rotations)
 	}
 
-	// Achieved rate within 2% of the plan.
-	if got := rep.Rate.Achieved; math.Abs(got-rate)/rate > 0.02 {
-		t.Errorf("achieved rate %.2f/s, want %v/s within 2%%", got, rate)
-	}
-
-	// Every request accounted for.
+	// The rate: exactly the planned number of requests, each planned on
+	// the 200/s schedule (its send time minus its recorded lag), however
+	// late the scheduler let it go out. How close the achieved rate comes
+	// to the plan depends on the machine, not on the code: the saturation
+	// gate reports it to users, and BenchmarkConstantRate measures it.
 	want := uint64(rate * 3)
 	if o.Sent != want || o.Recorded != o.Sent || uint64(len(results)) != o.Sent || rep.Requests != o.Sent {
 		t.Errorf("sent %d, recorded %d, in results.bin %d, report.requests %d; want all %d", o.Sent, o.Recorded, len(results), rep.Requests, want)
+	}
+	checkPlannedSchedule(t, results, rate)
+	if rep.Rate.Requested != rate || rep.Rate.Achieved <= 0 {
+		t.Errorf("rate requested %v achieved %v, want %v requested", rep.Rate.Requested, rep.Rate.Achieved, rate)
 	}
 	if rep.Interrupted || rep.ContractViolations != 0 {
 		t.Errorf("interrupted=%v contract violations %d, want a complete clean run", rep.Interrupted, rep.ContractViolations)
@@ -159,9 +226,20 @@ func TestInjectedRetcodeAndLatency(t *testing.T) {
 	if got := rep.Errors["retcode "+gateway.RetInternal]; got != failed {
 		t.Errorf("errors %v: want every error classified as retcode %s", rep.Errors, gateway.RetInternal)
 	}
-	// p50: the injected 20 ms plus a little client and loopback overhead.
-	if p50 := rep.LatencyMS.P50; p50 < 20 || p50 > 26 {
-		t.Errorf("p50 %.2f ms, want 20 ms (+ at most 6 ms overhead)", p50)
+	// Latency: every answer was delayed 20 ms by the mock before anything
+	// else, so no latency is below 20 ms (less HDR's 3-digit precision),
+	// whatever the scheduler does. The upper bound only catches a real bug
+	// (a latency counted twice, in the wrong unit, or including the wait
+	// for the plan's schedule): at 200/s over 8 connections each busy 20 ms
+	// per request, the connections are half used, and a median request
+	// queueing 80 ms on top of its 20 ms means something is broken, or the
+	// machine stalled for most of the run (scale the bound with
+	// CCGW_TEST_TIMEOUT_SCALE then). The tight overhead is a benchmark's
+	// business (BenchmarkConstantRate).
+	const hdrFloor = 20 * (1 - 1e-3)
+	upper := float64(testscale.D(100*time.Millisecond)) / 1e6
+	if lm := rep.LatencyMS; lm.Min < hdrFloor || lm.P50 < hdrFloor || lm.P50 > upper {
+		t.Errorf("latency min %.2f ms p50 %.2f ms, want both >= the injected 20 ms and p50 <= %.0f ms", lm.Min, lm.P50, upper)
 	}
 	gated := false
 	for _, g := range rep.SLO {
@@ -223,7 +301,13 @@ func TestGatewayRestart(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			eventually(t, 10*time.Second, "200 requests", func() bool { return logininfoRequests(e.mock) >= base+200 })
+			// The restart comes after the first 100 requests (half a
+			// second of the plan), not at a time: the 3.5 s left are the
+			// generous deadline for every agent to be signed in again.
+			if !waitUntil(progressWait, func() bool { return logininfoRequests(e.mock) >= base+100 }) {
+				t.Errorf("the mock did not see 100 requests within %v", testscale.D(progressWait))
+				return
+			}
 			// Slow sign-ins make the gap visible: without them the
 			// keep-alive (whose held polls the restart answers at once)
 			// may re-sign everyone in before the attack notices.
@@ -242,9 +326,26 @@ func TestGatewayRestart(t *testing.T) {
 	if o.Meta.ReSignIns < 1 || o.Meta.ReSignIns > 2*20 || rep.ReSignIns != o.Meta.ReSignIns {
 		t.Errorf("re-sign-ins %d (report %d), want about one per agent (20)", o.Meta.ReSignIns, rep.ReSignIns)
 	}
+	// The gap: the requests between the restart and each agent's new
+	// session (a re-sign-in takes at least the 200 ms sign-in latency)
+	// are answered 100-006, and nothing else fails.
 	gone := rep.Retcodes[gateway.RetNotSignedIn]
-	if gone == 0 || gone > rep.Requests/4 {
-		t.Errorf("%d answers 100-006 of %d: want a short gap", gone, rep.Requests)
+	if gone == 0 || rep.Requests-rep.Success != gone {
+		t.Errorf("%d answers 100-006, %d failures of %d: want a gap, and no other failure (errors %v)", gone, rep.Requests-rep.Success, rep.Requests, rep.Errors)
+	}
+	// The recovery: every agent's last request succeeded, that is, every
+	// lost session was re-established within the rest of the plan.
+	results := readResults(t, e.out)
+	last := map[string]vegeta.Result{}
+	for _, r := range results {
+		if p, ok := last[r.URL]; !ok || r.Seq > p.Seq {
+			last[r.URL] = r
+		}
+	}
+	for u, r := range last {
+		if r.Error != "" {
+			t.Errorf("the last request of %s failed (%s): its session was not re-established", u, r.Error)
+		}
 	}
 	// The gap, then recovery: a bucket with errors, and the last buckets
 	// clean.
@@ -257,8 +358,8 @@ func TestGatewayRestart(t *testing.T) {
 	if gapAt < 0 {
 		t.Fatalf("time series shows no gap: %+v", rep.TimeSeries)
 	}
-	last := rep.TimeSeries[len(rep.TimeSeries)-1]
-	if gapAt == len(rep.TimeSeries)-1 || last.Errors != 0 || last.OK == 0 {
+	tail := rep.TimeSeries[len(rep.TimeSeries)-1]
+	if gapAt == len(rep.TimeSeries)-1 || tail.Errors != 0 || tail.OK == 0 {
 		t.Errorf("time series does not recover after the gap at bucket %d: %+v", gapAt, rep.TimeSeries)
 	}
 	st := e.mock.Stats()
@@ -282,18 +383,29 @@ func TestInterrupted(t *testing.T) {
 	defer cancel()
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	start := time.Now()
+	var cancelled time.Time
 	o := e.run(ctx, t, load.WithAttackStarted(func() {
 		base := logininfoRequests(e.mock)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			eventually(t, 10*time.Second, "100 requests", func() bool { return logininfoRequests(e.mock) >= base+100 })
+			if !waitUntil(progressWait, func() bool { return logininfoRequests(e.mock) >= base+100 }) {
+				t.Errorf("the mock did not see 100 requests within %v", testscale.D(progressWait))
+			}
+			cancelled = time.Now()
 			cancel()
 		}()
 	}))
-	if d := time.Since(start); d > 15*time.Second {
-		t.Errorf("the interrupted run took %s", d)
+	wg.Wait()
+	// The cancel comes about half a second into the 30 s plan; the run
+	// must then stop, sign 20 agents out and write its reports, which takes
+	// well under a second: 15 s (times the scale) is the hang guard, and
+	// the report's duration below proves the attack stopped early.
+	if d, limit := time.Since(cancelled), testscale.D(15*time.Second); d > limit {
+		t.Errorf("the interrupted run took %s after the cancel, want under %s", d, limit)
+	}
+	if rep := o.Report; rep.DurationS >= 25 {
+		t.Errorf("the interrupted run sent for %.1f s of its 30 s plan: the attack did not stop", rep.DurationS)
 	}
 	rep := o.Report
 	if !o.Meta.Interrupted || !rep.Interrupted {
@@ -321,7 +433,10 @@ func TestInterrupted(t *testing.T) {
 // those already signed in and writes (empty) reports.
 func TestInterruptedDuringSignIn(t *testing.T) {
 	noLeaks(t)
-	e := newEnv(t, 200, 100, 5*time.Second, false, mockgw.WithFaults(mockgw.Faults{SignInLatency: 5 * time.Millisecond}))
+	// 200 agents, 4 at once, 50 ms each: signing them all in takes 2.5 s,
+	// the cancel comes after the first 20 (0.25 s), so the 2.25 s between
+	// are the margin for the canceller to be scheduled.
+	e := newEnv(t, 200, 100, 5*time.Second, false, mockgw.WithFaults(mockgw.Faults{SignInLatency: 50 * time.Millisecond}))
 	e.plan.SignInConcurrency = 4
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -329,8 +444,10 @@ func TestInterruptedDuringSignIn(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		eventually(t, 10*time.Second, "20 sign-ins", func() bool { return e.mock.Stats().SignIns >= 20 })
-		cancel()
+		defer cancel()
+		if !waitUntil(progressWait, func() bool { return e.mock.Stats().SignIns >= 20 }) {
+			t.Errorf("the mock did not see 20 sign-ins within %v", testscale.D(progressWait))
+		}
 	}()
 	o, err := load.Run(ctx, e.client, e.target, e.plan, e.out)
 	wg.Wait()

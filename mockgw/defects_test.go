@@ -134,7 +134,7 @@ func TestPhonenumCrosstalkUnderConcurrency(t *testing.T) {
 		go func() {
 			defer func() { done <- struct{}{} }()
 			for range 100 {
-				rep, err := do(t, c, srv.URL(), req{method: http.MethodPost, path: gateway.LoginInfoPath(a.id), guid: &a.guid})
+				rep, err := do(goroutineTB{t}, c, srv.URL(), req{method: http.MethodPost, path: gateway.LoginInfoPath(a.id), guid: &a.guid})
 				if err != nil {
 					return
 				}

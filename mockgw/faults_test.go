@@ -3,7 +3,6 @@ package mockgw
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"syscall"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/testscale"
 )
 
 // faultSetup signs agent 1001 in on a faithful server, then turns f on.
@@ -64,7 +64,9 @@ func TestFaultStall(t *testing.T) {
 	if v := judge(t, srv, short, a); v.Class != gateway.ClassTimeout {
 		t.Fatalf("verdict %q, want timeout", v)
 	}
-	if took := time.Since(start); took > 10*time.Second {
+	// The client's 200 ms timeout ends it, not the minute's stall: 10 s
+	// (times the scale) tells the two apart on any machine.
+	if took := time.Since(start); took > testscale.D(10*time.Second) {
 		t.Fatalf("stalled request took %v", took)
 	}
 	// A short stall ends with the connection closed and no answer.
@@ -147,7 +149,11 @@ func TestFaultLatency(t *testing.T) {
 }
 
 func TestFaultSlowBody(t *testing.T) {
-	srv, c, a := faultSetup(t, Faults{SlowBodyRate: 1, SlowBodyFor: 1500 * time.Millisecond})
+	// Headers at once, the body trickled: with the body spread over a
+	// minute, the client has the headers and the first piece of the body
+	// while the rest does not exist yet (the next piece is 8 s away), so
+	// no timing of the machine can make this pass or fail.
+	srv, c, a := faultSetup(t, Faults{SlowBodyRate: 1, SlowBodyFor: time.Minute})
 	r, _ := http.NewRequest(http.MethodPost, srv.URL()+gateway.LoginInfoPath(a.id), nil)
 	r.Header[gateway.HeaderGuid] = []string{a.guid}
 	start := time.Now()
@@ -155,20 +161,27 @@ func TestFaultSlowBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	headers := time.Since(start)
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
+	if took := time.Since(start); took > testscale.D(20*time.Second) {
+		t.Fatalf("headers after %v: they waited for the minute-long body", took)
 	}
-	total := time.Since(start)
-	if headers > 750*time.Millisecond || total < 1300*time.Millisecond {
-		t.Fatalf("headers after %v, body after %v: want headers at once and the body over ~1.5s", headers, total)
+	buf := make([]byte, max(resp.ContentLength, 1))
+	n, err := resp.Body.Read(buf)
+	resp.Body.Close() // ends the trickle
+	if err != nil || n == 0 || int64(n) >= resp.ContentLength {
+		t.Fatalf("first read of the body: %d of %d bytes (%v), want a first piece only", n, resp.ContentLength, err)
 	}
-	if v := gateway.JudgeLoginInfo(resp.StatusCode, resp.Header.Get("Content-Type"), body, a.phone); !v.OK() {
+
+	// A whole slow body takes at least the slow-body time (the mock sleeps
+	// that long between the pieces) and is a valid success.
+	setFaults(t, srv, Faults{SlowBodyRate: 1, SlowBodyFor: 400 * time.Millisecond})
+	start = time.Now()
+	if v := judge(t, srv, c, a); !v.OK() {
 		t.Fatalf("slow body verdict %q", v)
 	}
-	wantFaultCount(t, srv, FaultSlowBody, 1)
+	if took := time.Since(start); took < 400*time.Millisecond {
+		t.Fatalf("a 400 ms slow body was read in %v", took)
+	}
+	wantFaultCount(t, srv, FaultSlowBody, 2)
 }
 
 func TestFaultWrongPhone(t *testing.T) {
@@ -232,7 +245,9 @@ func TestFaultRotateEveryPoll(t *testing.T) {
 		seen[a.guid] = true
 		wantRetcode(t, a.loginInfo(t, srv, c), gateway.RetOK)
 	}
-	if took := time.Since(start); took > 20*time.Second {
+	// Held, each would take the minute's poll wait; 20 s (times the
+	// scale) for all three tells the two apart.
+	if took := time.Since(start); took > testscale.D(20*time.Second) {
 		t.Fatalf("rotating polls were held (%v)", took)
 	}
 	wantFaultCount(t, srv, FaultRotateEveryPoll, 3)

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/testscale"
 )
 
 // newServer starts a server that the test closes at its end.
@@ -205,17 +207,45 @@ func (a *agent) poll(t testing.TB, srv *Server, c *http.Client) reply {
 // ptr returns a pointer to s.
 func ptr(s string) *string { return &s }
 
-// eventually polls cond every few milliseconds until it holds or the
-// deadline passes.
+// eventually polls cond every few milliseconds until it holds, or fails
+// the test when testscale.D(within) passes first. Call it from the test's
+// goroutine.
 func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
+	within = testscale.D(within)
 	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("not within %v: %s", within, what)
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(2 * time.Millisecond) // polling a condition, bounded by the deadline
 	}
+}
+
+// goroutineTB is a testing.TB for the helpers (do, signIn, ...) when they
+// run on a goroutine the test started: FailNow belongs to the test's own
+// goroutine, so its Fatal and Fatalf report with Errorf and end only the
+// calling goroutine (runtime.Goexit runs its deferred calls).
+type goroutineTB struct{ testing.TB }
+
+// Fatal reports args and ends the calling goroutine.
+func (g goroutineTB) Fatal(args ...any) {
+	g.TB.Helper()
+	g.TB.Error(args...)
+	runtime.Goexit()
+}
+
+// Fatalf reports the message and ends the calling goroutine.
+func (g goroutineTB) Fatalf(format string, args ...any) {
+	g.TB.Helper()
+	g.TB.Errorf(format, args...)
+	runtime.Goexit()
+}
+
+// FailNow marks the test failed and ends the calling goroutine.
+func (g goroutineTB) FailNow() {
+	g.TB.Fail()
+	runtime.Goexit()
 }
 
 // wantRetcode asserts a 200 envelope with retcode rc and, for errors, no

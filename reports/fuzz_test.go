@@ -11,6 +11,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"ccgw-harness/internal/testscale"
 	"ccgw-harness/reports/reportstest"
 )
 
@@ -74,8 +75,8 @@ func FuzzReadResults(f *testing.F) {
 		var o outcome
 		select {
 		case o = <-done:
-		case <-time.After(fuzzReadLimit):
-			t.Fatalf("reading a %d-byte results file took more than %s", len(data), fuzzReadLimit)
+		case <-time.After(testscale.D(fuzzReadLimit)):
+			t.Fatalf("reading a %d-byte results file took more than %s", len(data), testscale.D(fuzzReadLimit))
 		}
 		if o.n < 0 || o.n > len(data) {
 			t.Fatalf("ReadFiles counted %d results in %d bytes", o.n, len(data))

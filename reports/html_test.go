@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ccgw-harness/internal/testscale"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -95,7 +97,7 @@ func TestHTMLInChromium(t *testing.T) {
 
 	chromium := func(extra ...string) (stdout, stderr []byte) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), testscale.D(90*time.Second))
 		defer cancel()
 		args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 			"--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -26,6 +26,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"ccgw-harness/internal/testscale"
 	"ccgw-harness/reports"
 )
 
@@ -79,7 +80,7 @@ func startMockProc(t *testing.T, flags ...string) *mockProc {
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
 	t.Cleanup(tr.CloseIdleConnections)
 	return &mockProc{url: strings.TrimPrefix(line, "listening on "), cert: cert,
-		hc: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
+		hc: &http.Client{Transport: tr, Timeout: testscale.D(10 * time.Second)}}
 }
 
 // mockStats is the part of the mock's /ccgw-admin/stats these tests read.
@@ -87,9 +88,20 @@ type mockStats struct {
 	Calls map[string]struct {
 		Requests uint64 `json:"requests"`
 	} `json:"calls"`
-	ActiveSessions int64  `json:"active_sessions"`
-	SignIns        uint64 `json:"sign_ins"`
-	SignOuts       uint64 `json:"sign_outs"`
+	ActiveSessions   int64  `json:"active_sessions"`
+	SignIns          uint64 `json:"sign_ins"`
+	SignOuts         uint64 `json:"sign_outs"`
+	ReplacedSessions uint64 `json:"replaced_sessions"`
+	IdleSignOuts     uint64 `json:"idle_sign_outs"`
+}
+
+// accounted reports whether every session the mock opened was closed, and
+// by the harness: signed out, or replaced by the harness's own forced
+// re-sign-in (after a 100-006 the gateway may answer a request that carried
+// a rotated-out Guid too long on a starved machine), or ended idle (none
+// in these short runs unless a poller starved for minutes).
+func (s mockStats) accounted() bool {
+	return s.ActiveSessions == 0 && s.SignOuts+s.ReplacedSessions+s.IdleSignOuts == s.SignIns
 }
 
 // stats reads the mock's counters.
@@ -192,10 +204,11 @@ func (p *loadProc) signal(t *testing.T, sig os.Signal) {
 	}
 }
 
-// wait waits at most d for the process to exit and returns its exit code
-// (-1 when a signal killed it).
+// wait waits at most testscale.D(d) for the process to exit and returns
+// its exit code (-1 when a signal killed it).
 func (p *loadProc) wait(t *testing.T, d time.Duration) int {
 	t.Helper()
+	d = testscale.D(d)
 	select {
 	case <-p.done:
 		return p.cmd.ProcessState.ExitCode()
@@ -205,10 +218,11 @@ func (p *loadProc) wait(t *testing.T, d time.Duration) int {
 	}
 }
 
-// waitFor returns the first stderr line matching re, or fails after d or
-// when the process exits first.
+// waitFor returns the first stderr line matching re, or fails after
+// testscale.D(d) or when the process exits first.
 func (p *loadProc) waitFor(t *testing.T, re *regexp.Regexp, d time.Duration) string {
 	t.Helper()
+	d = testscale.D(d)
 	timeout := time.After(d)
 	for {
 		select {
@@ -345,7 +359,10 @@ func TestLoadSIGINT(t *testing.T) {
 	if code := p.wait(t, 30*time.Second); code != exitInterrupted {
 		t.Fatalf("exit %d after SIGINT, want %d\nstderr:\n%s", code, exitInterrupted, p.stderr)
 	}
-	if d := time.Since(started); d > 15*time.Second {
+	// Stopping the attack, signing 8 agents out and writing the reports
+	// take well under a second; 15 s (times the scale) is the hang guard,
+	// and the report's duration below proves the attack stopped early.
+	if d := time.Since(started); d > testscale.D(15*time.Second) {
 		t.Errorf("took %s to stop after SIGINT: the attack did not stop at once", d)
 	}
 	stderr := p.stderr.String()
@@ -413,14 +430,16 @@ func TestLoadSIGINT(t *testing.T) {
 	}
 
 	st := m.stats(t)
-	if st.ActiveSessions != 0 || st.SignIns < 8 || st.SignOuts != st.SignIns {
-		t.Errorf("mock after SIGINT: %d active sessions, %d sign-ins, %d sign-outs; want 0 active and every sign-in signed out", st.ActiveSessions, st.SignIns, st.SignOuts)
+	if !st.accounted() || st.SignIns < 8 || st.SignOuts < 8 {
+		t.Errorf("mock after SIGINT: %+v; want 0 active, at least the 8 agents signed out, every session closed", st)
 	}
 }
 
 // TestLoadSecondSIGINT: a second SIGINT while the first is being handled
 // (here: a sign-out the mock makes last 3 s) quits at once, non-zero, and
-// says the agents may stay signed in.
+// says the agents may stay signed in. "At once" is proven by what did not
+// happen rather than by a stopwatch: no sign-out finished (none is
+// reported, and the mock still holds every session).
 func TestLoadSecondSIGINT(t *testing.T) {
 	t.Parallel()
 	m := startMockProc(t, "--sign-in-latency", "3s")
@@ -438,8 +457,8 @@ func TestLoadSecondSIGINT(t *testing.T) {
 	if code == exitOK || code == -1 {
 		t.Errorf("exit %d after the second SIGINT, want a non-zero exit code (%d)", code, exitInterrupted)
 	}
-	if took > 2*time.Second {
-		t.Errorf("exited %s after the second SIGINT, want at once (the sign-out alone takes 3 s)", took)
+	if st := m.stats(t); st.ActiveSessions != 8 {
+		t.Errorf("the mock holds %d sessions after the exit, want all 8: a sign-out (3 s each) finished first, so the exit was not at once (took %s)", st.ActiveSessions, took)
 	}
 	stderr := p.stderr.String()
 	if !strings.Contains(stderr, "again: quitting at once") {
@@ -575,8 +594,8 @@ func TestLoadSafetyRails(t *testing.T) {
 	}
 
 	st := m.stats(t)
-	if st.ActiveSessions != 0 || st.SignIns < 24 || st.SignOuts != st.SignIns {
-		t.Errorf("mock: %d active sessions, %d sign-ins, %d sign-outs; want 0 active and all of at least 24 sign-ins (three runs of 8 agents) signed out", st.ActiveSessions, st.SignIns, st.SignOuts)
+	if !st.accounted() || st.SignIns < 24 || st.SignOuts < 24 {
+		t.Errorf("mock: %+v; want 0 active, at least 24 sign-outs (three runs of 8 agents), every session closed", st)
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"ccgw-harness/internal/testscale"
 )
 
 // ccgwBin is the ccgw binary built once for the tests that run it as a user
@@ -68,9 +70,11 @@ func startCCGW(t *testing.T, env []string, args ...string) (*exec.Cmd, <-chan st
 	return cmd, lines, stderr
 }
 
-// waitLine returns the first line with the prefix, or fails after d.
+// waitLine returns the first line with the prefix, or fails after
+// testscale.D(d).
 func waitLine(t *testing.T, lines <-chan string, prefix string, d time.Duration) string {
 	t.Helper()
+	d = testscale.D(d)
 	timeout := time.After(d)
 	for {
 		select {
@@ -87,11 +91,11 @@ func waitLine(t *testing.T, lines <-chan string, prefix string, d time.Duration)
 	}
 }
 
-// runCCGW runs `ccgw args...` to completion (bounded by a minute) and returns
-// its exit code, stdout and stderr.
+// runCCGW runs `ccgw args...` to completion (bounded by a minute, times
+// testscale.Factor) and returns its exit code, stdout and stderr.
 func runCCGW(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), testscale.D(time.Minute))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ccgwBin, args...)
 	cmd.Env = append(os.Environ(), env...)

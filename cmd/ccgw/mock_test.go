@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/testscale"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/mockgw/faultset"
 )
@@ -85,8 +86,8 @@ func TestMockCommandServesUntilSignal(t *testing.T) {
 		if err != nil {
 			t.Fatalf("SIGINT must stop the mock with exit 0: %v\nstderr: %s", err, stderr.String())
 		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("the mock did not stop within 20s of SIGINT")
+	case <-time.After(testscale.D(20 * time.Second)):
+		t.Fatalf("the mock did not stop within %v of SIGINT", testscale.D(20*time.Second))
 	}
 	if strings.Contains(stderr.String(), "s3cret-pw") {
 		t.Error("the password leaked into the mock's log")

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"ccgw-harness/internal/testscale"
 	"ccgw-harness/reports/reportstest"
 )
 
@@ -83,13 +84,13 @@ func TestReportOnKilledRun(t *testing.T) {
 	p.waitFor(t, signedInLine, 40*time.Second)
 	results := filepath.Join(out, "results.bin")
 	// Wait (bounded) until the run has flushed a few dozen results.
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(testscale.D(20 * time.Second))
 	for {
 		if st, err := os.Stat(results); err == nil && st.Size() > 6<<10 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("results.bin did not grow past 6 KiB within 20 s\nstderr:\n%s", p.stderr)
+			t.Fatalf("results.bin did not grow past 6 KiB within %v\nstderr:\n%s", testscale.D(20*time.Second), p.stderr)
 		}
 		time.Sleep(50 * time.Millisecond) // polling the file, bounded by the deadline
 	}

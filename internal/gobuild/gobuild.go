@@ -11,10 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"time"
+
+	"ccgw-harness/internal/testscale"
 )
 
-// Timeout bounds one go command: a cold build of the module on a 2-core
-// machine takes well under it.
+// Timeout bounds one go command (times testscale.Factor): a cold build of
+// the module on a 2-core machine takes well under it.
 const Timeout = 4 * time.Minute
 
 // RepoRoot returns the module root: the nearest directory at or above the
@@ -36,8 +38,9 @@ func RepoRoot() (string, error) {
 	}
 }
 
-// Go runs `go args...` in the module root, bounded by Timeout, and returns
-// its combined output in the error when it fails.
+// Go runs `go args...` in the module root, bounded by
+// testscale.D(Timeout), and returns its combined output in the error when it
+// fails.
 func Go(args ...string) error {
 	root, err := RepoRoot()
 	if err != nil {
@@ -48,7 +51,7 @@ func Go(args ...string) error {
 	if err != nil {
 		return fmt.Errorf("gobuild: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), testscale.D(Timeout))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, goBin, args...)
 	cmd.Dir = root

@@ -13,6 +13,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/testscale"
 	"ccgw-harness/mockgw"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -21,12 +22,19 @@ import (
 // FirstAgent is the first agent ID of the test targets.
 const FirstAgent = 1001
 
-// Session timings of a dynamic test mock: a Guid is rotated after
-// GuidInterval and dies GuidTimeout after it was issued, which leaves the
-// keep-alive 800 ms to pick up each rotation.
+// Session timings of a dynamic test mock: a Guid is rotated on the first
+// poll after GuidInterval, a rotated-out Guid dies GuidTimeout after it was
+// issued, and a session dies IdleTimeout after its last poll. The
+// keep-alive polls every agent at least every PollWait plus a pause of at
+// most 450 ms (a quarter of guid_timeout - guid_interval), so a request that
+// read a Guid just before its rotation has about 1.5 s to arrive, and an
+// agent's poller may be starved about as long before its session ends.
+// Tests that must not depend on that margin run the mock on a virtual clock
+// (see TestDynamicRotation); a harness that ignores rotation still fails
+// within two seconds, once the sign-in Guids die.
 const (
 	GuidInterval = 200 * time.Millisecond
-	GuidTimeout  = time.Second
+	GuidTimeout  = 2 * time.Second
 	IdleTimeout  = 2 * time.Second
 	PollWait     = 100 * time.Millisecond
 )
@@ -98,9 +106,11 @@ func New(t testing.TB, s Spec, extra ...mockgw.Option) *Env {
 		tgt.GuidInterval, tgt.GuidTimeout = GuidInterval, GuidTimeout
 		tgt.IdleTimeout, tgt.PollWait = IdleTimeout, PollWait
 	}
+	// The plan's request timeout is a test deadline here (no test of
+	// timeouts relies on it; those set their own), so it is scaled.
 	plan := &config.Plan{
 		Name: "test", Agents: s.Agents, Rate: s.Rate, Duration: s.Duration,
-		Connections: 8, Timeout: 5 * time.Second, SignInConcurrency: 16,
+		Connections: 8, Timeout: testscale.D(5 * time.Second), SignInConcurrency: 16,
 	}
 	return &Env{Mock: m, Client: c, Target: tgt, Plan: plan, Out: filepath.Join(t.TempDir(), "out")}
 }

@@ -11,6 +11,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/testscale"
 	"ccgw-harness/mockgw"
 )
 
@@ -48,13 +49,17 @@ const (
 )
 
 // Session timings the suite gives an embedded mock, so that rotation and
-// expiry specs take seconds rather than minutes. The Guid timeout leaves a
-// rotated-out Guid 1.5 s to live, far more than a request that read it just
-// before the rotation needs to reach the mock on a loaded machine.
+// expiry specs take seconds rather than minutes. A rotated-out Guid lives
+// 4.5 s after its rotation could first happen, and a session 8 s without a
+// poll: that is how long a request that read a Guid just before its
+// rotation may take to reach the mock, and an agent's keeper may be
+// starved, on a busy machine (the concurrency spec's 64 TLS handshakes
+// under the race detector on a shared 2-core machine have taken 1.7 s,
+// enough to break the earlier 1.5 s).
 const (
 	MockGuidInterval = 500 * time.Millisecond
-	MockGuidTimeout  = 2 * time.Second
-	MockIdleTimeout  = 5 * time.Second
+	MockGuidTimeout  = 5 * time.Second
+	MockIdleTimeout  = 8 * time.Second
 	MockPollWait     = 200 * time.Millisecond
 )
 
@@ -83,8 +88,35 @@ type Timeouts struct {
 	Tick time.Duration
 }
 
-// timeoutsFor derives the named timeouts from a target's timings.
-func timeoutsFor(t *config.Target) Timeouts {
+// timeoutsFor derives the named timeouts from a real gateway's timings (the
+// targets file's), with the margin slack gives its own timers.
+func timeoutsFor(t *config.Target) Timeouts { return deriveTimeouts(t, slack) }
+
+// MockSlackMin is the least margin the deadlines of the embedded mock give
+// beyond each of its (short) timings. There the margins are the test
+// harness's own: the mock's timers are exact (mockgw's tests prove them on
+// a fake clock), and what the margin covers is how late the suite's own
+// requests get on a loaded machine, which does not shrink with the timing.
+// A generous margin costs nothing when the mock is on time (Eventually
+// returns as soon as its condition holds) and hides no defect (one that
+// never rotates or never expires a Guid fails whatever the deadline).
+const MockSlackMin = 2 * time.Second
+
+// mockTimeoutsFor derives the named timeouts of the embedded mock: the
+// margins are at least MockSlackMin, and every deadline is multiplied by
+// testscale.Factor (CCGW_TEST_TIMEOUT_SCALE), as every test deadline is.
+// Tick, a polling period, is not a deadline.
+func mockTimeoutsFor(t *config.Target) Timeouts {
+	to := deriveTimeouts(t, func(d time.Duration) time.Duration { return max(slack(d), MockSlackMin) })
+	for _, d := range []*time.Duration{&to.Call, &to.Poll, &to.Setup, &to.Cleanup, &to.Rotation, &to.Expiry} {
+		*d = testscale.D(*d)
+	}
+	return to
+}
+
+// deriveTimeouts derives the named timeouts from a target's timings, with
+// margin(d) beyond each documented duration d.
+func deriveTimeouts(t *config.Target, margin func(time.Duration) time.Duration) Timeouts {
 	call := DefaultCallTimeout
 	poll := t.PollWait + call
 	batches := time.Duration((NumAgents + signInConcurrency - 1) / signInConcurrency)
@@ -93,13 +125,13 @@ func timeoutsFor(t *config.Target) Timeouts {
 		Poll:     poll,
 		Setup:    batches*call + poll,
 		Cleanup:  batches*call + poll,
-		Rotation: t.GuidInterval + t.PollWait + slack(t.GuidInterval),
-		Expiry:   t.GuidTimeout + t.PollWait + slack(t.GuidTimeout),
+		Rotation: t.GuidInterval + t.PollWait + margin(t.GuidInterval),
+		Expiry:   t.GuidTimeout + t.PollWait + margin(t.GuidTimeout),
 		Tick:     min(max(t.GuidTimeout/20, 20*time.Millisecond), time.Second),
 	}
 }
 
-// slack is the margin given to the gateway's own timers (its sweeps and
+// slack is the margin given to a real gateway's own timers (its sweeps and
 // clock granularity) beyond a documented duration d.
 func slack(d time.Duration) time.Duration { return max(d/10, 500*time.Millisecond) }
 
@@ -177,6 +209,9 @@ func loadSettings() (*Settings, error) {
 		return nil, fmt.Errorf("the contract suite signs in %d agents of target %s: %w", NumAgents, t.Name, err)
 	}
 	s.Timeouts = timeoutsFor(t)
+	if t.Mock != nil {
+		s.Timeouts = mockTimeoutsFor(t)
+	}
 	return s, nil
 }
 

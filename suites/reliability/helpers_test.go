@@ -28,6 +28,7 @@ import (
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
 	"ccgw-harness/internal/gobuild"
+	"ccgw-harness/internal/testscale"
 	"ccgw-harness/load"
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
@@ -36,14 +37,51 @@ import (
 	"go.uber.org/goleak"
 )
 
-// Limits of the package's runs.
+// Limits of the package's runs (deadlines: each is used times
+// testscale.Factor).
 const (
 	// RunTimeout bounds one load run; a run that hits it fails its test
 	// (it shows as interrupted).
 	RunTimeout = 60 * time.Second
 	// ExecTimeout bounds one run of a built binary.
 	ExecTimeout = 90 * time.Second
+	// MaxParallelRuns is how many load runs (in-process or built) of the
+	// package go at once, whatever -parallel says: each signs agents in,
+	// drives a mock at its plan's rate and asserts on what it sees, and
+	// more of them side by side only starve each other on a 2-core
+	// machine.
+	MaxParallelRuns = 2
 )
+
+// runSlots holds one token per load run under way.
+var runSlots = make(chan struct{}, MaxParallelRuns)
+
+// runSlot waits for one of the MaxParallelRuns slots and frees it at the
+// end of the test. Call it after t.Parallel.
+func runSlot(t *testing.T) {
+	t.Helper()
+	runSlots <- struct{}{}
+	t.Cleanup(func() { <-runSlots })
+}
+
+// progressWait bounds a wait for a run to make progress (so many requests
+// or polls seen by the mock) that normally comes within half a second: a
+// run frozen that long is broken, not slow.
+const progressWait = 30 * time.Second
+
+// waitUntil polls cond every few milliseconds until it holds (true) or
+// testscale.D(d) passes (false). It never touches a testing.T, so any
+// goroutine may call it.
+func waitUntil(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(testscale.D(d))
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(2 * time.Millisecond) // polling a condition, bounded by the deadline
+	}
+	return true
+}
 
 // agentPassword is the password the test mocks accept.
 const agentPassword = "reliability-Pw-7qX2"
@@ -90,15 +128,15 @@ func newRig(t *testing.T, n int, rate float64, d time.Duration, dynamic bool, ex
 	return &rig{mock: le.Mock, client: le.Client, target: le.Target, plan: le.Plan, out: le.Out}
 }
 
-// run runs the rig's plan on a context bounded by RunTimeout.
+// run runs the rig's plan on a context bounded by testscale.D(RunTimeout).
 func (r *rig) run(t *testing.T, opts ...load.Option) (*load.Outcome, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), RunTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), testscale.D(RunTimeout))
 	defer cancel()
 	start := time.Now()
 	o, err := load.Run(ctx, r.client, r.target, r.plan, r.out, opts...)
 	if ctx.Err() != nil {
-		t.Fatalf("the run did not finish within %v (took %v)", RunTimeout, time.Since(start))
+		t.Fatalf("the run did not finish within %v (took %v)", testscale.D(RunTimeout), time.Since(start))
 	}
 	return o, err
 }

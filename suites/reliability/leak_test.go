@@ -25,18 +25,23 @@ func TestNoGoroutineLeakAfterRun(t *testing.T) {
 
 	r := newRig(t, 20, 100, 2*time.Second, true)
 	r.plan.Timeout = 300 * time.Millisecond
-	restarted := make(chan struct{})
-	var timer *time.Timer
+	// The restart comes after the attack's first 50 requests (half of its
+	// 2 s), so the run sees it and its re-sign-ins however slow the machine.
+	var restarted chan struct{}
 	o, err := r.run(t, load.WithAttackStarted(func() {
+		base := r.mock.Stats().Calls[mockgw.CallLoginInfo].Requests
 		if err := r.mock.SetFaults(mockgw.Faults{ResetRate: 0.02, StallRate: 0.02, StallFor: 2 * time.Second}); err != nil {
 			t.Error(err)
 		}
-		timer = time.AfterFunc(time.Second, func() {
+		restarted = make(chan struct{})
+		go func() {
 			defer close(restarted)
-			r.mock.Restart()
-		})
+			if waitUntil(progressWait, func() bool { return r.mock.Stats().Calls[mockgw.CallLoginInfo].Requests >= base+50 }) {
+				r.mock.Restart()
+			}
+		}()
 	}))
-	if timer != nil && !timer.Stop() {
+	if restarted != nil {
 		<-restarted
 	}
 	if err != nil {
@@ -50,12 +55,18 @@ func TestNoGoroutineLeakAfterRun(t *testing.T) {
 	r2 := newRig(t, 20, 100, 30*time.Second, true)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stop *time.Timer
+	var stopped chan struct{}
 	o2, err := load.Run(ctx, r2.client, r2.target, r2.plan, r2.out, load.WithAttackStarted(func() {
-		stop = time.AfterFunc(500*time.Millisecond, cancel)
+		base := r2.mock.Stats().Calls[mockgw.CallLoginInfo].Requests
+		stopped = make(chan struct{})
+		go func() {
+			defer close(stopped)
+			defer cancel()
+			waitUntil(progressWait, func() bool { return r2.mock.Stats().Calls[mockgw.CallLoginInfo].Requests >= base+20 })
+		}()
 	}))
-	if stop != nil {
-		stop.Stop()
+	if stopped != nil {
+		<-stopped
 	}
 	if err != nil {
 		t.Fatalf("interrupted load.Run: %v", err)

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/testscale"
 	"ccgw-harness/load"
 	"ccgw-harness/metrics/metricstest"
 	"ccgw-harness/mockgw"
@@ -27,11 +28,14 @@ import (
 )
 
 // Session timings of the secrets test's mock, which the harness reaches by
-// URL like a real gateway (the targets file states the same values).
+// URL like a real gateway (the targets file states the same values). As
+// for the contract suite's embedded mock, a rotated-out Guid lives 4.5 s
+// after its rotation could first happen and a session 8 s without a poll,
+// so a slow request or a starved poller on a busy machine loses nothing.
 const (
 	secGuidInterval = 500 * time.Millisecond
-	secGuidTimeout  = 2 * time.Second
-	secIdleTimeout  = 5 * time.Second
+	secGuidTimeout  = 5 * time.Second
+	secIdleTimeout  = 8 * time.Second
 	secPollWait     = 200 * time.Millisecond
 	// secPasswordEnv is the variable the targets file names.
 	secPasswordEnv = "CCGW_RELIABILITY_PASSWORD"
@@ -154,6 +158,7 @@ type captured struct {
 // outputs is found.
 func TestNoSecretInAnyOutput(t *testing.T) {
 	t.Parallel()
+	runSlot(t)
 	ccgw := buildCCGW(t)
 	suiteBin := buildContract(t)
 
@@ -182,14 +187,16 @@ func TestNoSecretInAnyOutput(t *testing.T) {
     allow_load: true
 `, name, m.URL(), ca, secGuidInterval, secGuidTimeout, secIdleTimeout, secPollWait, ids, secPasswordEnv)
 	}
-	// A plain progress line comes every load.DefaultPlainInterval: the
-	// piped run lasts longer than that.
-	plainDur := load.DefaultPlainInterval + time.Second
+	// A plain progress line comes every load.DefaultPlainInterval from the
+	// start of the attack: the piped run lasts two intervals and a second,
+	// so its first line is missed only if the progress printer is starved
+	// for 6 s, not for the 1 s an interval plus a second would leave.
+	plainDur := 2*load.DefaultPlainInterval + time.Second
 	targets := writeFile(t, root, "targets.yaml", "targets:\n"+
 		gw("suite", "1001-1100")+gw("piped", "2001-2020")+gw("terminal", "3001-3020")+
 		fmt.Sprintf(`plans:
   piped: {agents: 20, rate: 50, duration: %v, warmup: 200ms, connections: 4}
-  terminal: {agents: 20, rate: 50, duration: 2s, warmup: 200ms, connections: 4}
+  terminal: {agents: 20, rate: 50, duration: 3s, warmup: 200ms, connections: 4}
 slo: {error_rate: 0.01, saturation: false}
 `, plainDur))
 	env := append(os.Environ(), secPasswordEnv+"="+agentPassword)
@@ -243,7 +250,9 @@ slo: {error_rate: 0.01, saturation: false}
 		c := runCaptured(t, "ccgw load (terminal)", env, stdout, "", &ptyOut{master: master, tty: tty, path: stderr}, ccgw, "load", "--targets", targets, "--target", "terminal", "--plan", "terminal", "--out", out)
 		b, _ := os.ReadFile(stderr)
 		// A live line is rewritten in place: "\r" then the line (the
-		// terminal itself turns each "\n" into "\r\n").
+		// terminal itself turns each "\n" into "\r\n"). One comes every
+		// 500 ms of the 3 s attack: missed only if the printer is starved
+		// for 2.5 s.
 		if !regexp.MustCompile(`\r[^\r\n]*\d+s/\d+s  requests \d+  rate`).Match(b) {
 			ttyNote = "no live progress line on the terminal:\n" + string(b)
 		}
@@ -514,15 +523,15 @@ type ptyOut struct {
 }
 
 // runCaptured runs a binary with stdout and stderr into files (or stderr on
-// a terminal), bounded by ExecTimeout. It may run on any goroutine: it
-// reports problems with t.Errorf.
+// a terminal), bounded by testscale.D(ExecTimeout). It may run on any
+// goroutine: it reports problems with t.Errorf.
 func runCaptured(t *testing.T, name string, env []string, stdoutPath, stderrPath string, term *ptyOut, bin string, args ...string) captured {
 	c := captured{name: name, code: -1}
 	if err := os.MkdirAll(filepath.Dir(stdoutPath), 0o755); err != nil {
 		t.Errorf("%s: %v", name, err)
 		return c
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), ExecTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), testscale.D(ExecTimeout))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = env
@@ -570,7 +579,7 @@ func runCaptured(t *testing.T, name string, env []string, stdoutPath, stderrPath
 		<-copied
 	}
 	if ctx.Err() != nil {
-		t.Errorf("%s did not exit within %v", name, ExecTimeout)
+		t.Errorf("%s did not exit within %v", name, testscale.D(ExecTimeout))
 	}
 	c.code = exitCode(err)
 	for _, p := range []string{stdoutPath, errPath} {

@@ -26,12 +26,14 @@ import (
 
 	"ccgw-harness/gateway"
 	"ccgw-harness/internal/gobuild"
+	"ccgw-harness/internal/testscale"
 	"ccgw-harness/mockgw"
 
 	"github.com/onsi/ginkgo/v2/types"
 )
 
-// Limits of the teeth test.
+// Limits of the teeth test (the durations are deadlines, used times
+// testscale.Factor).
 const (
 	// MaxParallelRuns is how many suite runs go at once.
 	MaxParallelRuns = 2
@@ -45,11 +47,14 @@ const (
 )
 
 // Session timings of the in-process mocks that play real gateways; the
-// targets files state the same values.
+// targets files state the same values. As for the suite's embedded mock
+// (contract_test.MockGuidTimeout), a rotated-out Guid lives 4.5 s after
+// its rotation could first happen and a session 8 s without a poll, so a
+// slow request or a starved keeper on a busy machine loses nothing.
 const (
 	realGuidInterval = 500 * time.Millisecond
-	realGuidTimeout  = 2 * time.Second
-	realIdleTimeout  = 5 * time.Second
+	realGuidTimeout  = 5 * time.Second
+	realIdleTimeout  = 8 * time.Second
 	realPollWait     = 200 * time.Millisecond
 )
 
@@ -241,8 +246,8 @@ func assertFailsFast(t *testing.T, r *suiteRun, want ...string) {
 	if r.exitCode == 0 {
 		t.Fatalf("the run must fail\n%s", tail(r.combined(), 2000))
 	}
-	if r.elapsed > FailFastWithin {
-		t.Errorf("the run took %v to give up; it must fail fast (within %v)", r.elapsed, FailFastWithin)
+	if r.elapsed > testscale.D(FailFastWithin) {
+		t.Errorf("the run took %v to give up; it must fail fast (within %v)", r.elapsed, testscale.D(FailFastWithin))
 	}
 	fails := r.failures()
 	if len(fails) != 1 || fails[0].LeafNodeType != types.NodeTypeBeforeSuite {
@@ -302,7 +307,7 @@ func runSuite(t *testing.T, bin, dir string, o runOpts) *suiteRun {
 	secrets := filepath.Join(dir, "secrets.txt")
 	full := append([]string{"--ginkgo.no-color", "--ginkgo.json-report=" + report, "--ginkgo.junit-report=" + junit, "--record-secrets=" + secrets}, pass...)
 
-	ctx, cancel := context.WithTimeout(context.Background(), RunTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), testscale.D(RunTimeout))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, full...)
 	cmd.Dir = dir
@@ -323,7 +328,7 @@ func runSuite(t *testing.T, bin, dir string, o runOpts) *suiteRun {
 	}
 	r := &suiteRun{name: strings.Join(pass, " "), elapsed: time.Since(start), outputs: map[string][]byte{"stdout": stdout.Bytes(), "stderr": stderr.Bytes()}}
 	if ctx.Err() != nil {
-		t.Fatalf("the suite run did not end within %v\n%s", RunTimeout, tail(r.combined(), 4000))
+		t.Fatalf("the suite run did not end within %v\n%s", testscale.D(RunTimeout), tail(r.combined(), 4000))
 	}
 	r.exitCode = exitCode(err)
 	for name, path := range map[string]string{"report.json": report, "junit.xml": junit} {
@@ -346,7 +351,7 @@ func runSuite(t *testing.T, bin, dir string, o runOpts) *suiteRun {
 // waits for the run to end.
 func interruptOnce(t *testing.T, cmd *exec.Cmd, exited chan error, cond func() bool) error {
 	t.Helper()
-	deadline := time.NewTimer(RunTimeout / 2)
+	deadline := time.NewTimer(testscale.D(RunTimeout / 2))
 	defer deadline.Stop()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
@@ -356,7 +361,7 @@ func interruptOnce(t *testing.T, cmd *exec.Cmd, exited chan error, cond func() b
 			t.Fatalf("the run ended before the interrupt condition held (%v)", err)
 		case <-deadline.C:
 			_ = cmd.Process.Kill()
-			t.Fatalf("the interrupt condition did not hold within %v", RunTimeout/2)
+			t.Fatalf("the interrupt condition did not hold within %v", testscale.D(RunTimeout/2))
 		case <-tick.C:
 			if cond() {
 				if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
