@@ -74,6 +74,9 @@ type Aggregator struct {
 	ring           [liveRing]liveSlot
 	minEnd, maxEnd int64 // end seconds seen
 	partial        bool
+
+	calls []*callStats // by callIndex; nil until a call's first result
+	j     journeyStats
 }
 
 const liveRing = 8
@@ -107,6 +110,7 @@ func NewAggregator(opts ...Option) *Aggregator {
 	a.attacks = newCounter[string](a.maxKinds)
 	a.agents = newBounded[int, sparseHist](a.maxAgents, nil)
 	a.nodes = newBounded[int, sparseHist](a.maxNodes, nil)
+	a.calls = make([]*callStats, len(gateway.Calls))
 	return a
 }
 
@@ -119,9 +123,20 @@ func (a *Aggregator) MarkPartial() {
 }
 
 // Add accumulates one judged result (Error holds a gateway.Verdict string).
-// It keeps no reference to r, so r may be reused.
+// It keeps no reference to r, so r may be reused. A result counts in the
+// figures of its call (gateway.CallOf its method and URL); logininfo and
+// requests that are no other call of the agent interface also make the
+// top-level figures.
 func (a *Aggregator) Add(r *vegeta.Result) {
 	v, key := verdictOf(r)
+	call := gateway.CallOf(r.Method, r.URL)
+	if !topLevel(call) {
+		a.mu.Lock()
+		a.addCall(callIndex(call), r, v, key)
+		a.journeyMarks(r, call, v)
+		a.mu.Unlock()
+		return
+	}
 	ok := v.OK()
 	us := micros(r.Latency)
 	start := r.Timestamp.UnixNano()
@@ -133,6 +148,10 @@ func (a *Aggregator) Add(r *vegeta.Result) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 
+	a.addCall(callIndex(call), r, v, key)
+	if len(r.Headers) > 0 {
+		a.journeyMarks(r, call, v)
+	}
 	a.requests++
 	if ok {
 		a.success++

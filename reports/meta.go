@@ -40,6 +40,16 @@ type Meta struct {
 	// SLO holds the gates the live run evaluated, so that `ccgw report`
 	// re-evaluates the same ones; nil when unknown.
 	SLO *SLO
+	// NoPassword is set when the agents sign in with an empty password
+	// (password_env set and empty, or a mock whose agents have none).
+	NoPassword bool
+	// Journeys, JourneyRate, JourneyHold and JourneyRepeat describe a
+	// journey plan: the journeys it schedules, their mean arrival rate
+	// (journeys started per second; RequestedRate is then 0: no logininfo
+	// rate is planned), and its hold and repeat.
+	Journeys                   int
+	JourneyRate                float64
+	JourneyHold, JourneyRepeat time.Duration
 }
 
 type metaJSON struct {
@@ -58,6 +68,11 @@ type metaJSON struct {
 	Warnings        []string  `json:"warnings,omitempty"`
 	Started         time.Time `json:"started,omitzero"`
 	SLO             *SLO      `json:"slo,omitempty"`
+	NoPassword      bool      `json:"agents_no_password,omitempty"`
+	Journeys        int       `json:"journeys,omitempty"`
+	JourneyRate     float64   `json:"journey_rate,omitempty"`
+	JourneyHold     float64   `json:"journey_hold_s,omitempty"`
+	JourneyRepeat   float64   `json:"journey_repeat_s,omitempty"`
 }
 
 // MarshalJSON writes the meta.json form (durations in seconds).
@@ -68,6 +83,8 @@ func (m Meta) MarshalJSON() ([]byte, error) {
 		Agents: m.Agents, AgentsFailed: m.AgentsFailed, Connections: m.Connections,
 		HTTP2: m.HTTP2, TLSVerify: m.TLSVerify, ReSignIns: m.ReSignIns,
 		Interrupted: m.Interrupted, Warnings: m.Warnings, Started: m.Started, SLO: m.SLO,
+		NoPassword: m.NoPassword, Journeys: m.Journeys, JourneyRate: m.JourneyRate,
+		JourneyHold: m.JourneyHold.Seconds(), JourneyRepeat: m.JourneyRepeat.Seconds(),
 	})
 }
 
@@ -80,12 +97,19 @@ func (m *Meta) UnmarshalJSON(b []byte) error {
 	if j.RequestedRate < 0 || math.IsInf(j.RequestedRate, 0) || j.PlannedDuration < 0 || j.PlannedDuration > 1e9 {
 		return fmt.Errorf("requested_rate and planned_duration_s must be finite and not negative")
 	}
+	if j.JourneyRate < 0 || math.IsInf(j.JourneyRate, 0) || j.Journeys < 0 ||
+		j.JourneyHold < 0 || j.JourneyHold > 1e9 || j.JourneyRepeat < 0 || j.JourneyRepeat > 1e9 {
+		return fmt.Errorf("journeys, journey_rate, journey_hold_s and journey_repeat_s must be finite and not negative")
+	}
 	*m = Meta{
 		Target: j.Target, Plan: j.Plan, Profile: j.Profile,
 		RequestedRate: j.RequestedRate, PlannedDuration: time.Duration(math.Round(j.PlannedDuration * 1e9)),
 		Agents: j.Agents, AgentsFailed: j.AgentsFailed, Connections: j.Connections,
 		HTTP2: j.HTTP2, TLSVerify: j.TLSVerify, ReSignIns: j.ReSignIns,
 		Interrupted: j.Interrupted, Warnings: j.Warnings, Started: j.Started, SLO: j.SLO,
+		NoPassword: j.NoPassword, Journeys: j.Journeys, JourneyRate: j.JourneyRate,
+		JourneyHold:   time.Duration(math.Round(j.JourneyHold * 1e9)),
+		JourneyRepeat: time.Duration(math.Round(j.JourneyRepeat * 1e9)),
 	}
 	return nil
 }
