@@ -26,6 +26,12 @@ type Mock struct {
 	PollWait     time.Duration    // key poll_wait, default gateway.DefaultPollWait
 	Faults       MockFaults       // key faults: fault injection, all off by default
 	Defects      []string         // key defects: named deviations from the documented contract, e.g. no-allow-header (names checked by mockgw.ParseDefect)
+	// GuidTimeoutFrom is key guid_timeout_from: whether guid_timeout counts
+	// from a Guid's issue (default) or from its rotation.
+	GuidTimeoutFrom gateway.GuidTimeoutFrom
+	// NoPassword is key password: "" (the only value allowed): the mock's
+	// agents have no password and sign in with an empty one.
+	NoPassword bool
 }
 
 // MockFaults is the mock's fault injection (key mock.faults), field for
@@ -56,7 +62,7 @@ type MockFaults struct {
 
 var (
 	latencyDists = []string{"uniform", "exponential"}
-	mockKeys     = []string{"nodes", "auth_mode", "guid_interval", "guid_timeout", "idle_timeout", "poll_wait", "faults", "defects"}
+	mockKeys     = []string{"nodes", "auth_mode", "guid_interval", "guid_timeout", "guid_timeout_from", "idle_timeout", "poll_wait", "password", "faults", "defects"}
 	faultKeys    = []string{"latency_fixed", "latency_jitter", "latency_dist", "latency_mean", "retcode_rate", "retcode",
 		"http_error_rate", "http_status", "reset_rate", "malformed_rate", "truncated_rate", "stall_rate", "stall_for",
 		"slow_body_rate", "slow_body_for", "wrong_phone_rate", "sign_in_fail_rate", "sign_in_latency", "rotate_every_poll", "tls_fail_rate"}
@@ -68,6 +74,7 @@ func (p *parser) mock(n *yaml.Node, path string) *Mock {
 		Nodes: DefaultMockNodes, AuthMode: gateway.AuthDynamic,
 		GuidInterval: gateway.DefaultGuidInterval, GuidTimeout: gateway.DefaultGuidTimeout,
 		IdleTimeout: gateway.DefaultIdleTimeout, PollWait: gateway.DefaultPollWait,
+		GuidTimeoutFrom: gateway.GuidTimeoutFromIssue,
 	}
 	if d := deref(n); d != nil && d.Kind == yaml.ScalarNode && d.ShortTag() == "!!null" {
 		return mk
@@ -87,6 +94,27 @@ func (p *parser) mock(n *yaml.Node, path string) *Mock {
 		}
 	}
 	p.timings(m, path, &mk.GuidInterval, &mk.GuidTimeout, &mk.IdleTimeout, &mk.PollWait)
+	if e, ok := m.get("guid_timeout_from"); ok {
+		fp := join(path, "guid_timeout_from")
+		if s, ok := p.str(e.val, fp, false); ok {
+			if v, err := gateway.ParseGuidTimeoutFrom(s); err != nil {
+				p.errf(e.val, fp, "bad guid_timeout_from %s: want issue (a rotated-out Guid dies guid_timeout after it was issued) or rotation (guid_timeout after it was replaced)", quote(s))
+			} else {
+				mk.GuidTimeoutFrom = v
+			}
+		}
+	}
+	if e, ok := m.get("password"); ok {
+		fp := join(path, "password")
+		if d, ok := p.scalar(e.val, fp, `"" (agents without a password)`, true, "!!str"); ok {
+			if d.Value != "" {
+				// Never echo it: it may be a real password pasted by mistake.
+				p.errf(e.val, fp, `only "" is allowed here (a mock whose agents have no password; the value is not shown): passwords never go in YAML, the mock's agents get a generated one, or use agents.password_env`)
+			} else {
+				mk.NoPassword = true
+			}
+		}
+	}
 	if e, ok := m.get("faults"); ok {
 		mk.Faults = p.faults(e.val, join(path, "faults"))
 	}

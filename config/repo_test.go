@@ -131,6 +131,7 @@ func TestRepoStagingExample(t *testing.T) {
 			t.Errorf("staging %+v", s)
 		}
 		t.Setenv("CCGW_AGENT_PASSWORD", "")
+		os.Unsetenv("CCGW_AGENT_PASSWORD")
 		_, err = f.Target("staging")
 		for _, want := range []string{"targets.staging.tls.ca_file: CA file", "targets.staging.agents.password_env: environment variable CCGW_AGENT_PASSWORD is unset"} {
 			if err == nil || !strings.Contains(err.Error(), want) {

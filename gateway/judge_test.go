@@ -290,3 +290,16 @@ func itoa(n int) string {
 	}
 	return string(b)
 }
+
+func TestParseGuidTimeoutFrom(t *testing.T) {
+	for _, s := range []string{"issue", "rotation"} {
+		if g, err := ParseGuidTimeoutFrom(s); err != nil || string(g) != s {
+			t.Errorf("ParseGuidTimeoutFrom(%q) = %q, %v", s, g, err)
+		}
+	}
+	for _, s := range []string{"", "Issue", "rotate", "both"} {
+		if _, err := ParseGuidTimeoutFrom(s); err == nil || !strings.Contains(err.Error(), "issue or rotation") {
+			t.Errorf("ParseGuidTimeoutFrom(%q) = %v, want an error naming issue or rotation", s, err)
+		}
+	}
+}
