@@ -80,8 +80,8 @@ func New(opts ...Option) (*Server, error) {
 		nodeCount:    DefaultNodes,
 
 		guidTimeoutFrom: gateway.GuidTimeoutFromIssue,
-		done:         make(chan struct{}),
-		drained:      make(chan struct{}),
+		done:            make(chan struct{}),
+		drained:         make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(s)

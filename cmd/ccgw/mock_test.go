@@ -131,7 +131,7 @@ func TestVersionAndUnknownCommand(t *testing.T) {
 	}
 }
 
-// TestMockFlagsWithoutPassword: --password '' (and an empty --password-env
+// TestMockFlagsWithoutPassword: an empty --password (or --password-env
 // variable) make a mock whose agents have none; --guid-timeout-from is
 // parsed. The options are checked by starting the mock in-process.
 func TestMockFlagsWithoutPassword(t *testing.T) {
