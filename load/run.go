@@ -98,10 +98,14 @@ type Outcome struct {
 	Dir     string
 	SignIn  SignInSummary
 	SignOut SignOutSummary
-	// Sent is the number of requests the measured attack made (targets the
-	// targeter handed out); Recorded the number of results written to the
-	// results file. They are equal unless writing failed.
+	// Sent is the number of logininfo requests the measured part made (the
+	// attack's targets, or the journeys' logininfo calls); Recorded the
+	// number of logininfo results written to the results file. They are
+	// equal unless writing failed.
 	Sent, Recorded uint64
+	// Calls counts the results written per call name (logininfo, signin,
+	// poll, logout...): every call the run made.
+	Calls map[string]uint64
 	// Polls and Rotations count the keep-alive's event polls and the Guid
 	// switches they brought.
 	Polls, Rotations int64
@@ -281,6 +285,7 @@ type run struct {
 	metaPath    string
 	agg         *reports.Aggregator
 	rec         *recorder
+	calls       *callRecorder // the agents' own calls into rec
 	attack      *Attack
 	agentTr     *http.Transport // the agents' own connections (nil: the caller's client)
 	pool        *Pool
@@ -314,6 +319,7 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 	if r.rec, err = newRecorder(filepath.Join(j.out, ResultsFile), r.agg); err != nil {
 		return nil, refused(err, "output directory %s: cannot create %s: %v", j.out, ResultsFile, unwrapPath(err))
 	}
+	r.calls = &callRecorder{rec: r.rec, attack: r.name()}
 	if r.attack, err = NewAttack(c, WithConnections(j.plan.Connections), WithAttackHTTP2(j.plan.HTTP2), WithRequestTimeout(j.plan.Timeout)); err != nil {
 		return nil, err
 	}
@@ -327,21 +333,24 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 		HTTP2:           j.plan.HTTP2,
 		TLSVerify:       !t.TLS.InsecureSkipVerify,
 		SLO:             &slo,
+		NoPassword:      t.Agents.NoPassword,
 	}
 	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
 		return nil, refused(err, "output directory %s: %v", j.out, err)
 	}
 	// The agents' own calls (sign-in, polls, sign-out) share one
 	// connection pool, apart from the attack's.
-	ac, atr, err := AgentClient(c, len(agents)+16)
+	ac, atr, err := AgentClient(c, len(agents)+16, gateway.WithObserver(r.calls.observe))
 	if err != nil {
 		return nil, err
 	}
 	r.agentTr = atr
-	poolOpts := append([]PoolOption{WithForceLogin(t.ForceLogin), WithSignInConcurrency(j.plan.SignInConcurrency)}, j.rc.poolOpts...)
+	poolOpts := append([]PoolOption{WithForceLogin(t.ForceLogin), WithSignInConcurrency(j.plan.SignInConcurrency),
+		WithSignInFields(j.plan.SignIn)}, j.rc.poolOpts...)
 	if r.pool, err = NewPool(ac, agents, poolOpts...); err != nil {
 		return nil, refused(err, "%v", err)
 	}
+	r.pool.calls, r.calls.pool = r.calls, r.pool
 	if r.keep, err = NewKeepAlive(r.pool, ac, t, j.rc.keepOpts...); err != nil {
 		return nil, err
 	}
@@ -431,9 +440,10 @@ func (r *run) measure(ctx context.Context) error {
 // finish closes the results file, signs every agent out and writes
 // meta.json and the reports.
 func (r *run) finish(ctx context.Context) (*Outcome, error) {
+	r.signOut(ctx) // before closing the results: the sign-outs are results too
 	r.rec.close()
-	r.outc.Recorded = r.rec.n
-	r.signOut(ctx)
+	r.outc.Calls = r.rec.counts()
+	r.outc.Recorded = r.outc.Calls[gateway.CallLoginInfo]
 	r.outc.Polls, r.outc.Rotations = r.keep.Polls(), r.keep.Rotations()
 	r.meta.Connections = r.attack.Dialed()
 	r.meta.ReSignIns = r.pool.ReSignIns()
