@@ -45,9 +45,9 @@ type pollOutcome struct {
 }
 
 // poll makes one event poll for agent a with session s. tag, when not nil,
-// adds the caller's headers (a journey's) to the result before it is
-// recorded.
-func (p *poller) poll(ctx context.Context, a *agent, s *gateway.Session, sc *pollScratch, tag func(http.Header)) pollOutcome {
+// adds the caller's headers (a journey's) to the result, given its
+// verdict, before it is recorded.
+func (p *poller) poll(ctx context.Context, a *agent, s *gateway.Session, sc *pollScratch, tag func(http.Header, gateway.Verdict)) pollOutcome {
 	h := a.hdr.Load()
 	if h == nil || h.guid != s.Guid() {
 		a.refresh()
@@ -91,7 +91,7 @@ func (p *poller) poll(ctx context.Context, a *agent, s *gateway.Session, sc *pol
 		clear(sc.hdr)
 		setNode(sc.hdr, a.node())
 		if tag != nil {
-			tag(sc.hdr)
+			tag(sc.hdr, out.verdict)
 		}
 		if len(sc.hdr) > 0 {
 			r.Headers = sc.hdr

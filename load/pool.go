@@ -82,6 +82,7 @@ type agent struct {
 
 	eventURL       *url.URL // its event-poll URL (see poller)
 	eventURLString string
+	infoURL        *url.URL // url parsed (a journey's logininfo calls)
 
 	sess      atomic.Pointer[gateway.Session]
 	hdr       atomic.Pointer[agentHeader]
@@ -225,6 +226,9 @@ func NewPool(c *gateway.Client, agents []config.Agent, opts ...PoolOption) (*Poo
 		a := &agent{id: ag.ID, phone: ag.PhoneNum, password: ag.Password, url: c.BaseURL() + gateway.LoginInfoPath(ag.ID)}
 		var err error
 		if a.eventURL, a.eventURLString, err = eventURLOf(c.BaseURL(), ag.ID); err != nil {
+			return nil, fmt.Errorf("load: agent %d: %w", ag.ID, err)
+		}
+		if a.infoURL, err = url.Parse(a.url); err != nil {
 			return nil, fmt.Errorf("load: agent %d: %w", ag.ID, err)
 		}
 		p.agents = append(p.agents, a)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"ccgw-harness/config"
@@ -191,7 +192,8 @@ type Job struct {
 	pacer    Pacer
 	order    Order
 	out      string
-	warnings []string // planning warnings for the summary
+	warnings []string     // planning warnings for the summary
+	journey  *JourneyPlan // a journey plan's resolution; nil: a logininfo rate plan
 }
 
 // NewJob checks plan p against target t (with the --rate/--duration
@@ -219,6 +221,14 @@ func NewJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*Job,
 	}
 	if _, err := t.AgentList(j.plan.Agents); err != nil {
 		return nil, refused(err, "%v", err)
+	}
+	if j.plan.Journey != nil {
+		if j.plan.Warmup > 0 {
+			return nil, refused(nil, "plan %s: warmup does not apply to a journey plan: its journeys start cold, as agents do at a shift start", j.plan.Name)
+		}
+		if j.journey, err = PlanJourneys(&j.plan, j.pacer, t, j.plan.Agents); err != nil {
+			return nil, refused(err, "%v", err)
+		}
 	}
 	if t.TLS.InsecureSkipVerify {
 		j.warnings = append(j.warnings, fmt.Sprintf("TLS certificate verification is OFF for target %s (tls.insecure_skip_verify): the gateway was not authenticated", t.Name))
@@ -253,7 +263,9 @@ func Run(ctx context.Context, c *gateway.Client, t *config.Target, p *config.Pla
 //   - measure: the measured attack, its results streamed through the judge
 //     into results.bin and the aggregator, until the plan ends or ctx is
 //     cancelled (SIGINT: requests under way finish and are kept, and
-//     Meta.Interrupted is set);
+//     Meta.Interrupted is set); for a journey plan instead the journeys
+//     (see journeys), which sign their agents in and out themselves, so
+//     signIn and warmUp do nothing;
 //   - finish: every agent signs out (on every path, failures included, see
 //     run.close), then meta.json and the reports are written.
 //
@@ -265,6 +277,12 @@ func (j *Job) Run(ctx context.Context, c *gateway.Client, t *config.Target) (*Ou
 		return nil, err
 	}
 	defer r.close(ctx)
+	if j.journey != nil {
+		if err := r.measureJourneys(ctx, c, t); err != nil {
+			return r.outc, err
+		}
+		return r.finish(ctx)
+	}
 	if err := r.signIn(ctx); err != nil {
 		return r.outc, err
 	}
@@ -291,6 +309,7 @@ type run struct {
 	pool        *Pool
 	keep        *KeepAlive
 	tg          *Targeter // nil until the agents are signed in
+	journeys    *journeys // a journey plan's stage; nil otherwise
 	outc        *Outcome
 	interrupted bool
 	signedOut   bool
@@ -335,6 +354,14 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 		SLO:             &slo,
 		NoPassword:      t.Agents.NoPassword,
 	}
+	if jp := j.journey; jp != nil {
+		// A journey plan requests no logininfo rate: its rate is the
+		// journeys started per second, its length the arrivals plus a hold.
+		r.meta.RequestedRate = 0
+		r.meta.PlannedDuration = j.pacer.Duration() + jp.Hold
+		r.meta.Journeys, r.meta.JourneyRate = int(jp.Journeys), j.pacer.MeanRate()
+		r.meta.JourneyHold, r.meta.JourneyRepeat = jp.Hold, jp.Repeat
+	}
 	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
 		return nil, refused(err, "output directory %s: %v", j.out, err)
 	}
@@ -354,7 +381,13 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 	if r.keep, err = NewKeepAlive(r.pool, ac, t, j.rc.keepOpts...); err != nil {
 		return nil, err
 	}
-	r.warnings = append(append([]string(nil), j.warnings...), r.keep.Warnings()...)
+	r.warnings = append([]string(nil), j.warnings...)
+	for _, w := range r.keep.Warnings() {
+		if j.journey != nil && strings.Contains(w, "concurrent") {
+			continue // journeys poll as clients do, one poll per holding agent: no slots
+		}
+		r.warnings = append(r.warnings, w)
+	}
 	for _, w := range r.warnings {
 		r.log.Logf("warning: %s", w)
 	}
@@ -445,6 +478,13 @@ func (r *run) finish(ctx context.Context) (*Outcome, error) {
 	r.outc.Calls = r.rec.counts()
 	r.outc.Recorded = r.outc.Calls[gateway.CallLoginInfo]
 	r.outc.Polls, r.outc.Rotations = r.keep.Polls(), r.keep.Rotations()
+	if js := r.journeys; js != nil {
+		r.outc.Polls, r.outc.Rotations = js.polls.Load(), js.rotations.Load()
+		r.outc.Sent = uint64(js.loginInfos.Load())
+		if n := js.waited.Load(); n > 0 {
+			r.warnings = append(r.warnings, fmt.Sprintf("%d journeys started late: every agent was on a journey (sign-in or sign-out slower than planned); add agents", n))
+		}
+	}
 	r.meta.Connections = r.attack.Dialed()
 	r.meta.ReSignIns = r.pool.ReSignIns()
 	r.meta.Interrupted = r.interrupted
