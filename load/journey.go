@@ -68,8 +68,8 @@ type journeys struct {
 	startedAt time.Time
 
 	started, holding, completed, failed, interrupted, waited atomic.Int64
-	loginInfos, polls, rotations                            atomic.Int64
-	wg                                                      sync.WaitGroup
+	loginInfos, polls, rotations                             atomic.Int64
+	wg                                                       sync.WaitGroup
 }
 
 // newJourneys prepares the journey stage of r; base is the transport each
