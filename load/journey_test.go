@@ -435,3 +435,44 @@ func mustConstant(t *testing.T, rate float64, d time.Duration) load.Pacer {
 	}
 	return s
 }
+
+// TestJourneysInterrupted: a cancel while journeys hold ends them at once:
+// each signs out and counts as interrupted, none is left signed in, and
+// the reports are written and marked interrupted.
+func TestJourneysInterrupted(t *testing.T) {
+	noLeaks(t)
+	e := journeyEnv(t, 30, 10, 20*time.Second, 2*time.Second, time.Second, false)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	var cancelled time.Time
+	o := e.run(ctx, t, load.WithAttackStarted(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			eventually(t, 20*time.Second, "10 journeys signed in", func() bool { return e.mock.Stats().SignIns >= 10 })
+			cancelled = time.Now()
+			cancel()
+		}()
+	}))
+	if d := time.Since(cancelled); d > 10*time.Second {
+		t.Errorf("the run took %v to end after the cancel", d)
+	}
+	j := o.Report.Journeys
+	if !o.Meta.Interrupted || !o.Report.Interrupted || j.Started < 10 || j.Started == 30 || j.Completed != 0 ||
+		j.Started != j.Completed+j.Failed+j.Interrupted || j.Interrupted == 0 {
+		t.Errorf("interrupted %v, journeys %+v: want some started, each interrupted (or failed), none completed", o.Meta.Interrupted, j)
+	}
+	if st := e.mock.Stats(); st.ActiveSessions != 0 || st.SignOuts != st.SignIns {
+		t.Errorf("mock: %d sessions left, %d sign-ins, %d sign-outs", st.ActiveSessions, st.SignIns, st.SignOuts)
+	}
+	if n := o.Calls[gateway.CallLogout]; n != uint64(j.Started) {
+		t.Errorf("%d sign-outs recorded, want one per started journey (%d)", n, j.Started)
+	}
+	for _, f := range []string{load.ResultsFile, reports.JSONFile, reports.SummaryFile} {
+		if _, err := os.Stat(filepath.Join(e.out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}

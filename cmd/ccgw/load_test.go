@@ -26,6 +26,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"ccgw-harness/gateway"
 	"ccgw-harness/reports"
 )
 
@@ -50,6 +51,7 @@ const testPlans = `plans:
   short: {agents: 8, rate: 40, duration: 1s}
   fast: {agents: 8, rate: 100, duration: 1s}
   long: {agents: 8, rate: 40, duration: 30s}
+  shift: {agents: 8, rate: 4, duration: 2s, journey: {hold: 1500ms, repeat: 500ms}, signin: {status: 4, autoenteridle: true}}
 `
 
 // mockProc is a running `ccgw mock` process.
@@ -303,8 +305,9 @@ func readText(t *testing.T, path string) string {
 }
 
 // countResults decodes a gob results file with vegeta's own decoder and
-// returns how many whole results it holds and whether it ends cleanly
-// (false: cut inside a result).
+// returns how many whole logininfo results it holds (what report.json's
+// requests count; the file also holds the agents' sign-ins, polls and
+// sign-outs) and whether it ends cleanly (false: cut inside a result).
 func countResults(t *testing.T, path string) (n int, clean bool) {
 	t.Helper()
 	f, err := os.Open(path)
@@ -318,7 +321,9 @@ func countResults(t *testing.T, path string) (n int, clean bool) {
 		err := dec.Decode(&r)
 		switch {
 		case err == nil:
-			n++
+			if gateway.CallOf(r.Method, r.URL) == gateway.CallLoginInfo {
+				n++
+			}
 		case errors.Is(err, io.EOF):
 			return n, true
 		case errors.Is(err, io.ErrUnexpectedEOF):
@@ -601,7 +606,7 @@ func TestLoadBadInput(t *testing.T) {
 		{"unknown flag", append(base, "--plan", "short", "--no-such-flag"), []string{"-no-such-flag", "ccgw load -h"}},
 		{"missing --plan", base, []string{"--plan", "want a plan name"}},
 		{"unknown target", []string{"load", "--out", out, "--targets", targets, "--target", "nosuch", "--plan", "short"}, []string{`unknown target "nosuch"`, "known: gw"}},
-		{"unknown plan", append(base, "--plan", "nosuch"), []string{`unknown plan "nosuch"`, "known: fast, long, short"}},
+		{"unknown plan", append(base, "--plan", "nosuch"), []string{`unknown plan "nosuch"`, "known: fast, long, shift, short"}},
 		{"missing --target", []string{"load", "--out", out, "--targets", targets, "--plan", "short"}, []string{"--target", "CCGW_TARGET"}},
 		{"zero rate", append(base, "--plan", "short", "--rate", "0"), []string{"-rate", "above 0"}},
 		{"negative rate", append(base, "--plan", "short", "--rate", "-5"), []string{"-rate", "above 0"}},
