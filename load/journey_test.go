@@ -476,3 +476,33 @@ func TestJourneysInterrupted(t *testing.T) {
 		}
 	}
 }
+
+// TestRepoShiftStartPlan: the repo's shiftstart plan passes every check
+// against the repo's mock target: 1000 journeys over 5 minutes, at most
+// ~500 at once (each keeps its agent hold 2m + poll wait 10s + 2 × 10s),
+// 5 logininfo each.
+func TestRepoShiftStartPlan(t *testing.T) {
+	f, err := config.Load(filepath.Join("..", "targets.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := f.Target("mock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.Plan("shiftstart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := load.NewJob(tgt, p, t.TempDir()); err != nil {
+		t.Fatalf("NewJob(shiftstart): %v", err)
+	}
+	pacer, _, err := load.PlanPacer(p, tgt.MaxRate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jp, err := load.PlanJourneys(p, pacer, tgt, p.Agents)
+	if err != nil || jp.Journeys != 1000 || jp.PeakAgents < 495 || jp.PeakAgents > 505 || jp.LoginInfos != 5 || jp.Busy != 150*time.Second {
+		t.Errorf("PlanJourneys(shiftstart) = %+v, %v", jp, err)
+	}
+}
