@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -208,6 +209,11 @@ func (j *journey) end(h http.Header, outcome string) {
 	}
 }
 
+// journeyBufferSize is the read and write buffer of a journey's
+// connections (net/http's default is 4 KiB); longer headers or bodies are
+// read in several steps.
+const journeyBufferSize = 1 << 10
+
 // Journey outcomes (the values of X-Ccgw-Journey-End).
 const (
 	JourneyCompleted   = reports.JourneyCompleted
@@ -221,6 +227,9 @@ func (j *journey) run(ctx context.Context) {
 	defer func() { js.free <- j.a }()
 	tr := js.base.Clone()
 	tr.MaxIdleConnsPerHost, tr.MaxConnsPerHost = 2, 0
+	// The agent interface's requests and answers are a few hundred bytes:
+	// small buffers keep a holding journey's two connections light.
+	tr.ReadBufferSize, tr.WriteBufferSize = journeyBufferSize, journeyBufferSize
 	if tr.TLSClientConfig != nil {
 		// A client starting its shift: no TLS session to resume.
 		tr.TLSClientConfig = tr.TLSClientConfig.Clone()
@@ -405,18 +414,22 @@ func (j *journey) signOut(s *gateway.Session, end string) {
 		err := j.cl.SignOut(ctx, s)
 		cancel()
 		last := err == nil || attempt == signOutAttempts || !passingFailure(err)
+		// A retry that finds the session gone or signed out means the
+		// earlier attempt took effect (its answer was lost): the journey
+		// did sign out; the answer is still recorded as the gateway gave it.
+		done := err == nil || (attempt > 1 && alreadySignedOut(err))
 		if j.pendOK {
 			outcome := ""
 			if last {
 				outcome = end
-				if err != nil && end == JourneyCompleted {
+				if !done && end == JourneyCompleted {
 					outcome = JourneyFailed
 				}
 			}
 			j.record(outcome, false)
 		}
 		if last {
-			if err == nil {
+			if done {
 				j.a.sess.Store(nil) // signed out: the run's final sign-out skips the agent
 			}
 			return
@@ -424,6 +437,14 @@ func (j *journey) signOut(s *gateway.Session, end string) {
 		time.Sleep(backoff)
 		backoff *= 3
 	}
+}
+
+// alreadySignedOut reports whether a sign-out's error says the session was
+// gone already (100-006, 100-008, 000-003): what the pool's sign-out counts
+// as already gone.
+func alreadySignedOut(err error) bool {
+	var ge *gateway.Error
+	return errors.As(err, &ge) && (ge.Retcode == gateway.RetNotSignedIn || ge.Retcode == gateway.RetAlreadySignedOut || ge.Retcode == gateway.RetNoPermission)
 }
 
 // loginInfo asks for the token (POST .../logininfo with the agent's current
