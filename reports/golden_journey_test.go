@@ -266,3 +266,30 @@ func TestCallSLOValidateAndJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestJourneySaturation: journeys that started late (their sign-ins' lag
+// against the planned arrivals) flag the generator saturated, as late
+// requests do a rate plan: LATENCIES UNDERSTATED and a failed saturation
+// gate.
+func TestJourneySaturation(t *testing.T) {
+	rs, _ := goldenJourneySpec().Results()
+	for i := range rs {
+		if v := rs[i].Headers.Get(HeaderLagUs); v != "" {
+			rs[i].Headers = rs[i].Headers.Clone()
+			rs[i].Headers.Set(HeaderLagUs, "50000") // 50 ms late, at 10 arrivals/s: over the 10 ms threshold
+		}
+	}
+	r := aggregate(rs).Report(goldenJourneyMeta(), SLO{})
+	if !r.Saturation.Saturated || r.Saturation.LateRequests != uint64(goldenJourneySpec().Journeys) || r.Saturation.LateThresholdMS != 10 {
+		t.Errorf("saturation %+v: want every journey late (threshold 10 ms)", r.Saturation)
+	}
+	var buf bytes.Buffer
+	if err := WriteSummary(&buf, r); err != nil || !strings.Contains(buf.String(), "LATENCIES UNDERSTATED") {
+		t.Errorf("summary does not flag the saturated generator (%v)", err)
+	}
+	for _, g := range r.SLO {
+		if g.Name == GateSaturation && g.Pass {
+			t.Error("the saturation gate passed")
+		}
+	}
+}
