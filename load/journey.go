@@ -230,6 +230,9 @@ func (j *journey) run(ctx context.Context) {
 	// The agent interface's requests and answers are a few hundred bytes:
 	// small buffers keep a holding journey's two connections light.
 	tr.ReadBufferSize, tr.WriteBufferSize = journeyBufferSize, journeyBufferSize
+	// An event poll waits at most this long for its answer (the calls have
+	// their own, shorter timeouts): no timer per poll.
+	tr.ResponseHeaderTimeout = js.pollTO
 	if tr.TLSClientConfig != nil {
 		// A client starting its shift: no TLS session to resume.
 		tr.TLSClientConfig = tr.TLSClientConfig.Clone()
@@ -310,7 +313,15 @@ func (j *journey) hold(ctx, jctx context.Context, jcancel context.CancelFunc, s 
 	if j.ended.Load() || ctx.Err() != nil {
 		jcancel() // failed or interrupted: do not wait for the poll under way
 	}
-	<-done
+	// The poll under way is answered within the poll wait; should its body
+	// never come, it is cut after js.pollTO.
+	timer.Reset(js.pollTO)
+	select {
+	case <-done:
+	case <-timer.C:
+		jcancel()
+		<-done
+	}
 }
 
 // keepAlive polls the agent's events until stop is closed (the poll under
@@ -319,7 +330,7 @@ func (j *journey) hold(ctx, jctx context.Context, jcancel context.CancelFunc, s 
 func (j *journey) keepAlive(jctx context.Context, jcancel context.CancelFunc, s *gateway.Session, stop, done chan struct{}) {
 	defer close(done)
 	js := j.js
-	p := poller{hc: j.hc, timeout: js.pollTO, calls: js.r.calls}
+	p := poller{hc: j.hc, calls: js.r.calls} // bounded by the transport and hold (see hold)
 	tag := func(h http.Header, v gateway.Verdict) {
 		h[HeaderJourney] = j.tag
 		if gateway.SessionGone(v) {
@@ -351,7 +362,7 @@ func (j *journey) keepAlive(jctx context.Context, jcancel context.CancelFunc, s 
 		if !out.verdict.OK() {
 			pause = js.pauseMax
 		}
-		timer.Reset(pause)
+		timer.Reset(coalesce(pause))
 		select {
 		case <-timer.C:
 		case <-stop:
@@ -360,6 +371,21 @@ func (j *journey) keepAlive(jctx context.Context, jcancel context.CancelFunc, s 
 			return
 		}
 	}
+}
+
+// pauseGrain is the grid the journeys' next polls are put on: the pause
+// after an answer ends at the next multiple of it (a pause of 200-500 ms
+// moves by less than 5 ms), so the polls of many journeys that are due in
+// the same few milliseconds wake together and the generator's threads wake
+// once for them rather than once each.
+const pauseGrain = 5 * time.Millisecond
+
+// coalesce returns how long to wait for a pause of d that ends on the
+// pauseGrain grid.
+func coalesce(d time.Duration) time.Duration {
+	now := time.Now()
+	end := now.Add(d).Truncate(pauseGrain).Add(pauseGrain)
+	return end.Sub(now)
 }
 
 // signIn signs the journey's agent in (forced sign-in after 100-002 when

@@ -21,8 +21,10 @@ import (
 // decoding it (fastEnvelopeOK; anything else goes to gateway.JudgePoll).
 // Every answered poll is recorded as a result.
 type poller struct {
-	hc      *http.Client
-	timeout time.Duration // bounds one poll (poll wait + margin)
+	hc *http.Client
+	// timeout bounds one poll (poll wait + margin); 0 leaves it to hc's
+	// transport (ResponseHeaderTimeout) and the caller's context.
+	timeout time.Duration
 	calls   *callRecorder // nil: polls are not recorded
 }
 
@@ -53,8 +55,12 @@ func (p *poller) poll(ctx context.Context, a *agent, s *gateway.Session, sc *pol
 		a.refresh()
 		h = a.hdr.Load()
 	}
-	cctx, cancel := context.WithTimeout(ctx, p.timeout)
-	defer cancel()
+	cctx := ctx
+	if p.timeout > 0 {
+		var cancel context.CancelFunc
+		cctx, cancel = context.WithTimeout(ctx, p.timeout)
+		defer cancel()
+	}
 	req := (&http.Request{Method: http.MethodGet, URL: a.eventURL, Header: h.h, Host: a.eventURL.Host,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}).WithContext(cctx)
 	start := time.Now()
@@ -75,7 +81,10 @@ func (p *poller) poll(ctx context.Context, a *agent, s *gateway.Session, sc *pol
 		out.verdict = gateway.ClassifyError(err)
 	} else {
 		r.Code = uint16(resp.StatusCode)
-		setGuid := resp.Header.Get(gateway.HeaderSetGuid)
+		var setGuid string
+		if vs := resp.Header[setGuidKey]; len(vs) > 0 {
+			setGuid = vs[0]
+		}
 		if resp.StatusCode == http.StatusOK && fastEnvelopeOK(body) && (setGuid == "" || validSetGuid(setGuid)) {
 			out.verdict = gateway.Verdict{Class: gateway.ClassOK}
 		} else {
@@ -100,6 +109,9 @@ func (p *poller) poll(ctx context.Context, a *agent, s *gateway.Session, sc *pol
 	}
 	return out
 }
+
+// setGuidKey is gateway.HeaderSetGuid as net/http files a received header.
+var setGuidKey = http.CanonicalHeaderKey(gateway.HeaderSetGuid)
 
 // validSetGuid reports whether a Set-GUID value holds a valid Guid.
 func validSetGuid(v string) bool {

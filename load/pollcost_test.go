@@ -284,9 +284,18 @@ func measureJourneyPolls(b *testing.B, c *gateway.Client, tgt *config.Target) fl
 			}
 		}()
 	}
-	stop := profileTo(b, "CCGW_POLLCOST_POLLPROF")
-	o, err := Run(context.Background(), c, tgt, plan, out, WithAttackStarted(started))
-	stop()
+	started2 := func() {
+		started()
+		wg.Add(1)
+		go func() { // a CPU profile of the middle of the hold, when asked for
+			defer wg.Done()
+			time.Sleep(9 * time.Second)
+			stop := profileTo(b, "CCGW_POLLCOST_POLLPROF")
+			time.Sleep(pollCostWindow)
+			stop()
+		}()
+	}
+	o, err := Run(context.Background(), c, tgt, plan, out, WithAttackStarted(started2))
 	close(done)
 	wg.Wait()
 	if err != nil {
