@@ -51,7 +51,7 @@ lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go') ); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-bench: ## benchmarks: mock vs bare handler, load vs vegeta CLI, report vs vegeta report
+bench: ## benchmarks: mock vs bare handler, load vs vegeta CLI, report vs vegeta report, poll vs logininfo, 10k journeys
 	$(GO) test -run='^$$' -bench=. -benchtime=2s -count=1 ./mockgw ./load ./reports
 	@rc=0; ./scripts/bench-load.sh || rc=1; ./scripts/bench-report.sh || rc=1; \
 	  if [ $$rc -ne 0 ]; then echo "bench: a target was missed (see above)"; fi; exit $$rc
