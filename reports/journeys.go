@@ -165,7 +165,7 @@ func (a *Aggregator) journeySaturation(m Meta, slo SLO) Saturation {
 	if j.haveArr {
 		span = time.Duration(j.arrLast - j.arrFirstNS)
 	}
-	return saturationOf(j.lag, uint64(j.lagSamples), j.lagMaxUS, j.started, span, m.JourneyRate, slo)
+	return saturationOf(j.lag, uint64(j.lagSamples), j.lagMaxUS, j.started, span, m.JourneyRate, slo, true)
 }
 
 // isJourneyRun reports whether the figures are a journey run's.

@@ -308,13 +308,18 @@ func (a *Aggregator) latencyAt(k LatencyKey) float64 {
 
 // saturation decides whether the generator kept its schedule.
 func (a *Aggregator) saturation(m Meta, sendSpan time.Duration, slo SLO) Saturation {
-	return saturationOf(a.lag, a.lagSamples, a.lagMaxUS, a.requests, sendSpan, m.RequestedRate, slo)
+	return saturationOf(a.lag, a.lagSamples, a.lagMaxUS, a.requests, sendSpan, m.RequestedRate, slo, false)
 }
 
 // saturationOf decides whether n scheduled sends (requests, or journey
-// starts) kept their schedule: their lag histogram (nil: none), how many
-// carried a lag and the largest, their send span and the requested rate.
-func saturationOf(lag *hdr.Histogram, lagSamples uint64, lagMaxUS int64, n uint64, sendSpan time.Duration, requested float64, slo SLO) Saturation {
+// starts when journeys) kept their schedule: their lag histogram (nil:
+// none), how many carried a lag and the largest, their send span and the
+// requested rate.
+func saturationOf(lag *hdr.Histogram, lagSamples uint64, lagMaxUS int64, n uint64, sendSpan time.Duration, requested float64, slo SLO, journeys bool) Saturation {
+	unit, sent := "req/s", "requests were sent"
+	if journeys {
+		unit, sent = "journeys/s", "journeys started"
+	}
 	s := Saturation{LagSamples: lagSamples, MaxLagMS: usToMS(lagMaxUS)}
 	var interArrival time.Duration
 	switch {
@@ -342,12 +347,12 @@ func saturationOf(lag *hdr.Histogram, lagSamples uint64, lagMaxUS int64, n uint6
 	}
 	var reasons []string
 	if s.RateRatio != nil && *s.RateRatio < DefaultMinScheduleRatio {
-		reasons = append(reasons, fmt.Sprintf("achieved %.1f%% of the requested rate (%.4g of %.4g req/s)",
-			*s.RateRatio*100, float64(n)/sendSpan.Seconds(), requested))
+		reasons = append(reasons, fmt.Sprintf("achieved %.1f%% of the requested rate (%.4g of %.4g %s)",
+			*s.RateRatio*100, float64(n)/sendSpan.Seconds(), requested, unit))
 	}
 	if limit := slo.lateLimit(); s.LateRatio > limit {
-		reasons = append(reasons, fmt.Sprintf("%.2f%% of requests were sent more than %s late (limit %.2f%%, max lag %s)",
-			s.LateRatio*100, threshold, limit*100, fmtMS(s.MaxLagMS)))
+		reasons = append(reasons, fmt.Sprintf("%.2f%% of %s more than %s late (limit %.2f%%, max lag %s)",
+			s.LateRatio*100, sent, threshold, limit*100, fmtMS(s.MaxLagMS)))
 	}
 	s.Saturated = len(reasons) > 0
 	s.Reason = strings.Join(reasons, "; ")

@@ -264,6 +264,10 @@ func saturationSection(r *Report) section {
 	sat := r.Saturation
 	line := fmt.Sprintf("Schedule: %d of %d requests sent more than %s late (%s); max lag %s; %d results carried a lag.",
 		sat.LateRequests, r.Requests, fmtMS(sat.LateThresholdMS), pct(sat.LateRatio), fmtMS(sat.MaxLagMS), sat.LagSamples)
+	if hasJourneys(r) {
+		line = fmt.Sprintf("Schedule: %d of %d journeys started more than %s after their planned arrival (%s); max lag %s.",
+			sat.LateRequests, r.Journeys.Started, fmtMS(sat.LateThresholdMS), pct(sat.LateRatio), fmtMS(sat.MaxLagMS))
+	}
 	if sat.RateRatio != nil {
 		line += fmt.Sprintf(" Achieved/requested rate: %.4f.", *sat.RateRatio)
 	}
