@@ -148,8 +148,14 @@ func (a *Aggregator) Add(r *vegeta.Result) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 
-	a.addCall(callIndex(call), r, v, key)
-	if len(r.Headers) > 0 {
+	// Top-level results make calls.logininfo without counting twice: it is
+	// the top level less the few "other" results (see loginInfoStats).
+	if call == gateway.CallOther {
+		a.addCall(callIndex(call), r, v, key)
+	}
+	if !hasLag && len(r.Headers) > 0 {
+		// A journey's logininfo carries no lag (only its sign-in does):
+		// a rate plan's results skip this.
 		a.journeyMarks(r, call, v)
 	}
 	a.requests++

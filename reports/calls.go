@@ -166,11 +166,69 @@ func (a *Aggregator) addCall(ci int, r *vegeta.Result, v gateway.Verdict, key st
 	c.add(r, v, key)
 }
 
+// callStatsOf returns call ci's figures (nil: none); the caller holds a.mu.
+func (a *Aggregator) callStatsOf(ci int) *callStats {
+	if ci == callIndex(gateway.CallLoginInfo) {
+		return a.loginInfoStats()
+	}
+	return a.calls[ci]
+}
+
+// loginInfoStats derives logininfo's figures from the top level, which
+// holds logininfo and "other" results: the top level as it is when there
+// are no others (the load engine's runs), else less the others (counts
+// exactly; percentiles from the difference of the two histograms, the
+// extremes then within histogram precision). The caller holds a.mu.
+func (a *Aggregator) loginInfoStats() *callStats {
+	if a.requests == 0 {
+		return nil
+	}
+	c := &callStats{errors: a.requests - a.success, retcodes: a.retcodes, kinds: a.errs,
+		lat: latStats{n: a.requests, sumLo: a.latSumLo, sumHi: a.latSumHi, minNS: a.minNS, maxNS: a.maxNS, hist: a.hist}}
+	o := a.calls[callIndex(gateway.CallOther)]
+	if o == nil || o.lat.n == 0 {
+		return c
+	}
+	c.errors -= o.errors
+	c.retcodes, c.kinds = minusCounter(a.retcodes, o.retcodes, a.maxKinds), minusCounter(a.errs, o.kinds, a.maxKinds)
+	c.lat.n -= o.lat.n
+	var borrow uint64
+	c.lat.sumLo, borrow = bits.Sub64(c.lat.sumLo, o.lat.sumLo, 0)
+	c.lat.sumHi -= o.lat.sumHi + borrow
+	if c.lat.n == 0 {
+		return nil
+	}
+	snap := a.hist.Export()
+	os := o.lat.hist.Export()
+	counts := append([]int64(nil), snap.Counts...)
+	for i := range counts {
+		if i < len(os.Counts) {
+			counts[i] -= os.Counts[i]
+		}
+	}
+	snap.Counts = counts
+	c.lat.hist = hdr.Import(snap)
+	c.lat.minNS, c.lat.maxNS = c.lat.hist.Min()*1000, c.lat.hist.Max()*1000
+	return c
+}
+
+// minusCounter is a counter of a's counts less b's.
+func minusCounter(a, b *counter[string], limit int) *counter[string] {
+	out := newCounter[string](limit)
+	bm := b.stringMap(identity, OtherKey)
+	for k, n := range a.stringMap(identity, OtherKey) {
+		if d := n - min(n, bm[k]); d > 0 {
+			out.add(k, d)
+		}
+	}
+	return out
+}
+
 // callReports returns report.json's `calls`; the caller holds a.mu.
 func (a *Aggregator) callReports() map[string]CallReport {
 	out := make(map[string]CallReport, len(gateway.Calls))
 	for i, name := range gateway.Calls {
-		c := a.calls[i]
+		c := a.callStatsOf(i)
 		switch {
 		case c != nil:
 			out[name] = c.report()

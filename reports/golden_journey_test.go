@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
 	"ccgw-harness/gateway"
 	"ccgw-harness/reports/reportstest"
 )
@@ -290,6 +292,40 @@ func TestJourneySaturation(t *testing.T) {
 	for _, g := range r.SLO {
 		if g.Name == GateSaturation && g.Pass {
 			t.Error("the saturation gate passed")
+		}
+	}
+}
+
+// TestCallsWithForeignResults: results of other requests (a plain vegeta
+// attack's) make the top level with logininfo's; calls splits them, and
+// calls.logininfo counts logininfo's alone.
+func TestCallsWithForeignResults(t *testing.T) {
+	var rs []vegeta.Result
+	for i := range 300 {
+		r := vegeta.Result{Code: 200, Latency: time.Duration(1+i%10) * time.Millisecond, Timestamp: t0.Add(time.Duration(i) * time.Millisecond),
+			Method: "POST", URL: "https://127.0.0.1:8043" + gateway.LoginInfoPath(1001)}
+		if i%3 == 0 {
+			r.URL, r.Method, r.Latency = "https://example.test/health", "GET", 100*time.Millisecond
+			if i%6 == 0 {
+				r.Code, r.Error = 503, "http 503"
+			}
+		}
+		rs = append(rs, r)
+	}
+	rep := aggregate(rs).Report(Meta{}, SLO{Calls: map[string]CallSLO{gateway.CallLoginInfo: {Latency: map[string]time.Duration{"max": 20 * time.Millisecond}}}})
+	li, other := rep.Calls[gateway.CallLoginInfo], rep.Calls[gateway.CallOther]
+	if rep.Requests != 300 || li.Requests != 200 || other.Requests != 100 || li.Errors != 0 || other.Errors != 50 || rep.Requests-rep.Success != 50 {
+		t.Errorf("top %d (%d errors), logininfo %+v, other %+v", rep.Requests, rep.Requests-rep.Success, li, other)
+	}
+	if li.LatencyMS.Max > 10.01 || li.LatencyMS.Min < 0.999 || li.LatencyMS.P50 > 10.01 || other.LatencyMS.Min != 100 || li.Retcodes["0"] != 200 || len(li.ErrorKinds) != 0 {
+		t.Errorf("logininfo latency %+v retcodes %v kinds %v, other latency %+v", li.LatencyMS, li.Retcodes, li.ErrorKinds, other.LatencyMS)
+	}
+	if want := (1.0 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10) / 10; li.LatencyMS.Mean < want-0.2 || li.LatencyMS.Mean > want+0.2 {
+		t.Errorf("logininfo mean %v, want about %v", li.LatencyMS.Mean, want)
+	}
+	for _, g := range rep.SLO {
+		if g.Name == "calls.logininfo.max" && (!g.Pass || g.Actual > 10.01) {
+			t.Errorf("gate %+v: want logininfo's own max (10 ms), not the others' 100 ms", g)
 		}
 	}
 }

@@ -47,7 +47,7 @@ func (a *Aggregator) extraGates(r *Report, slo SLO) []Gate {
 		c := slo.Calls[name]
 		var st *callStats
 		if IsGatedCall(name) {
-			st = a.calls[callIndex(name)]
+			st = a.callStatsOf(callIndex(name))
 		}
 		skip := func(g Gate) Gate {
 			if st == nil || st.lat.n == 0 {
