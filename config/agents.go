@@ -40,6 +40,10 @@ type Agents struct {
 	PasswordEnv    string // key password_env: the environment variable holding the agents' password
 	File           string // key file: CSV agentid,phonenum[,password], resolved relative to the targets.yaml directory
 	Password       string `yaml:"-" json:"-"` // resolved from PasswordEnv by File.Target; never printed
+	// NoPassword is set by File.Target when PasswordEnv names a variable
+	// that is set but empty: the agents have no password and sign in with
+	// an empty one (an unset variable is an error).
+	NoPassword bool
 
 	envLine, fileLine int              // lines of password_env and file, for File.Target's errors
 	csv               map[int]csvAgent // rows of File, read by File.Target
@@ -310,9 +314,12 @@ func (a *Agents) resolve(file, path string, r gateway.IDRange, real bool) []*Fie
 		errs = append(errs, &FieldError{File: file, Line: line, Field: join(path, field), Msg: oneLine(fmt.Sprintf(format, args...))})
 	}
 	if a.PasswordEnv != "" {
-		switch v := os.Getenv(a.PasswordEnv); {
+		v, set := os.LookupEnv(a.PasswordEnv)
+		switch {
+		case !set:
+			fail(a.envLine, "password_env", "environment variable %s is unset: export the agents' password in it (set it empty for agents without a password)", a.PasswordEnv)
 		case v == "":
-			fail(a.envLine, "password_env", "environment variable %s is unset or empty: export the agents' password in it", a.PasswordEnv)
+			a.NoPassword = true
 		case len(v) > gateway.MaxPasswordLen:
 			fail(a.envLine, "password_env", "the password in %s is longer than the gateway's %d characters", a.PasswordEnv, gateway.MaxPasswordLen)
 		default:

@@ -29,6 +29,12 @@ type Mock struct {
 	Faults       MockFaults       // key faults: fault injection, all off by default
 	Defects      []string         // key defects: named deviations from the documented contract, e.g. no-allow-header (names checked by mockgw.ParseDefect)
 	Capacity     float64          // key capacity: at most this many logininfo answers per second, in arrival order (mockgw.WithCapacity); 0 = no limit
+	// GuidTimeoutFrom is key guid_timeout_from: whether guid_timeout counts
+	// from a Guid's issue (default) or from its rotation.
+	GuidTimeoutFrom gateway.GuidTimeoutFrom
+	// NoPassword is key password: "" (the only value allowed): the mock's
+	// agents have no password and sign in with an empty one.
+	NoPassword bool
 }
 
 // MockFaults is the mock's fault injection (key mock.faults): the mock
@@ -38,7 +44,7 @@ type Mock struct {
 // durations. Zero values inject nothing.
 type MockFaults = faultset.Faults
 
-var mockKeys = []string{"nodes", "auth_mode", "guid_interval", "guid_timeout", "idle_timeout", "poll_wait", "faults", "defects", "capacity"}
+var mockKeys = []string{"nodes", "auth_mode", "guid_interval", "guid_timeout", "guid_timeout_from", "idle_timeout", "poll_wait", "password", "faults", "defects", "capacity"}
 
 // mock reads a mock: block; null (a bare `mock:`) means all defaults.
 func (p *parser) mock(n *yaml.Node, path string) *Mock {
@@ -46,6 +52,7 @@ func (p *parser) mock(n *yaml.Node, path string) *Mock {
 		Nodes: DefaultMockNodes, AuthMode: gateway.AuthDynamic,
 		GuidInterval: gateway.DefaultGuidInterval, GuidTimeout: gateway.DefaultGuidTimeout,
 		IdleTimeout: gateway.DefaultIdleTimeout, PollWait: gateway.DefaultPollWait,
+		GuidTimeoutFrom: gateway.GuidTimeoutFromIssue,
 	}
 	if d := deref(n); d != nil && d.Kind == yaml.ScalarNode && d.ShortTag() == "!!null" {
 		return mk
@@ -65,6 +72,27 @@ func (p *parser) mock(n *yaml.Node, path string) *Mock {
 		}
 	}
 	p.timings(m, path, &mk.GuidInterval, &mk.GuidTimeout, &mk.IdleTimeout, &mk.PollWait)
+	if e, ok := m.get("guid_timeout_from"); ok {
+		fp := join(path, "guid_timeout_from")
+		if s, ok := p.str(e.val, fp, false); ok {
+			if v, err := gateway.ParseGuidTimeoutFrom(s); err != nil {
+				p.errf(e.val, fp, "bad guid_timeout_from %s: want issue (a rotated-out Guid dies guid_timeout after it was issued) or rotation (guid_timeout after it was replaced)", quote(s))
+			} else {
+				mk.GuidTimeoutFrom = v
+			}
+		}
+	}
+	if e, ok := m.get("password"); ok {
+		fp := join(path, "password")
+		if d, ok := p.scalar(e.val, fp, `"" (agents without a password)`, true, "!!str"); ok {
+			if d.Value != "" {
+				// Never echo it: it may be a real password pasted by mistake.
+				p.errf(e.val, fp, `only "" is allowed here (a mock whose agents have no password; the value is not shown): passwords never go in YAML, the mock's agents get a generated one, or use agents.password_env`)
+			} else {
+				mk.NoPassword = true
+			}
+		}
+	}
 	if e, ok := m.get("faults"); ok {
 		mk.Faults = p.faults(e.val, join(path, "faults"))
 	}

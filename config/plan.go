@@ -65,6 +65,8 @@ type Plan struct {
 	SignInConcurrency int           // key signin_concurrency, default DefaultSignInConcurrency
 	SLO               *SLO          // key slo: overrides of the global slo for this plan (see File.SLOFor); nil if none
 	Capacity          *Capacity     // key capacity: a capacity search (ccgw capacity) instead of a rate shape; nil if none
+	Journey           *Journey      // key journey: each arrival is an agent's journey (see Journey); nil: a logininfo rate plan
+	SignIn            SignIn        // key signin: optional fields of every sign-in body (see SignIn)
 }
 
 // Stage is one step of a staged plan: over the first Ramp of the stage the
@@ -85,7 +87,7 @@ type Sine struct {
 }
 
 var (
-	planKeys  = []string{"agents", "rate", "duration", "stages", "sine", "concurrency", "connections", "http2", "order", "warmup", "timeout", "max_signin_failures", "signin_concurrency", "slo", "capacity"}
+	planKeys  = []string{"agents", "rate", "duration", "stages", "sine", "concurrency", "connections", "http2", "order", "warmup", "timeout", "max_signin_failures", "signin_concurrency", "slo", "capacity", "journey", "signin"}
 	shapeKeys = []string{"rate", "stages", "sine", "concurrency"}
 	stageKeys = []string{"rate", "duration", "ramp"}
 	sineKeys  = []string{"mean", "amplitude", "period"}
@@ -189,6 +191,10 @@ func (p *Plan) clone() *Plan {
 		cp := *p.Capacity
 		c.Capacity = &cp
 	}
+	if p.Journey != nil {
+		j := *p.Journey
+		c.Journey = &j
+	}
 	return &c
 }
 
@@ -290,6 +296,18 @@ func (p *parser) plan(name string, key, n *yaml.Node, path string) *Plan {
 	}
 	if e, ok := m.get("slo"); ok {
 		pl.SLO = p.slo(e.val, join(path, "slo"))
+	}
+	if e, ok := m.get("signin"); ok {
+		pl.SignIn = p.signIn(e.val, join(path, "signin"))
+	}
+	if e, ok := m.get("journey"); ok {
+		pl.Journey = p.journey(e.val, join(path, "journey"))
+		if shape == "concurrency" {
+			p.errf(e.key, join(path, "journey"), "a journey plan is an open model (journeys start on schedule, whatever earlier ones do): give it rate+duration, stages or sine, not concurrency")
+		}
+		if w, ok := m.get("warmup"); ok {
+			p.errf(w.key, join(path, "warmup"), "warmup does not apply to a journey plan: its journeys start cold, as agents do at a shift start")
+		}
 	}
 	return pl
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,7 +29,7 @@ func TestRepoTargets(t *testing.T) {
 	if err != nil || len(agents) != 2000 || agents[0] != (Agent{ID: 1001, PhoneNum: "71001"}) || agents[1999].ID != 3000 {
 		t.Fatalf("mock agents: %d, first %v, err %v", len(agents), agents, err)
 	}
-	wantPlans := []string{"capacity", "closed", "golive", "ramp", "sine", "smoke"}
+	wantPlans := []string{"capacity", "closed", "golive", "ramp", "shiftstart", "sine", "smoke"}
 	if got := f.PlanNames(); strings.Join(got, ",") != strings.Join(wantPlans, ",") {
 		t.Errorf("plans %v, want %v", got, wantPlans)
 	}
@@ -74,6 +75,14 @@ func TestRepoTargets(t *testing.T) {
 	if _, err := mc.AgentList(cp.Agents); err != nil {
 		t.Errorf("plan capacity on mock-capacity: %v", err)
 	}
+	shift, _ := f.Plan("shiftstart")
+	if shift.Agents != 1000 || shift.Journey == nil || shift.Journey.Hold != 2*time.Minute || shift.Journey.Repeat != 30*time.Second ||
+		shift.Duration != 5*time.Minute || math.Ceil(shift.Rate*300-1e-6) != 1000 {
+		t.Errorf("shiftstart %+v %+v: want 1000 agents arriving over 5 minutes, hold 2m, repeat 30s", shift, shift.Journey)
+	}
+	if s := f.SLOFor(shift); s.Ready["p99"] != 5*time.Second || s.Calls["signin"].Latency["p99"] != 2*time.Second || *s.MinRateRatio != 0.95 {
+		t.Errorf("shiftstart slo %+v", s)
+	}
 	golive, _ := f.Plan("golive")
 	if golive.Agents != 1000 || len(golive.Stages) != 2 || golive.Stages[0].Rate != 100 || golive.Stages[0].Duration != time.Minute ||
 		golive.Stages[1].Rate != 500 || golive.Stages[1].Duration != 5*time.Minute {
@@ -90,8 +99,8 @@ func TestRepoMockOptions(t *testing.T) {
 	}
 	re := regexp.MustCompile(`(?m)^      # ([a-z_]+: )`)
 	text := re.ReplaceAllString(string(data), "      $1")
-	if n := len(re.FindAllString(string(data), -1)); n != 6 {
-		t.Fatalf("%d commented mock settings, want 6 (guid_interval, guid_timeout, idle_timeout, poll_wait, faults, defects)", n)
+	if n := len(re.FindAllString(string(data), -1)); n != 8 {
+		t.Fatalf("%d commented mock settings, want 8 (guid_interval, guid_timeout, guid_timeout_from, idle_timeout, poll_wait, password, faults, defects)", n)
 	}
 	f, err := Parse(repoTargets, []byte(text))
 	if err != nil {
@@ -153,6 +162,7 @@ func TestRepoStagingExample(t *testing.T) {
 			t.Errorf("staging %+v", s)
 		}
 		t.Setenv("CCGW_AGENT_PASSWORD", "")
+		os.Unsetenv("CCGW_AGENT_PASSWORD")
 		_, err = f.Target("staging")
 		for _, want := range []string{"targets.staging.tls.ca_file: CA file", "targets.staging.agents.password_env: environment variable CCGW_AGENT_PASSWORD is unset"} {
 			if err == nil || !strings.Contains(err.Error(), want) {

@@ -1,11 +1,14 @@
 package config
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"ccgw-harness/gateway"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -23,14 +26,42 @@ type SLO struct {
 	MaxContractViolations *int     // key max_contract_violations: most answers that broke the contract
 	MaxLateRatio          *float64 // key max_late_ratio: highest share of requests sent late (client lag), 0..1
 	Saturation            *bool    // key saturation: false fails a run whose load generator saturated; true accepts it
+
+	// Ready maps a latency statistic (as Latency: "p99", "p50", "mean",
+	// "max"...) to the longest allowed time to softphone-ready of a journey
+	// plan. Keys as written in the YAML: "ready_p99", "ready_p50"...; the map
+	// holds them without the "ready_" prefix.
+	Ready map[string]time.Duration
+	// Calls holds gates on one call's figures (key calls), by call name:
+	// signin, forcelogin, logininfo, poll, logout, updateguid.
+	Calls map[string]CallSLO
 }
 
+// CallSLO is the gates on one call (a key under slo.calls).
+type CallSLO struct {
+	Latency   map[string]time.Duration // latency statistics, as SLO.Latency
+	ErrorRate *float64                 // key error_rate: highest share of the call's requests that failed
+}
+
+// ReadyPrefix starts an SLO key that gates time to softphone-ready.
+const ReadyPrefix = "ready_"
+
+// GatedCalls are the call names slo.calls accepts.
+var GatedCalls = []string{gateway.CallSignIn, gateway.CallForceLogin, gateway.CallLoginInfo, gateway.CallPoll, gateway.CallLogout, gateway.CallUpdateGuid}
+
 var (
-	sloKeys      = []string{"error_rate", "min_rate_ratio", "max_contract_violations", "max_late_ratio", "saturation"}
+	sloKeys      = []string{"error_rate", "min_rate_ratio", "max_contract_violations", "max_late_ratio", "saturation", "calls"}
 	latencyStats = []string{"mean", "max", "p999"}
 	percentileRe = regexp.MustCompile(`^p[1-9][0-9]?(\.[0-9]{1,3})?$`)
-	sloHelp      = "p50, p90, p95, p99, p99.9 (or p999), any pNN or pNN.N, mean, max, " + strings.Join(sloKeys, ", ")
+	sloHelp      = "p50, p90, p95, p99, p99.9 (or p999), any pNN or pNN.N, mean, max, the same with ready_ (ready_p99...), " + strings.Join(sloKeys, ", ")
+	callSLOHelp  = "p50, p90, p95, p99, p99.9 (or p999), any pNN or pNN.N, mean, max, error_rate"
 )
+
+// isReadyKey reports whether k is "ready_" and a latency key.
+func isReadyKey(k string) bool {
+	rest, ok := strings.CutPrefix(k, ReadyPrefix)
+	return ok && isLatencyKey(rest)
+}
 
 // Quantile returns the quantile a latency key stands for: "p99" 0.99,
 // "p99.9" and "p999" 0.999, "max" 1. It returns false for "mean" and for
@@ -71,16 +102,24 @@ func sameStat(a, b string) bool {
 
 func (p *parser) slo(n *yaml.Node, path string) *SLO {
 	m, ok := p.mappingFunc(n, path, "a mapping of objectives ("+sloHelp+")",
-		func(k string) bool { return isLatencyKey(k) || slices.Contains(sloKeys, k) },
+		func(k string) bool { return isLatencyKey(k) || isReadyKey(k) || slices.Contains(sloKeys, k) },
 		"unknown SLO key %s (allowed: "+sloHelp+")")
 	if !ok {
 		return nil
 	}
 	s := &SLO{}
 	seen := map[float64]string{} // quantile -> first key naming it
+	seenReady := map[float64]string{}
 	for _, k := range m.keys {
 		e, fp := m.byKey[k], join(path, k)
+		if isReadyKey(k) {
+			stat := strings.TrimPrefix(k, ReadyPrefix)
+			p.latencyGate(m, e, path, k, stat, seenReady, &s.Ready)
+			continue
+		}
 		switch k {
+		case "calls":
+			s.Calls = p.callSLOs(e.val, fp)
 		case "error_rate":
 			if v, ok := p.fraction(e.val, fp); ok {
 				s.ErrorRate = &v
@@ -102,21 +141,76 @@ func (p *parser) slo(n *yaml.Node, path string) *SLO {
 				s.Saturation = &v
 			}
 		default: // a latency key
-			if q, ok := Quantile(k); ok {
-				if prev, dup := seen[q]; dup {
-					p.errf(e.key, path, "%s is the same statistic as %s (line %d): keep one", quote(k), quote(prev), m.byKey[prev].key.Line)
-				}
-				seen[q] = k
-			}
-			if v, ok := p.duration(e.val, fp, false); ok {
-				if s.Latency == nil {
-					s.Latency = map[string]time.Duration{}
-				}
-				s.Latency[k] = v
-			}
+			p.latencyGate(m, e, path, k, k, seen, &s.Latency)
 		}
 	}
 	return s
+}
+
+// latencyGate reads one latency gate of key k (statistic stat) into *dst,
+// refusing a second key for the same statistic (seen maps a quantile to
+// the key that named it first).
+func (p *parser) latencyGate(m fields, e entry, path, k, stat string, seen map[float64]string, dst *map[string]time.Duration) {
+	if q, ok := Quantile(stat); ok {
+		if prev, dup := seen[q]; dup {
+			p.errf(e.key, path, "%s is the same statistic as %s (line %d): keep one", quote(k), quote(prev), m.byKey[prev].key.Line)
+		}
+		seen[q] = k
+	}
+	if v, ok := p.duration(e.val, join(path, k), false); ok {
+		if *dst == nil {
+			*dst = map[string]time.Duration{}
+		}
+		(*dst)[stat] = v
+	}
+}
+
+// callSLOs reads slo.calls: {CALL: {pNN: D, error_rate: R}, ...}.
+func (p *parser) callSLOs(n *yaml.Node, path string) map[string]CallSLO {
+	m, ok := p.mapping(n, path, GatedCalls)
+	if !ok {
+		return nil
+	}
+	out := map[string]CallSLO{}
+	for _, call := range m.keys {
+		e, cp := m.byKey[call], join(path, call)
+		cm, ok := p.mappingFunc(e.val, cp, "a mapping of objectives ("+callSLOHelp+")",
+			func(k string) bool { return isLatencyKey(k) || k == "error_rate" },
+			"unknown key %s of a call's objectives (allowed: "+callSLOHelp+")")
+		if !ok {
+			continue
+		}
+		var c CallSLO
+		seen := map[float64]string{}
+		for _, k := range cm.keys {
+			ce := cm.byKey[k]
+			if k == "error_rate" {
+				if v, ok := p.fraction(ce.val, join(cp, k)); ok {
+					c.ErrorRate = &v
+				}
+				continue
+			}
+			p.latencyGate(cm, ce, cp, k, k, seen, &c.Latency)
+		}
+		out[call] = c
+	}
+	return out
+}
+
+// mergeLatency overrides *dst's latency gates with o's, a key of o
+// replacing every key of *dst for the same statistic.
+func mergeLatency(dst *map[string]time.Duration, o map[string]time.Duration) {
+	for k, v := range o {
+		for old := range *dst {
+			if sameStat(old, k) {
+				delete(*dst, old)
+			}
+		}
+		if *dst == nil {
+			*dst = map[string]time.Duration{}
+		}
+		(*dst)[k] = v
+	}
 }
 
 // clone copies s so that neither shares a map or pointer with the other.
@@ -126,10 +220,11 @@ func (s SLO) clone() SLO {
 		MaxContractViolations: clonePtr(s.MaxContractViolations), MaxLateRatio: clonePtr(s.MaxLateRatio),
 		Saturation: clonePtr(s.Saturation),
 	}
-	if s.Latency != nil {
-		c.Latency = make(map[string]time.Duration, len(s.Latency))
-		for k, v := range s.Latency {
-			c.Latency[k] = v
+	c.Latency, c.Ready = maps.Clone(s.Latency), maps.Clone(s.Ready)
+	if s.Calls != nil {
+		c.Calls = make(map[string]CallSLO, len(s.Calls))
+		for k, v := range s.Calls {
+			c.Calls[k] = CallSLO{Latency: maps.Clone(v.Latency), ErrorRate: clonePtr(v.ErrorRate)}
 		}
 	}
 	return c
@@ -144,18 +239,21 @@ func clonePtr[T any](p *T) *T {
 }
 
 // merge overrides s key by key with what o sets (o's latency keys replace
-// s's keys for the same statistic however written).
+// s's keys for the same statistic however written; per call, key by key).
 func (s *SLO) merge(o *SLO) {
-	for k, v := range o.Latency {
-		for old := range s.Latency {
-			if sameStat(old, k) {
-				delete(s.Latency, old)
-			}
+	mergeLatency(&s.Latency, o.Latency)
+	mergeLatency(&s.Ready, o.Ready)
+	for call, oc := range o.Calls {
+		if s.Calls == nil {
+			s.Calls = map[string]CallSLO{}
 		}
-		if s.Latency == nil {
-			s.Latency = map[string]time.Duration{}
+		c := s.Calls[call]
+		c.Latency = maps.Clone(c.Latency)
+		mergeLatency(&c.Latency, oc.Latency)
+		if oc.ErrorRate != nil {
+			c.ErrorRate = clonePtr(oc.ErrorRate)
 		}
-		s.Latency[k] = v
+		s.Calls[call] = c
 	}
 	if o.ErrorRate != nil {
 		s.ErrorRate = clonePtr(o.ErrorRate)

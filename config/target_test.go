@@ -146,7 +146,7 @@ func TestFullOverrides(t *testing.T) {
 			ResetRate: 0.001, MalformedRate: 0.002, TruncatedRate: 0.003, StallRate: 0.004, StallFor: 2 * time.Second,
 			SlowBodyRate: 0.005, SlowBodyFor: 500 * time.Millisecond, WrongPhoneRate: 0.006, SignInFailRate: 0.007, SignInLatency: 5 * time.Millisecond,
 			RotateEveryPoll: true, TLSFailRate: 0.008},
-		Defects: []string{"no-allow-header", "any-method"}}
+		Defects: []string{"no-allow-header", "any-method"}, GuidTimeoutFrom: gateway.GuidTimeoutFromRotation, NoPassword: true}
 	if !reflect.DeepEqual(*c.Mock, wantMock) {
 		t.Errorf("mock\n got %+v\nwant %+v", *c.Mock, wantMock)
 	}
@@ -172,8 +172,9 @@ func TestTargetUnknown(t *testing.T) {
 }
 
 // TestTargetPasswordEnv: the password comes from the environment when the
-// target is resolved; unset or empty is an error naming file, line, field
-// and variable, and never the password.
+// target is resolved; unset is an error naming file, line, field and
+// variable, and never the password; set and empty means agents without a
+// password.
 func TestTargetPasswordEnv(t *testing.T) {
 	data := doc(
 		"targets:",
@@ -184,15 +185,21 @@ func TestTargetPasswordEnv(t *testing.T) {
 		"      password_env: CCGW_TEST_PW",
 	)
 	f := mustParse(t, "targets.yaml", data)
-	want := `targets.yaml:6: targets.gw.agents.password_env: environment variable CCGW_TEST_PW is unset or empty: export the agents' password in it`
+	want := `targets.yaml:6: targets.gw.agents.password_env: environment variable CCGW_TEST_PW is unset: export the agents' password in it (set it empty for agents without a password)`
 
+	t.Setenv("CCGW_TEST_PW", "")
 	os.Unsetenv("CCGW_TEST_PW")
 	if _, err := f.Target("gw"); err == nil || err.Error() != want {
 		t.Errorf("unset: %v", err)
 	}
 	t.Setenv("CCGW_TEST_PW", "")
-	if _, err := f.Target("gw"); err == nil || err.Error() != want {
-		t.Errorf("empty: %v", err)
+	if g, err := f.Target("gw"); err != nil || !g.Agents.NoPassword || g.Agents.Password != "" {
+		t.Errorf("empty: %v, no password %v", err, err == nil && g.Agents.NoPassword)
+	} else if ags, err := g.AgentList(2); err != nil || ags[0].Password != "" || ags[1].Password != "" {
+		t.Errorf("agents of an empty password_env: %v %v", ags, err)
+	}
+	if f.Targets["gw"].Agents.NoPassword {
+		t.Error("Target resolved the File's own copy")
 	}
 	long := strings.Repeat("x", gateway.MaxPasswordLen+1)
 	t.Setenv("CCGW_TEST_PW", long)

@@ -25,8 +25,9 @@ const DefaultProbeTimeout = 10 * time.Second
 // Target is a target ready to use.
 type Target struct {
 	// Config is the target's configuration. For an embedded mock whose agents
-	// have no password_env, Config.Agents.Password holds a password generated
-	// for this run (it never leaves the process).
+	// have no password_env (and are not without a password, see NoPassword),
+	// Config.Agents.Password holds a password generated for this run (it
+	// never leaves the process).
 	Config *config.Target
 	// Client talks to the gateway (or to the embedded mock).
 	Client *gateway.Client
@@ -72,8 +73,11 @@ func Open(ctx context.Context, t *config.Target, opts ...Option) (*Target, error
 	cfg := *t // never mutate the caller's configuration
 	rt := &Target{Config: &cfg, TLSVerified: true}
 	if cfg.Mock != nil {
-		if cfg.Agents.Password == "" {
+		if cfg.Agents.Password == "" && !NoPassword(&cfg) {
 			cfg.Agents.Password = randomPassword()
+		}
+		if NoPassword(&cfg) {
+			cfg.Agents.NoPassword = true
 		}
 		mopts, err := MockOptions(&cfg)
 		if err != nil {

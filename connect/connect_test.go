@@ -126,3 +126,45 @@ func TestMockOptionsRejectsUnknownDefect(t *testing.T) {
 		t.Errorf("an unknown defect must be an error naming it, got %v", err)
 	}
 }
+
+// TestOpenAgentsWithoutPassword: a mock target with password: "", or whose
+// password_env is set and empty, starts a mock whose agents have none, and
+// its agents sign in with an empty password; the Guid timeout reading
+// reaches the mock.
+func TestOpenAgentsWithoutPassword(t *testing.T) {
+	t.Setenv("CCGW_CONNECT_EMPTY_PW", "")
+	for name, y := range map[string]string{
+		"mock password": `
+targets:
+  mock:
+    mock: {password: "", guid_timeout_from: rotation}
+    agents: {ids: "1001-1002", phonenum_prefix: "7"}
+`,
+		"empty password_env": `
+targets:
+  mock:
+    mock: {}
+    agents: {ids: "1001-1002", phonenum_prefix: "7", password_env: CCGW_CONNECT_EMPTY_PW}
+`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := target(t, y, "mock")
+			rt, err := connect.Open(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rt.Close()
+			if rt.Config.Agents.Password != "" || !rt.Config.Agents.NoPassword || !connect.NoPassword(rt.Config) {
+				t.Fatalf("agents without a password: password set %v, NoPassword %v", rt.Config.Agents.Password != "", rt.Config.Agents.NoPassword)
+			}
+			agents, _ := rt.Config.AgentList(2)
+			ctx := context.Background()
+			if _, err := rt.Client.SignIn(ctx, agents[0].ID, gateway.SignInRequest{Password: "", PhoneNum: agents[0].PhoneNum}); err != nil {
+				t.Errorf("sign-in with an empty password: %v", err)
+			}
+			if _, err := rt.Client.SignIn(ctx, agents[1].ID, gateway.SignInRequest{Password: "guess", PhoneNum: agents[1].PhoneNum}); err == nil || !strings.Contains(err.Error(), gateway.RetWrongPassword) {
+				t.Errorf("sign-in with a password on a mock without: %v, want %s", err, gateway.RetWrongPassword)
+			}
+		})
+	}
+}

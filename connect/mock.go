@@ -24,6 +24,12 @@ func MockOptions(t *config.Target) ([]mockgw.Option, error) {
 		mockgw.WithIDRange(t.AgentIDRange),
 		mockgw.WithPassword(t.Agents.Password),
 	}
+	if from := m.GuidTimeoutFrom; from != "" {
+		opts = append(opts, mockgw.WithGuidTimeoutFrom(from))
+	}
+	if NoPassword(t) {
+		opts = append(opts, mockgw.WithNoPassword())
+	}
 	if m.Nodes > 0 {
 		opts = append(opts, mockgw.WithNodes(m.Nodes))
 	}
@@ -48,4 +54,10 @@ func MockOptions(t *config.Target) ([]mockgw.Option, error) {
 		opts = append(opts, mockgw.WithDefects(defects...))
 	}
 	return opts, nil
+}
+
+// NoPassword reports whether target t's agents have no password: its
+// password_env is set and empty, or it is a mock with password: "".
+func NoPassword(t *config.Target) bool {
+	return t.Agents.NoPassword || (t.Mock != nil && t.Mock.NoPassword)
 }

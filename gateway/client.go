@@ -76,6 +76,7 @@ type Client struct {
 	hc      *http.Client
 	timeout time.Duration
 	now     func() time.Time
+	observe func(context.Context, *Exchange) // WithObserver; nil: none
 
 	// option state, resolved by NewClient
 	userHC  *http.Client
@@ -228,15 +229,20 @@ func (c *Client) exchange(ctx context.Context, method, path string, s *Session, 
 	}
 	applyHeaders(req, hdr)
 
+	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		c.observed(ctx, req, start, nil, nil, len(body), err)
 		return nil, err
 	}
 	defer closeBody(resp.Body)
 	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodySize+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading the %d answer's body: %w", resp.StatusCode, err)
+		err = fmt.Errorf("reading the %d answer's body: %w", resp.StatusCode, err)
+		c.observed(ctx, req, start, nil, nil, len(body), err)
+		return nil, err
 	}
+	c.observed(ctx, req, start, resp, b[:min(len(b), MaxBodySize)], len(body), nil)
 	if s != nil {
 		s.storeCookies(resp.Header, c.now())
 	}
@@ -252,6 +258,19 @@ func (c *Client) exchange(ctx context.Context, method, path string, s *Session, 
 		r.Envelope = &env
 	}
 	return r, nil
+}
+
+// observed hands one exchange to the observer, if any.
+func (c *Client) observed(ctx context.Context, req *http.Request, start time.Time, resp *http.Response, body []byte, bytesOut int, err error) {
+	if c.observe == nil {
+		return
+	}
+	x := Exchange{Method: req.Method, URL: req.URL.String(), Start: start, Latency: time.Since(start),
+		Body: body, BytesOut: bytesOut, Err: err}
+	if resp != nil {
+		x.Status, x.Header = resp.StatusCode, resp.Header
+	}
+	c.observe(ctx, &x)
 }
 
 // applyHeaders applies Do's header overrides in a fixed (sorted) order.
@@ -303,6 +322,9 @@ func (c *Client) call(ctx context.Context, op, method, path string, agentID int,
 
 // answerError returns the *Error for an answer that is not success, or nil.
 func answerError(op string, agentID int, r *Response, secrets []string) *Error {
+	if judgeEnvelope(r.Status, r.Envelope, r.EnvelopeErr).OK() {
+		return nil
+	}
 	e := &Error{Op: op, AgentID: agentID, Status: r.Status}
 	switch {
 	case r.Status != http.StatusOK:
@@ -312,11 +334,9 @@ func answerError(op string, agentID int, r *Response, secrets []string) *Error {
 		}
 	case r.EnvelopeErr != nil:
 		e.Message = "undecodable envelope: " + cleanMessage(r.EnvelopeErr.Error(), secrets)
-	case !r.Envelope.OK():
+	default:
 		e.Retcode = r.Envelope.Retcode
 		e.Message = cleanMessage(r.Envelope.Message, secrets)
-	default:
-		return nil
 	}
 	return e
 }
@@ -364,13 +384,13 @@ func (c *Client) signIn(ctx context.Context, op, path string, agentID int, req S
 		return nil, err
 	}
 	hv := r.Header.Get(HeaderSetGuid)
-	if hv == "" {
-		return nil, violation(op, agentID, r, "no_set_guid", "retcode 0 without a Set-GUID header")
+	switch judgeSetGuid(hv).Detail {
+	case ViolationNoSetGuid:
+		return nil, violation(op, agentID, r, ViolationNoSetGuid, "retcode 0 without a Set-GUID header")
+	case ViolationBadSetGuid:
+		return nil, violation(op, agentID, r, ViolationBadSetGuid, "retcode 0 with a malformed Set-GUID header")
 	}
-	sg, err := ParseSetGuid(hv)
-	if err != nil {
-		return nil, violation(op, agentID, r, "bad_set_guid", "retcode 0 with a malformed Set-GUID header")
-	}
+	sg, _ := ParseSetGuid(hv)
 	s := NewSession(agentID, req.PhoneNum, sg.Guid)
 	s.storeCookies(r.Header, c.now())
 	return s, nil
@@ -474,18 +494,10 @@ func (c *Client) PollEvents(ctx context.Context, s *Session) (PollResult, error)
 		pr.Retcode = r.Envelope.Retcode
 		pr.Events = eventsOf(r.Body, r.Envelope.Result)
 	}
-	if r.Status == http.StatusOK {
-		if hv := r.Header.Get(HeaderSetGuid); hv != "" {
-			sg, perr := ParseSetGuid(hv)
-			if perr != nil {
-				if err == nil {
-					err = violation(OpPollEvents, s.AgentID, r, "bad_set_guid", "malformed Set-GUID header")
-				}
-				return pr, err
-			}
-			pr.Rotated = sg.Guid != guid
-			s.SetGuid(sg.Guid)
-		}
+	rotated, perr := s.FollowSetGuid(guid, r.Status, r.Header)
+	pr.Rotated = rotated
+	if perr != nil && err == nil {
+		err = violation(OpPollEvents, s.AgentID, r, ViolationBadSetGuid, "malformed Set-GUID header")
 	}
 	return pr, err
 }

@@ -28,7 +28,9 @@ type LoginInfo struct {
 }
 
 // SignInRequest is the body of sign-in and forced sign-in. Password and
-// PhoneNum are mandatory; the rest is optional and omitted when zero.
+// PhoneNum are mandatory (Password may be empty: agents without one); the
+// rest is optional and omitted when zero. IP is not in the reference but
+// public agent clients send it (the client's address).
 type SignInRequest struct {
 	Password      string `json:"password"`
 	PhoneNum      string `json:"phonenum"`
@@ -37,6 +39,7 @@ type SignInRequest struct {
 	AutoEnterIdle *bool  `json:"autoenteridle,omitempty"`
 	ReleasePhone  *bool  `json:"releasephone,omitempty"`
 	AgentType     int    `json:"agenttype,omitempty"`
+	IP            string `json:"ip,omitempty"`
 }
 
 // UpdateGuidResult is the result of a Guid refresh.

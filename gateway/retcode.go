@@ -75,6 +75,12 @@ func (v Verdict) SessionGone() bool {
 	return v.Class == ClassRetcode && sessionGoneRetcode(v.Detail)
 }
 
+// NeedsForceLogin reports whether a sign-in verdict says the agent is
+// already signed in: the function NeedsForceLogin's rule, for a verdict.
+func (v Verdict) NeedsForceLogin() bool {
+	return v.Class == ClassRetcode && v.Detail == RetAlreadySignedIn
+}
+
 func sessionGoneRetcode(rc string) bool {
 	return rc == RetNotSignedIn || rc == RetAlreadySignedOut || rc == RetNoPermission
 }

@@ -48,6 +48,36 @@ func (s *Session) SetGuid(guid string) {
 	s.mu.Unlock()
 }
 
+// FollowSetGuid applies the Set-GUID header of an event-poll answer, as a
+// client must (PollEvents does it for its own answers): an HTTP 200 answer
+// whose Set-GUID holds a valid Guid switches the session to it, whatever
+// the retcode; rotated says whether it differs from sent, the Guid the
+// request carried. A malformed Set-GUID leaves the Guid as it was and is
+// returned as the *ParseError (its input masked).
+func (s *Session) FollowSetGuid(sent string, status int, h http.Header) (rotated bool, err error) {
+	if status != http.StatusOK {
+		return false, nil
+	}
+	hv := h.Get(HeaderSetGuid)
+	if hv == "" {
+		return false, nil
+	}
+	sg, err := ParseSetGuid(hv)
+	if err != nil {
+		return false, err
+	}
+	s.SetGuid(sg.Guid)
+	return sg.Guid != sent, nil
+}
+
+// StoreCookies records the Set-Cookie values of an answer to one of the
+// session's calls, as every call of Client does (see storeCookies).
+func (s *Session) StoreCookies(h http.Header) {
+	if len(h["Set-Cookie"]) > 0 {
+		s.storeCookies(h, time.Now())
+	}
+}
+
 // Node returns the gateway node that issued the current Guid (N of its
 // `.AgentGateway<N>` suffix), or 0 when it names none.
 func (s *Session) Node() int { return GuidNode(s.Guid()) }

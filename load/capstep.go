@@ -174,8 +174,8 @@ func (cr *capRun) record(j *judge, results <-chan *vegeta.Result, rec *recorder,
 				maxInFlight = f
 			}
 			a, v := j.Judge(r)
-			rec.record(r)
-			cr.rec.record(r)
+			rec.record(r, loginInfoIndex)
+			cr.rec.record(r, loginInfoIndex)
 			if lag, ok := lagUS(r); !ok || lag <= onTimeUS {
 				response.Add(r)
 				punctual++

@@ -15,6 +15,20 @@
 //     (next poll 200-500 ms after each answer, less when the target's Guid
 //     timings leave less room); a Set-GUID switches the agent's Guid
 //     atomically, cookies are replayed. Polls are capped (see KeepAlive).
+//   - poll.go: one event poll on the generator's lean path (the request
+//     built from the agent's prepared header, the body read into a reused
+//     buffer, an idle answer proved a success without decoding, else
+//     gateway.JudgePoll), recorded as a result; used by the keep-alive and
+//     the journeys.
+//   - calls.go: the agents' own calls (sign-in, forced sign-in, sign-out
+//     through the agent client's observer; polls) as results judged by
+//     gateway.JudgeCall, with X-Ccgw-Node.
+//   - journeyplan.go, journey.go: journey plans. PlanJourneys checks, from
+//     the exact arrival schedule, that the plan has the agents its
+//     overlapping journeys need; the journeys stage starts one journey per
+//     arrival (open model), each an agent client's own sequence with its
+//     own connections: sign-in, logininfo (time to softphone-ready),
+//     event polls and repeated logininfo for the hold, sign-out.
 //   - targeter.go: POST .../logininfo with Content-Type, Guid and cookies,
 //     agents round-robin or in a shuffled order; no allocation per request.
 //   - pacer.go: constant, staged (linear ramps) and sine rates as exact
@@ -30,10 +44,12 @@
 //     (gateway.JudgeLoginInfo, behind an allocation-free fast path that
 //     says success only where the oracle does: FuzzJudgesAgree), its body
 //     and response headers dropped, X-Ccgw-Node and X-Ccgw-Lag-Us added.
-//   - record.go: the recorder: judged results gob-encoded to results.bin
-//     (flushed at least every second) and added to the reports.Aggregator;
-//     a verdict saying the session is gone (gateway.Verdict.SessionGone) is
-//     fed back to the pool.
+//   - record.go: the recorder, the one writer of results: judged results
+//     of every call gob-encoded to results.bin (flushed at least every
+//     second) and added to the reports.Aggregator and the live metrics, from
+//     the attack's drain and the agents' goroutines alike; a verdict saying
+//     the session is gone (gateway.Verdict.SessionGone) is fed back to the
+//     pool.
 //   - progress.go: the live progress line (a rewritten line on a terminal,
 //     a plain line every 5 s otherwise).
 //   - run.go: NewJob checks everything that needs no gateway (safety rails:
@@ -56,8 +72,9 @@
 //   - drain.go: between steps, single probes until the gateway answers
 //     as fast as when idle.
 //
-// Results files follow docs/INTERNALS.md: vegeta gob results, Error is the
-// verdict string, Body is nil, Headers hold only X-Ccgw-Node and
-// X-Ccgw-Lag-Us, Attack is "target/plan". No Guid, token or password is
-// ever written, logged or put in an error.
+// Results files follow docs/INTERNALS.md: vegeta gob results of every call,
+// Error is the verdict string, Body is nil, Headers hold only our own
+// X-Ccgw-* keys (node, lag, journey, journey end, ready), Attack is
+// "target/plan". No Guid, token or password is ever written, logged or put
+// in an error.
 package load

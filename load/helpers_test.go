@@ -58,10 +58,61 @@ func (e *env) run(ctx context.Context, t *testing.T, opts ...load.Option) *load.
 	return o
 }
 
-// readResults decodes the results file of a run.
+// readResults decodes the logininfo results of a run's results file (the
+// measured attack's).
 func readResults(t *testing.T, dir string) []vegeta.Result {
 	t.Helper()
+	return loadtest.OfCall(readAllResults(t, dir), gateway.CallLoginInfo)
+}
+
+// readAllResults decodes every result of a run's results file: every call
+// the run made.
+func readAllResults(t *testing.T, dir string) []vegeta.Result {
+	t.Helper()
 	return loadtest.ReadResults(t, filepath.Join(dir, load.ResultsFile))
+}
+
+// assertEveryCallRecorded checks that every agent call the mock saw is in
+// the results file, judged as the mock answered it: sign-ins, forced
+// sign-ins and sign-outs exactly; polls up to those the harness cancelled
+// itself at the end (at most one per agent).
+func assertEveryCallRecorded(t *testing.T, m *mockgw.Server, all []vegeta.Result, agents int, o *load.Outcome) {
+	t.Helper()
+	st := m.Stats()
+	got := loadtest.CallCounts(all)
+	for _, c := range []gateway.Call{gateway.CallSignIn, gateway.CallForceLogin, gateway.CallLogout} {
+		if got[c] != st.Calls[c].Requests {
+			t.Errorf("results.bin holds %d %s results, the mock saw %d requests", got[c], c, st.Calls[c].Requests)
+		}
+		if o.Calls[c] != got[c] {
+			t.Errorf("Outcome.Calls[%s] = %d, results.bin %d", c, o.Calls[c], got[c])
+		}
+	}
+	if p, seen := got[gateway.CallPoll], st.Calls[gateway.CallPoll].Requests; p > seen || seen > p+uint64(agents) {
+		t.Errorf("results.bin holds %d polls, the mock saw %d: want all but those cancelled at the end (at most %d)", p, seen, agents)
+	}
+	if got[gateway.CallOther] != 0 {
+		t.Errorf("%d results are no call of the agent interface", got[gateway.CallOther])
+	}
+	for _, r := range all {
+		if r.Body != nil || r.Attack != "mock/test" {
+			t.Fatalf("result %s %s breaks the results-file conventions: attack %q, body kept %v", r.Method, r.URL, r.Attack, r.Body != nil)
+		}
+		for k := range r.Headers {
+			if !strings.HasPrefix(k, "X-Ccgw-") {
+				t.Fatalf("result %s %s keeps response header %q", r.Method, r.URL, k)
+			}
+		}
+	}
+	rep := o.Report
+	for _, c := range []gateway.Call{gateway.CallSignIn, gateway.CallForceLogin, gateway.CallPoll, gateway.CallLogout, gateway.CallLoginInfo} {
+		if rep.Calls[c].Requests != got[c] {
+			t.Errorf("report calls.%s.requests = %d, results.bin %d", c, rep.Calls[c].Requests, got[c])
+		}
+	}
+	if rep.Calls[gateway.CallLoginInfo].Requests != rep.Requests || rep.Calls[gateway.CallLoginInfo].Errors != rep.Requests-rep.Success {
+		t.Errorf("calls.logininfo %+v differs from the top level (requests %d, success %d)", rep.Calls[gateway.CallLoginInfo], rep.Requests, rep.Success)
+	}
 }
 
 // progressWait bounds a wait for a run to make progress (so many requests

@@ -75,6 +75,7 @@ func WithPollPause(min, max time.Duration) KeepAliveOption {
 type KeepAlive struct {
 	pool   *Pool
 	client *gateway.Client
+	poller poller // the polls (see poller), recorded into the pool's calls
 
 	slots              int
 	maxPolls           int
@@ -135,6 +136,7 @@ func NewKeepAlive(p *Pool, c *gateway.Client, t *config.Target, opts ...KeepAliv
 		return nil, fmt.Errorf("keep-alive: %w", err)
 	}
 	k.client = pc
+	k.poller = poller{hc: c.HTTPClient(), timeout: t.PollWait + pollTimeoutMargin}
 	return k, nil
 }
 
@@ -219,6 +221,7 @@ func (k *KeepAlive) Start(ctx context.Context) {
 		return
 	}
 	ctx, k.cancel = context.WithCancel(ctx)
+	k.poller.calls = k.pool.calls
 	agents := k.pool.live
 	h := make(dueHeap, 0, len(agents))
 	now := clockNow(k.clock)
@@ -290,12 +293,13 @@ func (k *KeepAlive) schedule(ctx context.Context, h *dueHeap, work chan<- *agent
 // worker polls the agents it is handed and reschedules each.
 func (k *KeepAlive) worker(ctx context.Context, work <-chan *agent, back chan<- due) {
 	defer k.wg.Done()
+	sc := newPollScratch()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case a := <-work:
-			wait := k.pollOnce(ctx, a)
+			wait := k.pollOnce(ctx, a, sc)
 			select {
 			case back <- due{a: a, at: clockNow(k.clock).Add(wait)}:
 			case <-ctx.Done():
@@ -305,26 +309,25 @@ func (k *KeepAlive) worker(ctx context.Context, work <-chan *agent, back chan<- 
 	}
 }
 
-// pollOnce makes one event poll for a and returns the pause before its next
-// one.
-func (k *KeepAlive) pollOnce(ctx context.Context, a *agent) time.Duration {
+// pollOnce makes one event poll for a (sc is the worker's scratch) and
+// returns the pause before its next one.
+func (k *KeepAlive) pollOnce(ctx context.Context, a *agent, sc *pollScratch) time.Duration {
 	s := a.sess.Load()
 	if s == nil || a.gone.Load() {
 		// Signed out or waiting for a re-sign-in: look again shortly.
 		return k.pause()
 	}
-	res, err := k.client.PollEvents(ctx, s)
-	if ctx.Err() != nil {
+	out := k.poller.poll(ctx, a, s, sc, nil)
+	if !out.answered {
 		return 0
 	}
 	k.polls.Add(1)
-	if res.Rotated {
+	if out.rotated {
 		k.rotations.Add(1)
 	}
-	a.refresh()
-	if err != nil {
+	if !out.verdict.OK() {
 		k.failures.Add(1)
-		if gateway.SessionGone(err) {
+		if out.verdict.SessionGone() {
 			k.pool.lost(a, time.Time{}, s)
 		}
 		return k.pauseMax

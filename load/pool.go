@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,10 +43,11 @@ const (
 // keep-alive connections, with c's TLS settings plus a TLS session cache: the
 // many agent connections resume a TLS session as real agent clients do,
 // rather than each paying a full handshake (certificate chain and signature
-// checks). The attack's connections never use it. Close the returned
-// transport's idle connections when done. When c does not use an
-// *http.Transport, c itself is returned with a nil transport.
-func AgentClient(c *gateway.Client, idle int) (*gateway.Client, *http.Transport, error) {
+// checks). The attack's connections never use it. opts are added to the
+// client's (e.g. gateway.WithObserver). Close the returned transport's idle
+// connections when done. When c does not use an *http.Transport, c itself
+// is returned with a nil transport.
+func AgentClient(c *gateway.Client, idle int, opts ...gateway.Option) (*gateway.Client, *http.Transport, error) {
 	base, ok := c.HTTPClient().Transport.(*http.Transport)
 	if !ok {
 		return c, nil, nil
@@ -60,7 +62,7 @@ func AgentClient(c *gateway.Client, idle int) (*gateway.Client, *http.Transport,
 	if tr.TLSClientConfig.ClientSessionCache == nil {
 		tr.TLSClientConfig.ClientSessionCache = tls.NewLRUClientSessionCache(agentSessionCacheSize)
 	}
-	ac, err := gateway.NewClient(c.BaseURL(), gateway.WithHTTPClient(&http.Client{Transport: tr}))
+	ac, err := gateway.NewClient(c.BaseURL(), append([]gateway.Option{gateway.WithHTTPClient(&http.Client{Transport: tr})}, opts...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load: agent client: %w", err)
 	}
@@ -77,6 +79,10 @@ type agent struct {
 	phone    string
 	password string
 	url      string // its logininfo URL
+
+	eventURL       *url.URL // its event-poll URL (see poller)
+	eventURLString string
+	infoURL        *url.URL // url parsed (a journey's logininfo calls)
 
 	sess      atomic.Pointer[gateway.Session]
 	hdr       atomic.Pointer[agentHeader]
@@ -182,7 +188,9 @@ type Pool struct {
 	resignConc     int
 	forceLogin     bool
 	signOutTimeout time.Duration
-	clock          clock // nil: the real clock (tests set a fake one)
+	clock          clock         // nil: the real clock (tests set a fake one)
+	signInFields   config.SignIn // the plan's optional sign-in fields (WithSignInFields)
+	calls          *callRecorder // the run's record of the agents' calls (nil: none)
 
 	// sign-in progress
 	done, failed atomic.Int64
@@ -217,6 +225,13 @@ func NewPool(c *gateway.Client, agents []config.Agent, opts ...PoolOption) (*Poo
 			return nil, fmt.Errorf("load: agent %d is listed twice", ag.ID)
 		}
 		a := &agent{id: ag.ID, phone: ag.PhoneNum, password: ag.Password, url: c.BaseURL() + gateway.LoginInfoPath(ag.ID)}
+		var err error
+		if a.eventURL, a.eventURLString, err = eventURLOf(c.BaseURL(), ag.ID); err != nil {
+			return nil, fmt.Errorf("load: agent %d: %w", ag.ID, err)
+		}
+		if a.infoURL, err = url.Parse(a.url); err != nil {
+			return nil, fmt.Errorf("load: agent %d: %w", ag.ID, err)
+		}
 		p.agents = append(p.agents, a)
 		p.byID[ag.ID] = a
 	}
@@ -401,7 +416,7 @@ feed:
 func (p *Pool) signInOne(a *agent) (*gateway.Session, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultCallTimeout)
 	defer cancel()
-	req := gateway.SignInRequest{Password: a.password, PhoneNum: a.phone}
+	req := p.signInFields.Request(config.Agent{ID: a.id, PhoneNum: a.phone, Password: a.password})
 	s, err := p.client.SignIn(ctx, a.id, req)
 	if p.forceLogin && gateway.NeedsForceLogin(err) {
 		s, err = p.client.ForceSignIn(ctx, a.id, req)

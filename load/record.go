@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"ccgw-harness/gateway"
@@ -14,19 +15,26 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// recorder is the run's record of its measured results: the results file
-// (vegeta gob, buffered, flushed at least every DefaultFlushInterval so a
-// killed run leaves a readable prefix) and the aggregator the reports come
-// from. The first write error is kept and stops further writes; the
-// aggregator still counts every result, so the report stays whole.
+// recorder is the run's record of its results: the results file (vegeta
+// gob, buffered, flushed at least every DefaultFlushInterval so a killed
+// run leaves a readable prefix) and the aggregator the reports come from.
+// It is the one place results are written: the measured attack's (drain,
+// on one goroutine) and the agents' own calls (sign-in, polls, sign-out,
+// journeys: recordCall, from any goroutine). A mutex serialises them; the
+// attack's drain holds it only to encode and add one result. The first
+// write error is kept and stops further writes; the aggregator still
+// counts every result, so the report stays whole.
 type recorder struct {
-	f   *os.File
-	bw  *bufio.Writer
-	enc vegeta.Encoder
-	agg *reports.Aggregator
-	obs *metrics.Observer // the live metrics (nil: none)
-	n   uint64            // results recorded
-	err error             // first write error
+	mu     sync.Mutex
+	f      *os.File
+	bw     *bufio.Writer
+	enc    vegeta.Encoder
+	agg    *reports.Aggregator
+	obs    *metrics.Observer // the live metrics (nil: none)
+	n      uint64            // results recorded
+	byCall []uint64          // results recorded per call (gateway.Calls order)
+	closed bool
+	err    error // first write error
 }
 
 // recordBufferSize is the results file's write buffer.
@@ -39,12 +47,18 @@ func newRecorder(path string, agg *reports.Aggregator) (*recorder, error) {
 		return nil, err
 	}
 	bw := bufio.NewWriterSize(f, recordBufferSize)
-	return &recorder{f: f, bw: bw, enc: vegeta.NewEncoder(bw), agg: agg}, nil
+	return &recorder{f: f, bw: bw, enc: vegeta.NewEncoder(bw), agg: agg, byCall: make([]uint64, len(gateway.Calls))}, nil
 }
 
-// record writes one judged result, adds it to the aggregator and counts it
-// in the live metrics.
-func (rec *recorder) record(r *vegeta.Result) {
+// record writes one judged result of call ci (an index of gateway.Calls),
+// adds it to the aggregator and counts it in the live metrics. After close,
+// results are dropped.
+func (rec *recorder) record(r *vegeta.Result, ci int) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.closed {
+		return
+	}
 	if rec.err == nil {
 		if err := rec.enc.Encode(r); err != nil {
 			rec.err = fmt.Errorf("writing results: %w", err)
@@ -55,10 +69,30 @@ func (rec *recorder) record(r *vegeta.Result) {
 		rec.obs.Observe(r)
 	}
 	rec.n++
+	rec.byCall[ci]++
+}
+
+// counts returns the results recorded per call name.
+func (rec *recorder) counts() map[string]uint64 {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	out := map[string]uint64{}
+	for i, n := range rec.byCall {
+		if n > 0 {
+			out[gateway.Calls[i]] = n
+		}
+	}
+	return out
 }
 
 // flush writes buffered results to the file.
 func (rec *recorder) flush() {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rec.flushLocked()
+}
+
+func (rec *recorder) flushLocked() {
 	if rec.err == nil {
 		if err := rec.bw.Flush(); err != nil {
 			rec.err = fmt.Errorf("writing results: %w", err)
@@ -69,10 +103,13 @@ func (rec *recorder) flush() {
 // close flushes, syncs and closes the results file; it keeps the first
 // error. It may be called more than once.
 func (rec *recorder) close() {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
 	if rec.f == nil {
 		return
 	}
-	rec.flush()
+	rec.closed = true
+	rec.flushLocked()
 	for _, err := range []error{rec.f.Sync(), rec.f.Close()} {
 		if err != nil && rec.err == nil {
 			rec.err = fmt.Errorf("writing results: %w", err)
@@ -96,7 +133,7 @@ func (rec *recorder) drain(j *judge, results <-chan *vegeta.Result) {
 				return
 			}
 			a, v := j.Judge(r)
-			rec.record(r)
+			rec.record(r, loginInfoIndex)
 			j.pool.feedbackVerdict(a, v, r.Timestamp)
 		case <-tick.C:
 			rec.flush()

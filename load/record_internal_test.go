@@ -35,7 +35,7 @@ func BenchmarkRecord(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
-				rec.record(&rs[i%len(rs)])
+				rec.record(&rs[i%len(rs)], loginInfoIndex)
 			}
 		})
 	}
@@ -56,7 +56,7 @@ func TestRecordObserves(t *testing.T) {
 		}
 		rec.obs = obs
 		for i := range rs {
-			rec.record(&rs[i])
+			rec.record(&rs[i], loginInfoIndex)
 		}
 		rec.close()
 		if rec.err != nil || rec.n != uint64(len(rs)) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"ccgw-harness/config"
@@ -104,10 +105,14 @@ type Outcome struct {
 	Dir     string
 	SignIn  SignInSummary
 	SignOut SignOutSummary
-	// Sent is the number of requests the measured attack made (targets the
-	// targeter handed out); Recorded the number of results written to the
-	// results file. They are equal unless writing failed.
+	// Sent is the number of logininfo requests the measured part made (the
+	// attack's targets, or the journeys' logininfo calls); Recorded the
+	// number of logininfo results written to the results file. They are
+	// equal unless writing failed.
 	Sent, Recorded uint64
+	// Calls counts the results written per call name (logininfo, signin,
+	// poll, logout...): every call the run made.
+	Calls map[string]uint64
 	// Polls and Rotations count the keep-alive's event polls and the Guid
 	// switches they brought.
 	Polls, Rotations int64
@@ -194,7 +199,8 @@ type Job struct {
 	plan0    Pacer // the whole plan's pace (pacer is this shard's part of it)
 	order    Order
 	out      string
-	warnings []string // planning warnings for the summary
+	warnings []string     // planning warnings for the summary
+	journey  *JourneyPlan // a journey plan's resolution; nil: a logininfo rate plan
 }
 
 // NewJob checks plan p against target t (with the --rate/--duration
@@ -229,6 +235,14 @@ func NewJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*Job,
 	if _, err := j.agentList(t); err != nil {
 		return nil, refused(err, "%v", err)
 	}
+	if j.plan.Journey != nil {
+		if j.plan.Warmup > 0 {
+			return nil, refused(nil, "plan %s: warmup does not apply to a journey plan: its journeys start cold, as agents do at a shift start", j.plan.Name)
+		}
+		if j.journey, err = PlanJourneys(&j.plan, j.pacer, t, j.plan.Agents); err != nil {
+			return nil, refused(err, "%v", err)
+		}
+	}
 	if t.TLS.InsecureSkipVerify {
 		j.warnings = append(j.warnings, fmt.Sprintf("TLS certificate verification is OFF for target %s (tls.insecure_skip_verify): the gateway was not authenticated", t.Name))
 	}
@@ -262,7 +276,9 @@ func Run(ctx context.Context, c *gateway.Client, t *config.Target, p *config.Pla
 //   - measure: the measured attack, its results streamed through the judge
 //     into results.bin and the aggregator, until the plan ends or ctx is
 //     cancelled (SIGINT: requests under way finish and are kept, and
-//     Meta.Interrupted is set);
+//     Meta.Interrupted is set); for a journey plan instead the journeys
+//     (see journeys), which sign their agents in and out themselves, so
+//     signIn and warmUp do nothing;
 //   - finish: every agent signs out (on every path, failures included, see
 //     run.close), then meta.json and the reports are written.
 //
@@ -275,6 +291,17 @@ func (j *Job) Run(ctx context.Context, c *gateway.Client, t *config.Target) (*Ou
 		return nil, err
 	}
 	defer r.close(ctx)
+	if j.journey != nil {
+		if err := r.waitStart(ctx); err != nil {
+			return r.abort(ctx, err)
+		}
+		j.rc.metrics.SetStage(metrics.StageMeasure)
+		if err := r.measureJourneys(ctx, c, t); err != nil {
+			return r.outc, err
+		}
+		j.rc.metrics.SetStage(metrics.StageFinish)
+		return r.finish(ctx)
+	}
 	j.rc.metrics.SetStage(metrics.StageSignIn)
 	if err := r.signIn(ctx); err != nil {
 		return r.outc, err
@@ -302,11 +329,13 @@ type run struct {
 	metaPath    string
 	agg         *reports.Aggregator
 	rec         *recorder
+	calls       *callRecorder // the agents' own calls into rec
 	attack      *Attack
 	agentTr     *http.Transport // the agents' own connections (nil: the caller's client)
 	pool        *Pool
 	keep        *KeepAlive
 	tg          *Targeter // nil until the agents are signed in
+	journeys    *journeys // a journey plan's stage; nil otherwise
 	outc        *Outcome
 	interrupted bool
 	signedOut   bool
@@ -337,6 +366,7 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 	if r.rec, err = newRecorder(filepath.Join(j.out, ResultsFile), r.agg); err != nil {
 		return nil, refused(err, "output directory %s: cannot create %s: %v", j.out, ResultsFile, unwrapPath(err))
 	}
+	r.calls = &callRecorder{rec: r.rec, attack: r.name()}
 	if r.attack, err = NewAttack(c, WithConnections(j.plan.Connections), WithAttackHTTP2(j.plan.HTTP2), WithRequestTimeout(j.plan.Timeout)); err != nil {
 		return nil, err
 	}
@@ -350,6 +380,15 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 		HTTP2:           j.plan.HTTP2,
 		TLSVerify:       !t.TLS.InsecureSkipVerify,
 		SLO:             &slo,
+		NoPassword:      t.Agents.NoPassword,
+	}
+	if jp := j.journey; jp != nil {
+		// A journey plan requests no logininfo rate: its rate is the
+		// journeys started per second, its length the arrivals plus a hold.
+		r.meta.RequestedRate = 0
+		r.meta.PlannedDuration = j.pacer.Duration() + jp.Hold
+		r.meta.Journeys, r.meta.JourneyRate = int(jp.Journeys), j.pacer.MeanRate()
+		r.meta.JourneyHold, r.meta.JourneyRepeat = jp.Hold, jp.Repeat
 	}
 	j.shardMeta(&r.meta)
 	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
@@ -357,21 +396,29 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 	}
 	// The agents' own calls (sign-in, polls, sign-out) share one
 	// connection pool, apart from the attack's.
-	ac, atr, err := AgentClient(c, len(agents)+16)
+	ac, atr, err := AgentClient(c, len(agents)+16, gateway.WithObserver(r.calls.observe))
 	if err != nil {
 		return nil, err
 	}
 	r.agentTr = atr
-	poolOpts := append([]PoolOption{WithForceLogin(t.ForceLogin), WithSignInConcurrency(j.plan.SignInConcurrency)}, j.rc.poolOpts...)
+	poolOpts := append([]PoolOption{WithForceLogin(t.ForceLogin), WithSignInConcurrency(j.plan.SignInConcurrency),
+		WithSignInFields(j.plan.SignIn)}, j.rc.poolOpts...)
 	if r.pool, err = NewPool(ac, agents, poolOpts...); err != nil {
 		return nil, refused(err, "%v", err)
 	}
+	r.pool.calls, r.calls.pool = r.calls, r.pool
 	if r.keep, err = NewKeepAlive(r.pool, ac, t, j.rc.keepOpts...); err != nil {
 		return nil, err
 	}
 	r.rec.obs = j.rc.metrics.Observer()
 	r.live.attach(r)
-	r.warnings = append(append([]string(nil), j.warnings...), r.keep.Warnings()...)
+	r.warnings = append([]string(nil), j.warnings...)
+	for _, w := range r.keep.Warnings() {
+		if j.journey != nil && strings.Contains(w, "concurrent") {
+			continue // journeys poll as clients do, one poll per holding agent: no slots
+		}
+		r.warnings = append(r.warnings, w)
+	}
 	for _, w := range r.warnings {
 		r.log.Logf("warning: %s", w)
 	}
@@ -463,10 +510,18 @@ func (r *run) measure(ctx context.Context) error {
 // finish closes the results file, signs every agent out and writes
 // meta.json and the reports.
 func (r *run) finish(ctx context.Context) (*Outcome, error) {
+	r.signOut(ctx) // before closing the results: the sign-outs are results too
 	r.rec.close()
-	r.outc.Recorded = r.rec.n
-	r.signOut(ctx)
+	r.outc.Calls = r.rec.counts()
+	r.outc.Recorded = r.outc.Calls[gateway.CallLoginInfo]
 	r.outc.Polls, r.outc.Rotations = r.keep.Polls(), r.keep.Rotations()
+	if js := r.journeys; js != nil {
+		r.outc.Polls, r.outc.Rotations = js.polls.Load(), js.rotations.Load()
+		r.outc.Sent = uint64(js.loginInfos.Load())
+		if n := js.waited.Load(); n > 0 {
+			r.warnings = append(r.warnings, fmt.Sprintf("%d journeys started late: every agent was on a journey (sign-in or sign-out slower than planned); add agents", n))
+		}
+	}
 	r.meta.Connections = r.attack.Dialed()
 	r.meta.ReSignIns = r.pool.ReSignIns()
 	r.meta.Interrupted = r.interrupted

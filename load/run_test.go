@@ -145,6 +145,8 @@ func TestDynamicRotation(t *testing.T) {
 		t.Errorf("interrupted=%v contract violations %d, want a complete clean run", rep.Interrupted, rep.ContractViolations)
 	}
 
+	assertEveryCallRecorded(t, e.mock, readAllResults(t, e.out), agents, o)
+
 	// Results-file conventions (docs/INTERNALS.md).
 	for _, r := range results[:10] {
 		if r.Attack != "mock/test" || r.Method != "POST" || r.Body != nil || r.Code != 200 {

@@ -32,8 +32,17 @@ func WithAuthMode(m gateway.AuthMode) Option { return func(s *Server) { s.authMo
 func WithGuidInterval(d time.Duration) Option { return func(s *Server) { s.guidInterval = d } }
 
 // WithGuidTimeout sets GUIDTIMEOUT: a rotated-out Guid stays valid until its
-// own issue time plus this (default gateway.DefaultGuidTimeout).
+// own issue time plus this (default gateway.DefaultGuidTimeout), or its
+// rotation plus this under WithGuidTimeoutFrom(gateway.GuidTimeoutFromRotation).
 func WithGuidTimeout(d time.Duration) Option { return func(s *Server) { s.guidTimeout = d } }
+
+// WithGuidTimeoutFrom sets when GUIDTIMEOUT counts for a rotated-out Guid:
+// from its issue (gateway.GuidTimeoutFromIssue, the default) or from its
+// rotation (gateway.GuidTimeoutFromRotation, when the next Guid replaced
+// it). The vendor text allows both readings.
+func WithGuidTimeoutFrom(f gateway.GuidTimeoutFrom) Option {
+	return func(s *Server) { s.guidTimeoutFrom = f }
+}
 
 // WithIdleTimeout sets how long an agent may go without an event poll before
 // it is signed out (both modes; default gateway.DefaultIdleTimeout).
@@ -48,8 +57,14 @@ func WithIDRange(r gateway.IDRange) Option { return func(s *Server) { s.idRange 
 
 // WithPassword sets the one password sign-in accepts. With "" (the default)
 // any non-empty password of at most gateway.MaxPasswordLen characters is
-// accepted.
+// accepted (an empty one is 100-001), unless WithNoPassword.
 func WithPassword(p string) Option { return func(s *Server) { s.password = p } }
+
+// WithNoPassword makes a mock whose agents have no password, as many
+// agents of real sites: sign-in accepts only an empty password (another is
+// 100-004, wrong password). It cannot be combined with a WithPassword
+// other than "".
+func WithNoPassword() Option { return func(s *Server) { s.noPassword = true } }
 
 // WithNodes sets the number of cluster nodes behind the one address (default
 // 1). Each node has its own session table; the front routes by the NSLBROUTE

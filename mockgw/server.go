@@ -27,6 +27,8 @@ type Server struct {
 	guidInterval, guidTimeout, idleTimeout, pollWait time.Duration
 	idRange                                          gateway.IDRange
 	password                                         string
+	noPassword                                       bool
+	guidTimeoutFrom                                  gateway.GuidTimeoutFrom
 	nodeCount                                        int
 	initFaults                                       Faults
 	initDefects                                      []Defect
@@ -78,8 +80,10 @@ func New(opts ...Option) (*Server, error) {
 		pollWait:     gateway.DefaultPollWait,
 		idRange:      gateway.DefaultIDRange,
 		nodeCount:    DefaultNodes,
-		done:         make(chan struct{}),
-		drained:      make(chan struct{}),
+
+		guidTimeoutFrom: gateway.GuidTimeoutFromIssue,
+		done:            make(chan struct{}),
+		drained:         make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(s)
@@ -150,6 +154,10 @@ func (s *Server) validate() error {
 		return fmt.Errorf("mockgw: agent-ID range %s is not valid", s.idRange)
 	case len(s.password) > gateway.MaxPasswordLen:
 		return fmt.Errorf("mockgw: password longer than %d characters", gateway.MaxPasswordLen)
+	case s.noPassword && s.password != "":
+		return errors.New("mockgw: a mock whose agents have no password (WithNoPassword) cannot also require one (WithPassword)")
+	case s.guidTimeoutFrom != gateway.GuidTimeoutFromIssue && s.guidTimeoutFrom != gateway.GuidTimeoutFromRotation:
+		return fmt.Errorf("mockgw: guid timeout from %q: want issue or rotation", s.guidTimeoutFrom)
 	case s.nodeCount < 1 || s.nodeCount > 64:
 		return fmt.Errorf("mockgw: nodes %d: want 1..64", s.nodeCount)
 	}

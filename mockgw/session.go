@@ -33,9 +33,10 @@ type session struct {
 
 // guidRec is one Guid a session was issued.
 type guidRec struct {
-	guid   string
-	s      *session
-	issued int64 // server clock, ns
+	guid    string
+	s       *session
+	issued  int64        // server clock, ns
+	rotated atomic.Int64 // server clock, ns, when the next Guid replaced it; 0 while current
 }
 
 // agentShard maps agent IDs to their session on one node.
@@ -201,7 +202,11 @@ func (s *Server) recValid(rec *guidRec, now int64, ds defectSet) bool {
 	if sess.cur.Load() == rec || ds&bitOldGuidNeverExpires != 0 {
 		return true
 	}
-	return now-rec.issued < int64(s.guidTimeout)
+	from := rec.issued
+	if s.guidTimeoutFrom == gateway.GuidTimeoutFromRotation {
+		from = rec.rotated.Load() // set before the record stopped being current
+	}
+	return now-from < int64(s.guidTimeout)
 }
 
 // authorize checks the Guid of a request for agent id on node nd. It returns
@@ -245,6 +250,7 @@ func (s *Server) rotate(sess *session, now int64, force bool) *guidRec {
 	}
 	rec := newGuidRec(sess, now)
 	sess.node.addRec(rec)
+	sess.cur.Load().rotated.Store(now)
 	sess.cur.Store(rec)
 	s.stats.rotations.Add(1)
 	if s.secretHook != nil {

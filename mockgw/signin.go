@@ -22,16 +22,17 @@ type signInBody struct {
 }
 
 // parseSignIn validates a sign-in body: a JSON object with password (a
-// non-empty string of at most 32 characters) and phonenum (1..24 ASCII
-// digits); optional status in {3,4,5}, agenttype in {4,11}, and autoanswer,
-// autoenteridle, releasephone booleans. Other members are ignored.
+// string of at most 32 characters; empty is for agents without one, see
+// Server.signIn) and phonenum (1..24 ASCII digits); optional status in
+// {3,4,5}, agenttype in {4,11}, and autoanswer, autoenteridle, releasephone
+// booleans. Other members (such as the ip public clients send) are ignored.
 func parseSignIn(body []byte) (signInBody, bool) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(body, &m); err != nil || m == nil {
 		return signInBody{}, false
 	}
 	pw, ok := jsonString(m["password"])
-	if !ok || pw == "" || utf8.RuneCountInString(pw) > gateway.MaxPasswordLen {
+	if !ok || utf8.RuneCountInString(pw) > gateway.MaxPasswordLen {
 		return signInBody{}, false
 	}
 	ph, ok := jsonString(m["phonenum"])
@@ -147,15 +148,15 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, nd *node, seg st
 		return // the client went away
 	}
 	in, ok := parseSignIn(body)
-	if !ok {
+	if !ok || (in.password == "" && !s.noPassword) {
 		s.answer(w, ci, riSignInParamInvalid)
 		return
 	}
-	if s.password != "" && in.password != s.password {
+	if (s.noPassword && in.password != "") || (s.password != "" && in.password != s.password) {
 		s.answer(w, ci, riWrongPassword)
 		return
 	}
-	if s.secretHook != nil {
+	if s.secretHook != nil && in.password != "" {
 		s.secret(SecretPassword, in.password)
 	}
 	fs := s.faults.Load()

@@ -75,6 +75,9 @@ type Aggregator struct {
 	ring           [liveRing]liveSlot
 	minEnd, maxEnd int64 // end seconds seen
 	partial        bool
+
+	calls []*callStats // by callIndex; nil until a call's first result
+	j     journeyStats
 }
 
 const liveRing = 8
@@ -108,6 +111,7 @@ func NewAggregator(opts ...Option) *Aggregator {
 	a.attacks = newCounter[string](a.maxKinds)
 	a.agents = newBounded[int, sparseHist](a.maxAgents, nil)
 	a.nodes = newBounded[int, sparseHist](a.maxNodes, nil)
+	a.calls = make([]*callStats, len(gateway.Calls))
 	return a
 }
 
@@ -120,9 +124,20 @@ func (a *Aggregator) MarkPartial() {
 }
 
 // Add accumulates one judged result (Error holds a gateway.Verdict string).
-// It keeps no reference to r, so r may be reused.
+// It keeps no reference to r, so r may be reused. A result counts in the
+// figures of its call (gateway.CallOf its method and URL); logininfo and
+// requests that are no other call of the agent interface also make the
+// top-level figures.
 func (a *Aggregator) Add(r *vegeta.Result) {
 	v, key := verdictOf(r)
+	call := gateway.CallOf(r.Method, r.URL)
+	if !topLevel(call) {
+		a.mu.Lock()
+		a.addCall(callIndex(call), r, v, key)
+		a.journeyMarks(r, call, v)
+		a.mu.Unlock()
+		return
+	}
 	ok := v.OK()
 	start := r.Timestamp.UnixNano()
 	end := start + int64(r.Latency)
@@ -138,6 +153,16 @@ func (a *Aggregator) Add(r *vegeta.Result) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 
+	// Top-level results make calls.logininfo without counting twice: it is
+	// the top level less the few "other" results (see loginInfoStats).
+	if call == gateway.CallOther {
+		a.addCall(callIndex(call), r, v, key)
+	}
+	if !hasLag && len(r.Headers) > 0 {
+		// A journey's logininfo carries no lag (only its sign-in does):
+		// a rate plan's results skip this.
+		a.journeyMarks(r, call, v)
+	}
 	a.requests++
 	if ok {
 		a.success++

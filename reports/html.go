@@ -36,6 +36,12 @@ func WriteHTML(w io.Writer, r *Report) error {
 	card("p99.9", fmtMS(r.LatencyMS.P999))
 	card("max", fmtMS(r.LatencyMS.Max))
 	card("contract violations", u(r.ContractViolations))
+	if hasJourneys(r) {
+		card("journeys started", u(r.Journeys.Started))
+		card("journeys failed", u(r.Journeys.Failed))
+		card("ready p50", fmtMS(r.Journeys.ReadyMS.P50))
+		card("ready p99", fmtMS(r.Journeys.ReadyMS.P99))
+	}
 	bw.WriteString("</section>\n")
 
 	// The SLO gates first (what a pipeline failed on), then the charts, then
@@ -55,7 +61,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 			writeSection(s)
 		}
 	}
-	for _, c := range charts(r) {
+	for _, c := range append(charts(r), journeyCharts(r)...) {
 		fmt.Fprintf(bw, "<section class=\"chartbox\"><h2>%s</h2>\n%s\n</section>\n", e(c.title), c.svg())
 	}
 	for _, s := range v.sections {

@@ -69,6 +69,11 @@ func WriteJUnit(w io.Writer, r *Report) error {
 			{"requests", u(r.Requests)}, {"error_rate", strconv.FormatFloat(r.ErrorRate, 'f', -1, 64)},
 			{"interrupted", strconv.FormatBool(r.Interrupted)}, {"partial", strconv.FormatBool(r.Partial)},
 		}}
+	if hasJourneys(r) {
+		j := r.Journeys
+		s.Properties = append(s.Properties, junitProperty{"journeys_started", u(j.Started)}, junitProperty{"journeys_completed", u(j.Completed)},
+			junitProperty{"journeys_failed", u(j.Failed)}, junitProperty{"ready_p99_ms", strconv.FormatFloat(j.ReadyMS.P99, 'f', -1, 64)})
+	}
 	for _, g := range r.SLO {
 		name := g.Name
 		if g.Name == GateContractViolations {
@@ -85,11 +90,15 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		if g.Name == GateContractViolations && len(r.Violations) > 0 {
 			c.SystemOut = "violations by kind: " + kindsText(r.Violations)
 		}
-		if g.Pass {
+		switch {
+		case g.Skipped:
+			c.Skipped = &junitSkipped{Message: g.Name + ": " + g.Detail}
+			s.Skipped++
+		case g.Pass:
 			if c.SystemOut == "" {
 				c.SystemOut = desc
 			}
-		} else {
+		default:
 			s.Failures++
 			c.Failure = &junitFailure{Message: desc, Type: "SLOBreach", Text: desc}
 		}

@@ -60,6 +60,16 @@ type Meta struct {
 	// planned send time (lag + response time; see WithLatencyFromPlanned),
 	// so that `ccgw report` measures it the same way.
 	LatencyFromPlanned bool
+	// NoPassword is set when the agents sign in with an empty password
+	// (password_env set and empty, or a mock whose agents have none).
+	NoPassword bool
+	// Journeys, JourneyRate, JourneyHold and JourneyRepeat describe a
+	// journey plan: the journeys it schedules, their mean arrival rate
+	// (journeys started per second; RequestedRate is then 0: no logininfo
+	// rate is planned), and its hold and repeat.
+	Journeys                   int
+	JourneyRate                float64
+	JourneyHold, JourneyRepeat time.Duration
 }
 
 // ShardInfo is a shard's place in a distributed run (meta.json key shard).
@@ -108,6 +118,11 @@ type metaJSON struct {
 	Started         time.Time `json:"started,omitzero"`
 	SLO             *SLO      `json:"slo,omitempty"`
 	FromPlanned     bool      `json:"latency_from_planned,omitempty"`
+	NoPassword      bool      `json:"agents_no_password,omitempty"`
+	Journeys        int       `json:"journeys,omitempty"`
+	JourneyRate     float64   `json:"journey_rate,omitempty"`
+	JourneyHold     float64   `json:"journey_hold_s,omitempty"`
+	JourneyRepeat   float64   `json:"journey_repeat_s,omitempty"`
 	distributedJSON
 }
 
@@ -131,6 +146,8 @@ func (m Meta) MarshalJSON() ([]byte, error) {
 		Interrupted: m.Interrupted, Warnings: m.Warnings, Started: m.Started, SLO: m.SLO,
 		distributedJSON: distributedJSON{RunID: m.RunID, Shard: m.Shard, Sent: m.Sent, Recorded: m.Recorded, Aborted: m.Aborted, Shards: m.Shards},
 		FromPlanned:     m.LatencyFromPlanned,
+		NoPassword:      m.NoPassword, Journeys: m.Journeys, JourneyRate: m.JourneyRate,
+		JourneyHold: m.JourneyHold.Seconds(), JourneyRepeat: m.JourneyRepeat.Seconds(),
 	})
 }
 
@@ -143,6 +160,10 @@ func (m *Meta) UnmarshalJSON(b []byte) error {
 	if j.RequestedRate < 0 || math.IsInf(j.RequestedRate, 0) || j.PlannedDuration < 0 || j.PlannedDuration > 1e9 {
 		return fmt.Errorf("requested_rate and planned_duration_s must be finite and not negative")
 	}
+	if j.JourneyRate < 0 || math.IsInf(j.JourneyRate, 0) || j.Journeys < 0 ||
+		j.JourneyHold < 0 || j.JourneyHold > 1e9 || j.JourneyRepeat < 0 || j.JourneyRepeat > 1e9 {
+		return fmt.Errorf("journeys, journey_rate, journey_hold_s and journey_repeat_s must be finite and not negative")
+	}
 	*m = Meta{
 		Target: j.Target, Plan: j.Plan, Profile: j.Profile,
 		RequestedRate: j.RequestedRate, PlannedDuration: time.Duration(math.Round(j.PlannedDuration * 1e9)),
@@ -151,6 +172,9 @@ func (m *Meta) UnmarshalJSON(b []byte) error {
 		Interrupted: j.Interrupted, Warnings: j.Warnings, Started: j.Started, SLO: j.SLO,
 		RunID: j.RunID, Shard: j.Shard, Sent: j.Sent, Recorded: j.Recorded, Aborted: j.Aborted, Shards: j.Shards,
 		LatencyFromPlanned: j.FromPlanned,
+		NoPassword:         j.NoPassword, Journeys: j.Journeys, JourneyRate: j.JourneyRate,
+		JourneyHold:   time.Duration(math.Round(j.JourneyHold * 1e9)),
+		JourneyRepeat: time.Duration(math.Round(j.JourneyRepeat * 1e9)),
 	}
 	return nil
 }

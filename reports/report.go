@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
 	"ccgw-harness/gateway"
 )
 
@@ -49,6 +51,11 @@ type Report struct {
 	WorstAgents    []AgentStats      `json:"worst_agents"`
 	AgentsSeen     int               `json:"agents_seen"`
 	Nodes          []NodeStats       `json:"nodes"`
+	// Calls holds every call's figures (see CallReport), the top-level
+	// ones' included as "logininfo".
+	Calls map[string]CallReport `json:"calls"`
+	// Journeys holds a journey plan's figures (see JourneyReport).
+	Journeys JourneyReport `json:"journeys"`
 
 	Profile          string    `json:"profile"`
 	PlannedDurationS float64   `json:"planned_duration_s"`
@@ -58,6 +65,7 @@ type Report struct {
 	HTTP2            bool      `json:"http2"`
 	TLSVerify        bool      `json:"tls_verify"`
 	ReSignIns        int       `json:"re_signins"`
+	NoPassword       bool      `json:"agents_no_password"`
 	Interrupted      bool      `json:"interrupted"`
 	Warnings         []string  `json:"warnings"`
 	Started          time.Time `json:"started,omitzero"`
@@ -172,7 +180,7 @@ func (a *Aggregator) Report(m Meta, slo SLO) *Report {
 		Classes:     a.classes.stringMap(identity, OtherKey),
 		Profile:     m.Profile, PlannedDurationS: round(m.PlannedDuration.Seconds(), 6),
 		Agents: m.Agents, AgentsFailed: m.AgentsFailed, Connections: m.Connections,
-		HTTP2: m.HTTP2, TLSVerify: m.TLSVerify, ReSignIns: m.ReSignIns, Interrupted: m.Interrupted,
+		HTTP2: m.HTTP2, TLSVerify: m.TLSVerify, ReSignIns: m.ReSignIns, Interrupted: m.Interrupted, NoPassword: m.NoPassword,
 		Warnings:  append([]string{}, m.Warnings...),
 		Partial:   a.partial,
 		Histogram: HistogramNote,
@@ -212,7 +220,13 @@ func (a *Aggregator) Report(m Meta, slo SLO) *Report {
 	}
 	r.Percentiles = a.percentiles()
 
-	r.Saturation = a.saturation(m, sendSpan, slo)
+	if a.isJourneyRun(m) {
+		r.Saturation = a.journeySaturation(m, slo)
+	} else {
+		r.Saturation = a.saturation(m, sendSpan, slo)
+	}
+	r.Calls = a.callReports()
+	r.Journeys = a.journeyReport(m)
 	r.TimeSeries, r.TimeSeriesStep = a.timeSeries()
 	r.WorstAgents = a.worst()
 	r.AgentsSeen = len(a.agents.m)
@@ -223,7 +237,7 @@ func (a *Aggregator) Report(m Meta, slo SLO) *Report {
 	if r.Partial {
 		r.Warnings = append(r.Warnings, "a results file was truncated (killed run?): the report covers the results up to the last whole one")
 	}
-	r.SLO = gates(r, slo, a.latencyAt)
+	r.SLO = insertGates(gates(r, slo, a.latencyAt), GateContractViolations, a.extraGates(r, slo))
 	r.Pass = true
 	for _, g := range r.SLO {
 		r.Pass = r.Pass && g.Pass
@@ -307,37 +321,51 @@ func (a *Aggregator) latencyAt(k LatencyKey) float64 {
 
 // saturation decides whether the generator kept its schedule.
 func (a *Aggregator) saturation(m Meta, sendSpan time.Duration, slo SLO) Saturation {
-	s := Saturation{LagSamples: a.lagSamples, MaxLagMS: usToMS(a.lagMaxUS)}
+	return saturationOf(a.lag, a.lagSamples, a.lagMaxUS, a.requests, sendSpan, m.RequestedRate, slo, false)
+}
+
+// saturationOf decides whether n scheduled sends (requests, or journey
+// starts when journeys) kept their schedule: their lag histogram (nil:
+// none), how many carried a lag and the largest, their send span and the
+// requested rate.
+func saturationOf(lag *hdr.Histogram, lagSamples uint64, lagMaxUS int64, n uint64, sendSpan time.Duration, requested float64, slo SLO, journeys bool) Saturation {
+	unit, sent := "req/s", "requests were sent"
+	if journeys {
+		unit, sent = "journeys/s", "journeys started"
+	}
+	s := Saturation{LagSamples: lagSamples, MaxLagMS: usToMS(lagMaxUS)}
 	var interArrival time.Duration
 	switch {
-	case m.RequestedRate > 0:
-		interArrival = time.Duration(float64(time.Second) / m.RequestedRate)
-	case a.requests > 1:
-		interArrival = sendSpan / time.Duration(a.requests-1)
+	case requested > 0:
+		interArrival = time.Duration(float64(time.Second) / requested)
+	case n > 1:
+		interArrival = sendSpan / time.Duration(n-1)
 	}
 	threshold := max(DefaultLateFloor, time.Duration(DefaultLateFraction*float64(interArrival)))
 	s.LateThresholdMS = durMS(threshold)
 	thUS := micros(threshold)
-	for _, b := range a.lag.Distribution() {
-		if b.From > thUS {
-			s.LateRequests += uint64(b.Count)
+	if lag != nil {
+		for _, b := range lag.Distribution() {
+			if b.From > thUS {
+				s.LateRequests += uint64(b.Count)
+			}
 		}
 	}
-	if a.requests > 0 {
-		s.LateRatio = round(float64(s.LateRequests)/float64(a.requests), 6)
+	if n > 0 {
+		s.LateRatio = round(float64(s.LateRequests)/float64(n), 6)
 	}
-	if m.RequestedRate > 0 && sendSpan > 0 {
-		rr := round(float64(a.requests)/sendSpan.Seconds()/m.RequestedRate, 4)
+	if requested > 0 && sendSpan > 0 {
+		rr := round(float64(n)/sendSpan.Seconds()/requested, 4)
 		s.RateRatio = &rr
 	}
 	var reasons []string
 	if s.RateRatio != nil && *s.RateRatio < DefaultMinScheduleRatio {
-		reasons = append(reasons, fmt.Sprintf("achieved %.1f%% of the requested rate (%.4g of %.4g req/s)",
-			*s.RateRatio*100, float64(a.requests)/sendSpan.Seconds(), m.RequestedRate))
+		reasons = append(reasons, fmt.Sprintf("achieved %.1f%% of the requested rate (%.4g of %.4g %s)",
+			*s.RateRatio*100, float64(n)/sendSpan.Seconds(), requested, unit))
 	}
 	if limit := slo.lateLimit(); s.LateRatio > limit {
-		reasons = append(reasons, fmt.Sprintf("%.2f%% of requests were sent more than %s late (limit %.2f%%, max lag %s)",
-			s.LateRatio*100, threshold, limit*100, fmtMS(s.MaxLagMS)))
+		reasons = append(reasons, fmt.Sprintf("%.2f%% of %s more than %s late (limit %.2f%%, max lag %s)",
+			s.LateRatio*100, sent, threshold, limit*100, fmtMS(s.MaxLagMS)))
 	}
 	s.Saturated = len(reasons) > 0
 	s.Reason = strings.Join(reasons, "; ")

@@ -53,6 +53,24 @@ type SLO struct {
 	MaxLateRatio *float64
 	// Saturation gates on generator saturation; nil means true.
 	Saturation *bool
+	// Ready maps a latency key (as Latency) to the longest allowed time to
+	// softphone-ready of a journey run (report.json journeys.ready_ms); the
+	// gates are named "ready_" + key.
+	Ready map[string]time.Duration
+	// Calls holds gates on one call's figures (report.json calls), by call
+	// name (see ReportedCalls; also updateguid); the gates are named
+	// "calls.CALL.KEY".
+	Calls map[string]CallSLO
+}
+
+// CallSLO is the gates on one call's figures.
+type CallSLO struct {
+	// Latency maps a latency key (as SLO.Latency) to the highest allowed
+	// value.
+	Latency map[string]time.Duration
+	// ErrorRate is the highest allowed share of the call's results that
+	// failed.
+	ErrorRate *float64
 }
 
 // LatencyKey is a parsed SLO latency key.
@@ -119,6 +137,34 @@ func (s SLO) Validate() error {
 	if s.MaxContractViolations != nil && *s.MaxContractViolations < 0 {
 		return fmt.Errorf("SLO max_contract_violations: want >= 0, got %d", *s.MaxContractViolations)
 	}
+	if err := validateLatencies(ReadyGatePrefix, s.Ready); err != nil {
+		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Calls)) {
+		if !IsGatedCall(name) {
+			return fmt.Errorf("SLO calls: unknown call %q (want %s)", name, strings.Join(GatedCalls(), ", "))
+		}
+		c := s.Calls[name]
+		if err := validateLatencies(CallGatePrefix+name+".", c.Latency); err != nil {
+			return err
+		}
+		if err := check(CallGatePrefix+name+"."+GateErrorRate, c.ErrorRate, 0, 1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateLatencies checks latency gates whose names start with prefix.
+func validateLatencies(prefix string, m map[string]time.Duration) error {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if _, err := ParseLatencyKey(k); err != nil {
+			return fmt.Errorf("SLO %s%s: %w", prefix, k, err)
+		}
+		if m[k] <= 0 {
+			return fmt.Errorf("latency SLO %s%s: threshold must be positive, got %s", prefix, k, m[k])
+		}
+	}
 	return nil
 }
 
@@ -134,25 +180,60 @@ func (s SLO) lateLimit() float64 {
 }
 
 type sloJSON struct {
-	Latency               map[string]string `json:"latency,omitempty"`
-	ErrorRate             *float64          `json:"error_rate,omitempty"`
-	MinRateRatio          *float64          `json:"min_rate_ratio,omitempty"`
-	MaxContractViolations *int              `json:"max_contract_violations,omitempty"`
-	MaxLateRatio          *float64          `json:"max_late_ratio,omitempty"`
-	Saturation            *bool             `json:"saturation,omitempty"`
+	Latency               map[string]string      `json:"latency,omitempty"`
+	Ready                 map[string]string      `json:"ready,omitempty"`
+	Calls                 map[string]callSLOJSON `json:"calls,omitempty"`
+	ErrorRate             *float64               `json:"error_rate,omitempty"`
+	MinRateRatio          *float64               `json:"min_rate_ratio,omitempty"`
+	MaxContractViolations *int                   `json:"max_contract_violations,omitempty"`
+	MaxLateRatio          *float64               `json:"max_late_ratio,omitempty"`
+	Saturation            *bool                  `json:"saturation,omitempty"`
 }
 
 // MarshalJSON writes latency thresholds as Go duration strings ("500ms").
 func (s SLO) MarshalJSON() ([]byte, error) {
 	j := sloJSON{ErrorRate: s.ErrorRate, MinRateRatio: s.MinRateRatio,
 		MaxContractViolations: s.MaxContractViolations, MaxLateRatio: s.MaxLateRatio, Saturation: s.Saturation}
-	if len(s.Latency) > 0 {
-		j.Latency = make(map[string]string, len(s.Latency))
-		for k, d := range s.Latency {
-			j.Latency[k] = d.String()
+	j.Latency, j.Ready = durationStrings(s.Latency), durationStrings(s.Ready)
+	if len(s.Calls) > 0 {
+		j.Calls = make(map[string]callSLOJSON, len(s.Calls))
+		for k, c := range s.Calls {
+			j.Calls[k] = callSLOJSON{Latency: durationStrings(c.Latency), ErrorRate: c.ErrorRate}
 		}
 	}
 	return json.Marshal(j)
+}
+
+// callSLOJSON is the meta.json form of a CallSLO.
+type callSLOJSON struct {
+	Latency   map[string]string `json:"latency,omitempty"`
+	ErrorRate *float64          `json:"error_rate,omitempty"`
+}
+
+func durationStrings(m map[string]time.Duration) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, d := range m {
+		out[k] = d.String()
+	}
+	return out
+}
+
+func parseDurations(what string, m map[string]string) (map[string]time.Duration, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]time.Duration, len(m))
+	for k, v := range m {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("slo %s%s: %w", what, k, err)
+		}
+		out[k] = d
+	}
+	return out, nil
 }
 
 // UnmarshalJSON reads the form MarshalJSON writes and validates it.
@@ -163,15 +244,22 @@ func (s *SLO) UnmarshalJSON(b []byte) error {
 	}
 	out := SLO{ErrorRate: j.ErrorRate, MinRateRatio: j.MinRateRatio,
 		MaxContractViolations: j.MaxContractViolations, MaxLateRatio: j.MaxLateRatio, Saturation: j.Saturation}
-	if len(j.Latency) > 0 {
-		out.Latency = make(map[string]time.Duration, len(j.Latency))
-		for k, v := range j.Latency {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return fmt.Errorf("slo latency %s: %w", k, err)
-			}
-			out.Latency[k] = d
+	var err error
+	if out.Latency, err = parseDurations("latency ", j.Latency); err != nil {
+		return err
+	}
+	if out.Ready, err = parseDurations(ReadyGatePrefix, j.Ready); err != nil {
+		return err
+	}
+	for k, c := range j.Calls {
+		lat, err := parseDurations(CallGatePrefix+k+".", c.Latency)
+		if err != nil {
+			return err
 		}
+		if out.Calls == nil {
+			out.Calls = map[string]CallSLO{}
+		}
+		out.Calls[k] = CallSLO{Latency: lat, ErrorRate: c.ErrorRate}
 	}
 	if err := out.Validate(); err != nil {
 		return err
@@ -191,6 +279,10 @@ type Gate struct {
 	// Unit is "ms", "ratio", "count" or "bool" (saturation: 1 = saturated).
 	Unit   string `json:"unit"`
 	Detail string `json:"detail,omitempty"`
+	// Skipped is set on a gate with nothing to judge (a ready gate of a run
+	// without journeys, a call gate of a call never made); it passes and
+	// Detail says why.
+	Skipped bool `json:"skipped,omitempty"`
 }
 
 // gates evaluates slo against a report whose other fields are filled in.

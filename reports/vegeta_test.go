@@ -146,6 +146,28 @@ func TestVegetaCrossCheck(t *testing.T) {
 		}
 	})
 
+	// A journey run's file holds every call: vegeta reads it whole and
+	// counts them all; the calls add up to it.
+	t.Run("journeys", func(t *testing.T) {
+		rs, _ := goldenJourneySpec().Results()
+		path := writeResults(t, dir, "journeys.bin", rs)
+		a := NewAggregator()
+		if _, _, err := ReadFiles(a, path); err != nil {
+			t.Fatal(err)
+		}
+		ours := a.Report(goldenJourneyMeta(), SLO{})
+		v := vegetaReport(t, path)
+		var n uint64
+		var maxMS float64
+		for _, c := range ours.Calls {
+			n += c.Requests
+			maxMS = math.Max(maxMS, c.LatencyMS.Max)
+		}
+		if v.Requests != uint64(len(rs)) || v.Requests != n || !withinHDR(maxMS, v.Latencies.Max) {
+			t.Errorf("vegeta reads %d results (max %d ns), the file holds %d, our calls add up to %d (max %.3f ms)", v.Requests, v.Latencies.Max, len(rs), n, maxMS)
+		}
+	})
+
 	// On a smooth distribution vegeta's t-digest estimates percentiles
 	// (it interpolates), so compare both with the exact order statistics:
 	// ours must be within HDR precision of them.

@@ -44,10 +44,14 @@ type view struct {
 func buildView(r *Report) view {
 	v := view{title: fmt.Sprintf("ccgw load report: target %s, plan %s", orDash(r.Target), orDash(r.Plan)), pass: r.Pass}
 	v.alerts = alerts(r)
-	v.sections = []section{
-		overview(r), latencySection(r), statusSection(r), retcodeSection(r), classSection(r),
-		errorSection(r), contractSection(r), agentSection(r), nodeSection(r), saturationSection(r), sloSection(r),
+	v.sections = []section{overview(r)}
+	if hasJourneys(r) {
+		v.sections = append(v.sections, journeySection(r), journeyFailSection(r))
 	}
+	v.sections = append(v.sections, callSection(r),
+		latencySection(r), statusSection(r), retcodeSection(r), classSection(r),
+		errorSection(r), contractSection(r), agentSection(r), nodeSection(r), saturationSection(r), sloSection(r),
+	)
 	v.sections = withShardSection(v.sections, r)
 	v.verdict = verdictLine(r)
 	return v
@@ -123,7 +127,8 @@ func overview(r *Report) section {
 		add("planned duration", strconv.FormatFloat(r.PlannedDurationS, 'f', -1, 64)+" s")
 	}
 	if r.Agents > 0 || r.AgentsFailed > 0 {
-		add("agents", fmt.Sprintf("%d (%d failed to sign in, %d re-sign-ins)", r.Agents, r.AgentsFailed, r.ReSignIns))
+		add("agents", fmt.Sprintf("%d (%d failed to sign in, %d re-sign-ins)%s", r.Agents, r.AgentsFailed, r.ReSignIns,
+			yesNo(r.NoPassword, ", signing in with an empty password (agents without one)", "")))
 	}
 	if r.Connections > 0 {
 		add("connections", fmt.Sprintf("%d, %s, TLS %s", r.Connections, yesNo(r.HTTP2, "HTTP/2", "HTTP/1.1"),
@@ -131,9 +136,9 @@ func overview(r *Report) section {
 	}
 	add("started", fmtTime(r.Earliest))
 	add("duration", fmt.Sprintf("%.3f s (first send to last response)", r.DurationS))
-	add("requests", fmt.Sprintf("%d: %d ok, %d errors (error rate %s)", r.Requests, r.Success, r.Requests-r.Success, pct(r.ErrorRate)))
+	add(yesNo(hasJourneys(r), "logininfo requests", "requests"), fmt.Sprintf("%d: %d ok, %d errors (error rate %s)", r.Requests, r.Success, r.Requests-r.Success, pct(r.ErrorRate)))
 	rr := "requested " + yesNo(r.Rate.Requested > 0, rate(r.Rate.Requested), "-") + ", achieved " + rate(r.Rate.Achieved)
-	if p := r.Saturation.RateRatio; p != nil {
+	if p := r.Saturation.RateRatio; p != nil && !hasJourneys(r) {
 		rr += " (" + pct(*p) + " of requested)"
 	}
 	add("rate", rr)
@@ -269,6 +274,10 @@ func saturationSection(r *Report) section {
 	sat := r.Saturation
 	line := fmt.Sprintf("Schedule: %d of %d requests sent more than %s late (%s); max lag %s; %d results carried a lag.",
 		sat.LateRequests, r.Requests, fmtMS(sat.LateThresholdMS), pct(sat.LateRatio), fmtMS(sat.MaxLagMS), sat.LagSamples)
+	if hasJourneys(r) {
+		line = fmt.Sprintf("Schedule: %d of %d journeys started more than %s after their planned arrival (%s); max lag %s.",
+			sat.LateRequests, r.Journeys.Started, fmtMS(sat.LateThresholdMS), pct(sat.LateRatio), fmtMS(sat.MaxLagMS))
+	}
 	if sat.RateRatio != nil {
 		line += fmt.Sprintf(" Achieved/requested rate: %.4f.", *sat.RateRatio)
 	}
@@ -286,8 +295,11 @@ func sloSection(r *Report) section {
 		if g.Unit == "bool" {
 			th = gateValue(g, g.Threshold)
 		}
-		t.rows = append(t.rows, []string{g.Name, th, gateValue(g, g.Actual),
-			yesNo(g.Pass, "pass", "FAIL"), g.Detail})
+		actual, result := gateValue(g, g.Actual), yesNo(g.Pass, "pass", "FAIL")
+		if g.Skipped {
+			actual, result = "-", "skipped"
+		}
+		t.rows = append(t.rows, []string{g.Name, th, actual, result, g.Detail})
 	}
 	return section{id: "slo", title: "SLO gates", table: t}
 }
@@ -298,7 +310,7 @@ func gateValue(g Gate, x float64) string {
 	case "ms":
 		return fmtMS(x)
 	case "ratio":
-		if g.Name == GateErrorRate {
+		if g.Name == GateErrorRate || strings.HasSuffix(g.Name, "."+GateErrorRate) {
 			return pct(x)
 		}
 		return strconv.FormatFloat(x, 'f', 4, 64)

@@ -29,8 +29,16 @@ Runs a load plan from the targets file against a target: signs the plan's
 agents in, keeps their sessions alive (event polling, Guid rotation), sends
 POST .../logininfo at the plan's rate with each agent's current Guid, judges
 every answer by the contract, signs every agent out, and writes into DIR:
-results.bin (vegeta results), meta.json, report.json, summary.txt,
-report.md, report.html, junit.xml and latency.hgrm.
+results.bin (vegeta results of every call: sign-in, logininfo, event
+polls, sign-out), meta.json, report.json, summary.txt, report.md,
+report.html, junit.xml and latency.hgrm.
+
+A journey plan (journey: {hold, repeat}) instead starts agents' journeys at
+the plan's rate: each agent signs in, asks for its softphone token, keeps
+its session alive by event polls, asks again every repeat, and signs out
+after hold; the reports add time to softphone-ready and per-call figures.
+A plan that needs more agents than it has for its overlapping journeys is
+refused before anything starts.
 
 Refused before anyone signs in: a target without allow_load: true, a target
 marked production: true without --confirm NAME, and an output directory
@@ -65,6 +73,7 @@ this machine.
 
 Examples:
   ccgw load --targets targets.yaml --target mock --plan smoke --out out/smoke
+  ccgw load --targets targets.yaml --target mock --plan shiftstart --out out/shiftstart
   ccgw load --target staging --plan golive --rate 200 --duration 2m --out out/staging-200
   CCGW_TARGETS=targets.yaml ccgw load --target prod --plan smoke --confirm prod --quiet
   JOB_COMPLETION_INDEX=1 CCGW_SHARD_COUNT=3 ccgw load --target staging --plan golive --barrier /data/run-7/barrier --out /data/run-7/shard-1

@@ -26,6 +26,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"ccgw-harness/gateway"
 	"ccgw-harness/internal/testscale"
 	"ccgw-harness/reports"
 )
@@ -51,6 +52,8 @@ const testPlans = `plans:
   short: {agents: 8, rate: 40, duration: 1s}
   fast: {agents: 8, rate: 100, duration: 1s}
   long: {agents: 8, rate: 40, duration: 30s}
+  shift: {agents: 8, rate: 4, duration: 2s, journey: {hold: 1500ms, repeat: 500ms}, signin: {status: 4, autoenteridle: true}}
+  shiftlong: {agents: 8, rate: 4, duration: 2s, journey: {hold: 60s}}
 `
 
 // mockProc is a running `ccgw mock` process.
@@ -317,8 +320,9 @@ func readText(t *testing.T, path string) string {
 }
 
 // countResults decodes a gob results file with vegeta's own decoder and
-// returns how many whole results it holds and whether it ends cleanly
-// (false: cut inside a result).
+// returns how many whole logininfo results it holds (what report.json's
+// requests count; the file also holds the agents' sign-ins, polls and
+// sign-outs) and whether it ends cleanly (false: cut inside a result).
 func countResults(t *testing.T, path string) (n int, clean bool) {
 	t.Helper()
 	f, err := os.Open(path)
@@ -332,7 +336,9 @@ func countResults(t *testing.T, path string) (n int, clean bool) {
 		err := dec.Decode(&r)
 		switch {
 		case err == nil:
-			n++
+			if gateway.CallOf(r.Method, r.URL) == gateway.CallLoginInfo {
+				n++
+			}
 		case errors.Is(err, io.EOF):
 			return n, true
 		case errors.Is(err, io.ErrUnexpectedEOF):
@@ -620,7 +626,7 @@ func TestLoadBadInput(t *testing.T) {
 		{"unknown flag", append(base, "--plan", "short", "--no-such-flag"), []string{"-no-such-flag", "ccgw load -h"}},
 		{"missing --plan", base, []string{"--plan", "want a plan name"}},
 		{"unknown target", []string{"load", "--out", out, "--targets", targets, "--target", "nosuch", "--plan", "short"}, []string{`unknown target "nosuch"`, "known: gw"}},
-		{"unknown plan", append(base, "--plan", "nosuch"), []string{`unknown plan "nosuch"`, "known: fast, long, short"}},
+		{"unknown plan", append(base, "--plan", "nosuch"), []string{`unknown plan "nosuch"`, "known: fast, long, shift, shiftlong, short"}},
 		{"missing --target", []string{"load", "--out", out, "--targets", targets, "--plan", "short"}, []string{"--target", "CCGW_TARGET"}},
 		{"zero rate", append(base, "--plan", "short", "--rate", "0"), []string{"-rate", "above 0"}},
 		{"negative rate", append(base, "--plan", "short", "--rate", "-5"), []string{"-rate", "above 0"}},
@@ -673,5 +679,37 @@ func TestTuneGCLeavesUserSettings(t *testing.T) {
 	}
 	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
 		t.Errorf("GOMEMLIMIT set: the run must keep the runtime's limit, got %d", got)
+	}
+}
+
+// TestLoadSIGINTJourneys: the first SIGINT while journeys hold ends them:
+// each signs out and counts as interrupted, the reports are written and
+// marked interrupted, exit 130.
+func TestLoadSIGINTJourneys(t *testing.T) {
+	t.Parallel()
+	m := startMockProc(t)
+	dir := t.TempDir()
+	targets := writeTargets(t, dir, m.target("gw", "1201-1208", "allow_load: true"))
+	out := filepath.Join(dir, "out")
+	p := startLoad(t, "load", "--targets", targets, "--target", "gw", "--plan", "shiftlong", "--out", out)
+	p.waitFor(t, regexp.MustCompile(`journeys: 8 agents start a journey`), 40*time.Second)
+	deadline := time.Now().Add(30 * time.Second)
+	for m.stats(t).ActiveSessions < 8 { // every journey holding (bounded)
+		if time.Now().After(deadline) {
+			t.Fatalf("the 8 journeys did not all sign in within 30 s\nstderr:\n%s", p.stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p.signal(t, syscall.SIGINT)
+	if code := p.wait(t, 30*time.Second); code != exitInterrupted {
+		t.Fatalf("exit %d after SIGINT, want %d\nstderr:\n%s", code, exitInterrupted, p.stderr)
+	}
+	rep := readReport(t, out)
+	j := rep.Journeys
+	if !rep.Interrupted || j.Started != 8 || j.Interrupted != 8 || j.Completed != 0 || rep.Calls["logout"].Requests != 8 {
+		t.Errorf("report.json: interrupted %v, journeys %+v, %d sign-outs; want 8 journeys interrupted and signed out", rep.Interrupted, j, rep.Calls["logout"].Requests)
+	}
+	if st := m.stats(t); st.ActiveSessions != 0 {
+		t.Errorf("%d sessions left on the mock after SIGINT", st.ActiveSessions)
 	}
 }

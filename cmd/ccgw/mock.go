@@ -28,6 +28,7 @@ are under /ccgw-admin/.
 Examples:
   ccgw mock --addr 127.0.0.1:8043 --cert-out out/mock.pem
   ccgw mock --addr 127.0.0.1:0 --auth-mode dynamic --guid-interval 2s --guid-timeout 4s
+  ccgw mock --guid-timeout-from rotation --password ''   # agents without a password
   ccgw mock --nodes 3 --retcode-rate 0.01 --retcode 100-007 --latency-fixed 5ms
   ccgw mock --capacity 600   # at most 600 logininfo answers/s: a gateway for ccgw capacity to measure
   curl --cacert out/mock.pem https://127.0.0.1:8043/ccgw-admin/stats
@@ -38,6 +39,8 @@ Flags:
 // mockFlags is the parsed command line of `ccgw mock`.
 type mockFlags struct {
 	addr, certOut, authMode, idRange, password, passwordEnv string
+	guidTimeoutFrom                                         string
+	noPassword                                              bool // --password '' (or an empty --password-env variable): agents have none
 	guidInterval, guidTimeout, idleTimeout, pollWait        time.Duration
 	nodes                                                   int
 	capacity                                                float64
@@ -54,12 +57,13 @@ func parseMockFlags(args []string, stderr io.Writer) (*mockFlags, error) {
 	fs.StringVar(&f.certOut, "cert-out", "", "write the server certificate (PEM, for clients to trust) to `FILE`")
 	fs.StringVar(&f.authMode, "auth-mode", string(gateway.AuthDynamic), "authentication mode: static or dynamic")
 	fs.DurationVar(&f.guidInterval, "guid-interval", gateway.DefaultGuidInterval, "dynamic mode: rotate the Guid after this long (GUIDINTERVAL)")
-	fs.DurationVar(&f.guidTimeout, "guid-timeout", gateway.DefaultGuidTimeout, "dynamic mode: a Guid dies this long after it was issued (GUIDTIMEOUT)")
+	fs.DurationVar(&f.guidTimeout, "guid-timeout", gateway.DefaultGuidTimeout, "dynamic mode: a rotated-out Guid dies this long after it was issued, or rotated (GUIDTIMEOUT; see --guid-timeout-from)")
+	fs.StringVar(&f.guidTimeoutFrom, "guid-timeout-from", string(gateway.GuidTimeoutFromIssue), "when --guid-timeout counts for a rotated-out Guid: issue or rotation (the vendor text allows both)")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", gateway.DefaultIdleTimeout, "sign an agent out after this long without an event poll")
 	fs.DurationVar(&f.pollWait, "poll-wait", gateway.DefaultPollWait, "how long an idle event long-poll is held")
 	fs.StringVar(&f.idRange, "agent-id-range", gateway.DefaultIDRange.String(), "valid agent IDs, `MIN-MAX`")
-	fs.StringVar(&f.password, "password", "", "the agents' password (default: any non-empty password); prefer --password-env")
-	fs.StringVar(&f.passwordEnv, "password-env", "", "read the agents' password from environment variable `NAME`")
+	fs.StringVar(&f.password, "password", "", "the agents' password (default: any non-empty password; --password '' makes agents without one); prefer --password-env")
+	fs.StringVar(&f.passwordEnv, "password-env", "", "read the agents' password from environment variable `NAME` (set and empty: agents without one)")
 	fs.IntVar(&f.nodes, "nodes", 1, "cluster nodes behind the one address (sticky cookie NSLBROUTE)")
 	fs.Float64Var(&f.capacity, "capacity", 0, "complete at most `N` logininfo calls per second, in arrival order (latency grows without bound above N); 0: no limit")
 	fs.Func("defect", "inject a contract defect `NAME` (repeatable or comma-separated; see mockgw.AllDefects: "+defectNames()+")", func(s string) error {
@@ -78,14 +82,21 @@ func parseMockFlags(args []string, stderr io.Writer) (*mockFlags, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("ccgw mock: unexpected argument %q (flags only; see ccgw mock -h)", fs.Arg(0))
 	}
-	if f.password != "" && f.passwordEnv != "" {
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if set["password"] && set["password-env"] {
 		return nil, errors.New("ccgw mock: --password and --password-env exclude each other")
 	}
+	f.noPassword = set["password"] && f.password == ""
 	if f.passwordEnv != "" {
-		f.password = os.Getenv(f.passwordEnv)
-		if f.password == "" {
-			return nil, fmt.Errorf("ccgw mock: --password-env %s: the variable is unset or empty", f.passwordEnv)
+		v, ok := os.LookupEnv(f.passwordEnv)
+		if !ok {
+			return nil, fmt.Errorf("ccgw mock: --password-env %s: the variable is unset (set it empty for agents without a password)", f.passwordEnv)
 		}
+		f.password, f.noPassword = v, v == ""
+	}
+	if _, err := gateway.ParseGuidTimeoutFrom(f.guidTimeoutFrom); err != nil {
+		return nil, fmt.Errorf("ccgw mock: --guid-timeout-from %q: want issue or rotation", f.guidTimeoutFrom)
 	}
 	if f.nodes < 1 {
 		return nil, fmt.Errorf("ccgw mock: --nodes %d: want 1 or more", f.nodes)
@@ -163,12 +174,17 @@ func (f *mockFlags) options() ([]mockgw.Option, error) {
 		d, _ := mockgw.ParseDefect(n) // checked while parsing
 		defects = append(defects, d)
 	}
-	return []mockgw.Option{
+	opts := []mockgw.Option{
 		mockgw.WithAddr(f.addr), mockgw.WithAuthMode(mode), mockgw.WithGuidInterval(f.guidInterval),
-		mockgw.WithGuidTimeout(f.guidTimeout), mockgw.WithIdleTimeout(f.idleTimeout), mockgw.WithPollWait(f.pollWait),
+		mockgw.WithGuidTimeout(f.guidTimeout), mockgw.WithGuidTimeoutFrom(gateway.GuidTimeoutFrom(f.guidTimeoutFrom)),
+		mockgw.WithIdleTimeout(f.idleTimeout), mockgw.WithPollWait(f.pollWait),
 		mockgw.WithIDRange(r), mockgw.WithPassword(f.password), mockgw.WithNodes(f.nodes),
 		mockgw.WithFaults(f.faults), mockgw.WithDefects(defects...), mockgw.WithCapacity(f.capacity),
-	}, nil
+	}
+	if f.noPassword {
+		opts = append(opts, mockgw.WithNoPassword())
+	}
+	return opts, nil
 }
 
 func runMock(args []string, stdout, stderr io.Writer) int {

@@ -110,6 +110,8 @@ func TestMockCommandRejectsBadFlags(t *testing.T) {
 		{[]string{"--reset-rate", "1.5"}, "--reset-rate"},
 		{[]string{"--defect", "no-such-defect"}, "defect"},
 		{[]string{"--password-env", "CCGW_TEST_UNSET_VAR"}, "CCGW_TEST_UNSET_VAR"},
+		{[]string{"--guid-timeout-from", "later"}, "--guid-timeout-from"},
+		{[]string{"--password", "", "--password-env", "HOME"}, "exclude"},
 		{[]string{"stray"}, "stray"},
 	} {
 		code, stdout, stderr := runCCGW(t, nil, append([]string{"mock", "--addr", "127.0.0.1:0"}, tc.args...)...)
@@ -164,5 +166,38 @@ func TestMockFaultFlags(t *testing.T) {
 	}
 	if f.faults != want {
 		t.Errorf("faults from %v:\n got %+v\nwant %+v", args, f.faults, want)
+	}
+}
+
+// TestMockFlagsWithoutPassword: an empty --password (or --password-env
+// variable) make a mock whose agents have none; --guid-timeout-from is
+// parsed. The options are checked by starting the mock in-process.
+func TestMockFlagsWithoutPassword(t *testing.T) {
+	t.Setenv("CCGW_TEST_EMPTY_PW", "")
+	for _, args := range [][]string{{"--password", ""}, {"--password-env", "CCGW_TEST_EMPTY_PW"}} {
+		f, err := parseMockFlags(append([]string{"--addr", "127.0.0.1:0", "--guid-timeout-from", "rotation"}, args...), io.Discard)
+		if err != nil || !f.noPassword || f.guidTimeoutFrom != "rotation" {
+			t.Fatalf("%v: %+v %v", args, f, err)
+		}
+		opts, err := f.options()
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := mockgw.New(opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := gateway.NewClient(srv.URL(), gateway.WithTLS(gateway.TLSConfig{CAPEM: srv.CertPEM()}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.SignIn(context.Background(), 1001, gateway.SignInRequest{Password: "", PhoneNum: "40038"}); err != nil {
+			t.Errorf("%v: sign-in with an empty password: %v", args, err)
+		}
+		c.HTTPClient().CloseIdleConnections()
+		srv.Close()
+	}
+	if f, err := parseMockFlags([]string{"--addr", "127.0.0.1:0"}, io.Discard); err != nil || f.noPassword {
+		t.Errorf("without --password: no password %v, err %v; want any non-empty password accepted as before", f != nil && f.noPassword, err)
 	}
 }

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -63,6 +65,7 @@ Examples:
   ccgw report --out out/merged out/gen1/results.bin out/gen2/results.bin
   ccgw report --slo-p99 300ms --slo-error-rate 0.001 out/golive/results.bin
   ccgw report --slo p99.99=1s --slo mean=20ms --slo-saturation=false results.bin
+  ccgw report --slo ready_p99=5s --slo calls.signin.p99=2s --slo-call-error-rate poll=0.001 out/shiftstart/results.bin
   ccgw report --rate 500 --target staging --plan golive results.bin   # no meta.json
   ccgw report --out out/golive-shards/merged out/golive-shards              # the shards of one run
   ccgw report --barrier /data/runs/R/barrier --out /data/runs/R/merged /data/runs/R
@@ -83,9 +86,13 @@ func (s sloFlag) String() string {
 func (s sloFlag) Set(v string) error {
 	k, d, ok := strings.Cut(v, "=")
 	if !ok {
-		return fmt.Errorf("want KEY=DURATION, e.g. p99.9=800ms")
+		return fmt.Errorf("want KEY=DURATION, e.g. p99.9=800ms, ready_p99=5s or calls.signin.p99=2s")
 	}
-	key, err := reports.ParseLatencyKey(k)
+	prefix, stat, err := splitSLOKey(strings.TrimSpace(k))
+	if err != nil {
+		return err
+	}
+	key, err := reports.ParseLatencyKey(stat)
 	if err != nil {
 		return err
 	}
@@ -93,8 +100,85 @@ func (s sloFlag) Set(v string) error {
 	if err != nil || dur <= 0 {
 		return fmt.Errorf("%q: want a positive duration, e.g. 800ms", d)
 	}
-	s[key.Name] = dur
+	s[prefix+key.Name] = dur
 	return nil
+}
+
+// splitSLOKey splits a --slo key into its prefix ("", "ready_" or
+// "calls.CALL.") and its latency statistic.
+func splitSLOKey(k string) (prefix, stat string, err error) {
+	if rest, ok := strings.CutPrefix(k, reports.ReadyGatePrefix); ok {
+		return reports.ReadyGatePrefix, rest, nil
+	}
+	if rest, ok := strings.CutPrefix(k, reports.CallGatePrefix); ok {
+		call, stat, ok := strings.Cut(rest, ".")
+		if !ok || !reports.IsGatedCall(call) {
+			return "", "", fmt.Errorf("%q: want calls.CALL.KEY with CALL one of %s", k, strings.Join(reports.GatedCalls(), ", "))
+		}
+		return reports.CallGatePrefix + call + ".", stat, nil
+	}
+	return "", k, nil
+}
+
+// callErrorRateFlag collects repeated --slo-call-error-rate CALL=RATIO.
+type callErrorRateFlag map[string]float64
+
+func (c callErrorRateFlag) String() string {
+	keys := make([]string, 0, len(c))
+	for k, v := range c {
+		keys = append(keys, fmt.Sprintf("%s=%g", k, v))
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ",")
+}
+
+func (c callErrorRateFlag) Set(v string) error {
+	call, r, ok := strings.Cut(v, "=")
+	if !ok || !reports.IsGatedCall(strings.TrimSpace(call)) {
+		return fmt.Errorf("want CALL=RATIO with CALL one of %s, e.g. signin=0.01", strings.Join(reports.GatedCalls(), ", "))
+	}
+	x, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+	if err != nil || !(x >= 0 && x <= 1) {
+		return fmt.Errorf("%q: want a ratio from 0 to 1, e.g. 0.01", r)
+	}
+	c[strings.TrimSpace(call)] = x
+	return nil
+}
+
+// applySLOFlags adds the --slo gates of extra and the per-call error rates
+// to slo (overriding what meta.json gave, key by key).
+func applySLOFlags(slo *reports.SLO, extra sloFlag, callErrors callErrorRateFlag) {
+	call := func(name string) reports.CallSLO {
+		if slo.Calls == nil {
+			slo.Calls = map[string]reports.CallSLO{}
+		}
+		c := slo.Calls[name]
+		c.Latency = maps.Clone(c.Latency)
+		return c
+	}
+	for k, d := range extra {
+		switch {
+		case strings.HasPrefix(k, reports.ReadyGatePrefix):
+			slo.Ready = maps.Clone(slo.Ready)
+			if slo.Ready == nil {
+				slo.Ready = map[string]time.Duration{}
+			}
+			slo.Ready[strings.TrimPrefix(k, reports.ReadyGatePrefix)] = d
+		case strings.HasPrefix(k, reports.CallGatePrefix):
+			name, stat, _ := strings.Cut(strings.TrimPrefix(k, reports.CallGatePrefix), ".")
+			c := call(name)
+			if c.Latency == nil {
+				c.Latency = map[string]time.Duration{}
+			}
+			c.Latency[stat] = d
+			slo.Calls[name] = c
+		}
+	}
+	for name, r := range callErrors {
+		c := call(name)
+		c.ErrorRate = &r
+		slo.Calls[name] = c
+	}
 }
 
 // runReport is `ccgw report`: exitOK when every SLO gate passes,
@@ -119,7 +203,9 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		latency[k] = fset.Duration("slo-"+k, 0, "gate: highest allowed "+k+" latency, e.g. 500ms")
 	}
 	extra := sloFlag{}
-	fset.Var(extra, "slo", "gate: `KEY=DURATION` for any latency key (pNN, pNN.N, mean, max); repeatable")
+	fset.Var(extra, "slo", "gate: `KEY=DURATION` for any latency key (pNN, pNN.N, mean, max), time to ready (ready_p99) or a call's (calls.signin.p99); repeatable")
+	callErrors := callErrorRateFlag{}
+	fset.Var(callErrors, "slo-call-error-rate", "gate: `CALL=RATIO`, the highest allowed error rate of one call (signin, forcelogin, logininfo, poll, logout, updateguid); repeatable")
 	errRate := fset.Float64("slo-error-rate", 0, "gate: highest allowed error rate (0..1), e.g. 0.01")
 	minRatio := fset.Float64("slo-min-rate-ratio", 0, "gate: lowest allowed achieved/requested rate ratio, e.g. 0.98")
 	maxCV := fset.Int("slo-max-contract-violations", 0, "gate: highest allowed number of contract violations (default gate: 0)")
@@ -258,8 +344,11 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	for k, d := range extra {
-		lat[k] = d
+		if !strings.HasPrefix(k, reports.ReadyGatePrefix) && !strings.HasPrefix(k, reports.CallGatePrefix) {
+			lat[k] = d
+		}
 	}
+	applySLOFlags(&slo, extra, callErrors)
 	if len(lat) > 0 {
 		slo.Latency = lat
 	}
@@ -296,7 +385,16 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ccgw report: warning: a results file was truncated; read %d whole results\n", n)
 	}
 	r := a.Report(meta, slo)
-	if short := endedEarly(r, meta); short > 0 && !partial {
+	if n := unfinishedJourneys(r, meta); n > 0 && !partial {
+		// A journey plan: every journey the results start also records its
+		// outcome, unless the run was killed.
+		w := fmt.Sprintf("%d of %d journeys have no outcome and %s records no interruption: the run was probably killed; the report covers only the results flushed before that",
+			n, r.Journeys.Started, reports.MetaFile)
+		fmt.Fprintf(stderr, "ccgw report: warning: %s\n", w)
+		meta.Warnings = append(append([]string{}, meta.Warnings...), w)
+		a.MarkPartial()
+		r = a.Report(meta, slo)
+	} else if short := endedEarly(r, meta); short > 0 && !partial && r.Journeys.Started == 0 {
 		// A run killed between two flushes leaves a results file that ends
 		// on a whole result, and the meta.json written before its attack:
 		// nothing else says the results stop short of the plan.
@@ -343,6 +441,18 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		return exitGateFailed
 	}
 	return exitOK
+}
+
+// unfinishedJourneys is the number of journeys a journey run's results
+// start but give no outcome (completed, failed or interrupted) when its
+// meta.json records no interruption: a run killed before its journeys
+// ended.
+func unfinishedJourneys(r *reports.Report, meta reports.Meta) uint64 {
+	j := r.Journeys
+	if meta.Interrupted || j.Started <= j.Completed+j.Failed+j.Interrupted {
+		return 0
+	}
+	return j.Started - (j.Completed + j.Failed + j.Interrupted)
 }
 
 // endedEarly returns how long before its planned end a run's results stop

@@ -240,3 +240,97 @@ func firstLines(s string, n int) string {
 	l := strings.SplitN(s, "\n", n+1)
 	return strings.Join(l[:min(n, len(l))], "\n")
 }
+
+// TestJourneyRunAndReport: `ccgw load` runs a journey plan, and `ccgw
+// report` over its results.bin writes the same report.json (calls and
+// journeys included); ready and per-call gates given as flags decide the
+// exit code and are JUnit cases.
+func TestJourneyRunAndReport(t *testing.T) {
+	t.Parallel()
+	m := startMockProc(t)
+	dir := t.TempDir()
+	targets := writeTargets(t, dir, m.target("gw", "1101-1108", "allow_load: true"))
+	out := filepath.Join(dir, "out")
+	liveCode, stdout, stderr := runCCGW(t, loadEnv, "load", "--targets", targets, "--target", "gw", "--plan", "shift", "--out", out, "--quiet")
+	if liveCode != exitOK && liveCode != exitGateFailed {
+		t.Fatalf("ccgw load: exit %d\nstderr:\n%s", liveCode, stderr)
+	}
+	rep := readReport(t, out)
+	j := rep.Journeys
+	if j.Planned != 8 || j.Started != 8 || j.Completed != 8 || rep.Calls["signin"].Requests != 8 || rep.Calls["logout"].Requests != 8 ||
+		rep.Calls["logininfo"].Requests != 8*(1+3) {
+		t.Errorf("journeys %+v, calls signin %d logininfo %d logout %d: want 8 journeys completed, 8 sign-ins and sign-outs, 32 logininfo",
+			j, rep.Calls["signin"].Requests, rep.Calls["logininfo"].Requests, rep.Calls["logout"].Requests)
+	}
+	if !strings.Contains(stdout, "Journeys (time to softphone-ready)") || !strings.Contains(stdout, "Calls") {
+		t.Errorf("the summary shows no journeys or calls:\n%s", stdout)
+	}
+	if s := m.stats(t); s.ActiveSessions != 0 {
+		t.Errorf("%d sessions left on the mock", s.ActiveSessions)
+	}
+	live := readText(t, filepath.Join(out, "report.json"))
+	again := filepath.Join(dir, "again")
+	code, _, stderr := runCCGW(t, loadEnv, "report", "--out", again, "--quiet", filepath.Join(out, "results.bin"))
+	if code != liveCode {
+		t.Errorf("ccgw report: exit %d, the live run's was %d\nstderr:\n%s", code, liveCode, stderr)
+	}
+	if rebuilt := readText(t, filepath.Join(again, "report.json")); rebuilt != live {
+		t.Errorf("report.json from ccgw report differs from the live run's: %s", firstLineDiff(rebuilt, live))
+	}
+
+	gated := filepath.Join(dir, "gated")
+	code, _, stderr = runCCGW(t, loadEnv, "report", "--out", gated, "--quiet", "--slo", "ready_p99=1us", "--slo", "calls.signin.p50=1h",
+		"--slo-call-error-rate", "logout=0", "--slo-call-error-rate", "updateguid=0", filepath.Join(out, "results.bin"))
+	if code != exitGateFailed {
+		t.Errorf("ccgw report --slo ready_p99=1us: exit %d, want %d\n%s", code, exitGateFailed, stderr)
+	}
+	g := readReport(t, gated)
+	byName := map[string]bool{}
+	for _, gate := range g.SLO {
+		byName[gate.Name] = gate.Pass
+	}
+	if pass, ok := byName["ready_p99"]; !ok || pass || !byName["calls.signin.p50"] || !byName["calls.logout.error_rate"] || !byName["calls.updateguid.error_rate"] {
+		t.Errorf("gates %v: want ready_p99 failed, calls.signin.p50, calls.logout.error_rate and (skipped) calls.updateguid.error_rate passed", byName)
+	}
+	junit := readText(t, filepath.Join(gated, "junit.xml"))
+	for _, want := range []string{`name="ready_p99"`, `name="calls.signin.p50"`, `<skipped message="calls.updateguid.error_rate: no updateguid calls in this run"`} {
+		if !strings.Contains(junit, want) {
+			t.Errorf("junit.xml lacks %s:\n%s", want, junit)
+		}
+	}
+	for _, bad := range [][]string{{"--slo", "calls.signon.p99=1s"}, {"--slo", "ready_median=1s"}, {"--slo-call-error-rate", "poll=2"}, {"--slo-call-error-rate", "other=0"}} {
+		if code, _, _ := runCCGW(t, loadEnv, append(append([]string{"report", "--out", filepath.Join(dir, "bad"), "--quiet"}, bad...), filepath.Join(out, "results.bin"))...); code != exitHarness {
+			t.Errorf("ccgw report %v: exit %d, want %d", bad, code, exitHarness)
+		}
+	}
+}
+
+// TestReportOnKilledJourneyRun: results whose journeys lack an outcome
+// (the run was killed before they ended) are reported partial.
+func TestReportOnKilledJourneyRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	spec := reportstest.DefaultJourneySpec(40)
+	rs, _ := spec.Results()
+	cut := rs[:len(rs)*2/3]
+	var buf bytes.Buffer
+	if err := reportstest.WriteGob(&buf, cut); err != nil {
+		t.Fatal(err)
+	}
+	results := filepath.Join(dir, "results.bin")
+	if err := os.WriteFile(results, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	meta := `{"target":"mock","plan":"shiftstart","requested_rate":0,"planned_duration_s":8,"agents":100,"agents_failed":0,"connections":0,` +
+		`"http2":false,"tls_verify":true,"re_signins":0,"interrupted":false,"journeys":40,"journey_rate":10,"journey_hold_s":4,"journey_repeat_s":1.5}`
+	if err := os.WriteFile(filepath.Join(dir, "meta.json"), []byte(meta), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCCGW(t, nil, "report", "--quiet", results)
+	if code == exitHarness || !strings.Contains(stderr, "journeys have no outcome") {
+		t.Fatalf("ccgw report: exit %d, stderr %s", code, stderr)
+	}
+	if rep := readReport(t, dir); !rep.Partial || rep.Journeys.Started == rep.Journeys.Completed+rep.Journeys.Failed {
+		t.Errorf("partial %v journeys %+v", rep.Partial, rep.Journeys)
+	}
+}

@@ -137,3 +137,24 @@ func ReadResults(t testing.TB, path string) []vegeta.Result {
 		out = append(out, r)
 	}
 }
+
+// OfCall returns the results of rs whose call (gateway.CallOf their method
+// and URL) is call, in order.
+func OfCall(rs []vegeta.Result, call gateway.Call) []vegeta.Result {
+	var out []vegeta.Result
+	for _, r := range rs {
+		if gateway.CallOf(r.Method, r.URL) == call {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// CallCounts counts rs by call.
+func CallCounts(rs []vegeta.Result) map[gateway.Call]uint64 {
+	out := map[gateway.Call]uint64{}
+	for _, r := range rs {
+		out[gateway.CallOf(r.Method, r.URL)]++
+	}
+	return out
+}

@@ -80,8 +80,11 @@ type Timeouts struct {
 	// Rotation bounds waiting for an event poll to hand out a new Guid:
 	// guid_interval plus poll_wait plus a margin.
 	Rotation time.Duration
-	// Expiry bounds waiting for a rotated-out Guid to stop working:
-	// guid_timeout plus poll_wait plus a margin.
+	// Expiry bounds waiting, from just after the rotation, for a rotated-out
+	// Guid to stop working: guid_timeout plus poll_wait plus a margin. That
+	// covers both readings of guid_timeout: counted from the Guid's issue
+	// (it dies sooner) or from its rotation (it dies guid_timeout after the
+	// rotation at the latest).
 	Expiry time.Duration
 	// Tick is the polling period of Eventually while waiting on the
 	// gateway's clock.

@@ -19,6 +19,7 @@ import (
 	"ccgw-harness/gateway"
 	"ccgw-harness/internal/testscale"
 	"ccgw-harness/load"
+	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/reports"
 
@@ -531,6 +532,15 @@ func runFault(t *testing.T, c *faultCase) {
 	n := uint64(len(ob.results))
 	if o.Sent != planned || o.Recorded != o.Sent || n != o.Sent || rep.Requests != o.Sent {
 		t.Errorf("planned %d, sent %d, recorded %d, in results.bin %d, report.requests %d: want all equal", planned, o.Sent, o.Recorded, n, rep.Requests)
+	}
+	// And every call of the agents: each sign-in, forced sign-in and
+	// sign-out the mock saw is a result (and those it never saw, refused at
+	// TLS or reset, too), counted in report.json's calls.
+	counts := loadtest.CallCounts(readAllResults(t, filepath.Join(r.out, load.ResultsFile)))
+	for _, call := range []gateway.Call{gateway.CallSignIn, gateway.CallForceLogin, gateway.CallLogout} {
+		if seen := ob.after.Calls[call].Requests; counts[call] < seen || rep.Calls[call].Requests != counts[call] {
+			t.Errorf("%s: the mock saw %d, results.bin holds %d, report.json calls %d", call, seen, counts[call], rep.Calls[call].Requests)
+		}
 	}
 	ob.errs = map[string]uint64{}
 	for _, res := range ob.results {

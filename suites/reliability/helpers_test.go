@@ -141,8 +141,16 @@ func (r *rig) run(t *testing.T, opts ...load.Option) (*load.Outcome, error) {
 	return o, err
 }
 
-// readResults decodes a results file with vegeta's decoder.
+// readResults decodes the logininfo results of a results file (the
+// measured attack's) with vegeta's decoder. The file also holds every
+// other call of the run (sign-in, polls, sign-out): see readAllResults.
 func readResults(t *testing.T, path string) []vegeta.Result {
+	t.Helper()
+	return loadtest.OfCall(readAllResults(t, path), gateway.CallLoginInfo)
+}
+
+// readAllResults decodes every result of a results file.
+func readAllResults(t *testing.T, path string) []vegeta.Result {
 	t.Helper()
 	return loadtest.ReadResults(t, path)
 }

@@ -137,6 +137,33 @@ func TestContractSuiteHasTeeth(t *testing.T) {
 		t.Logf("faithful mock: %d specs passed in %v, %d secrets checked against %d outputs", passed, r.elapsed.Round(time.Millisecond), len(r.secrets), len(r.outputs))
 	})
 
+	// The Guid-rotation spec must hold whether guid_timeout counts from a
+	// Guid's issue or from its rotation (the vendor text allows both).
+	for _, from := range []gateway.GuidTimeoutFrom{gateway.GuidTimeoutFromIssue, gateway.GuidTimeoutFromRotation} {
+		t.Run("rotation spec passes with guid_timeout_from "+string(from), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			targets := writeFile(t, dir, "targets.yaml", fmt.Sprintf(`targets:
+  mock:
+    mock: {auth_mode: dynamic, guid_timeout_from: %s}
+    agents: {ids: "1001-1100", phonenum_prefix: "7"}
+`, from))
+			r := runSuite(t, bin, dir, runOpts{args: []string{"--targets=" + targets, "--target=mock", "--ginkgo.label-filter=session"}})
+			if r.exitCode != 0 || len(r.failures()) > 0 {
+				t.Fatalf("the session specs must pass with guid_timeout_from %s; exit %d, failed: %q\n%s", from, r.exitCode, names(r.failures()), tail(r.combined(), 4000))
+			}
+			ran := false
+			for _, s := range r.specs {
+				if strings.Contains(s.FullText(), "Guid rotation") && s.State == types.SpecStatePassed {
+					ran = true
+				}
+			}
+			if !ran {
+				t.Errorf("the Guid rotation spec did not run and pass with guid_timeout_from %s", from)
+			}
+		})
+	}
+
 	for _, d := range mockgw.AllDefects() {
 		t.Run("defect "+d.String(), func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,331 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"ccgw-harness/gateway"
+	"ccgw-harness/reports/reportstest"
+)
+
+// goldenJourneySpec is the journey run behind testdata/golden/journey.
+func goldenJourneySpec() reportstest.JourneySpec { return reportstest.DefaultJourneySpec(200) }
+
+func goldenJourneyMeta() Meta {
+	s := goldenJourneySpec()
+	return Meta{
+		Target: "mock", Plan: "shiftstart", Profile: "constant", PlannedDuration: 20 * time.Second,
+		Agents: 100, TLSVerify: true, Started: s.Start,
+		Journeys: s.Journeys, JourneyRate: s.Rate, JourneyHold: s.Hold, JourneyRepeat: s.Repeat,
+	}
+}
+
+func goldenJourneySLO() SLO {
+	return SLO{
+		Latency:   map[string]time.Duration{"p99": 500 * time.Millisecond},
+		ErrorRate: ptr(0.05),
+		Ready:     map[string]time.Duration{"p99": 100 * time.Millisecond, "p50": 50 * time.Millisecond},
+		Calls: map[string]CallSLO{
+			gateway.CallSignIn:     {Latency: map[string]time.Duration{"p99": 2 * time.Second}, ErrorRate: ptr(0.01)},
+			gateway.CallPoll:       {ErrorRate: ptr(0.05)},
+			gateway.CallUpdateGuid: {Latency: map[string]time.Duration{"p99": time.Second}},
+		},
+	}
+}
+
+// TestGoldenJourneys renders every writer for the journey golden run and
+// compares the bytes with testdata/golden/journey (-update rewrites them).
+func TestGoldenJourneys(t *testing.T) {
+	rs, _ := goldenJourneySpec().Results()
+	path := writeResults(t, t.TempDir(), "results.bin", rs)
+	a := NewAggregator()
+	if n, partial, err := ReadFiles(a, path); err != nil || partial || n != len(rs) {
+		t.Fatalf("ReadFiles = %d, %v, %v; want %d, false, nil", n, partial, err, len(rs))
+	}
+	r := a.Report(goldenJourneyMeta(), goldenJourneySLO())
+	writers := map[string]func(io.Writer) error{
+		SummaryFile:  func(w io.Writer) error { return WriteSummary(w, r) },
+		JSONFile:     func(w io.Writer) error { return WriteJSON(w, r) },
+		MarkdownFile: func(w io.Writer) error { return WriteMarkdown(w, r) },
+		HTMLFile:     func(w io.Writer) error { return WriteHTML(w, r) },
+		JUnitFile:    func(w io.Writer) error { return WriteJUnit(w, r) },
+	}
+	for name, write := range writers {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := write(&buf); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "golden", "journey", name)
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./reports -update to create it)", err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("%s differs from %s: %s", name, golden, firstDiff(buf.Bytes(), want))
+			}
+		})
+	}
+}
+
+// TestJourneyFacts checks what the journey report must say, from what the
+// generator made: so that an -update cannot bless a wrong report.
+func TestJourneyFacts(t *testing.T) {
+	spec := goldenJourneySpec()
+	rs, o := spec.Results()
+	r := aggregate(rs).Report(goldenJourneyMeta(), goldenJourneySLO())
+	j := r.Journeys
+	if j.Planned != spec.Journeys || j.Started != uint64(spec.Journeys) || j.Completed != uint64(o.Completed) ||
+		j.Failed != uint64(o.Failed) || j.Interrupted != 0 || j.Ready != uint64(o.Ready) {
+		t.Errorf("journeys %+v, want planned=started=%d completed %d failed %d ready %d", j, spec.Journeys, o.Completed, o.Failed, o.Ready)
+	}
+	if j.Started != j.Completed+j.Failed+j.Interrupted {
+		t.Errorf("started %d != completed+failed+interrupted", j.Started)
+	}
+	for k, n := range o.FailedBy {
+		if j.FailedBy[k] != uint64(n) {
+			t.Errorf("failed_by[%q] = %d, want %d (all: %v)", k, j.FailedBy[k], n, j.FailedBy)
+		}
+	}
+	if len(j.FailedBy) != len(o.FailedBy) {
+		t.Errorf("failed_by %v, want %v", j.FailedBy, o.FailedBy)
+	}
+	want := map[string]int{gateway.CallSignIn: o.SignIns, gateway.CallForceLogin: o.ForceLogins,
+		gateway.CallLoginInfo: o.LoginInfos, gateway.CallPoll: o.Polls, gateway.CallLogout: o.Logouts}
+	var total uint64
+	for c, n := range want {
+		if got := r.Calls[c].Requests; got != uint64(n) {
+			t.Errorf("calls.%s.requests = %d, want %d", c, got, n)
+		}
+		total += r.Calls[c].Requests
+	}
+	if total != uint64(len(rs)) || r.Requests != uint64(o.LoginInfos) || r.Calls[gateway.CallLoginInfo].Requests != r.Requests {
+		t.Errorf("calls add up to %d of %d results; top-level requests %d, want the %d logininfo", total, len(rs), r.Requests, o.LoginInfos)
+	}
+	if _, ok := r.Calls[gateway.CallUpdateGuid]; ok {
+		t.Error("calls lists updateguid, which the run never called")
+	}
+	// Sign-in latencies are 30-36 ms, logininfo 5-6 ms: ready is their sum.
+	if si := r.Calls[gateway.CallSignIn].LatencyMS; si.Min < 30 || si.Max > 36.1 {
+		t.Errorf("sign-in latency %+v, want 30..36 ms", si)
+	}
+	if rd := j.ReadyMS; rd.Min < 35 || rd.P50 < 35 || rd.Max > 2*36.1+6.1 {
+		t.Errorf("ready_ms %+v, want from 35 ms (sign-in + logininfo), at most two sign-ins and a logininfo", rd)
+	}
+	if r.Calls[gateway.CallSignIn].Retcodes[gateway.RetAlreadySignedIn] != uint64(o.ForceLogins) {
+		t.Errorf("signin retcodes %v, want %d × 100-002", r.Calls[gateway.CallSignIn].Retcodes, o.ForceLogins)
+	}
+	// Arrivals on schedule at 10/s: not saturated, the rate ratio is the
+	// arrivals'.
+	if r.Saturation.Saturated || r.Saturation.RateRatio == nil || *r.Saturation.RateRatio < 0.98 || j.Rate.Requested != 10 {
+		t.Errorf("saturation %+v rate %+v, want arrivals on schedule", r.Saturation, j.Rate)
+	}
+	if r.Saturation.LagSamples != uint64(spec.Journeys) {
+		t.Errorf("lag samples %d, want one per journey", r.Saturation.LagSamples)
+	}
+	if len(j.ReadySeries) != 20 || j.ReadySeriesStepS != 1 {
+		t.Errorf("ready series: %d buckets of %g s, want 20 of 1 s", len(j.ReadySeries), j.ReadySeriesStepS)
+	}
+	var names []string
+	for _, g := range r.SLO {
+		names = append(names, g.Name)
+		if g.Name == "calls.updateguid.p99" && (!g.Skipped || !g.Pass) {
+			t.Errorf("gate %+v: want skipped (no updateguid calls)", g)
+		}
+		if strings.HasPrefix(g.Name, "ready_") && (g.Skipped || g.Actual <= 0) {
+			t.Errorf("gate %+v: want evaluated", g)
+		}
+	}
+	wantGates := []string{"p99", GateErrorRate, "ready_p50", "ready_p99", "calls.poll.error_rate", "calls.signin.p99",
+		"calls.signin.error_rate", "calls.updateguid.p99", GateContractViolations, GateSaturation}
+	if !slices.Equal(names, wantGates) {
+		t.Errorf("gates %v, want %v", names, wantGates)
+	}
+}
+
+// TestJourneyLiveEqualsFile: report.json of a journey run does not depend
+// on the order results arrive in.
+func TestJourneyLiveEqualsFile(t *testing.T) {
+	rs, _ := goldenJourneySpec().Results()
+	path := writeResults(t, t.TempDir(), "results.bin", rs)
+	fromFile := NewAggregator()
+	if _, _, err := ReadFiles(fromFile, path); err != nil {
+		t.Fatal(err)
+	}
+	rev := slices.Clone(rs)
+	slices.Reverse(rev)
+	a := reportJSON(t, fromFile.Report(goldenJourneyMeta(), goldenJourneySLO()))
+	b := reportJSON(t, aggregate(rev).Report(goldenJourneyMeta(), goldenJourneySLO()))
+	if !bytes.Equal(a, b) {
+		t.Errorf("report.json depends on result order: %s", firstDiff(b, a))
+	}
+}
+
+// TestJourneyAndCallGates: ready and per-call gates judge their own
+// figures, are skipped when there is nothing to judge, and say so in
+// junit.xml.
+func TestJourneyAndCallGates(t *testing.T) {
+	rs, _ := goldenJourneySpec().Results()
+	a := aggregate(rs)
+	slo := SLO{
+		Ready: map[string]time.Duration{"p50": time.Second, "max": time.Millisecond},
+		Calls: map[string]CallSLO{
+			gateway.CallLogout:     {Latency: map[string]time.Duration{"p99": time.Second}, ErrorRate: ptr(0.0)},
+			gateway.CallForceLogin: {Latency: map[string]time.Duration{"mean": time.Millisecond}},
+		},
+	}
+	r := a.Report(goldenJourneyMeta(), slo)
+	got := map[string]Gate{}
+	for _, g := range r.SLO {
+		got[g.Name] = g
+	}
+	for name, pass := range map[string]bool{"ready_p50": true, "ready_max": false, "calls.logout.p99": true,
+		"calls.logout.error_rate": true, "calls.forcelogin.mean": false} {
+		g, ok := got[name]
+		if !ok || g.Pass != pass || g.Skipped {
+			t.Errorf("gate %s: %+v, want pass=%v", name, g, pass)
+		}
+	}
+	if g := got["ready_max"]; g.Actual != r.Journeys.ReadyMS.Max {
+		t.Errorf("ready_max actual %v, want journeys.ready_ms.max %v", g.Actual, r.Journeys.ReadyMS.Max)
+	}
+	if r.Pass {
+		t.Error("a breached ready gate passed the run")
+	}
+
+	// A rate run: the ready gate and a gate of a call never made are
+	// skipped, not failed.
+	plain := aggregate(reportstest.DefaultSpec(100).Results()).Report(Meta{RequestedRate: 100}, SLO{
+		Ready: map[string]time.Duration{"p99": time.Second},
+		Calls: map[string]CallSLO{gateway.CallPoll: {ErrorRate: ptr(0.01)}, gateway.CallLoginInfo: {Latency: map[string]time.Duration{"p50": time.Hour}}},
+	})
+	var buf bytes.Buffer
+	if err := WriteJUnit(&buf, plain); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range plain.SLO {
+		switch g.Name {
+		case "ready_p99", "calls.poll.error_rate":
+			if !g.Skipped || !g.Pass || g.Detail == "" {
+				t.Errorf("gate %+v: want skipped with a reason", g)
+			}
+			if !strings.Contains(buf.String(), `<skipped message="`+g.Name+": "+g.Detail) {
+				t.Errorf("junit.xml does not skip %s:\n%s", g.Name, buf.String())
+			}
+		case "calls.logininfo.p50":
+			if g.Skipped || !g.Pass || g.Actual != plain.Calls[gateway.CallLoginInfo].LatencyMS.P50 {
+				t.Errorf("gate %+v: want evaluated on calls.logininfo", g)
+			}
+		}
+	}
+}
+
+func TestCallSLOValidateAndJSON(t *testing.T) {
+	s := SLO{
+		Ready: map[string]time.Duration{"p99": 5 * time.Second},
+		Calls: map[string]CallSLO{gateway.CallSignIn: {Latency: map[string]time.Duration{"p99.9": 2 * time.Second}, ErrorRate: ptr(0.01)}},
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back SLO
+	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, s) {
+		t.Errorf("round trip %s: %+v, %v", b, back, err)
+	}
+	for _, bad := range []SLO{
+		{Ready: map[string]time.Duration{"p0": time.Second}},
+		{Ready: map[string]time.Duration{"p99": 0}},
+		{Calls: map[string]CallSLO{"other": {}}},
+		{Calls: map[string]CallSLO{"signon": {}}},
+		{Calls: map[string]CallSLO{gateway.CallPoll: {ErrorRate: ptr(1.5)}}},
+		{Calls: map[string]CallSLO{gateway.CallPoll: {Latency: map[string]time.Duration{"median": time.Second}}}},
+	} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("Validate(%+v) = nil, want an error", bad)
+		}
+	}
+}
+
+// TestJourneySaturation: journeys that started late (their sign-ins' lag
+// against the planned arrivals) flag the generator saturated, as late
+// requests do a rate plan: LATENCIES UNDERSTATED and a failed saturation
+// gate.
+func TestJourneySaturation(t *testing.T) {
+	rs, _ := goldenJourneySpec().Results()
+	for i := range rs {
+		if v := rs[i].Headers.Get(HeaderLagUs); v != "" {
+			rs[i].Headers = rs[i].Headers.Clone()
+			rs[i].Headers.Set(HeaderLagUs, "50000") // 50 ms late, at 10 arrivals/s: over the 10 ms threshold
+		}
+	}
+	r := aggregate(rs).Report(goldenJourneyMeta(), SLO{})
+	if !r.Saturation.Saturated || r.Saturation.LateRequests != uint64(goldenJourneySpec().Journeys) || r.Saturation.LateThresholdMS != 10 {
+		t.Errorf("saturation %+v: want every journey late (threshold 10 ms)", r.Saturation)
+	}
+	var buf bytes.Buffer
+	if err := WriteSummary(&buf, r); err != nil || !strings.Contains(buf.String(), "LATENCIES UNDERSTATED") {
+		t.Errorf("summary does not flag the saturated generator (%v)", err)
+	}
+	for _, g := range r.SLO {
+		if g.Name == GateSaturation && g.Pass {
+			t.Error("the saturation gate passed")
+		}
+	}
+}
+
+// TestCallsWithForeignResults: results of other requests (a plain vegeta
+// attack's) make the top level with logininfo's; calls splits them, and
+// calls.logininfo counts logininfo's alone.
+func TestCallsWithForeignResults(t *testing.T) {
+	var rs []vegeta.Result
+	for i := range 300 {
+		r := vegeta.Result{Code: 200, Latency: time.Duration(1+i%10) * time.Millisecond, Timestamp: t0.Add(time.Duration(i) * time.Millisecond),
+			Method: "POST", URL: "https://127.0.0.1:8043" + gateway.LoginInfoPath(1001)}
+		if i%3 == 0 {
+			r.URL, r.Method, r.Latency = "https://example.test/health", "GET", 100*time.Millisecond
+			if i%6 == 0 {
+				r.Code, r.Error = 503, "http 503"
+			}
+		}
+		rs = append(rs, r)
+	}
+	rep := aggregate(rs).Report(Meta{}, SLO{Calls: map[string]CallSLO{gateway.CallLoginInfo: {Latency: map[string]time.Duration{"max": 20 * time.Millisecond}}}})
+	li, other := rep.Calls[gateway.CallLoginInfo], rep.Calls[gateway.CallOther]
+	if rep.Requests != 300 || li.Requests != 200 || other.Requests != 100 || li.Errors != 0 || other.Errors != 50 || rep.Requests-rep.Success != 50 {
+		t.Errorf("top %d (%d errors), logininfo %+v, other %+v", rep.Requests, rep.Requests-rep.Success, li, other)
+	}
+	if li.LatencyMS.Max > 10.01 || li.LatencyMS.Min < 0.999 || li.LatencyMS.P50 > 10.01 || other.LatencyMS.Min != 100 || li.Retcodes["0"] != 200 || len(li.ErrorKinds) != 0 {
+		t.Errorf("logininfo latency %+v retcodes %v kinds %v, other latency %+v", li.LatencyMS, li.Retcodes, li.ErrorKinds, other.LatencyMS)
+	}
+	if want := (1.0 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10) / 10; li.LatencyMS.Mean < want-0.2 || li.LatencyMS.Mean > want+0.2 {
+		t.Errorf("logininfo mean %v, want about %v", li.LatencyMS.Mean, want)
+	}
+	for _, g := range rep.SLO {
+		if g.Name == "calls.logininfo.max" && (!g.Pass || g.Actual > 10.01) {
+			t.Errorf("gate %+v: want logininfo's own max (10 ms), not the others' 100 ms", g)
+		}
+	}
+}
