@@ -9,6 +9,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
 )
 
@@ -203,6 +204,8 @@ type capRun struct {
 // the other outputs were written, whatever the answer, and also after an
 // interruption (CapacityOutcome.Interrupted).
 func (cj *CapacityJob) Run(ctx context.Context, c *gateway.Client, t *config.Target) (*CapacityOutcome, error) {
+	m := cj.job.rc.metrics
+	defer m.SetStage(metrics.StageDone)
 	r, err := cj.job.open(c, t)
 	if err != nil {
 		return nil, err
@@ -215,17 +218,21 @@ func (cj *CapacityJob) Run(ctx context.Context, c *gateway.Client, t *config.Tar
 	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
 		return nil, refused(err, "output directory %s: %v", r.out, err)
 	}
+	m.SetStage(metrics.StageSignIn)
 	if err := r.signIn(ctx); err != nil {
 		cr.cout.SignIn = r.outc.SignIn
 		return cr.cout, err
 	}
 	cr.cout.SignIn = r.outc.SignIn
+	m.SetStage(metrics.StageWarmUp)
 	if err := r.warmUp(ctx); err != nil {
 		return cr.cout, err
 	}
+	m.SetStage(metrics.StageMeasure)
 	if err := cr.search(ctx); err != nil {
 		return cr.cout, err
 	}
+	m.SetStage(metrics.StageFinish)
 	return cr.finish(ctx)
 }
 

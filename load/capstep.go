@@ -83,7 +83,9 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase Phase)
 		cr.started = start
 	}
 	meta.Started = start
+	cr.live.measuring(pacer, start)
 	maxInFlight, onTime := cr.record(newJudge(cr.pool, pacer, start), results, rec, response, hits0, onTimeLag(slo))
+	cr.live.measured()
 	cr.log.Hide()
 	wall := time.Since(start)
 	// Cut: the time bound stopped the attack with planned requests unsent.

@@ -202,8 +202,10 @@ func (j *journey) end(h http.Header, outcome string) {
 	switch outcome {
 	case JourneyCompleted:
 		j.js.completed.Add(1)
+		j.js.r.rc.metrics.JourneyDone(true)
 	case JourneyFailed:
 		j.js.failed.Add(1)
+		j.js.r.rc.metrics.JourneyDone(false)
 	case JourneyInterrupted:
 		j.js.interrupted.Add(1)
 	}
@@ -508,6 +510,7 @@ func (j *journey) loginInfo(ctx context.Context, first bool) (v gateway.Verdict,
 	if first && v.OK() {
 		ready := start.Add(lat).Sub(j.signInStart)
 		j.hdr[HeaderReadyUs] = []string{strconv.FormatInt(int64(ready/time.Microsecond), 10)}
+		j.js.r.rc.metrics.ObserveReady(ready)
 	}
 	if !v.OK() {
 		j.gone.Store(v.SessionGone())

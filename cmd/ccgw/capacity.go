@@ -68,6 +68,7 @@ Examples:
   ccgw capacity --targets targets.yaml --target mock-capacity --plan capacity --out out/capacity
   ccgw capacity --target staging --plan capacity --require 450 --out out/staging-capacity
   CCGW_TARGETS=targets.yaml ccgw capacity --target prod --plan capacity --confirm prod
+  ccgw capacity --target staging --plan capacity --metrics-addr :9464 --out out/staging-capacity
 
 Flags:
 `
@@ -77,6 +78,7 @@ type capacityFlags struct {
 	targets, target, plan, out, confirm string
 	require                             float64
 	quiet                               bool
+	metrics                             metricsFlags
 }
 
 // parseCapacityFlags parses the command line (env supplies the defaults
@@ -104,6 +106,7 @@ func parseCapacityFlags(args []string, env func(string) string, stderr io.Writer
 		return nil
 	})
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines (log lines and the summary are still printed)")
+	f.metrics.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stderr, capacityUsage)
@@ -151,9 +154,13 @@ func runCapacity(args []string, stdout, stderr io.Writer) int {
 	defer signal.Stop(sigs)
 	done := make(chan struct{})
 	defer close(done)
+	linger := &lingerStop{}
 	go func() {
 		select {
 		case s := <-sigs:
+			if linger.interrupt() {
+				return // the search is over: the signal ends the metrics linger
+			}
 			prog.Logf("ccgw capacity: %s: stopping the search, signing agents out and writing the steps done so far (again to quit at once)", s)
 			cancel()
 		case <-done:
@@ -166,12 +173,12 @@ func runCapacity(args []string, stdout, stderr io.Writer) int {
 		case <-done:
 		}
 	}()
-	return capacityMain(ctx, f, prog, stdout, stderr)
+	return capacityMain(ctx, f, prog, stdout, stderr, linger)
 }
 
 // capacityMain does the work of `ccgw capacity` once the flags are parsed.
 // extra options come last (a caller adds observers here).
-func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, stdout, stderr io.Writer, extra ...load.Option) int {
+func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop, extra ...load.Option) int {
 	fail := func(format string, args ...any) int {
 		fmt.Fprintf(stderr, "ccgw capacity: "+format+"\n", args...)
 		return exitHarness
@@ -191,12 +198,21 @@ func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, st
 	if err != nil {
 		return fail("%v", err)
 	}
+	slo := load.SLOFromConfig(file.SLOFor(plan))
+	live, err := f.metrics.newMetrics(target.Name, plan.Name, slo)
+	if err != nil {
+		return fail("%v", err)
+	}
 	opts := append([]load.Option{load.WithConfirm(f.confirm), load.WithProgress(prog),
-		load.WithSLO(load.SLOFromConfig(file.SLOFor(plan))), load.WithRequire(f.require)}, extra...)
+		load.WithSLO(slo), load.WithRequire(f.require), load.WithMetrics(live.Metrics())}, extra...)
 	job, err := load.NewCapacityJob(target, plan, f.out, opts...)
 	if err != nil {
 		return fail("%v", err)
 	}
+	if err := live.serve(prog); err != nil {
+		return fail("%v", err)
+	}
+	defer live.close()
 	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
 	if err != nil {
 		if ctx.Err() != nil {
@@ -216,6 +232,7 @@ func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, st
 		}
 		fmt.Fprintf(stdout, "\nreports in %s\n", f.out)
 	}
+	live.finish(ctx, prog, linger)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		fmt.Fprintf(stderr, "ccgw capacity: %v\n", err)

@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"ccgw-harness/gateway"
+	"ccgw-harness/load"
+	"ccgw-harness/load/loadtest"
+	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
 )
 
@@ -240,5 +244,39 @@ func TestCapacityExit(t *testing.T) {
 	usage(&b)
 	if !strings.Contains(b.String(), "capacity") {
 		t.Error("ccgw usage does not list capacity")
+	}
+}
+
+// TestCapacityMetrics: `ccgw capacity --metrics-addr` serves the live
+// metrics of the whole search, and during the linger their logininfo
+// latency histogram counts every result of the merged results file, once.
+func TestCapacityMetrics(t *testing.T) {
+	t.Parallel()
+	m := startMockProc(t, "--capacity", "100")
+	dir := t.TempDir()
+	targets := writeCapacityTargets(t, dir, m.target("gw", "1001-1008", "allow_load: true"))
+	out := filepath.Join(dir, "out")
+	p := startLoad(t, "capacity", "--targets", targets, "--target", "gw", "--plan", "cap", "--out", out, "--quiet",
+		"--metrics-addr", "127.0.0.1:0", "--metrics-linger", "5m")
+	url := p.metricsURL(t)
+	p.waitFor(t, lingerLine, 3*time.Minute)
+	final := scrapeOrFail(t, url, "during the linger")
+	results := loadtest.ReadResults(t, filepath.Join(out, "merged", load.ResultsFile))
+	var logininfo float64
+	for i := range results {
+		if gateway.CallOf(results[i].Method, results[i].URL) == gateway.CallLoginInfo {
+			logininfo++
+		}
+	}
+	if got := final.By(metrics.NameRequestDuration, metrics.LabelCall, nil)[gateway.CallLoginInfo]; logininfo == 0 || got != logininfo {
+		t.Errorf("logininfo latency histogram counts %v, the merged results.bin holds %v logininfo results", got, logininfo)
+	}
+	if v := final.By(metrics.NameStage, metrics.LabelStage, nil); v[metrics.StageDone] != 1 {
+		t.Errorf("stage %v during the linger, want done", v)
+	}
+	noAgentLabels(t, final, 1001, 1008)
+	p.signal(t, syscall.SIGINT)
+	if code := p.wait(t, 30*time.Second); code == exitInterrupted || code == exitHarness {
+		t.Fatalf("exit %d after a SIGINT during the linger, want the search's own code\nstderr:\n%s", code, p.stderr)
 	}
 }
