@@ -25,6 +25,11 @@ const (
 	DefaultMaxPolls = 1024
 	// pollTimeoutMargin is added to the target's poll wait to bound one poll.
 	pollTimeoutMargin = 15 * time.Second
+	// DefaultStopGrace is how long Stop lets the polls under way finish
+	// before it cancels them: an answer already on its way may carry a
+	// rotated Guid (Set-GUID), and a Guid the gateway rotated but the agent
+	// never saw could expire before the sign-out that follows.
+	DefaultStopGrace = 2 * time.Second
 )
 
 // KeepAliveOption configures a KeepAlive.
@@ -88,7 +93,9 @@ type KeepAlive struct {
 	polls, rotations, failures atomic.Int64
 
 	mu     sync.Mutex
-	cancel context.CancelFunc
+	cancel context.CancelFunc // cancels the polls under way
+	stop   context.CancelFunc // stops handing out polls
+	idle   sync.WaitGroup     // the workers, done when none polls any more
 	wg     sync.WaitGroup
 }
 
@@ -221,6 +228,8 @@ func (k *KeepAlive) Start(ctx context.Context) {
 		return
 	}
 	ctx, k.cancel = context.WithCancel(ctx)
+	sched, stop := context.WithCancel(ctx)
+	k.stop = stop
 	k.poller.calls = k.pool.calls
 	agents := k.pool.live
 	h := make(dueHeap, 0, len(agents))
@@ -232,23 +241,41 @@ func (k *KeepAlive) Start(ctx context.Context) {
 	work := make(chan *agent)
 	back := make(chan due, len(agents))
 	k.wg.Add(1)
-	go k.schedule(ctx, &h, work, back)
+	go k.schedule(sched, &h, work, back)
 	for range k.slots {
 		k.wg.Add(1)
-		go k.worker(ctx, work, back)
+		k.idle.Add(1)
+		go k.worker(sched, ctx, work, back)
 	}
 }
 
-// Stop ends polling: polls under way are cancelled (the Guid the agent holds
-// stays valid for the sign-out that follows), and it waits for every
-// goroutine of the keep-alive.
+// Stop ends polling: no poll starts any more, the polls under way get up
+// to DefaultStopGrace to be answered (an answer may bring a rotated Guid
+// that the sign-out which follows needs), then those still held are
+// cancelled (the Guid the agent holds stays valid for the sign-out). It
+// waits for every goroutine of the keep-alive.
 func (k *KeepAlive) Stop() {
 	k.mu.Lock()
-	cancel := k.cancel
+	cancel, stop := k.cancel, k.stop
 	k.mu.Unlock()
-	if cancel != nil {
-		cancel()
+	if cancel == nil {
+		return
 	}
+	stop()
+	idle := make(chan struct{})
+	go func() {
+		k.idle.Wait()
+		close(idle)
+	}()
+	// The grace bounds a wait for the network, so it is real time even on
+	// a test's fake clock.
+	t := time.NewTimer(DefaultStopGrace)
+	select {
+	case <-idle:
+	case <-t.C:
+	}
+	t.Stop()
+	cancel()
 	k.wg.Wait()
 }
 
@@ -290,19 +317,21 @@ func (k *KeepAlive) schedule(ctx context.Context, h *dueHeap, work chan<- *agent
 	}
 }
 
-// worker polls the agents it is handed and reschedules each.
-func (k *KeepAlive) worker(ctx context.Context, work <-chan *agent, back chan<- due) {
+// worker polls the agents it is handed and reschedules each, until sched
+// ends; its polls run on ctx, which ends later (see Stop).
+func (k *KeepAlive) worker(sched, ctx context.Context, work <-chan *agent, back chan<- due) {
 	defer k.wg.Done()
+	defer k.idle.Done()
 	sc := newPollScratch()
 	for {
 		select {
-		case <-ctx.Done():
+		case <-sched.Done():
 			return
 		case a := <-work:
 			wait := k.pollOnce(ctx, a, sc)
 			select {
 			case back <- due{a: a, at: clockNow(k.clock).Add(wait)}:
-			case <-ctx.Done():
+			case <-sched.Done():
 				return
 			}
 		}

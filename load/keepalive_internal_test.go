@@ -3,11 +3,15 @@ package load
 import (
 	"container/heap"
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/http/httptrace"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"ccgw-harness/config"
 	"ccgw-harness/gateway"
 	"ccgw-harness/internal/testscale"
 	"ccgw-harness/mockgw"
@@ -224,5 +228,70 @@ func TestKeepAliveHandsLostSessionsToPool(t *testing.T) {
 	waitFor(t, "every agent's new poll held", func() bool { req, _ := pollStats(e.mock); return req == 2*n })
 	if _, rc := pollStats(e.mock); rc[gateway.RetNotSignedIn] != n || rc[gateway.RetOK] != 0 {
 		t.Errorf("poll answers %v: want the %d restart answers 100-006 and the new polls held", rc, n)
+	}
+}
+
+// TestKeepAliveStopLetsAnswersArrive: Stop does not cut a poll whose answer
+// is on its way. The gateway (an httptest TLS server) answers an event poll
+// 200 ms after it arrives, rotating the Guid; Stop is called as soon as the
+// poll arrived. The agent must hold the rotated Guid afterwards (the one
+// its sign-out needs), and the gateway must not have seen the poll
+// cancelled. On a machine so loaded that Stop runs after the answer the
+// test proves less, but cannot fail.
+func TestKeepAliveStopLetsAnswersArrive(t *testing.T) {
+	const rotated = "22222222-0000-4000-8000-000000000000.AgentGateway1"
+	arrived := make(chan struct{}, 1)
+	var cancelled atomic.Bool
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(gateway.HeaderContentType, gateway.ContentTypeJSON)
+		if r.Method == http.MethodPut {
+			w.Header().Set(gateway.HeaderSetGuid, gateway.FormatSetGuid("11111111-0000-4000-8000-000000000000.AgentGateway1"))
+			io.WriteString(w, `{"message":"success","retcode":"0","result":{}}`)
+			return
+		}
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		select {
+		case <-time.After(200 * time.Millisecond): // a slow gateway's answer
+		case <-r.Context().Done():
+			cancelled.Store(true)
+			return
+		}
+		w.Header().Set(gateway.HeaderSetGuid, gateway.FormatSetGuid(rotated))
+		io.WriteString(w, `{"message":"","retcode":"0","event":null}`)
+	}))
+	defer srv.Close()
+	c, err := gateway.NewClient(srv.URL, gateway.WithHTTPClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPool(c, []config.Agent{{ID: 1001, PhoneNum: "71001", Password: "pw"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := p.SignIn(context.Background()); err != nil || sum.SignedIn != 1 {
+		t.Fatalf("sign-in: %s %v", sum, err)
+	}
+	tgt := &config.Target{Name: "h", AuthMode: gateway.AuthDynamic, GuidInterval: time.Minute, GuidTimeout: 2 * time.Minute,
+		IdleTimeout: 2 * time.Minute, PollWait: time.Second}
+	k, err := NewKeepAlive(p, c, tgt, WithPollPause(time.Millisecond, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.Start(context.Background())
+	select {
+	case <-arrived:
+	case <-time.After(testscale.D(10 * time.Second)):
+		k.Stop()
+		t.Fatal("no event poll arrived within 10s")
+	}
+	k.Stop()
+	if cancelled.Load() {
+		t.Error("Stop cancelled the poll whose answer was on its way")
+	}
+	if g := p.agents[0].sess.Load().Guid(); g != rotated {
+		t.Errorf("after Stop the agent holds Guid %s, want the rotated %s", gateway.Mask(g), gateway.Mask(rotated))
 	}
 }
