@@ -16,7 +16,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// Attack defaults.
+// attacker defaults.
 const (
 	// DefaultWorkersPerConnection caps an open-model attack's workers at this
 	// many per connection (HTTP/1.1): enough to keep every connection busy
@@ -25,20 +25,20 @@ const (
 	// connection (DESIGN §4). Requests beyond the connections wait for one
 	// in the transport, and that wait counts in their latency.
 	DefaultWorkersPerConnection = 2
-	// DefaultHTTP2Workers is the worker cap of an HTTP/2 attack, whose
+	// http2Workers is the worker cap of an HTTP/2 attack, whose
 	// connections multiplex many streams.
-	DefaultHTTP2Workers = 256
-	// DefaultFlushInterval is how often results are flushed to disk at least,
+	http2Workers = 256
+	// flushInterval is how often results are flushed to disk at least,
 	// so that a killed run leaves a readable prefix.
-	DefaultFlushInterval = time.Second
+	flushInterval = time.Second
 )
 
-// Attack is the attack's HTTP side: its own transport (never the
+// attacker is the attack's HTTP side: its own transport (never the
 // keep-alive's or the sign-in's), HTTP/1.1 keep-alive with a fixed number of
 // connections unless HTTP/2 is asked for, a count of the connections
 // actually dialed, and the vegeta attacks run through it (warm-up, then the
 // measured part).
-type Attack struct {
+type attacker struct {
 	hc    *http.Client
 	tr    *http.Transport
 	conns int
@@ -49,35 +49,35 @@ type Attack struct {
 	sent, done atomic.Int64
 }
 
-// AttackOption configures an Attack.
-type AttackOption func(*Attack)
+// attackOption configures an Attack.
+type attackOption func(*attacker)
 
-// WithConnections sets the number of connections (HTTP/1.1: at most this
+// withConnections sets the number of connections (HTTP/1.1: at most this
 // many open, all kept alive; default config.DefaultConnections).
-func WithConnections(n int) AttackOption {
-	return func(a *Attack) {
+func withConnections(n int) attackOption {
+	return func(a *attacker) {
 		if n > 0 {
 			a.conns = n
 		}
 	}
 }
 
-// WithAttackHTTP2 makes the attack negotiate HTTP/2.
-func WithAttackHTTP2(on bool) AttackOption { return func(a *Attack) { a.http2 = on } }
+// withAttackHTTP2 makes the attack negotiate HTTP/2.
+func withAttackHTTP2(on bool) attackOption { return func(a *attacker) { a.http2 = on } }
 
-// WithRequestTimeout bounds each request, its body included.
-func WithRequestTimeout(d time.Duration) AttackOption {
-	return func(a *Attack) {
+// withRequestTimeout bounds each request, its body included.
+func withRequestTimeout(d time.Duration) attackOption {
+	return func(a *attacker) {
 		if d > 0 {
 			a.hc.Timeout = d
 		}
 	}
 }
 
-// NewAttack builds the attack's transport from the gateway client's TLS
+// newAttacker builds the attack's transport from the gateway client's TLS
 // settings.
-func NewAttack(c *gateway.Client, opts ...AttackOption) (*Attack, error) {
-	a := &Attack{conns: 32, hc: &http.Client{Timeout: vegeta.DefaultTimeout}}
+func newAttacker(c *gateway.Client, opts ...attackOption) (*attacker, error) {
+	a := &attacker{conns: 32, hc: &http.Client{Timeout: vegeta.DefaultTimeout}}
 	for _, o := range opts {
 		o(a)
 	}
@@ -119,38 +119,38 @@ func NewAttack(c *gateway.Client, opts ...AttackOption) (*Attack, error) {
 }
 
 // Connections is the connection cap.
-func (a *Attack) Connections() int { return a.conns }
+func (a *attacker) Connections() int { return a.conns }
 
 // Dialed is the number of connections dialed so far.
-func (a *Attack) Dialed() int { return int(a.dials.Load()) }
+func (a *attacker) Dialed() int { return int(a.dials.Load()) }
 
 // InFlight is the number of the attacks' requests sent whose results have
 // not been handed over yet.
-func (a *Attack) InFlight() int64 {
+func (a *attacker) InFlight() int64 {
 	done := a.done.Load() // first: every result counted was sent before
 	return a.sent.Load() - done
 }
 
 // HTTP2 reports whether the attack negotiates HTTP/2.
-func (a *Attack) HTTP2() bool { return a.http2 }
+func (a *attacker) HTTP2() bool { return a.http2 }
 
 // Workers returns the initial and maximum vegeta workers of an open-model
 // attack over these connections.
-func (a *Attack) Workers() (initial, maximum uint64) {
+func (a *attacker) Workers() (initial, maximum uint64) {
 	if a.http2 {
-		return uint64(min(a.conns*DefaultWorkersPerConnection, DefaultHTTP2Workers)), DefaultHTTP2Workers
+		return uint64(min(a.conns*DefaultWorkersPerConnection, http2Workers)), http2Workers
 	}
 	return uint64(a.conns), uint64(a.conns * DefaultWorkersPerConnection)
 }
 
 // Close closes the attack's idle connections.
-func (a *Attack) Close() { a.tr.CloseIdleConnections() }
+func (a *attacker) Close() { a.tr.CloseIdleConnections() }
 
 // WarmConnections opens the attack's connections before the measured part:
 // as many logininfo requests at once as there are connections (one for
 // HTTP/2), each taking its agent from tg. Their answers are not recorded;
 // each is passed to seen (for 100-006 feedback) when it is not nil.
-func (a *Attack) WarmConnections(ctx context.Context, tg vegeta.Targeter, seen func(*vegeta.Result)) {
+func (a *attacker) WarmConnections(ctx context.Context, tg vegeta.Targeter, seen func(*vegeta.Result)) {
 	n := a.conns
 	if a.http2 {
 		n = 1
@@ -200,7 +200,7 @@ func (a *Attack) WarmConnections(ctx context.Context, tg vegeta.Targeter, seen f
 // them: the channel is closed when the pace ends or ctx is cancelled (then
 // the attack stops, requests under way finish and their results are still
 // delivered). The caller must drain the channel.
-func (a *Attack) Attack(ctx context.Context, name string, tg vegeta.Targeter, p Pacer) (time.Time, <-chan *vegeta.Result) {
+func (a *attacker) Attack(ctx context.Context, name string, tg vegeta.Targeter, p Pacer) (time.Time, <-chan *vegeta.Result) {
 	workers, maxWorkers := p.Workers(a.Workers())
 	atk := vegeta.NewAttacker(
 		vegeta.Client(a.hc),

@@ -24,21 +24,21 @@ const (
 	// DefaultBarrierPoll is how often a shard looks at the barrier
 	// directory while it waits.
 	DefaultBarrierPoll = 100 * time.Millisecond
-	// DefaultBarrierLead is how far after the last shard was ready the
+	// barrierLead is how far after the last shard was ready the
 	// measured attack starts: time for every shard to see the decision,
 	// many poll intervals (and a shared file system's caching) over.
-	DefaultBarrierLead = 2 * time.Second
+	barrierLead = 2 * time.Second
 )
 
 // Files of a barrier directory.
 const (
-	// BarrierRunFile names the run: its ID, number of shards, when the
+	// barrierRunFile names the run: its ID, number of shards, when the
 	// first shard joined and the barrier timeout (written once, by the
 	// first shard to join).
-	BarrierRunFile = "run"
-	// BarrierDecisionFile is the run's one decision, written once by the
+	barrierRunFile = "run"
+	// barrierDecisionFile is the run's one decision, written once by the
 	// shard that takes it: the start instant, or why the run was given up.
-	BarrierDecisionFile = "decision"
+	barrierDecisionFile = "decision"
 	barrierJoined       = "joined-" // + index: the shard joined (claimed once)
 	barrierReady        = "ready-"  // + index: the shard is signed in and warm
 	barrierDone         = "done-"   // + index: the shard's process ended
@@ -85,9 +85,9 @@ func (r BarrierRun) Deadline() time.Time {
 	return r.Created.Add(time.Duration(r.TimeoutS * float64(time.Second)))
 }
 
-// BarrierDecision is the barrier's decision file: exactly one of Start and
+// barrierDecision is the barrier's decision file: exactly one of Start and
 // Abort is set.
-type BarrierDecision struct {
+type barrierDecision struct {
 	Start time.Time `json:"start,omitzero"`
 	Abort string    `json:"abort,omitempty"`
 	By    int       `json:"by"` // the shard that took the decision
@@ -207,7 +207,7 @@ func NewBarrier(dir string, s Shard, opts ...BarrierOption) (*Barrier, error) {
 	if s == (Shard{}) {
 		s = Shard{Index: 0, Count: 1}
 	}
-	b := &Barrier{dir: dir, shard: s, timeout: DefaultBarrierTimeout, poll: DefaultBarrierPoll, lead: DefaultBarrierLead,
+	b := &Barrier{dir: dir, shard: s, timeout: DefaultBarrierTimeout, poll: DefaultBarrierPoll, lead: barrierLead,
 		logf: func(string, ...any) {}, now: time.Now}
 	for _, o := range opts {
 		o(b)
@@ -238,13 +238,13 @@ func (b *Barrier) Join() (string, error) {
 		id = NewRunID(now)
 	}
 	mine := BarrierRun{RunID: id, Count: b.shard.Count, Created: now.UTC(), TimeoutS: b.timeout.Seconds()}
-	created, err := createOnce(filepath.Join(b.dir, BarrierRunFile), mine)
+	created, err := createOnce(filepath.Join(b.dir, barrierRunFile), mine)
 	if err != nil {
-		return "", b.fail("cannot write %s: %v", BarrierRunFile, err)
+		return "", b.fail("cannot write %s: %v", barrierRunFile, err)
 	}
 	run := mine
 	if !created {
-		if err := b.readSettled(BarrierRunFile, &run); err != nil {
+		if err := b.readSettled(barrierRunFile, &run); err != nil {
 			return "", err
 		}
 	}
@@ -314,7 +314,7 @@ func (b *Barrier) Wait(ctx context.Context) error {
 			return b.follow(ctx, d)
 		}
 		if ctx.Err() != nil {
-			if _, err := b.decide(BarrierDecision{Abort: fmt.Sprintf("shard %d was interrupted while it waited at the barrier", b.shard.Index)}); err != nil {
+			if _, err := b.decide(barrierDecision{Abort: fmt.Sprintf("shard %d was interrupted while it waited at the barrier", b.shard.Index)}); err != nil {
 				return err
 			}
 			return ctx.Err()
@@ -326,7 +326,7 @@ func (b *Barrier) Wait(ctx context.Context) error {
 		now := b.now()
 		switch {
 		case len(ready) == b.run.Count:
-			if _, err := b.decide(BarrierDecision{Start: maxTime(latest, now).Add(b.lead).UTC()}); err != nil {
+			if _, err := b.decide(barrierDecision{Start: maxTime(latest, now).Add(b.lead).UTC()}); err != nil {
 				return err
 			}
 			continue // read back whichever decision was taken
@@ -334,7 +334,7 @@ func (b *Barrier) Wait(ctx context.Context) error {
 			missing := b.missing(ready)
 			reason := fmt.Sprintf("%s not ready within %s of the first shard's arrival (ready: %s)",
 				shardList(missing), fmtBarrierTimeout(b.run), orNone(ready))
-			if _, err := b.decide(BarrierDecision{Abort: reason}); err != nil {
+			if _, err := b.decide(barrierDecision{Abort: reason}); err != nil {
 				return err
 			}
 			continue
@@ -347,7 +347,7 @@ func (b *Barrier) Wait(ctx context.Context) error {
 }
 
 // follow acts on the decision: sleep until the start, or give up.
-func (b *Barrier) follow(ctx context.Context, d BarrierDecision) error {
+func (b *Barrier) follow(ctx context.Context, d barrierDecision) error {
 	if d.Abort != "" {
 		e := b.fail("run %s given up: %s", b.run.RunID, d.Abort)
 		if ready, _, err := b.ready(); err == nil && len(ready) < b.run.Count {
@@ -379,7 +379,7 @@ func (b *Barrier) Abort(reason string) (bool, error) {
 	if !b.joined {
 		return false, nil
 	}
-	return b.decide(BarrierDecision{Abort: reason})
+	return b.decide(barrierDecision{Abort: reason})
 }
 
 // Started reports whether the run was decided to start.
@@ -406,7 +406,7 @@ func (b *Barrier) Done(d ShardDone) error {
 // giveUp decides to give the run up with reason and returns the error this
 // shard ends with.
 func (b *Barrier) giveUp(reason string) error {
-	if _, err := b.decide(BarrierDecision{Abort: reason}); err != nil {
+	if _, err := b.decide(barrierDecision{Abort: reason}); err != nil {
 		return err
 	}
 	d, ok, err := b.decision()
@@ -424,11 +424,11 @@ func (b *Barrier) giveUp(reason string) error {
 
 // decide writes the decision unless one exists; it reports whether this
 // shard's decision is the run's.
-func (b *Barrier) decide(d BarrierDecision) (bool, error) {
+func (b *Barrier) decide(d barrierDecision) (bool, error) {
 	d.By, d.At = b.shard.Index, b.now().UTC()
-	created, err := createOnce(filepath.Join(b.dir, BarrierDecisionFile), d)
+	created, err := createOnce(filepath.Join(b.dir, barrierDecisionFile), d)
 	if err != nil {
-		return false, b.fail("cannot write %s: %v", BarrierDecisionFile, err)
+		return false, b.fail("cannot write %s: %v", barrierDecisionFile, err)
 	}
 	if created && d.Abort != "" {
 		b.logf("barrier %s: shard %s gives run %s up: %s", b.dir, b.shard, b.run.RunID, d.Abort)
@@ -437,14 +437,14 @@ func (b *Barrier) decide(d BarrierDecision) (bool, error) {
 }
 
 // decision reads the decision file, if any.
-func (b *Barrier) decision() (BarrierDecision, bool, error) {
-	var d BarrierDecision
-	ok, err := readOnce(filepath.Join(b.dir, BarrierDecisionFile), &d)
+func (b *Barrier) decision() (barrierDecision, bool, error) {
+	var d barrierDecision
+	ok, err := readOnce(filepath.Join(b.dir, barrierDecisionFile), &d)
 	if err != nil || !ok {
 		return d, false, err
 	}
 	if d.Abort == "" && d.Start.IsZero() {
-		return d, false, b.fail("%s says neither start nor abort", BarrierDecisionFile)
+		return d, false, b.fail("%s says neither start nor abort", barrierDecisionFile)
 	}
 	return d, true, nil
 }
@@ -519,14 +519,14 @@ func (b *Barrier) path(prefix string, i int) string {
 // ReadBarrierRun reads the run file of a barrier directory.
 func ReadBarrierRun(dir string) (BarrierRun, error) {
 	var r BarrierRun
-	ok, err := readOnce(filepath.Join(dir, BarrierRunFile), &r)
+	ok, err := readOnce(filepath.Join(dir, barrierRunFile), &r)
 	switch {
 	case err != nil:
-		return r, fmt.Errorf("barrier %s: %s: %w", dir, BarrierRunFile, err)
+		return r, fmt.Errorf("barrier %s: %s: %w", dir, barrierRunFile, err)
 	case !ok:
-		return r, fmt.Errorf("barrier %s: no %s file: not the barrier directory of a distributed run (ccgw load --barrier)", dir, BarrierRunFile)
+		return r, fmt.Errorf("barrier %s: no %s file: not the barrier directory of a distributed run (ccgw load --barrier)", dir, barrierRunFile)
 	case r.Count < 1 || r.Count > MaxShards:
-		return r, fmt.Errorf("barrier %s: %s: count %d: want 1 to %d", dir, BarrierRunFile, r.Count, MaxShards)
+		return r, fmt.Errorf("barrier %s: %s: count %d: want 1 to %d", dir, barrierRunFile, r.Count, MaxShards)
 	}
 	return r, nil
 }
@@ -548,8 +548,8 @@ func WaitDone(ctx context.Context, dir string, timeout, poll time.Duration) (Bar
 	for {
 		var ok bool
 		var err error
-		if ok, err = readOnce(filepath.Join(dir, BarrierRunFile), &run); err != nil {
-			return run, nil, nil, fmt.Errorf("barrier %s: %s: %w", dir, BarrierRunFile, err)
+		if ok, err = readOnce(filepath.Join(dir, barrierRunFile), &run); err != nil {
+			return run, nil, nil, fmt.Errorf("barrier %s: %s: %w", dir, barrierRunFile, err)
 		}
 		if ok {
 			break
@@ -558,7 +558,7 @@ func WaitDone(ctx context.Context, dir string, timeout, poll time.Duration) (Bar
 			if ctx.Err() != nil {
 				return run, nil, nil, ctx.Err()
 			}
-			return run, nil, nil, fmt.Errorf("barrier %s: no shard joined within %s (no %s file)", dir, timeout, BarrierRunFile)
+			return run, nil, nil, fmt.Errorf("barrier %s: no shard joined within %s (no %s file)", dir, timeout, barrierRunFile)
 		}
 		select {
 		case <-tick.C:
@@ -592,9 +592,9 @@ func WaitDone(ctx context.Context, dir string, timeout, poll time.Duration) (Bar
 
 // ReadBarrierDecision reads the decision of a barrier directory (ok false
 // when none was taken).
-func ReadBarrierDecision(dir string) (BarrierDecision, bool, error) {
-	var d BarrierDecision
-	ok, err := readOnce(filepath.Join(dir, BarrierDecisionFile), &d)
+func ReadBarrierDecision(dir string) (barrierDecision, bool, error) {
+	var d barrierDecision
+	ok, err := readOnce(filepath.Join(dir, barrierDecisionFile), &d)
 	return d, ok, err
 }
 

@@ -144,7 +144,7 @@ func agentIDOf(u string) int {
 // agentByID returns the pool's agent id, or nil.
 func (p *Pool) agentByID(id int) *agent { return p.byID[id] }
 
-// WithSignInFields sends the plan's optional sign-in fields (config.Plan
+// withSignInFields sends the plan's optional sign-in fields (config.Plan
 // SignIn: status, autoanswer, autoenteridle, releasephone, agenttype, ip)
 // in every sign-in and forced sign-in of the pool.
-func WithSignInFields(s config.SignIn) PoolOption { return func(p *Pool) { p.signInFields = s } }
+func withSignInFields(s config.SignIn) PoolOption { return func(p *Pool) { p.signInFields = s } }

@@ -16,9 +16,9 @@ import (
 // Where a capacity search writes, inside its output directory, besides
 // reports.WriteCapacity's files.
 const (
-	// StepsDir holds one directory per step, named NN-RATE (01-100,
+	// stepsDir holds one directory per step, named NN-RATE (01-100,
 	// 05-612.5): its results.bin, meta.json and reports.
-	StepsDir = "steps"
+	stepsDir = "steps"
 	// MergedDir holds results.bin and meta.json of every step together.
 	MergedDir = "merged"
 )
@@ -45,7 +45,7 @@ const stepGraceMin = 2 * time.Second
 // path and writes capacity.json, summary.txt, report.html and junit.xml.
 type CapacityJob struct {
 	job      *Job
-	settings SearchSettings
+	settings searchSettings
 	step     time.Duration
 	dir      string
 	slo      reports.SLO // every step's gates: the plan's, saturation not gated (see judgeStep)
@@ -69,10 +69,10 @@ func NewCapacityJob(t *config.Target, p *config.Plan, out string, opts ...Option
 	if rc.rate != 0 || rc.duration != 0 {
 		return nil, &RefusedError{Reason: fmt.Sprintf("plan %s is a capacity search: its rates and durations come from capacity: {start, max, step}, not from --rate or --duration", p.Name)}
 	}
-	if err := Check(t, p, rc.confirm); err != nil {
+	if err := checkRails(t, p, rc.confirm); err != nil {
 		return nil, err
 	}
-	cj := &CapacityJob{settings: SearchSettingsOf(p.Capacity), step: p.Capacity.Step, dir: out}
+	cj := &CapacityJob{settings: searchSettingsOf(p.Capacity), step: p.Capacity.Step, dir: out}
 	if err := cj.settings.Validate(); err != nil {
 		return nil, refused(err, "plan %s: %v", p.Name, err)
 	}
@@ -88,7 +88,7 @@ func NewCapacityJob(t *config.Target, p *config.Plan, out string, opts ...Option
 			cj.settings.Max = m
 		}
 	}
-	order, err := ParseOrder(p.Order)
+	order, err := parseOrder(p.Order)
 	if err != nil {
 		return nil, refused(err, "plan %s: %v", p.Name, err)
 	}
@@ -136,7 +136,7 @@ func sloWarnings(p *config.Plan, s reports.SLO, maxRate float64) []string {
 	// R × L requests in flight, which the attack's workers must hold.
 	workers := p.Connections * DefaultWorkersPerConnection
 	if p.HTTP2 {
-		workers = DefaultHTTP2Workers
+		workers = http2Workers
 	}
 	var tight time.Duration
 	for _, d := range s.Latency {
@@ -153,7 +153,7 @@ func sloWarnings(p *config.Plan, s reports.SLO, maxRate float64) []string {
 
 // Settings returns the search's settings (max capped at the target's
 // max_rate).
-func (cj *CapacityJob) Settings() SearchSettings { return cj.settings }
+func (cj *CapacityJob) Settings() searchSettings { return cj.settings }
 
 // Step is how long each step runs.
 func (cj *CapacityJob) Step() time.Duration { return cj.step }
@@ -177,11 +177,9 @@ type CapacityOutcome struct {
 	// Capacity is the result as written to capacity.json (nil when the
 	// search was refused before it started).
 	Capacity *reports.Capacity
-	// Answer is the search's answer.
-	Answer  Answer
-	Dir     string
-	SignIn  SignInSummary
-	SignOut SignOutSummary
+	Dir      string
+	SignIn   SignInSummary
+	SignOut  SignOutSummary
 	// Interrupted: the search was stopped before it ended.
 	Interrupted bool
 }
@@ -192,8 +190,8 @@ type capRun struct {
 	cj       *CapacityJob
 	drainer  *drainer
 	steps    []reports.CapacityStep
-	outcomes []StepOutcome
-	answer   Answer
+	outcomes []stepOutcome
+	answer   searchAnswer
 	started  time.Time // the first step's start
 	ran      time.Duration
 	cout     *CapacityOutcome
@@ -243,10 +241,10 @@ func (cr *capRun) search(ctx context.Context) error {
 		cr.interrupted = true
 		return nil
 	}
-	cr.drainer = &drainer{attack: cr.attack, tg: (&Targeter{agents: cr.tg.agents}).Targeter(), pool: cr.pool}
+	cr.drainer = &drainer{attack: cr.attack, tg: (&targeter{agents: cr.tg.agents}).Targeter(), pool: cr.pool}
 	cr.drainer.measureIdle(ctx)
 	cr.log.Logf("idle gateway: probes answered in %s (drain threshold %s)", fmtLatency(cr.drainer.idle), fmtLatency(cr.drainer.threshold()))
-	d := NextStep(cr.cj.settings, nil)
+	d := nextStep(cr.cj.settings, nil)
 	for !d.Done {
 		if ctx.Err() != nil {
 			cr.interrupted = true
@@ -262,15 +260,15 @@ func (cr *capRun) search(ctx context.Context) error {
 			return nil
 		}
 		cr.outcomes = append(cr.outcomes, oc)
-		d = NextStep(cr.cj.settings, cr.outcomes)
+		d = nextStep(cr.cj.settings, cr.outcomes)
 		if !d.Done {
-			took, drained := cr.drainer.drain(ctx, DefaultDrainTimeout)
+			took, drained := cr.drainer.drain(ctx, drainTimeout)
 			st.DrainS, st.Drained = round3(took.Seconds()), drained
 			switch {
 			case ctx.Err() != nil:
 			case !drained:
-				cr.log.Logf("warning: the gateway did not drain within %s after step %d: the next step may start on a queue", DefaultDrainTimeout, st.Step)
-				cr.warnings = append(cr.warnings, fmt.Sprintf("the gateway did not drain within %s after step %d (%s/s)", DefaultDrainTimeout, st.Step, formatRate(st.Rate)))
+				cr.log.Logf("warning: the gateway did not drain within %s after step %d: the next step may start on a queue", drainTimeout, st.Step)
+				cr.warnings = append(cr.warnings, fmt.Sprintf("the gateway did not drain within %s after step %d (%s/s)", drainTimeout, st.Step, formatRate(st.Rate)))
 			case took > time.Second:
 				cr.log.Logf("drained in %s", fmtDur(took))
 			}
@@ -279,7 +277,7 @@ func (cr *capRun) search(ctx context.Context) error {
 		}
 		cr.steps = append(cr.steps, st)
 		// Keep capacity.json current: a killed search leaves the steps done.
-		cr.answer = InterruptedAnswer(cr.outcomes)
+		cr.answer = interruptedAnswer(cr.outcomes)
 		if err := reports.WriteCapacity(cr.cj.dir, cr.capacity(true)); err != nil {
 			return fmt.Errorf("output directory %s: %w", cr.cj.dir, err)
 		}
@@ -295,7 +293,7 @@ func (cr *capRun) finish(ctx context.Context) (*CapacityOutcome, error) {
 	cr.signOut(ctx)
 	cr.cout.SignOut = cr.outc.SignOut
 	if cr.interrupted {
-		cr.answer = InterruptedAnswer(cr.outcomes)
+		cr.answer = interruptedAnswer(cr.outcomes)
 	}
 	if n := cr.pool.ReSignInFailures(); n > 0 {
 		cr.warnings = append(cr.warnings, fmt.Sprintf("%d re-sign-in attempts failed", n))
@@ -316,7 +314,7 @@ func (cr *capRun) finish(ctx context.Context) (*CapacityOutcome, error) {
 		return cr.cout, fmt.Errorf("output directory %s: %w", cr.out, err)
 	}
 	cr.cout.Capacity = cr.capacity(cr.interrupted)
-	cr.cout.Answer, cr.cout.Interrupted = cr.answer, cr.interrupted
+	cr.cout.Interrupted = cr.interrupted
 	if err := reports.WriteCapacity(cr.cj.dir, cr.cout.Capacity); err != nil {
 		return cr.cout, fmt.Errorf("output directory %s: %w", cr.cj.dir, err)
 	}
@@ -346,7 +344,7 @@ func (cr *capRun) capacity(interrupted bool) *reports.Capacity {
 		c.Warnings = []string{}
 	}
 	if interrupted {
-		c.LimitedBy = LimitedByInterrupted
+		c.LimitedBy = limitedByInterrupted
 	}
 	if !cr.started.IsZero() {
 		c.DurationS = round3(time.Since(cr.started).Seconds())

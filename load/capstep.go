@@ -30,20 +30,20 @@ func stepDirName(n int, rate float64) string { return fmt.Sprintf("%02d-%s", n, 
 // result judged and written to the step's own results file (and the
 // merged one), the step's reports written into its directory, and its
 // verdict. An interrupted step is returned with Interrupted set.
-func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase Phase) (reports.CapacityStep, StepOutcome, error) {
+func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase searchPhase) (reports.CapacityStep, stepOutcome, error) {
 	name := stepDirName(n, rate)
-	rel := filepath.Join(StepsDir, name)
+	rel := filepath.Join(stepsDir, name)
 	dir := filepath.Join(cr.cj.dir, rel)
 	st := reports.CapacityStep{Step: n, Phase: string(phase), Rate: rate, Dir: rel}
-	fail := func(err error) (reports.CapacityStep, StepOutcome, error) {
-		return st, StepOutcome{}, fmt.Errorf("output directory %s: %w", cr.cj.dir, err)
+	fail := func(err error) (reports.CapacityStep, stepOutcome, error) {
+		return st, stepOutcome{}, fmt.Errorf("output directory %s: %w", cr.cj.dir, err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fail(err)
 	}
 	pacer, err := Constant(rate, cr.cj.step)
 	if err != nil {
-		return st, StepOutcome{}, err
+		return st, stepOutcome{}, err
 	}
 	planned := reports.NewAggregator(reports.WithLatencyFromPlanned(true))
 	response := reports.NewAggregator()
@@ -146,7 +146,7 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase Phase)
 	cr.log.Logf("step %d (%s) %s/s: %s: sent %.1f/s, p50 %s, p99 %s (response p99 %s), errors %.2f%%%s%s",
 		n, phase, formatRate(rate), stepWord(st), st.Achieved, fmtMSText(st.LatencyMS.P50), fmtMSText(st.LatencyMS.P99),
 		fmtMSText(st.ResponseLatencyMS.P99), st.ErrorRate*100, pressure, reasonSuffix(st.Reason))
-	return st, StepOutcome{Rate: rate, Phase: phase, Pass: st.Pass, Valid: st.Valid, LimitedBy: st.LimitedBy}, nil
+	return st, stepOutcome{Rate: rate, Phase: phase, Pass: st.Pass, Valid: st.Valid, LimitedBy: st.LimitedBy}, nil
 }
 
 // record drains a step's results: each is judged for its agent, written to
@@ -158,7 +158,7 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase Phase)
 // results received) and how many results were sent on time. It flushes
 // both files at least every DefaultFlushInterval.
 func (cr *capRun) record(j *judge, results <-chan *vegeta.Result, rec *recorder, response *reports.Aggregator, hits0 uint64, onTime time.Duration) (int, uint64) {
-	tick := time.NewTicker(DefaultFlushInterval)
+	tick := time.NewTicker(flushInterval)
 	defer tick.Stop()
 	var received, punctual uint64
 	maxInFlight := 0
@@ -190,19 +190,19 @@ func (cr *capRun) record(j *judge, results <-chan *vegeta.Result, rec *recorder,
 	}
 }
 
-// DefaultOnTimeFraction: a capacity step judges the gateway's own response
+// onTimeFraction: a capacity step judges the gateway's own response
 // time on the requests sent at most max(reports.DefaultLateFloor, this
 // fraction of the tightest latency gate) after their planned time. A
 // request the generator sent later (it was descheduled, or out of
 // connections) may have waited behind the generator's own burst of late
 // requests: its response time is not the gateway's evidence.
-const DefaultOnTimeFraction = 0.1
+const onTimeFraction = 0.1
 
 // onTimeLag is the lag up to which a request counts as sent on time.
 func onTimeLag(s reports.SLO) time.Duration {
 	lim := 10 * reports.DefaultLateFloor
 	for _, d := range s.Latency {
-		lim = min(lim, time.Duration(DefaultOnTimeFraction*float64(d)))
+		lim = min(lim, time.Duration(onTimeFraction*float64(d)))
 	}
 	return max(lim, reports.DefaultLateFloor)
 }
@@ -244,24 +244,24 @@ type stepVerdict struct {
 	reason      string
 }
 
-// DefaultStepCPULimit is the share of the machine's cores above which a
+// stepCPULimit is the share of the machine's cores above which a
 // capacity step names the generator's CPU as a likely cause of an invalid
 // step.
-const DefaultStepCPULimit = 0.9
+const stepCPULimit = 0.9
 
-// DefaultStallFactor bounds how much a generator's own stall can delay the
+// stallFactor bounds how much a generator's own stall can delay the
 // gateway's answers. A generator held up for S (its largest lag) sends the
 // requests it owes at once, and a gateway near its capacity answers them,
 // and the requests behind them, up to about S late. So a latency gate that
 // fails on the response time is the gateway's only when that response time
-// is more than DefaultStallFactor × S, or when the generator had no
+// is more than stallFactor × S, or when the generator had no
 // connection to spare (all its requests in flight were taken: then its lag
 // is the gateway's doing, and bounds nothing) on a machine that was not
 // CPU-contended (see DefaultCPUPressureLimit). Otherwise the step is
 // invalid: its failure may be the generator's.
-const DefaultStallFactor = 2.0
+const stallFactor = 2.0
 
-// DefaultCPUPressureLimit: a machine whose runnable tasks waited for a CPU
+// cpuPressureLimit: a machine whose runnable tasks waited for a CPU
 // during more than this share of a step was contended: the response times
 // measured there are not the gateway's alone (the generator read its
 // answers late, and an embedded mock shares the starved machine), so a
@@ -269,7 +269,7 @@ const DefaultStallFactor = 2.0
 // gateway's. A shared machine often runs at 50-90 % (this project's 2-core
 // machine did, with six engineers on it) and still measures a gateway's
 // overload; at 93-100 % it answered 100 requests/s in seconds.
-const DefaultCPUPressureLimit = 0.9
+const cpuPressureLimit = 0.9
 
 // judgeStep decides a capacity step from the report of its results with
 // latency measured from the planned send time (planned: the gates the step
@@ -300,7 +300,7 @@ func judgeStep(planned, response *reports.Report, gen reports.CapacityGenerator,
 		respGate[g.Name] = g
 	}
 	var gateway, generator []string
-	contended := gen.CPUPressure != nil && *gen.CPUPressure > DefaultCPUPressureLimit
+	contended := gen.CPUPressure != nil && *gen.CPUPressure > cpuPressureLimit
 	capped := gen.Workers > 0 && gen.MaxInFlight >= gen.Workers
 	for _, g := range planned.SLO {
 		if g.Pass {
@@ -324,9 +324,9 @@ func judgeStep(planned, response *reports.Report, gen reports.CapacityGenerator,
 			rg, ok := respGate[g.Name]
 			onResponse := ok && !rg.Pass && response.Requests > 0
 			switch {
-			case onResponse && !capped && rg.Actual <= DefaultStallFactor*gen.MaxLagMS:
+			case onResponse && !capped && rg.Actual <= stallFactor*gen.MaxLagMS:
 				generator = append(generator, fmt.Sprintf("%s %s > %s, but the generator itself stalled for up to %s and sent what it owed at once: response times up to %s (here %s) may be that burst's queue",
-					g.Name, fmtMSText(g.Actual), fmtMSText(g.Threshold), fmtMSText(gen.MaxLagMS), fmtMSText(DefaultStallFactor*gen.MaxLagMS), fmtMSText(rg.Actual)))
+					g.Name, fmtMSText(g.Actual), fmtMSText(g.Threshold), fmtMSText(gen.MaxLagMS), fmtMSText(stallFactor*gen.MaxLagMS), fmtMSText(rg.Actual)))
 			case onResponse && capped && contended:
 				generator = append(generator, fmt.Sprintf("%s %s > %s while the machine's CPU was contended (tasks waited for a CPU %.0f%% of the step) and the generator had no connection to spare: the response times are not the gateway's alone",
 					g.Name, fmtMSText(g.Actual), fmtMSText(g.Threshold), *gen.CPUPressure*100))
@@ -349,7 +349,7 @@ func judgeStep(planned, response *reports.Report, gen reports.CapacityGenerator,
 		v.valid = true
 		v.reason = "the gateway's: " + strings.Join(gateway, "; ")
 	case len(generator) > 0:
-		v.limitedBy = LimitedByGenerator
+		v.limitedBy = limitedByGenerator
 		v.reason = "the generator could not keep the schedule: " + strings.Join(append(generator, generatorCauses(gen)...), "; ")
 	default:
 		v.pass, v.valid = true, true
@@ -360,7 +360,7 @@ func judgeStep(planned, response *reports.Report, gen reports.CapacityGenerator,
 // setLimit records the first gateway gate that failed.
 func (v *stepVerdict) setLimit(gate string) {
 	if v.limitedBy == "" {
-		v.limitedBy = LimitedBySLO(gate)
+		v.limitedBy = limitedBySLO(gate)
 	}
 }
 
@@ -370,7 +370,7 @@ func generatorCauses(g reports.CapacityGenerator) []string {
 	if g.Workers > 0 && g.MaxInFlight >= g.Workers {
 		cs = append(cs, fmt.Sprintf("all %d of the attack's requests in flight were taken (connection cap: raise connections)", g.Workers))
 	}
-	if g.CPU >= DefaultStepCPULimit {
+	if g.CPU >= stepCPULimit {
 		cs = append(cs, fmt.Sprintf("the harness used %.0f%% of the machine's CPU", g.CPU*100))
 	}
 	return cs

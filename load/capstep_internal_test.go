@@ -36,21 +36,21 @@ func TestJudgeStep(t *testing.T) {
 		{"latency fails on the response time: the gateway's", report(1000, 1, bad("p99")), report(990, 1, bad("p99")), false,
 			false, true, "slo:p99", "on the response time alone"},
 		{"latency fails only with the lag: the generator's", report(1000, 1, bad("p99")), report(900, 1, ok("p99")), false,
-			false, false, LimitedByGenerator, "only with the generator's lag"},
+			false, false, limitedByGenerator, "only with the generator's lag"},
 		{"no request sent on time: no evidence against the gateway", report(1000, 1, bad("p99")), report(0, 1, bad("p99")), false,
-			false, false, LimitedByGenerator, "only with the generator's lag"},
+			false, false, limitedByGenerator, "only with the generator's lag"},
 		{"error rate is the gateway's even when the generator fell behind", report(1000, 0.5, bad("p99"), bad("error_rate")), report(10, 1, ok("p99")), false,
 			false, true, "slo:error_rate", "error rate"},
 		{"contract violations are the gateway's", report(1000, 1, bad("contract_violations")), report(1000, 1), false,
 			false, true, "slo:contract_violations", "contract violations"},
 		{"rate ratio below 98%: invalid", report(1000, 0.9, ok("p99")), report(1000, 0.9, ok("p99")), false,
-			false, false, LimitedByGenerator, "sent at 90.0% of the planned rate"},
+			false, false, limitedByGenerator, "sent at 90.0% of the planned rate"},
 		{"min_rate_ratio is the generator's", report(1000, 0.99, bad("min_rate_ratio")), report(1000, 0.99), false,
-			false, false, LimitedByGenerator, "min_rate_ratio"},
+			false, false, limitedByGenerator, "min_rate_ratio"},
 		{"cut at the time bound", report(1000, 1, ok("p99")), report(1000, 1, ok("p99")), true,
-			false, false, LimitedByGenerator, "cut at its time bound"},
+			false, false, limitedByGenerator, "cut at its time bound"},
 		{"no results", report(0, 1, bad("requests")), report(0, 1), false,
-			false, false, LimitedByGenerator, "no results"},
+			false, false, limitedByGenerator, "no results"},
 	} {
 		v := judgeStep(tc.planned, tc.response, gen, tc.cut)
 		if v.pass != tc.pass || v.valid != tc.valid || v.limitedBy != tc.limitedBy || !strings.Contains(v.reason, tc.reason) {
@@ -61,7 +61,7 @@ func TestJudgeStep(t *testing.T) {
 	// A latency failure within twice the generator's own stall may be the
 	// queue of the burst the stall left: not the gateway's evidence.
 	stalled := reports.CapacityGenerator{Workers: 256, MaxInFlight: 100, MaxLagMS: 300}
-	if v := judgeStep(report(1000, 1, bad("p99")), report(990, 1, bad("p99")), stalled, false); v.valid || v.limitedBy != LimitedByGenerator || !strings.Contains(v.reason, "stalled for up to 300.0ms") {
+	if v := judgeStep(report(1000, 1, bad("p99")), report(990, 1, bad("p99")), stalled, false); v.valid || v.limitedBy != limitedByGenerator || !strings.Contains(v.reason, "stalled for up to 300.0ms") {
 		t.Errorf("400 ms against a 300 ms stall: %+v, want invalid, naming the stall", v)
 	}
 	// Well beyond the stall: the gateway's, contended machine or not.

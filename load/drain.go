@@ -14,18 +14,18 @@ import (
 // Drain defaults: how a capacity search lets the gateway empty its queues
 // between two steps.
 const (
-	// DefaultDrainTimeout bounds one drain; a gateway still slow after it
+	// drainTimeout bounds one drain; a gateway still slow after it
 	// is reported (the step's drained: false) and the search goes on.
-	DefaultDrainTimeout = 30 * time.Second
-	// DefaultDrainQuiet is how many probes in a row must be answered as
+	drainTimeout = 30 * time.Second
+	// drainQuiet is how many probes in a row must be answered as
 	// fast as on the idle gateway.
-	DefaultDrainQuiet = 3
-	// DefaultDrainProbeGap is the pause after each probe.
-	DefaultDrainProbeGap = 20 * time.Millisecond
-	// DefaultDrainSlack is how much slower than the idle gateway a probe
+	drainQuiet = 3
+	// drainProbeGap is the pause after each probe.
+	drainProbeGap = 20 * time.Millisecond
+	// drainSlack is how much slower than the idle gateway a probe
 	// may be and still count as answered at once: max(2 × idle, idle +
-	// DefaultDrainSlack).
-	DefaultDrainSlack = 5 * time.Millisecond
+	// drainSlack).
+	drainSlack = 5 * time.Millisecond
 	// drainIdleProbes is how many probes measure the idle gateway (their
 	// median is the baseline).
 	drainIdleProbes = 5
@@ -36,7 +36,7 @@ const (
 // does when idle: a request that queues behind unfinished work is slow.
 // Probe answers are not recorded; a lost session is fed back to the pool.
 type drainer struct {
-	attack *Attack
+	attack *attacker
 	tg     vegeta.Targeter
 	pool   *Pool
 	idle   time.Duration // median probe latency on the idle gateway
@@ -89,7 +89,7 @@ func (d *drainer) measureIdle(ctx context.Context) {
 
 // threshold is the latency under which a probe counts as answered at once.
 func (d *drainer) threshold() time.Duration {
-	return max(2*d.idle, d.idle+DefaultDrainSlack)
+	return max(2*d.idle, d.idle+drainSlack)
 }
 
 // drain probes until DefaultDrainQuiet probes in a row are answered within
@@ -110,13 +110,13 @@ func (d *drainer) drain(ctx context.Context, timeout time.Duration) (time.Durati
 		} else {
 			quiet = 0
 		}
-		if quiet >= DefaultDrainQuiet {
+		if quiet >= drainQuiet {
 			return time.Since(start), true
 		}
 		if ctx.Err() != nil || time.Now().After(deadline) {
 			return time.Since(start), false
 		}
-		gap.Reset(DefaultDrainProbeGap)
+		gap.Reset(drainProbeGap)
 		select {
 		case <-ctx.Done():
 			return time.Since(start), false

@@ -55,7 +55,7 @@ import (
 // against its planned arrival).
 type journeys struct {
 	r         *run
-	jp        *JourneyPlan
+	jp        *journeyPlan
 	pacer     Pacer
 	free      chan *agent
 	base      *http.Transport // cloned for each journey
@@ -75,7 +75,7 @@ type journeys struct {
 
 // newJourneys prepares the journey stage of r; base is the transport each
 // journey's own is cloned from.
-func newJourneys(r *run, jp *JourneyPlan, base *http.Transport, baseURL string, t *config.Target) *journeys {
+func newJourneys(r *run, jp *journeyPlan, base *http.Transport, baseURL string, t *config.Target) *journeys {
 	js := &journeys{r: r, jp: jp, pacer: r.pacer, base: base, baseURL: baseURL,
 		timeout: r.plan.Timeout, pollTO: t.PollWait + pollTimeoutMargin, force: t.ForceLogin, fields: r.plan.SignIn,
 		free: make(chan *agent, len(r.pool.agents))}
@@ -200,13 +200,13 @@ func (j *journey) end(h http.Header, outcome string) {
 	}
 	h[HeaderJourneyEnd] = []string{outcome}
 	switch outcome {
-	case JourneyCompleted:
+	case reports.JourneyCompleted:
 		j.js.completed.Add(1)
 		j.js.r.rc.metrics.JourneyDone(true)
-	case JourneyFailed:
+	case reports.JourneyFailed:
 		j.js.failed.Add(1)
 		j.js.r.rc.metrics.JourneyDone(false)
-	case JourneyInterrupted:
+	case reports.JourneyInterrupted:
 		j.js.interrupted.Add(1)
 	}
 }
@@ -215,13 +215,6 @@ func (j *journey) end(h http.Header, outcome string) {
 // connections (net/http's default is 4 KiB); longer headers or bodies are
 // read in several steps.
 const journeyBufferSize = 1 << 10
-
-// Journey outcomes (the values of X-Ccgw-Journey-End).
-const (
-	JourneyCompleted   = reports.JourneyCompleted
-	JourneyFailed      = reports.JourneyFailed
-	JourneyInterrupted = reports.JourneyInterrupted
-)
 
 func (j *journey) run(ctx context.Context) {
 	js := j.js
@@ -276,9 +269,9 @@ func (j *journey) run(ctx context.Context) {
 	case j.ended.Load():
 		j.signOut(s, "")
 	case ctx.Err() != nil:
-		j.signOut(s, JourneyInterrupted)
+		j.signOut(s, reports.JourneyInterrupted)
 	default:
-		j.signOut(s, JourneyCompleted)
+		j.signOut(s, reports.JourneyCompleted)
 	}
 }
 
@@ -337,7 +330,7 @@ func (j *journey) keepAlive(jctx context.Context, jcancel context.CancelFunc, s 
 		h[HeaderJourney] = j.tag
 		if v.SessionGone() {
 			j.gone.Store(true)
-			j.end(h, JourneyFailed)
+			j.end(h, reports.JourneyFailed)
 		}
 	}
 	timer := time.NewTimer(time.Hour)
@@ -413,7 +406,7 @@ func (j *journey) signIn() *gateway.Session {
 	if err != nil {
 		v := gateway.ParseVerdict(j.pending.Error)
 		if !(js.force && v.NeedsForceLogin()) {
-			j.record(JourneyFailed, true)
+			j.record(reports.JourneyFailed, true)
 			return nil
 		}
 		j.record("", true)
@@ -423,7 +416,7 @@ func (j *journey) signIn() *gateway.Session {
 		}
 	}
 	if err != nil {
-		j.record(JourneyFailed, j.pendCI == callIndex(gateway.CallSignIn))
+		j.record(reports.JourneyFailed, j.pendCI == callIndex(gateway.CallSignIn))
 		return nil
 	}
 	j.record("", j.pendCI == callIndex(gateway.CallSignIn))
@@ -450,8 +443,8 @@ func (j *journey) signOut(s *gateway.Session, end string) {
 			outcome := ""
 			if last {
 				outcome = end
-				if !done && end == JourneyCompleted {
-					outcome = JourneyFailed
+				if !done && end == reports.JourneyCompleted {
+					outcome = reports.JourneyFailed
 				}
 			}
 			j.record(outcome, false)
@@ -514,7 +507,7 @@ func (j *journey) loginInfo(ctx context.Context, first bool) (v gateway.Verdict,
 	}
 	if !v.OK() {
 		j.gone.Store(v.SessionGone())
-		j.end(j.hdr, JourneyFailed)
+		j.end(j.hdr, reports.JourneyFailed)
 	}
 	r.Headers = j.hdr
 	js.r.rec.record(&r, loginInfoIndex)

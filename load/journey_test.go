@@ -186,7 +186,7 @@ func TestJourneysAcceptance(t *testing.T) {
 		if gateway.CallOf(first.Method, first.URL) != gateway.CallSignIn || first.Headers.Get(load.HeaderLagUs) == "" {
 			t.Fatalf("journey %d starts with %s %s (headers %v), want its sign-in with its lag", num, first.Method, first.URL, first.Headers)
 		}
-		if gateway.CallOf(last.Method, last.URL) != gateway.CallLogout || last.Headers.Get(load.HeaderJourneyEnd) != load.JourneyCompleted {
+		if gateway.CallOf(last.Method, last.URL) != gateway.CallLogout || last.Headers.Get(load.HeaderJourneyEnd) != reports.JourneyCompleted {
 			t.Fatalf("journey %d ends with %s %s end=%q, want its sign-out marked completed", num, last.Method, last.URL, last.Headers.Get(load.HeaderJourneyEnd))
 		}
 		if held := last.Timestamp.Sub(first.Timestamp.Add(first.Latency)); held < 4*time.Second {

@@ -17,26 +17,26 @@ import (
 // again 200-500 ms after each answer; the pause shrinks when the target's
 // Guid or idle timings leave less room (see KeepAlive).
 const (
-	DefaultPollPauseMin = 200 * time.Millisecond
-	DefaultPollPauseMax = 500 * time.Millisecond
-	// DefaultMaxPolls caps the event polls outstanding at once (see
+	pollPauseMin = 200 * time.Millisecond
+	pollPauseMax = 500 * time.Millisecond
+	// defaultMaxPolls caps the event polls outstanding at once (see
 	// KeepAlive); it is raised automatically when the pool needs more to
 	// keep every session alive.
-	DefaultMaxPolls = 1024
+	defaultMaxPolls = 1024
 	// pollTimeoutMargin is added to the target's poll wait to bound one poll.
 	pollTimeoutMargin = 15 * time.Second
-	// DefaultStopGrace is how long Stop lets the polls under way finish
+	// stopGrace is how long Stop lets the polls under way finish
 	// before it cancels them: an answer already on its way may carry a
 	// rotated Guid (Set-GUID), and a Guid the gateway rotated but the agent
 	// never saw could expire before the sign-out that follows.
-	DefaultStopGrace = 2 * time.Second
+	stopGrace = 2 * time.Second
 )
 
 // KeepAliveOption configures a KeepAlive.
 type KeepAliveOption func(*KeepAlive)
 
 // WithMaxPolls sets the cap on event polls outstanding at once (default
-// DefaultMaxPolls, raised to what the pool needs; an explicit value is kept
+// defaultMaxPolls, raised to what the pool needs; an explicit value is kept
 // as given, with a warning when it is too low).
 func WithMaxPolls(n int) KeepAliveOption {
 	return func(k *KeepAlive) {
@@ -46,9 +46,9 @@ func WithMaxPolls(n int) KeepAliveOption {
 	}
 }
 
-// WithPollPause sets the pause between an answer and the agent's next poll
+// withPollPause sets the pause between an answer and the agent's next poll
 // (a random duration in [min, max]).
-func WithPollPause(min, max time.Duration) KeepAliveOption {
+func withPollPause(min, max time.Duration) KeepAliveOption {
 	return func(k *KeepAlive) {
 		if min > 0 && max >= min {
 			k.pauseMin, k.pauseMax, k.pauseSet = min, max, true
@@ -103,14 +103,14 @@ type KeepAlive struct {
 // polls go through c's connections: give it a pool of its own, not the
 // attack's, that keeps at least Slots() idle connections (see AgentClient).
 func NewKeepAlive(p *Pool, c *gateway.Client, t *config.Target, opts ...KeepAliveOption) (*KeepAlive, error) {
-	k := &KeepAlive{pool: p, clock: p.clock, maxPolls: DefaultMaxPolls, pauseMin: DefaultPollPauseMin, pauseMax: DefaultPollPauseMax}
+	k := &KeepAlive{pool: p, clock: p.clock, maxPolls: defaultMaxPolls, pauseMin: pollPauseMin, pauseMax: pollPauseMax}
 	for _, o := range opts {
 		o(k)
 	}
 	budget := SessionBudget(t)
 	if !k.pauseSet {
-		k.pauseMax = min(DefaultPollPauseMax, max(budget/4, 5*time.Millisecond))
-		k.pauseMin = min(DefaultPollPauseMin, max(k.pauseMax*2/5, time.Millisecond))
+		k.pauseMax = min(pollPauseMax, max(budget/4, 5*time.Millisecond))
+		k.pauseMin = min(pollPauseMin, max(k.pauseMax*2/5, time.Millisecond))
 	}
 	if t.PollWait+k.pauseMax > budget*3/4 {
 		k.warnings = append(k.warnings, fmt.Sprintf(
@@ -269,7 +269,7 @@ func (k *KeepAlive) Stop() {
 	}()
 	// The grace bounds a wait for the network, so it is real time even on
 	// a test's fake clock.
-	t := time.NewTimer(DefaultStopGrace)
+	t := time.NewTimer(stopGrace)
 	select {
 	case <-idle:
 	case <-t.C:

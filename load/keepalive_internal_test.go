@@ -132,7 +132,7 @@ func newKAEnv(t *testing.T, n, slots int, mockOpts ...mockgw.Option) *kaEnv {
 	e := &kaEnv{clock: newFakeClock(), mock: le.Mock}
 	e.pool = signedInPool(t, le, e.clock)
 	var err error
-	e.keep, err = NewKeepAlive(e.pool, le.Client, le.Target, WithMaxPolls(slots), WithPollPause(kaPause, kaPause))
+	e.keep, err = NewKeepAlive(e.pool, le.Client, le.Target, WithMaxPolls(slots), withPollPause(kaPause, kaPause))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestKeepAliveStopLetsAnswersArrive(t *testing.T) {
 	}
 	tgt := &config.Target{Name: "h", AuthMode: gateway.AuthDynamic, GuidInterval: time.Minute, GuidTimeout: 2 * time.Minute,
 		IdleTimeout: 2 * time.Minute, PollWait: time.Second}
-	k, err := NewKeepAlive(p, c, tgt, WithPollPause(time.Millisecond, time.Millisecond))
+	k, err := NewKeepAlive(p, c, tgt, withPollPause(time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

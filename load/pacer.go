@@ -39,17 +39,17 @@ type Pacer interface {
 	String() string
 }
 
-// Segment is one piece of a piecewise-linear rate schedule: for Duration the
+// segment is one piece of a piecewise-linear rate schedule: for Duration the
 // rate moves linearly from From to To requests per second (From == To is a
 // constant rate).
-type Segment struct {
+type segment struct {
 	Duration time.Duration
 	From, To float64
 }
 
-// MaxSegments bounds the pieces of a schedule (a sine plan is approximated
+// maxSegments bounds the pieces of a schedule (a sine plan is approximated
 // by short linear pieces; longer plans use longer pieces).
-const MaxSegments = 100000
+const maxSegments = 100000
 
 // seg is a Segment with its position in the schedule.
 type seg struct {
@@ -70,14 +70,14 @@ type Schedule struct {
 	desc  string
 }
 
-// NewSchedule builds a schedule from its segments. Rates must be finite and
+// newSchedule builds a schedule from its segments. Rates must be finite and
 // not negative, durations positive, and some rate above zero.
-func NewSchedule(desc string, segments ...Segment) (*Schedule, error) {
+func newSchedule(desc string, segments ...segment) (*Schedule, error) {
 	if len(segments) == 0 {
 		return nil, fmt.Errorf("rate schedule: no segments")
 	}
-	if len(segments) > MaxSegments {
-		return nil, fmt.Errorf("rate schedule: %d segments, at most %d", len(segments), MaxSegments)
+	if len(segments) > maxSegments {
+		return nil, fmt.Errorf("rate schedule: %d segments, at most %d", len(segments), maxSegments)
 	}
 	s := &Schedule{desc: desc, segs: make([]seg, 0, len(segments))}
 	var at, h float64
@@ -216,35 +216,35 @@ func (s *Schedule) Capped(max float64) (*Schedule, bool, error) {
 	if max <= 0 || s.PeakRate() <= max {
 		return s, false, nil
 	}
-	var out []Segment
+	var out []segment
 	for _, g := range s.segs {
 		out = append(out, capSegment(g, max)...)
 	}
-	c, err := NewSchedule(s.desc+fmt.Sprintf(", capped at %s/s", formatRate(max)), out...)
+	c, err := newSchedule(s.desc+fmt.Sprintf(", capped at %s/s", formatRate(max)), out...)
 	return c, true, err
 }
 
 // capSegment clamps one linear piece at max, splitting it where it crosses.
-func capSegment(g seg, max float64) []Segment {
+func capSegment(g seg, max float64) []segment {
 	dur := func(sec float64) time.Duration { return time.Duration(math.Round(sec * 1e9)) }
-	whole := Segment{Duration: dur(g.dur), From: math.Min(g.r0, max), To: math.Min(g.r1, max)}
+	whole := segment{Duration: dur(g.dur), From: math.Min(g.r0, max), To: math.Min(g.r1, max)}
 	if (g.r0 <= max && g.r1 <= max) || (g.r0 >= max && g.r1 >= max) {
-		return []Segment{whole}
+		return []segment{whole}
 	}
 	cross := (max - g.r0) / (g.r1 - g.r0) * g.dur // 0 < cross < dur
 	a, b := dur(cross), dur(g.dur)-dur(cross)
 	if a <= 0 || b <= 0 {
-		return []Segment{whole}
+		return []segment{whole}
 	}
 	if g.r0 < max { // rising through the cap
-		return []Segment{{Duration: a, From: g.r0, To: max}, {Duration: b, From: max, To: max}}
+		return []segment{{Duration: a, From: g.r0, To: max}, {Duration: b, From: max, To: max}}
 	}
-	return []Segment{{Duration: a, From: max, To: max}, {Duration: b, From: max, To: g.r1}}
+	return []segment{{Duration: a, From: max, To: max}, {Duration: b, From: max, To: g.r1}}
 }
 
 // Constant is a constant rate for a duration.
 func Constant(rate float64, d time.Duration) (*Schedule, error) {
-	return NewSchedule(fmt.Sprintf("constant %s/s for %s", formatRate(rate), d), Segment{Duration: d, From: rate, To: rate})
+	return newSchedule(fmt.Sprintf("constant %s/s for %s", formatRate(rate), d), segment{Duration: d, From: rate, To: rate})
 }
 
 // Stage is one stage of a staged plan: Rate for Duration, reached by a linear
@@ -262,7 +262,7 @@ func Stages(stages ...Stage) (*Schedule, error) {
 	if len(stages) == 0 {
 		return nil, fmt.Errorf("stages: none given")
 	}
-	var segs []Segment
+	var segs []segment
 	var desc []string
 	prev := 0.0
 	for i, st := range stages {
@@ -270,10 +270,10 @@ func Stages(stages ...Stage) (*Schedule, error) {
 			return nil, fmt.Errorf("stages[%d]: ramp %s must be between 0 and the stage's duration %s", i, st.Ramp, st.Duration)
 		}
 		if st.Ramp > 0 {
-			segs = append(segs, Segment{Duration: st.Ramp, From: prev, To: st.Rate})
+			segs = append(segs, segment{Duration: st.Ramp, From: prev, To: st.Rate})
 		}
 		if rest := st.Duration - st.Ramp; rest > 0 {
-			segs = append(segs, Segment{Duration: rest, From: st.Rate, To: st.Rate})
+			segs = append(segs, segment{Duration: rest, From: st.Rate, To: st.Rate})
 		}
 		if st.Ramp > 0 {
 			desc = append(desc, fmt.Sprintf("%s/s for %s (ramp %s)", formatRate(st.Rate), st.Duration, st.Ramp))
@@ -282,7 +282,7 @@ func Stages(stages ...Stage) (*Schedule, error) {
 		}
 		prev = st.Rate
 	}
-	return NewSchedule("stages "+strings.Join(desc, ", "), segs...)
+	return newSchedule("stages "+strings.Join(desc, ", "), segs...)
 }
 
 // sineStepsPerPeriod is how finely a sine plan is cut into linear pieces.
@@ -300,8 +300,8 @@ func Sine(mean, amplitude float64, period, d time.Duration) (*Schedule, error) {
 		return nil, fmt.Errorf("sine: want mean > 0 and 0 <= amplitude <= mean, got mean %v amplitude %v", mean, amplitude)
 	}
 	step := period / sineStepsPerPeriod
-	if n := int64(d / step); n >= MaxSegments {
-		step = d/MaxSegments + 1
+	if n := int64(d / step); n >= maxSegments {
+		step = d/maxSegments + 1
 	}
 	if step <= 0 {
 		step = 1
@@ -309,12 +309,12 @@ func Sine(mean, amplitude float64, period, d time.Duration) (*Schedule, error) {
 	rate := func(t time.Duration) float64 {
 		return mean + amplitude*math.Sin(2*math.Pi*t.Seconds()/period.Seconds())
 	}
-	var segs []Segment
+	var segs []segment
 	for t := time.Duration(0); t < d; t += step {
 		end := min(t+step, d)
-		segs = append(segs, Segment{Duration: end - t, From: rate(t), To: rate(end)})
+		segs = append(segs, segment{Duration: end - t, From: rate(t), To: rate(end)})
 	}
-	return NewSchedule(fmt.Sprintf("sine %s±%s/s period %s for %s", formatRate(mean), formatRate(amplitude), period, d), segs...)
+	return newSchedule(fmt.Sprintf("sine %s±%s/s period %s for %s", formatRate(mean), formatRate(amplitude), period, d), segs...)
 }
 
 // Closed is the closed model: a fixed number of workers (see

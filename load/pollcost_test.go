@@ -397,7 +397,7 @@ func countingDials(tr *http.Transport) *atomic.Int64 {
 // agent has polled a few times, so the agents' connections are open.
 func measurePolls(b *testing.B, c *gateway.Client, tgt *config.Target, agents []config.Agent) (cpuPerPoll, dialsPerPoll float64) {
 	b.Helper()
-	ac, atr, err := AgentClient(c, len(agents)+16)
+	ac, atr, err := agentClient(c, len(agents)+16)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -448,7 +448,7 @@ func measurePolls(b *testing.B, c *gateway.Client, tgt *config.Target, agents []
 // returns the CPU µs per result.
 func measureLoginInfo(b *testing.B, c *gateway.Client, agents []config.Agent) float64 {
 	b.Helper()
-	ac, atr, err := AgentClient(c, len(agents)+16)
+	ac, atr, err := agentClient(c, len(agents)+16)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -461,16 +461,16 @@ func measureLoginInfo(b *testing.B, c *gateway.Client, agents []config.Agent) fl
 		b.Fatalf("sign-in: %v %s", err, sum)
 	}
 	defer pool.SignOut(context.Background())
-	tg, err := pool.NewTargeter(RoundRobin)
+	tg, err := pool.NewTargeter(roundRobin)
 	if err != nil {
 		b.Fatal(err)
 	}
-	atk, err := NewAttack(c, WithConnections(32))
+	atk, err := newAttacker(c, withConnections(32))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer atk.Close()
-	rate := float64(len(agents)) / (pollCostHold + (DefaultPollPauseMin+DefaultPollPauseMax)/2).Seconds()
+	rate := float64(len(agents)) / (pollCostHold + (pollPauseMin+pollPauseMax)/2).Seconds()
 	rec, err := newRecorder(filepath.Join(b.TempDir(), ResultsFile), reports.NewAggregator())
 	if err != nil {
 		b.Fatal(err)

@@ -20,25 +20,25 @@ import (
 
 // Pool defaults.
 const (
-	// DefaultSignInConcurrency is how many sign-ins run at once.
-	DefaultSignInConcurrency = 64
-	// DefaultReSignInConcurrency is how many re-sign-ins (after the gateway
+	// signInConcurrency is how many sign-ins run at once.
+	signInConcurrency = 64
+	// reSignInConcurrency is how many re-sign-ins (after the gateway
 	// said 100-006) run at once.
-	DefaultReSignInConcurrency = 16
-	// DefaultReSignInBackoff is how long an agent whose re-sign-in failed
+	reSignInConcurrency = 16
+	// reSignInBackoff is how long an agent whose re-sign-in failed
 	// waits before another 100-006 may trigger a new attempt.
-	DefaultReSignInBackoff = time.Second
-	// DefaultSignOutTimeout bounds the whole sign-out at the end of a run. It
+	reSignInBackoff = time.Second
+	// signOutTimeout bounds the whole sign-out at the end of a run. It
 	// does not depend on the run's context: agents are signed out after
 	// SIGINT or a fatal error too.
-	DefaultSignOutTimeout = 60 * time.Second
-	// DefaultCallTimeout bounds one sign-in or sign-out call that no longer
+	signOutTimeout = 60 * time.Second
+	// callTimeout bounds one sign-in or sign-out call that no longer
 	// follows the run's context (a call cut half-way could leave a session
 	// behind on the gateway).
-	DefaultCallTimeout = 15 * time.Second
+	callTimeout = 15 * time.Second
 )
 
-// AgentClient returns a client for the agents' own calls (sign-in,
+// agentClient returns a client for the agents' own calls (sign-in,
 // sign-out, event polls) on a transport of its own that keeps up to idle
 // keep-alive connections, with c's TLS settings plus a TLS session cache: the
 // many agent connections resume a TLS session as real agent clients do,
@@ -47,7 +47,7 @@ const (
 // client's (e.g. gateway.WithObserver). Close the returned transport's idle
 // connections when done. When c does not use an *http.Transport, c itself
 // is returned with a nil transport.
-func AgentClient(c *gateway.Client, idle int, opts ...gateway.Option) (*gateway.Client, *http.Transport, error) {
+func agentClient(c *gateway.Client, idle int, opts ...gateway.Option) (*gateway.Client, *http.Transport, error) {
 	base, ok := c.HTTPClient().Transport.(*http.Transport)
 	if !ok {
 		return c, nil, nil
@@ -151,26 +151,16 @@ func WithSignInConcurrency(n int) PoolOption {
 	}
 }
 
-// WithForceLogin allows a forced sign-in when the gateway answers 100-002
+// withForceLogin allows a forced sign-in when the gateway answers 100-002
 // (already signed in) to a sign-in (config Target.ForceLogin).
-func WithForceLogin(on bool) PoolOption { return func(p *Pool) { p.forceLogin = on } }
+func withForceLogin(on bool) PoolOption { return func(p *Pool) { p.forceLogin = on } }
 
-// WithReSignInConcurrency sets how many re-sign-ins run at once (default
-// DefaultReSignInConcurrency).
-func WithReSignInConcurrency(n int) PoolOption {
+// withReSignInConcurrency sets how many re-sign-ins run at once (default
+// reSignInConcurrency).
+func withReSignInConcurrency(n int) PoolOption {
 	return func(p *Pool) {
 		if n > 0 {
 			p.resignConc = n
-		}
-	}
-}
-
-// WithSignOutTimeout bounds the sign-out at the end (default
-// DefaultSignOutTimeout).
-func WithSignOutTimeout(d time.Duration) PoolOption {
-	return func(p *Pool) {
-		if d > 0 {
-			p.signOutTimeout = d
 		}
 	}
 }
@@ -211,9 +201,9 @@ func NewPool(c *gateway.Client, agents []config.Agent, opts ...PoolOption) (*Poo
 	p := &Pool{
 		client:         c,
 		byID:           make(map[int]*agent, len(agents)),
-		signInConc:     DefaultSignInConcurrency,
-		resignConc:     DefaultReSignInConcurrency,
-		signOutTimeout: DefaultSignOutTimeout,
+		signInConc:     signInConcurrency,
+		resignConc:     reSignInConcurrency,
+		signOutTimeout: signOutTimeout,
 	}
 	for _, o := range opts {
 		o(p)
@@ -354,7 +344,7 @@ func (p *Pool) SignIn(ctx context.Context) (SignInSummary, error) {
 			a.setSession(s, clockNow(p.clock))
 		} else {
 			p.failed.Add(1)
-			reason := FailureReason(err)
+			reason := failureReason(err)
 			mu.Lock()
 			sum.Reasons[reason]++
 			if len(sum.Examples[reason]) < maxExamples {
@@ -414,7 +404,7 @@ feed:
 // signInOne signs one agent in on a context of its own (see SignIn), with a
 // forced sign-in after 100-002 when allowed.
 func (p *Pool) signInOne(a *agent) (*gateway.Session, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), DefaultCallTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	req := p.signInFields.Request(config.Agent{ID: a.id, PhoneNum: a.phone, Password: a.password})
 	s, err := p.client.SignIn(ctx, a.id, req)
@@ -424,10 +414,10 @@ func (p *Pool) signInOne(a *agent) (*gateway.Session, error) {
 	return s, err
 }
 
-// FailureReason names why a gateway call failed, for grouping: the retcode
+// failureReason names why a gateway call failed, for grouping: the retcode
 // and its meaning, the HTTP status, a contract violation or the transport
 // class. It never holds a secret.
-func FailureReason(err error) string {
+func failureReason(err error) string {
 	var ge *gateway.Error
 	if errors.As(err, &ge) {
 		switch {
@@ -522,7 +512,7 @@ func (p *Pool) resignWorker(q <-chan *agent, stop <-chan struct{}) {
 				p.reSignIns.Add(1)
 			} else {
 				p.reFailures.Add(1)
-				a.retryAt.Store(clockNow(p.clock).Add(DefaultReSignInBackoff).UnixNano())
+				a.retryAt.Store(clockNow(p.clock).Add(reSignInBackoff).UnixNano())
 			}
 			a.resigning.Store(false)
 		}
@@ -617,7 +607,7 @@ func (p *Pool) SignOut(ctx context.Context) SignOutSummary {
 					sum.AlreadyGone++
 				default:
 					sum.Failed++
-					sum.Reasons[FailureReason(err)]++
+					sum.Reasons[failureReason(err)]++
 				}
 				mu.Unlock()
 			}
@@ -644,7 +634,7 @@ func (p *Pool) signOutRetrying(ctx context.Context, s *gateway.Session) error {
 	backoff := 100 * time.Millisecond
 	var err error
 	for attempt := 1; ; attempt++ {
-		cctx, ccancel := context.WithTimeout(ctx, DefaultCallTimeout)
+		cctx, ccancel := context.WithTimeout(ctx, callTimeout)
 		err = p.client.SignOut(cctx, s)
 		ccancel()
 		if err == nil || attempt == signOutAttempts || !passingFailure(err) {

@@ -183,7 +183,7 @@ func TestPoolReSignInAndBackoff(t *testing.T) {
 	if !a.gone.Load() || p.ReSignIns() != 0 || a.sess.Load() != old {
 		t.Fatalf("after a failed re-sign-in: gone %v, re-sign-ins %d, session replaced %v", a.gone.Load(), p.ReSignIns(), a.sess.Load() != old)
 	}
-	if got, want := a.retryAt.Load(), failedAt.Add(DefaultReSignInBackoff).UnixNano(); got != want {
+	if got, want := a.retryAt.Load(), failedAt.Add(reSignInBackoff).UnixNano(); got != want {
 		t.Fatalf("retry not before +%v, want +%v (the backoff on the pool's clock)", time.Duration(got-c.start().UnixNano()), time.Duration(want-c.start().UnixNano()))
 	}
 
@@ -191,7 +191,7 @@ func TestPoolReSignInAndBackoff(t *testing.T) {
 	// with nothing queued (a queued attempt would show as resigning until
 	// it ends, and as a second failure once it has).
 	before := signIns(le.Mock)
-	c.Advance(DefaultReSignInBackoff - time.Millisecond)
+	c.Advance(reSignInBackoff - time.Millisecond)
 	p.lost(a, c.Now(), nil)
 	if a.resigning.Load() || p.ReSignInFailures() != 1 || signIns(le.Mock) != before {
 		t.Fatalf("within the backoff: resigning %v, failures %d, mock sign-ins %d (was %d); want no attempt",
@@ -234,7 +234,7 @@ func TestPoolStopReSignIn(t *testing.T) {
 	leakCheck(t)
 	le := mockEnv(t, 2)
 	c := newFakeClock()
-	p := signedInPool(t, le, c, WithReSignInConcurrency(1))
+	p := signedInPool(t, le, c, withReSignInConcurrency(1))
 	p.StartReSignIn()
 	a, b := p.agents[0], p.agents[1]
 

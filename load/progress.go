@@ -11,9 +11,9 @@ import (
 
 // Progress defaults.
 const (
-	// DefaultTTYInterval is how often the progress line is rewritten on a
+	// ttyInterval is how often the progress line is rewritten on a
 	// terminal.
-	DefaultTTYInterval = 500 * time.Millisecond
+	ttyInterval = 500 * time.Millisecond
 	// DefaultPlainInterval is how often a progress line is printed when the
 	// output is not a terminal (CI logs).
 	DefaultPlainInterval = 5 * time.Second
@@ -42,7 +42,7 @@ type Progress struct {
 func NewProgress(w io.Writer, tty, quiet bool) *Progress {
 	p := &Progress{w: w, tty: tty, quiet: quiet, interval: DefaultPlainInterval}
 	if tty {
-		p.interval = DefaultTTYInterval
+		p.interval = ttyInterval
 	}
 	return p
 }

@@ -123,7 +123,7 @@ func (rec *recorder) close() {
 // back to the pool. It runs on one goroutine (the judge reuses its header
 // map) and flushes the file at least every DefaultFlushInterval.
 func (rec *recorder) drain(j *judge, results <-chan *vegeta.Result) {
-	tick := time.NewTicker(DefaultFlushInterval)
+	tick := time.NewTicker(flushInterval)
 	defer tick.Stop()
 	for {
 		select {

@@ -38,8 +38,6 @@ type runConfig struct {
 	slo       reports.SLO
 	rate      float64
 	duration  time.Duration
-	poolOpts  []PoolOption
-	keepOpts  []KeepAliveOption
 	onStarted func()
 	shard     Shard     // WithShard
 	runID     string    // WithRunID
@@ -66,16 +64,6 @@ func WithRate(r float64) Option { return func(c *runConfig) { c.rate = r } }
 
 // WithDuration overrides the plan's duration (see Override).
 func WithDuration(d time.Duration) Option { return func(c *runConfig) { c.duration = d } }
-
-// WithPoolOptions adds options for the agent pool.
-func WithPoolOptions(o ...PoolOption) Option {
-	return func(c *runConfig) { c.poolOpts = append(c.poolOpts, o...) }
-}
-
-// WithKeepAliveOptions adds options for the keep-alive polling.
-func WithKeepAliveOptions(o ...KeepAliveOption) Option {
-	return func(c *runConfig) { c.keepOpts = append(c.keepOpts, o...) }
-}
 
 // WithAttackStarted calls f just before the measured attack starts (after
 // sign-in and warm-up), on the run's goroutine: f must not block. For tests
@@ -140,9 +128,9 @@ func refused(err error, format string, args ...any) *RefusedError {
 	return &RefusedError{Reason: fmt.Sprintf(format, args...), Err: err}
 }
 
-// Check applies the safety rails to a plan against a target without running
+// checkRails applies the safety rails to a plan against a target without running
 // anything: allow_load, production with --confirm, and the plan's shape.
-func Check(t *config.Target, p *config.Plan, confirm string) error {
+func checkRails(t *config.Target, p *config.Plan, confirm string) error {
 	if !t.AllowLoad {
 		return &RefusedError{Reason: fmt.Sprintf("target %s does not allow load: load runs are refused against targets without allow_load: true (set it in the targets file only for a gateway meant to take load)", t.Name)}
 	}
@@ -197,10 +185,10 @@ type Job struct {
 	plan     config.Plan
 	pacer    Pacer
 	plan0    Pacer // the whole plan's pace (pacer is this shard's part of it)
-	order    Order
+	order    agentOrder
 	out      string
 	warnings []string     // planning warnings for the summary
-	journey  *JourneyPlan // a journey plan's resolution; nil: a logininfo rate plan
+	journey  *journeyPlan // a journey plan's resolution; nil: a logininfo rate plan
 }
 
 // NewJob checks plan p against target t (with the --rate/--duration
@@ -219,7 +207,7 @@ func NewJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*Job,
 	if err := Override(&j.plan, j.rc.rate, j.rc.duration); err != nil {
 		return nil, refused(err, "%v", err)
 	}
-	if err := Check(t, &j.plan, j.rc.confirm); err != nil {
+	if err := checkRails(t, &j.plan, j.rc.confirm); err != nil {
 		return nil, err
 	}
 	var err error
@@ -229,7 +217,7 @@ func NewJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*Job,
 	if err := j.shardPace(t); err != nil {
 		return nil, err
 	}
-	if j.order, err = ParseOrder(j.plan.Order); err != nil {
+	if j.order, err = parseOrder(j.plan.Order); err != nil {
 		return nil, refused(err, "plan %s: %v", j.plan.Name, err)
 	}
 	if _, err := j.agentList(t); err != nil {
@@ -330,11 +318,11 @@ type run struct {
 	agg         *reports.Aggregator
 	rec         *recorder
 	calls       *callRecorder // the agents' own calls into rec
-	attack      *Attack
+	attack      *attacker
 	agentTr     *http.Transport // the agents' own connections (nil: the caller's client)
 	pool        *Pool
 	keep        *KeepAlive
-	tg          *Targeter // nil until the agents are signed in
+	tg          *targeter // nil until the agents are signed in
 	journeys    *journeys // a journey plan's stage; nil otherwise
 	outc        *Outcome
 	interrupted bool
@@ -367,7 +355,7 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 		return nil, refused(err, "output directory %s: cannot create %s: %v", j.out, ResultsFile, unwrapPath(err))
 	}
 	r.calls = &callRecorder{rec: r.rec, attack: r.name()}
-	if r.attack, err = NewAttack(c, WithConnections(j.plan.Connections), WithAttackHTTP2(j.plan.HTTP2), WithRequestTimeout(j.plan.Timeout)); err != nil {
+	if r.attack, err = newAttacker(c, withConnections(j.plan.Connections), withAttackHTTP2(j.plan.HTTP2), withRequestTimeout(j.plan.Timeout)); err != nil {
 		return nil, err
 	}
 	slo := j.rc.slo
@@ -396,18 +384,17 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 	}
 	// The agents' own calls (sign-in, polls, sign-out) share one
 	// connection pool, apart from the attack's.
-	ac, atr, err := AgentClient(c, len(agents)+16, gateway.WithObserver(r.calls.observe))
+	ac, atr, err := agentClient(c, len(agents)+16, gateway.WithObserver(r.calls.observe))
 	if err != nil {
 		return nil, err
 	}
 	r.agentTr = atr
-	poolOpts := append([]PoolOption{WithForceLogin(t.ForceLogin), WithSignInConcurrency(j.plan.SignInConcurrency),
-		WithSignInFields(j.plan.SignIn)}, j.rc.poolOpts...)
-	if r.pool, err = NewPool(ac, agents, poolOpts...); err != nil {
+	if r.pool, err = NewPool(ac, agents, withForceLogin(t.ForceLogin), WithSignInConcurrency(j.plan.SignInConcurrency),
+		withSignInFields(j.plan.SignIn)); err != nil {
 		return nil, refused(err, "%v", err)
 	}
 	r.pool.calls, r.calls.pool = r.calls, r.pool
-	if r.keep, err = NewKeepAlive(r.pool, ac, t, j.rc.keepOpts...); err != nil {
+	if r.keep, err = NewKeepAlive(r.pool, ac, t); err != nil {
 		return nil, err
 	}
 	r.rec.obs = j.rc.metrics.Observer()
@@ -462,7 +449,7 @@ func (r *run) warmUp(ctx context.Context) error {
 		return nil
 	}
 	r.log.Logf("warming up %d connections for %s", r.attack.Connections(), r.plan.Warmup)
-	warm := &Targeter{agents: r.tg.agents}
+	warm := &targeter{agents: r.tg.agents}
 	r.attack.WarmConnections(ctx, warm.Targeter(), r.pool.feedback)
 	p, err := r.pacer.Warmup(r.plan.Warmup)
 	if err != nil {

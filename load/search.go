@@ -9,57 +9,57 @@ import (
 	"ccgw-harness/reports"
 )
 
-// Phase is what a capacity step is for.
-type Phase string
+// searchPhase is what a capacity step is for.
+type searchPhase string
 
 // The phases of a capacity search.
 const (
-	// PhaseGrow steps grow geometrically from the start rate until one does
+	// phaseGrow steps grow geometrically from the start rate until one does
 	// not pass (or the maximum is reached).
-	PhaseGrow Phase = "grow"
-	// PhaseBisect steps halve the interval between the highest passing and
+	phaseGrow searchPhase = "grow"
+	// phaseBisect steps halve the interval between the highest passing and
 	// the lowest failing rate until it is within the precision.
-	PhaseBisect Phase = "bisect"
-	// PhaseConfirm is one more step at the answer: it must pass again.
-	PhaseConfirm Phase = "confirm"
+	phaseBisect searchPhase = "bisect"
+	// phaseConfirm is one more step at the answer: it must pass again.
+	phaseConfirm searchPhase = "confirm"
 )
 
 // What limited a capacity answer (Answer.LimitedBy, capacity.json's
 // limited_by): the reports package's vocabulary. A gateway's SLO gate is
-// LimitedBySLOPrefix + the gate's name ("slo:p99", "slo:error_rate").
+// limitedBySLOPrefix + the gate's name ("slo:p99", "slo:error_rate").
 const (
-	// LimitedByGenerator: the generator, not the gateway, could not keep
+	// limitedByGenerator: the generator, not the gateway, could not keep
 	// the schedule at the next rate; the answer is a lower bound.
-	LimitedByGenerator = reports.CapacityLimitedByGenerator
-	// LimitedByMax: the gateway passed at the plan's max; the answer is a
+	limitedByGenerator = reports.CapacityLimitedByGenerator
+	// limitedByMax: the gateway passed at the plan's max; the answer is a
 	// lower bound (raise max to search further).
-	LimitedByMax = reports.CapacityLimitedByMax
-	// LimitedByInterrupted: the search was stopped (SIGINT) before it
+	limitedByMax = reports.CapacityLimitedByMax
+	// limitedByInterrupted: the search was stopped (SIGINT) before it
 	// ended; the answer is the highest rate that passed so far.
-	LimitedByInterrupted = reports.CapacityLimitedByInterrupted
-	// LimitedBySLOPrefix precedes the name of the SLO gate that failed.
-	LimitedBySLOPrefix = reports.CapacityLimitedBySLO
+	limitedByInterrupted = reports.CapacityLimitedByInterrupted
+	// limitedBySLOPrefix precedes the name of the SLO gate that failed.
+	limitedBySLOPrefix = reports.CapacityLimitedBySLO
 )
 
-// LimitedBySLO is the LimitedBy of a step that failed SLO gate gate.
-func LimitedBySLO(gate string) string { return LimitedBySLOPrefix + gate }
+// limitedBySLO is the LimitedBy of a step that failed SLO gate gate.
+func limitedBySLO(gate string) string { return limitedBySLOPrefix + gate }
 
-// SearchSettings are a capacity search's parameters (config.Capacity
+// searchSettings are a capacity search's parameters (config.Capacity
 // without the step length).
-type SearchSettings struct {
+type searchSettings struct {
 	Start, Max float64 // requests/s: the first rate and the highest one a step may run
 	Growth     float64 // factor between two growing steps, above 1
 	Precision  float64 // bisect until the failing rate is at most this ratio above the passing one
 }
 
-// SearchSettingsOf returns the settings of a plan's capacity block.
-func SearchSettingsOf(c *config.Capacity) SearchSettings {
-	return SearchSettings{Start: c.Start, Max: c.Max, Growth: c.Growth, Precision: c.Precision}
+// searchSettingsOf returns the settings of a plan's capacity block.
+func searchSettingsOf(c *config.Capacity) searchSettings {
+	return searchSettings{Start: c.Start, Max: c.Max, Growth: c.Growth, Precision: c.Precision}
 }
 
 // Validate checks the settings (the configuration checks them too; this
 // guards callers that build settings themselves).
-func (s SearchSettings) Validate() error {
+func (s searchSettings) Validate() error {
 	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 	switch {
 	case bad(s.Start) || bad(s.Max) || s.Start <= 0 || s.Max < s.Start:
@@ -72,10 +72,10 @@ func (s SearchSettings) Validate() error {
 	return nil
 }
 
-// StepOutcome is what the search needs to know of a finished step.
-type StepOutcome struct {
+// stepOutcome is what the search needs to know of a finished step.
+type stepOutcome struct {
 	Rate  float64 // the step's offered rate, requests/s
-	Phase Phase
+	Phase searchPhase
 	// Pass: every SLO gate held on the step alone and the generator kept
 	// the schedule.
 	Pass bool
@@ -88,16 +88,16 @@ type StepOutcome struct {
 	LimitedBy string
 }
 
-// Decision is the search's next move: another step, or the answer.
-type Decision struct {
+// searchDecision is the search's next move: another step, or the answer.
+type searchDecision struct {
 	Done   bool
-	Rate   float64 // the next step's rate (when not Done)
-	Phase  Phase   // the next step's phase (when not Done)
-	Answer Answer  // the answer (when Done)
+	Rate   float64      // the next step's rate (when not Done)
+	Phase  searchPhase  // the next step's phase (when not Done)
+	Answer searchAnswer // the answer (when Done)
 }
 
-// Answer is a capacity search's result.
-type Answer struct {
+// searchAnswer is a capacity search's result.
+type searchAnswer struct {
 	// Found is false when not even the start rate passed.
 	Found bool
 	// Rate is the highest rate that passed (and, when Confirmed, passed
@@ -119,8 +119,8 @@ type Answer struct {
 // steps from Start to Max, the bisection of the widest interval growth can
 // leave (a factor Growth) down to Precision, and the confirmation. A failed
 // confirmation reopens the search below, an invalid step is retried;
-// NextStep stops after HardStepLimit steps whatever happens.
-func (s SearchSettings) MaxSteps() int {
+// nextStep stops after HardStepLimit steps whatever happens.
+func (s searchSettings) MaxSteps() int {
 	grow := 1
 	for r := s.Start; r < s.Max && grow < 1000; grow++ {
 		r = s.grow(r)
@@ -138,21 +138,21 @@ func (s SearchSettings) MaxSteps() int {
 // HardStepLimit is the most steps NextStep allows: three times MaxSteps,
 // room for confirmations that fail on a gateway that passes and fails the
 // same rate by turns. Every search ends by itself.
-func (s SearchSettings) HardStepLimit() int { return 3 * s.MaxSteps() }
+func (s searchSettings) HardStepLimit() int { return 3 * s.MaxSteps() }
 
 // grow returns the rate after r while growing: r × Growth, rounded, at most
 // Max, and always above r.
-func (s SearchSettings) grow(r float64) float64 {
-	next := RoundRate(r * s.Growth)
+func (s searchSettings) grow(r float64) float64 {
+	next := roundRate(r * s.Growth)
 	if next <= r {
 		next = r * s.Growth
 	}
 	return min(next, s.Max)
 }
 
-// RoundRate rounds a rate to 3 significant digits (612.5 → 613, 1234 →
+// roundRate rounds a rate to 3 significant digits (612.5 → 613, 1234 →
 // 1230), so the rates a search picks read well and repeat exactly.
-func RoundRate(x float64) float64 {
+func roundRate(x float64) float64 {
 	if x <= 0 || math.IsNaN(x) || math.IsInf(x, 0) {
 		return x
 	}
@@ -167,7 +167,7 @@ func RoundRate(x float64) float64 {
 // below the lowest rate that did not pass (lo, 0 if none), that lowest
 // rate (upper, +Inf if every step passed) and what stopped it (the latest
 // reason for a rate that did not pass twice).
-func searchBounds(steps []StepOutcome) (lo, upper float64, upperBy string) {
+func searchBounds(steps []stepOutcome) (lo, upper float64, upperBy string) {
 	upper = math.Inf(1)
 	for _, st := range steps {
 		if !st.Pass && st.Rate <= upper {
@@ -182,16 +182,16 @@ func searchBounds(steps []StepOutcome) (lo, upper float64, upperBy string) {
 	return lo, upper, upperBy
 }
 
-// DefaultInvalidRetries is how many times a search runs an invalid step's
+// invalidRetries is how many times a search runs an invalid step's
 // rate again before the invalid step bounds the search: a generator on a
 // shared machine can miss its schedule for a moment, and an invalid step
 // says nothing about the gateway.
-const DefaultInvalidRetries = 1
+const invalidRetries = 1
 
 // effective returns the steps that count: an invalid step followed by
 // another at the same rate (its retry) is superseded.
-func effective(steps []StepOutcome) []StepOutcome {
-	out := make([]StepOutcome, 0, len(steps))
+func effective(steps []stepOutcome) []stepOutcome {
+	out := make([]stepOutcome, 0, len(steps))
 	for i, st := range steps {
 		if !st.Valid && !st.Pass && i+1 < len(steps) && steps[i+1].Rate == st.Rate {
 			continue
@@ -203,7 +203,7 @@ func effective(steps []StepOutcome) []StepOutcome {
 
 // retryDue reports whether the last step is invalid and its rate has been
 // run invalid at most DefaultInvalidRetries times in a row.
-func retryDue(steps []StepOutcome) bool {
+func retryDue(steps []stepOutcome) bool {
 	last := steps[len(steps)-1]
 	if last.Valid || last.Pass {
 		return false
@@ -212,10 +212,10 @@ func retryDue(steps []StepOutcome) bool {
 	for i := len(steps) - 1; i >= 0 && steps[i].Rate == last.Rate && !steps[i].Valid && !steps[i].Pass; i-- {
 		n++
 	}
-	return n <= DefaultInvalidRetries
+	return n <= invalidRetries
 }
 
-// NextStep decides a capacity search's next move from its settings and
+// nextStep decides a capacity search's next move from its settings and
 // the outcomes of the steps so far, in order. It is a pure function: the
 // same history always gives the same decision.
 //
@@ -232,52 +232,52 @@ func retryDue(steps []StepOutcome) bool {
 //     bound, and the search goes on below it.
 //   - The answer is the confirmed rate; LimitedBy comes from the upper
 //     bound (its failing gate, or the generator), or is LimitedByMax.
-func NextStep(s SearchSettings, steps []StepOutcome) Decision {
+func nextStep(s searchSettings, steps []stepOutcome) searchDecision {
 	if len(steps) == 0 {
-		return Decision{Rate: s.Start, Phase: PhaseGrow}
+		return searchDecision{Rate: s.Start, Phase: phaseGrow}
 	}
 	if len(steps) < s.HardStepLimit() && retryDue(steps) {
 		last := steps[len(steps)-1]
-		return Decision{Rate: last.Rate, Phase: last.Phase}
+		return searchDecision{Rate: last.Rate, Phase: last.Phase}
 	}
 	all := steps
 	steps = effective(steps)
 	lo, upper, upperBy := searchBounds(steps)
 	limit := upperBy
 	if math.IsInf(upper, 1) {
-		limit = LimitedByMax
+		limit = limitedByMax
 	}
-	answer := Answer{Found: lo > 0, Rate: lo, LimitedBy: limit}
+	answer := searchAnswer{Found: lo > 0, Rate: lo, LimitedBy: limit}
 	if !math.IsInf(upper, 1) {
 		answer.Bound = upper
 	}
 	last := steps[len(steps)-1]
 	switch {
-	case last.Phase == PhaseConfirm && last.Pass && last.Rate == lo:
+	case last.Phase == phaseConfirm && last.Pass && last.Rate == lo:
 		answer.Confirmed = true
-		return Decision{Done: true, Answer: answer}
+		return searchDecision{Done: true, Answer: answer}
 	case len(all) >= s.HardStepLimit():
-		return Decision{Done: true, Answer: answer}
+		return searchDecision{Done: true, Answer: answer}
 	case math.IsInf(upper, 1):
 		if lo >= s.Max {
-			return Decision{Rate: s.Max, Phase: PhaseConfirm}
+			return searchDecision{Rate: s.Max, Phase: phaseConfirm}
 		}
-		return Decision{Rate: s.grow(lo), Phase: PhaseGrow}
+		return searchDecision{Rate: s.grow(lo), Phase: phaseGrow}
 	case lo == 0:
-		return Decision{Done: true, Answer: answer}
+		return searchDecision{Done: true, Answer: answer}
 	}
-	mid := RoundRate((lo + upper) / 2)
+	mid := roundRate((lo + upper) / 2)
 	if upper <= lo*(1+s.Precision) || mid <= lo || mid >= upper {
-		return Decision{Rate: lo, Phase: PhaseConfirm}
+		return searchDecision{Rate: lo, Phase: phaseConfirm}
 	}
-	return Decision{Rate: mid, Phase: PhaseBisect}
+	return searchDecision{Rate: mid, Phase: phaseBisect}
 }
 
-// InterruptedAnswer is the answer of a search stopped before it ended: the
+// interruptedAnswer is the answer of a search stopped before it ended: the
 // highest rate that passed so far below any that did not, unconfirmed.
-func InterruptedAnswer(steps []StepOutcome) Answer {
+func interruptedAnswer(steps []stepOutcome) searchAnswer {
 	lo, upper, _ := searchBounds(effective(steps))
-	a := Answer{Found: lo > 0, Rate: lo, LimitedBy: LimitedByInterrupted}
+	a := searchAnswer{Found: lo > 0, Rate: lo, LimitedBy: limitedByInterrupted}
 	if !math.IsInf(upper, 1) {
 		a.Bound = upper
 	}

@@ -9,37 +9,37 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// Order is how the targeter spreads requests over the agents.
-type Order string
+// agentOrder is how the targeter spreads requests over the agents.
+type agentOrder string
 
 // The orders.
 const (
-	// RoundRobin takes the agents in configuration order, one request each,
+	// roundRobin takes the agents in configuration order, one request each,
 	// over and over.
-	RoundRobin Order = "round-robin"
-	// Shuffle takes the agents in an order shuffled once per run, one
+	roundRobin agentOrder = "round-robin"
+	// shuffle takes the agents in an order shuffled once per run, one
 	// request each, over and over: as even as round-robin, without a fixed
 	// agent sequence.
-	Shuffle Order = "shuffle"
+	shuffle agentOrder = "shuffle"
 )
 
-// ParseOrder reads "round-robin" (or "") and "shuffle".
-func ParseOrder(s string) (Order, error) {
-	switch Order(s) {
-	case "", RoundRobin:
-		return RoundRobin, nil
-	case Shuffle:
-		return Shuffle, nil
+// parseOrder reads "round-robin" (or "") and "shuffle".
+func parseOrder(s string) (agentOrder, error) {
+	switch agentOrder(s) {
+	case "", roundRobin:
+		return roundRobin, nil
+	case shuffle:
+		return shuffle, nil
 	}
 	return "", fmt.Errorf("order %q: want round-robin or shuffle", s)
 }
 
-// Targeter builds the logininfo requests of an attack: POST
+// targeter builds the logininfo requests of an attack: POST
 // .../onlineagent/{id}/logininfo with the documented headers (Content-Type,
 // the agent's current Guid, its cookies) and no body, one agent after the
 // other. It counts the targets it handed out, which is the number of hits
 // the attacker made.
-type Targeter struct {
+type targeter struct {
 	agents []*agent
 	next   atomic.Uint64
 	hits   atomic.Uint64
@@ -47,24 +47,24 @@ type Targeter struct {
 
 // NewTargeter returns a targeter over the agents SignIn signed in, in the
 // given order. It fails when no agent is signed in.
-func (p *Pool) NewTargeter(order Order) (*Targeter, error) {
+func (p *Pool) NewTargeter(order agentOrder) (*targeter, error) {
 	if len(p.live) == 0 {
 		return nil, fmt.Errorf("load: no agent is signed in")
 	}
 	agents := append([]*agent(nil), p.live...)
-	if order == Shuffle {
+	if order == shuffle {
 		rand.Shuffle(len(agents), func(i, j int) { agents[i], agents[j] = agents[j], agents[i] })
 	}
-	return &Targeter{agents: agents}, nil
+	return &targeter{agents: agents}, nil
 }
 
 // Hits is the number of targets handed out so far.
-func (t *Targeter) Hits() uint64 { return t.hits.Load() }
+func (t *targeter) Hits() uint64 { return t.hits.Load() }
 
 // Targeter returns the vegeta.Targeter. It allocates nothing: the header
 // map is the agent's current one, which is never modified once published
 // (vegeta copies it into each request).
-func (t *Targeter) Targeter() vegeta.Targeter {
+func (t *targeter) Targeter() vegeta.Targeter {
 	n := uint64(len(t.agents))
 	return func(tgt *vegeta.Target) error {
 		a := t.agents[(t.next.Add(1)-1)%n]
