@@ -35,6 +35,12 @@ type Pacer interface {
 	// Warmup returns the pace of an unmeasured warm-up of length d that
 	// loads the gateway as this pace does on average.
 	Warmup(d time.Duration) (Pacer, error)
+	// Amount is how much the pace asks for, the measure its shards share:
+	// the planned hits (open model) or the concurrency (closed model).
+	Amount() float64
+	// Split returns shard s's part of the pace (s.Sharded(); see
+	// ShardPacer).
+	Split(s Shard) (Pacer, error)
 	// String describes the profile for the summary ("constant 200/s for 5s").
 	String() string
 }
@@ -196,6 +202,12 @@ func (s *Schedule) Workers(initial, maximum uint64) (uint64, uint64) { return in
 
 // Warmup implements Pacer: the schedule's mean rate for d.
 func (s *Schedule) Warmup(d time.Duration) (Pacer, error) { return Constant(s.MeanRate(), d) }
+
+// Amount implements Pacer: the planned hits.
+func (s *Schedule) Amount() float64 { return float64(s.hits) }
+
+// Split implements Pacer: the shard's hits of the schedule.
+func (s *Schedule) Split(sh Shard) (Pacer, error) { return splitSchedule(s, sh) }
 
 // PeakRate is the highest rate of the schedule.
 func (s *Schedule) PeakRate() float64 {
@@ -379,6 +391,12 @@ func (c *Closed) MeanRate() float64 { return 0 }
 func (c *Closed) Workers(uint64, uint64) (uint64, uint64) {
 	return uint64(c.Concurrency), uint64(c.Concurrency)
 }
+
+// Amount implements Pacer: the concurrency.
+func (c *Closed) Amount() float64 { return float64(c.Concurrency) }
+
+// Split implements Pacer: the shard's part of the concurrency and cap.
+func (c *Closed) Split(s Shard) (Pacer, error) { return c.splitClosed(s) }
 
 // Warmup implements Pacer: the same concurrency (and cap) for d.
 func (c *Closed) Warmup(d time.Duration) (Pacer, error) {

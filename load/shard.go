@@ -102,20 +102,11 @@ func ShardPacer(p Pacer, s Shard) (Pacer, error) {
 	if !s.Sharded() {
 		return p, nil
 	}
-	if c, ok := p.(*Closed); ok {
-		if c.Concurrency < s.Count {
-			return nil, fmt.Errorf("concurrency %d cannot be split over %d shards: every shard needs a worker (raise the plan's concurrency or lower the shards)", c.Concurrency, s.Count)
-		}
-		conc := c.Concurrency / s.Count
-		if s.Index < c.Concurrency%s.Count {
-			conc++
-		}
-		capRate := 0.0
-		if c.cap != nil {
-			capRate = c.cap.PeakRate() / float64(s.Count)
-		}
-		return NewClosed(conc, c.dur, capRate)
-	}
+	return p.Split(s)
+}
+
+// splitSchedule is Pacer.Split for an open-model pace p with a schedule.
+func splitSchedule(p Pacer, s Shard) (Pacer, error) {
 	if _, ok := p.Planned(0); !ok || p.Hits() == 0 {
 		return nil, fmt.Errorf("pace %s has no schedule to split over shards", p)
 	}
@@ -126,6 +117,23 @@ func ShardPacer(p Pacer, s Shard) (Pacer, error) {
 	n := uint64(s.Count)
 	hits := (total - uint64(s.Index) + n - 1) / n
 	return &shardSchedule{base: p, index: uint64(s.Index), n: n, hits: hits}, nil
+}
+
+// splitClosed is Pacer.Split for the closed model: shard s gets its part of
+// the concurrency (the remainder to the low shards) and of the rate cap.
+func (c *Closed) splitClosed(s Shard) (Pacer, error) {
+	if c.Concurrency < s.Count {
+		return nil, fmt.Errorf("concurrency %d cannot be split over %d shards: every shard needs a worker (raise the plan's concurrency or lower the shards)", c.Concurrency, s.Count)
+	}
+	conc := c.Concurrency / s.Count
+	if s.Index < c.Concurrency%s.Count {
+		conc++
+	}
+	capRate := 0.0
+	if c.cap != nil {
+		capRate = c.cap.PeakRate() / float64(s.Count)
+	}
+	return NewClosed(conc, c.dur, capRate)
 }
 
 // shardSchedule is one shard's part of an open-model pace: its hit k is the
@@ -190,6 +198,14 @@ func (s *shardSchedule) Warmup(d time.Duration) (Pacer, error) {
 	return ShardPacer(w, Shard{Index: int(s.index), Count: int(s.n)})
 }
 
+// Amount implements Pacer: the shard's hits.
+func (s *shardSchedule) Amount() float64 { return float64(s.hits) }
+
+// Split implements Pacer: a shard is not split again.
+func (s *shardSchedule) Split(Shard) (Pacer, error) {
+	return nil, fmt.Errorf("pace %s is a shard already", s)
+}
+
 // String implements Pacer.
 func (s *shardSchedule) String() string {
 	return fmt.Sprintf("%s, shard %d/%d: %d of %d requests", s.base, s.index, s.n, s.hits, s.base.Hits())
@@ -199,16 +215,10 @@ func (s *shardSchedule) String() string {
 // the plan's pace: its hits over the plan's (open model) or its
 // concurrency over the plan's (closed model); 1 when plan is p.
 func Share(plan, p Pacer) float64 {
-	if pc, ok := plan.(*Closed); ok {
-		if c, ok := p.(*Closed); ok && pc.Concurrency > 0 {
-			return float64(c.Concurrency) / float64(pc.Concurrency)
-		}
+	if plan.Amount() <= 0 {
 		return 1
 	}
-	if plan.Hits() == 0 {
-		return 1
-	}
-	return float64(p.Hits()) / float64(plan.Hits())
+	return p.Amount() / plan.Amount()
 }
 
 // WithShard makes the job shard s of a distributed run: it signs in only
