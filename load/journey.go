@@ -3,7 +3,6 @@ package load
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -438,7 +437,7 @@ func (j *journey) signOut(s *gateway.Session, end string) {
 		// A retry that finds the session gone or signed out means the
 		// earlier attempt took effect (its answer was lost): the journey
 		// did sign out; the answer is still recorded as the gateway gave it.
-		done := err == nil || (attempt > 1 && alreadySignedOut(err))
+		done := err == nil || (attempt > 1 && gateway.SessionGone(err))
 		if j.pendOK {
 			outcome := ""
 			if last {
@@ -458,14 +457,6 @@ func (j *journey) signOut(s *gateway.Session, end string) {
 		time.Sleep(backoff)
 		backoff *= 3
 	}
-}
-
-// alreadySignedOut reports whether a sign-out's error says the session was
-// gone already (100-006, 100-008, 000-003): what the pool's sign-out counts
-// as already gone.
-func alreadySignedOut(err error) bool {
-	var ge *gateway.Error
-	return errors.As(err, &ge) && (ge.Retcode == gateway.RetNotSignedIn || ge.Retcode == gateway.RetAlreadySignedOut || ge.Retcode == gateway.RetNoPermission)
 }
 
 // loginInfo asks for the token (POST .../logininfo with the agent's current
