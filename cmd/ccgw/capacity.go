@@ -6,13 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
-	"syscall"
 
 	"ccgw-harness/config"
 	"ccgw-harness/connect"
@@ -141,39 +138,11 @@ func runCapacity(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitHarness
 	}
-	tuneGC(os.Getenv)
-	tty := false
-	if fh, ok := stderr.(*os.File); ok {
-		tty = load.IsTerminal(fh)
-	}
-	prog := load.NewProgress(stderr, tty, f.quiet)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	done := make(chan struct{})
-	defer close(done)
-	linger := &lingerStop{}
-	go func() {
-		select {
-		case s := <-sigs:
-			if linger.interrupt() {
-				return // the search is over: the signal ends the metrics linger
-			}
-			prog.Logf("ccgw capacity: %s: stopping the search, signing agents out and writing the steps done so far (again to quit at once)", s)
-			cancel()
-		case <-done:
-			return
-		}
-		select {
-		case s := <-sigs:
-			prog.Logf("ccgw capacity: %s again: quitting at once (agents may stay signed in; the step's results.bin holds what was flushed)", s)
-			os.Exit(exitInterrupted)
-		case <-done:
-		}
-	}()
-	return capacityMain(ctx, f, prog, stdout, stderr, linger)
+	rs := startRun("ccgw capacity", f.quiet, stderr,
+		"stopping the search, signing agents out and writing the steps done so far",
+		"agents may stay signed in; the step's results.bin holds what was flushed")
+	defer rs.stop()
+	return capacityMain(rs.ctx, f, rs.prog, stdout, stderr, rs.linger)
 }
 
 // capacityMain does the work of `ccgw capacity` once the flags are parsed.
@@ -183,18 +152,7 @@ func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, st
 		fmt.Fprintf(stderr, "ccgw capacity: "+format+"\n", args...)
 		return exitHarness
 	}
-	if _, err := os.Stat(f.targets); errors.Is(err, fs.ErrNotExist) {
-		return fail("--targets %s: no such file: want the targets file (--targets FILE or CCGW_TARGETS; default targets.yaml)", f.targets)
-	}
-	file, err := config.Load(f.targets)
-	if err != nil {
-		return fail("%v", err)
-	}
-	target, err := file.Target(f.target)
-	if err != nil {
-		return fail("%v", err)
-	}
-	plan, err := file.Plan(f.plan)
+	file, target, plan, err := targetAndPlan(f.targets, f.target, f.plan)
 	if err != nil {
 		return fail("%v", err)
 	}

@@ -6,14 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
-	"syscall"
 	"time"
 
 	"ccgw-harness/config"
@@ -168,39 +165,11 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitHarness
 	}
-	tuneGC(os.Getenv)
-	tty := false
-	if fh, ok := stderr.(*os.File); ok {
-		tty = load.IsTerminal(fh)
-	}
-	prog := load.NewProgress(stderr, tty, f.quiet)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	done := make(chan struct{})
-	defer close(done)
-	linger := &lingerStop{}
-	go func() {
-		select {
-		case s := <-sigs:
-			if linger.interrupt() {
-				return // the run is over: the signal ends the metrics linger
-			}
-			prog.Logf("ccgw load: %s: stopping the attack, signing agents out and writing the reports (again to quit at once)", s)
-			cancel()
-		case <-done:
-			return
-		}
-		select {
-		case s := <-sigs:
-			prog.Logf("ccgw load: %s again: quitting at once (agents may stay signed in; results.bin holds what was flushed)", s)
-			os.Exit(exitInterrupted)
-		case <-done:
-		}
-	}()
-	return loadMain(ctx, f, prog, stdout, stderr, linger)
+	rs := startRun("ccgw load", f.quiet, stderr,
+		"stopping the attack, signing agents out and writing the reports",
+		"agents may stay signed in; results.bin holds what was flushed")
+	defer rs.stop()
+	return loadMain(rs.ctx, f, rs.prog, stdout, stderr, rs.linger)
 }
 
 // loadMain does the work of `ccgw load` once the flags are parsed.
@@ -217,18 +186,7 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	}
 	var outc *load.Outcome
 	defer func() { sess.end(f.shard.shard.Index, code, why, outc) }()
-	if _, err := os.Stat(f.targets); errors.Is(err, fs.ErrNotExist) {
-		return fail("--targets %s: no such file: want the targets file (--targets FILE or CCGW_TARGETS; default targets.yaml)", f.targets)
-	}
-	file, err := config.Load(f.targets)
-	if err != nil {
-		return fail("%v", err)
-	}
-	target, err := file.Target(f.target)
-	if err != nil {
-		return fail("%v", err)
-	}
-	plan, err := file.Plan(f.plan)
+	file, target, plan, err := targetAndPlan(f.targets, f.target, f.plan)
 	if err != nil {
 		return fail("%v", err)
 	}

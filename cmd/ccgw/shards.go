@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
 	"os/exec"
@@ -172,18 +171,8 @@ func shardsMain(f *shardsFlags, sigs <-chan os.Signal, stdout, stderr io.Writer)
 	if err != nil {
 		return fail("cannot find the ccgw binary to start the shards: %v", err)
 	}
-	if _, err := os.Stat(f.targets); errors.Is(err, fs.ErrNotExist) {
-		return fail("--targets %s: no such file: want the targets file (--targets FILE or CCGW_TARGETS; default targets.yaml)", f.targets)
-	}
-	file, err := config.Load(f.targets)
+	_, target, _, err := targetAndPlan(f.targets, f.target, f.plan)
 	if err != nil {
-		return fail("%v", err)
-	}
-	target, err := file.Target(f.target)
-	if err != nil {
-		return fail("%v", err)
-	}
-	if _, err := file.Plan(f.plan); err != nil {
 		return fail("%v", err)
 	}
 	if err := prepareShardsOut(f.out); err != nil {
