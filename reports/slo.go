@@ -293,33 +293,12 @@ func gates(r *Report, slo SLO, latencyAt func(LatencyKey) float64) []Gate {
 		gs = append(gs, Gate{Name: GateRequests, Threshold: 1, Actual: 0, Op: ">=", Unit: "count",
 			Detail: "no results: nothing was measured"})
 	}
-	type lk struct {
-		key LatencyKey
-		max time.Duration
-	}
-	var lks []lk
 	for k, d := range slo.Latency {
-		key, err := ParseLatencyKey(k)
-		if err != nil {
+		if _, err := ParseLatencyKey(k); err != nil {
 			gs = append(gs, Gate{Name: k, Threshold: durMS(d), Op: "<=", Unit: "ms", Detail: err.Error()})
-			continue
 		}
-		lks = append(lks, lk{key, d})
 	}
-	slices.SortFunc(lks, func(a, b lk) int {
-		pa, pb := a.key.Percentile, b.key.Percentile
-		if a.key.Mean {
-			pa = -1
-		}
-		if b.key.Mean {
-			pb = -1
-		}
-		if c := cmpFloat(pa, pb); c != 0 {
-			return c
-		}
-		return strings.Compare(a.key.Name, b.key.Name)
-	})
-	for _, l := range lks {
+	for _, l := range sortedLatencyKeys(slo.Latency) {
 		actual := latencyAt(l.key)
 		th := durMS(l.max)
 		gs = append(gs, Gate{Name: l.key.Name, Threshold: th, Actual: actual, Pass: r.Requests > 0 && actual <= th, Op: "<=", Unit: "ms"})
