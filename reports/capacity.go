@@ -1,13 +1,10 @@
 package reports
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -241,28 +238,10 @@ func ReadCapacity(path string) (*Capacity, error) {
 // junit.xml of a search into dir, each whole and renamed into place, so a
 // search that is stopped keeps the files of the steps done so far.
 func WriteCapacity(dir string, c *Capacity) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	outs := []struct {
-		name  string
-		write func(io.Writer) error
-	}{
+	return writeOutputs(dir, []output{
 		{CapacityFile, func(w io.Writer) error { return WriteCapacityJSON(w, c) }},
 		{SummaryFile, func(w io.Writer) error { return WriteCapacitySummary(w, c) }},
 		{HTMLFile, func(w io.Writer) error { return WriteCapacityHTML(w, c) }},
 		{JUnitFile, func(w io.Writer) error { return WriteCapacityJUnit(w, c) }},
-	}
-	var errs []error
-	for _, o := range outs {
-		var buf bytes.Buffer
-		if err := o.write(&buf); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", o.name, err))
-			continue
-		}
-		if err := writeFileAtomic(filepath.Join(dir, o.name), buf.Bytes()); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	})
 }

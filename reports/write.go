@@ -32,54 +32,47 @@ const (
 // is written whole and renamed into place. a supplies the histogram for
 // latency.hgrm.
 func WriteAll(dir string, r *Report, a *Aggregator) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	outs := []struct {
-		name  string
-		write func(io.Writer) error
-	}{
+	return writeOutputs(dir, []output{
 		{SummaryFile, func(w io.Writer) error { return WriteSummary(w, r) }},
 		{JSONFile, func(w io.Writer) error { return WriteJSON(w, r) }},
 		{MarkdownFile, func(w io.Writer) error { return WriteMarkdown(w, r) }},
 		{HTMLFile, func(w io.Writer) error { return WriteHTML(w, r) }},
 		{JUnitFile, func(w io.Writer) error { return WriteJUnit(w, r) }},
 		{HgrmFile, func(w io.Writer) error { return WriteHgrm(w, a) }},
-	}
-	var errs []error
-	for _, o := range outs {
-		var buf bytes.Buffer
-		if err := o.write(&buf); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", o.name, err))
-			continue
-		}
-		if err := writeFileAtomic(filepath.Join(dir, o.name), buf.Bytes()); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	})
 }
 
 // WriteComparisonAll writes compare.txt, compare.json, compare.md and
 // compare-junit.xml into dir (created if missing), each written whole and
 // renamed into place.
 func WriteComparisonAll(dir string, c *Comparison) error {
+	of := func(write func(io.Writer, *Comparison) error) func(io.Writer) error {
+		return func(w io.Writer) error { return write(w, c) }
+	}
+	return writeOutputs(dir, []output{
+		{CompareTextFile, of(WriteComparisonText)},
+		{CompareJSONFile, of(WriteComparisonJSON)},
+		{CompareMarkdownFile, of(WriteComparisonMarkdown)},
+		{CompareJUnitFile, of(WriteComparisonJUnit)},
+	})
+}
+
+// output is one file of a report: its name and its writer.
+type output struct {
+	name  string
+	write func(io.Writer) error
+}
+
+// writeOutputs writes each output into dir (created if missing), each
+// whole and renamed into place; a failing one does not stop the others.
+func writeOutputs(dir string, outs []output) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
-	}
-	outs := []struct {
-		name  string
-		write func(io.Writer, *Comparison) error
-	}{
-		{CompareTextFile, WriteComparisonText},
-		{CompareJSONFile, WriteComparisonJSON},
-		{CompareMarkdownFile, WriteComparisonMarkdown},
-		{CompareJUnitFile, WriteComparisonJUnit},
 	}
 	var errs []error
 	for _, o := range outs {
 		var buf bytes.Buffer
-		if err := o.write(&buf, c); err != nil {
+		if err := o.write(&buf); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", o.name, err))
 			continue
 		}
