@@ -65,6 +65,7 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 	}
 
 	cr.log.Logf("step %d (%s): %s/s for %s", n, phase, formatRate(rate), cr.cj.step)
+	cr.live.measuring(pacer, time.Now()) // set again with the attack's own start
 	if cr.rc.onStarted != nil {
 		cr.rc.onStarted()
 	}

@@ -476,6 +476,10 @@ func (r *run) measure(ctx context.Context) error {
 	}
 	total, shown := r.pacer.Duration(), time.Now()
 	r.log.Show(func() string { return progressLine(r.agg.Snapshot(), time.Since(shown), total, r.pool) })
+	// The live metrics show the plan from now on (the start is set again
+	// once the attack has taken it), so that whoever watches the attack
+	// start (onStarted) sees its planned rate.
+	r.live.measuring(r.pacer, time.Now())
 	if r.rc.onStarted != nil {
 		r.rc.onStarted()
 	}
