@@ -122,8 +122,10 @@ cpu() {
 	/usr/bin/time -f '%U %S %e' -o "$f" "$@" >/dev/null 2>"$f.err" || true
 }
 cpu_s() { tail -n 1 "$1" | awk '{printf "%.2f", $1 + $2}'; }
-jnum() { tr -d ' \n' <"$1" | sed -n "s/.*\"$2\":\([0-9.eE+-]*\).*/\1/p"; }
-ccgw_achieved() { tr -d ' \n' <"$1" | sed -n 's/.*"rate":{"requested":[0-9.eE+-]*,"achieved":\([0-9.eE+-]*\)}.*/\1/p'; }
+# jnum FILE KEY: the first KEY in FILE, which is the top-level one in a
+# report.json (per-call and per-step objects further down repeat the names).
+jnum() { tr -d ' \n' <"$1" | grep -o "\"$2\":[0-9.eE+-]*" | head -n 1 | cut -d: -f2; }
+ccgw_achieved() { tr -d ' \n' <"$1" | grep -o '"rate":{"requested":[0-9.eE+-]*,"achieved":[0-9.eE+-]*}' | head -n 1 | sed 's/.*"achieved":\([0-9.eE+-]*\)}/\1/'; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 : >"$D/rows"

@@ -88,7 +88,9 @@ plans:
 EOF
 
 cpu_s() { tail -n 1 "$1" | awk '{printf "%.3f", $1 + $2}'; }
-jnum() { tr -d ' \n' <"$1" | sed -n "s/.*\"$2\":\([0-9.eE+-]*\).*/\1/p"; }
+# jnum FILE KEY: the first KEY in FILE, which is the top-level one in a
+# report.json (per-call and per-step objects further down repeat the names).
+jnum() { tr -d ' \n' <"$1" | grep -o "\"$2\":[0-9.eE+-]*" | head -n 1 | cut -d: -f2; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # one NAME [FLAGS...]: one ccgw load run under GNU time; with metrics, a
