@@ -16,7 +16,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// attacker defaults.
+// The attack's defaults.
 const (
 	// DefaultWorkersPerConnection caps an open-model attack's workers at this
 	// many per connection (HTTP/1.1): enough to keep every connection busy
@@ -49,7 +49,7 @@ type attacker struct {
 	sent, done atomic.Int64
 }
 
-// attackOption configures an Attack.
+// attackOption configures an attacker.
 type attackOption func(*attacker)
 
 // withConnections sets the number of connections (HTTP/1.1: at most this

@@ -137,7 +137,7 @@ func WithBarrierPoll(d time.Duration) BarrierOption {
 }
 
 // WithBarrierLead sets how long after the last shard was ready the attack
-// starts (default DefaultBarrierLead).
+// starts (default barrierLead).
 func WithBarrierLead(d time.Duration) BarrierOption {
 	return func(b *Barrier) {
 		if d > 0 {

@@ -234,7 +234,7 @@ func (cj *CapacityJob) Run(ctx context.Context, c *gateway.Client, t *config.Tar
 	return cr.finish(ctx)
 }
 
-// search runs steps as NextStep decides until it is done, the context ends
+// search runs steps as nextStep decides until it is done, the context ends
 // or a step cannot be written.
 func (cr *capRun) search(ctx context.Context) error {
 	if cr.interrupted || ctx.Err() != nil {

@@ -157,7 +157,7 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 // lost session is fed back to the pool. It returns the most requests that
 // were in flight when a result came in (hits handed out since hits0, less
 // results received) and how many results were sent on time. It flushes
-// both files at least every DefaultFlushInterval.
+// both files at least every flushInterval.
 func (cr *capRun) record(j *judge, results <-chan *vegeta.Result, rec *recorder, response *reports.Aggregator, hits0 uint64, onTime time.Duration) (int, uint64) {
 	tick := time.NewTicker(flushInterval)
 	defer tick.Stop()
@@ -258,7 +258,7 @@ const stepCPULimit = 0.9
 // is more than stallFactor × S, or when the generator had no
 // connection to spare (all its requests in flight were taken: then its lag
 // is the gateway's doing, and bounds nothing) on a machine that was not
-// CPU-contended (see DefaultCPUPressureLimit). Otherwise the step is
+// CPU-contended (see cpuPressureLimit). Otherwise the step is
 // invalid: its failure may be the generator's.
 const stallFactor = 2.0
 
@@ -281,7 +281,7 @@ const cpuPressureLimit = 0.9
 //   - A failing error_rate or contract_violations gate is the gateway's;
 //     so is a latency gate that fails on the response time alone, unless
 //     the generator's own stall or a contended machine can explain it (see
-//     DefaultStallFactor). Any of them fails the step (valid: the
+//     stallFactor). Any of them fails the step (valid: the
 //     generator's lag, if any, did not decide it), limited by the first
 //     such gate.
 //   - Otherwise the step is invalid, not failed, when the generator did not

@@ -60,11 +60,11 @@
 //     until the plan ends or the context is cancelled) and finish
 //     (sign-out on every path, meta.json, results.bin and the reports).
 //   - search.go: the capacity search as a pure function of the step
-//     outcomes so far (NextStep): geometric growth, bisection to the
+//     outcomes so far (nextStep): geometric growth, bisection to the
 //     precision, confirmation, retried invalid steps, the worst-case step
 //     count.
 //   - capacity.go: CapacityJob, a capacity search run on the same stages
-//     (one sign-in and warm-up), its steps driven by NextStep, and
+//     (one sign-in and warm-up), its steps driven by nextStep, and
 //     capacity.json and its reports at the end.
 //   - capstep.go: one capacity step: a constant rate written to its own
 //     directory, judged from the planned send time; judgeStep says

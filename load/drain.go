@@ -92,7 +92,7 @@ func (d *drainer) threshold() time.Duration {
 	return max(2*d.idle, d.idle+drainSlack)
 }
 
-// drain probes until DefaultDrainQuiet probes in a row are answered within
+// drain probes until drainQuiet probes in a row are answered within
 // threshold (the gateway has no queue left: nothing of the last step is
 // still being worked on), timeout passes or ctx ends. It returns how long
 // it took and whether the gateway drained.

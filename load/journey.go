@@ -54,7 +54,7 @@ import (
 // against its planned arrival).
 type journeys struct {
 	r         *run
-	jp        *journeyPlan
+	jp        *JourneyPlan
 	pacer     Pacer
 	free      chan *agent
 	base      *http.Transport // cloned for each journey
@@ -74,7 +74,7 @@ type journeys struct {
 
 // newJourneys prepares the journey stage of r; base is the transport each
 // journey's own is cloned from.
-func newJourneys(r *run, jp *journeyPlan, base *http.Transport, baseURL string, t *config.Target) *journeys {
+func newJourneys(r *run, jp *JourneyPlan, base *http.Transport, baseURL string, t *config.Target) *journeys {
 	js := &journeys{r: r, jp: jp, pacer: r.pacer, base: base, baseURL: baseURL,
 		timeout: r.plan.Timeout, pollTO: t.PollWait + pollTimeoutMargin, force: t.ForceLogin, fields: r.plan.SignIn,
 		free: make(chan *agent, len(r.pool.agents))}
@@ -424,7 +424,7 @@ func (j *journey) signIn() *gateway.Session {
 
 // signOut signs the agent out, retrying passing failures, and records each
 // attempt; the last carries the outcome: end when it succeeded (or
-// JourneyInterrupted), JourneyFailed otherwise ("" leaves an outcome
+// reports.JourneyInterrupted), reports.JourneyFailed otherwise ("" leaves an outcome
 // already recorded).
 func (j *journey) signOut(s *gateway.Session, end string) {
 	backoff := 100 * time.Millisecond

@@ -7,10 +7,10 @@ import (
 	"ccgw-harness/config"
 )
 
-// journeyPlan is a journey plan resolved against its target, before
+// JourneyPlan is a journey plan resolved against its target, before
 // anything runs: when each journey starts, how long it may keep its agent,
 // and how many agents that needs at the most.
-type journeyPlan struct {
+type JourneyPlan struct {
 	// Journeys is the number of journeys the arrival schedule starts.
 	Journeys uint64
 	// Hold and Repeat are the plan's (see config.Journey).
@@ -37,7 +37,7 @@ const maxPlannedJourneys = 10_000_000
 // PlanJourneys resolves plan p's journey block against the arrival
 // schedule s (the plan's pacer) and target t, and checks that the plan has
 // the agents its overlapping journeys need; the error names the numbers.
-func PlanJourneys(p *config.Plan, s Pacer, t *config.Target, agents int) (*journeyPlan, error) {
+func PlanJourneys(p *config.Plan, s Pacer, t *config.Target, agents int) (*JourneyPlan, error) {
 	if p.Journey == nil {
 		return nil, fmt.Errorf("plan %s has no journey block", p.Name)
 	}
@@ -51,7 +51,7 @@ func PlanJourneys(p *config.Plan, s Pacer, t *config.Target, agents int) (*journ
 	if timeout <= 0 {
 		timeout = config.DefaultTimeout
 	}
-	jp := &journeyPlan{Journeys: s.Hits(), Hold: p.Journey.Hold, Repeat: p.Journey.Repeat,
+	jp := &JourneyPlan{Journeys: s.Hits(), Hold: p.Journey.Hold, Repeat: p.Journey.Repeat,
 		Busy: p.Journey.Hold + t.PollWait + 2*timeout, LoginInfos: 1}
 	if jp.Repeat > 0 {
 		jp.LoginInfos += int(jp.Hold / jp.Repeat)

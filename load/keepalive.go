@@ -65,12 +65,12 @@ func withPollPause(min, max time.Duration) KeepAliveOption {
 // agent to the pool for re-sign-in; polling resumes with the new session.
 //
 // Polls go through the agents' connection pool (sign-in, sign-out, polls:
-// see AgentClient), never the attack's.
+// see agentClient), never the attack's.
 //
 // Cap on concurrent polls: each outstanding long poll holds a connection
 // (HTTP/1.1) and a worker goroutine. Polls are therefore run by at most
 // `slots` workers fed by one scheduler ordered by each agent's next due time.
-// With no more agents than slots (the default cap is DefaultMaxPolls), every
+// With no more agents than slots (the default cap is defaultMaxPolls), every
 // agent polls continuously, exactly like a real client. For a bigger pool the
 // slots are raised to what keeps every session alive: each slot completes at
 // least one poll per poll wait, and each agent must poll at least twice per
@@ -101,7 +101,7 @@ type KeepAlive struct {
 
 // NewKeepAlive plans the polling of the pool's agents for target t. The
 // polls go through c's connections: give it a pool of its own, not the
-// attack's, that keeps at least Slots() idle connections (see AgentClient).
+// attack's, that keeps at least Slots() idle connections (see agentClient).
 func NewKeepAlive(p *Pool, c *gateway.Client, t *config.Target, opts ...KeepAliveOption) (*KeepAlive, error) {
 	k := &KeepAlive{pool: p, clock: p.clock, maxPolls: defaultMaxPolls, pauseMin: pollPauseMin, pauseMax: pollPauseMax}
 	for _, o := range opts {

@@ -57,7 +57,7 @@ type segment struct {
 // by short linear pieces; longer plans use longer pieces).
 const maxSegments = 100000
 
-// seg is a Segment with its position in the schedule.
+// seg is a segment with its position in the schedule.
 type seg struct {
 	start  float64 // seconds from the start
 	dur    float64 // seconds
@@ -303,7 +303,7 @@ const sineStepsPerPeriod = 360
 // Sine is a rate mean + amplitude·sin(2πt/period) for a duration, starting at
 // the mean and rising. The amplitude must not exceed the mean. It is
 // approximated by linear pieces of a degree of phase each (coarser when the
-// plan would need more than MaxSegments pieces).
+// plan would need more than maxSegments pieces).
 func Sine(mean, amplitude float64, period, d time.Duration) (*Schedule, error) {
 	if period <= 0 || d <= 0 {
 		return nil, fmt.Errorf("sine: period %s and duration %s must be above 0", period, d)

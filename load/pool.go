@@ -69,7 +69,7 @@ func agentClient(c *gateway.Client, idle int, opts ...gateway.Option) (*gateway.
 	return ac, tr, nil
 }
 
-// agentSessionCacheSize is the TLS session cache of AgentClient (one gateway
+// agentSessionCacheSize is the TLS session cache of agentClient (one gateway
 // address: a few entries suffice).
 const agentSessionCacheSize = 16
 
@@ -142,7 +142,7 @@ func (a *agent) refresh() {
 type PoolOption func(*Pool)
 
 // WithSignInConcurrency sets how many sign-ins (and sign-outs) run at once
-// (default DefaultSignInConcurrency).
+// (default config.DefaultSignInConcurrency).
 func WithSignInConcurrency(n int) PoolOption {
 	return func(p *Pool) {
 		if n > 0 {
@@ -179,7 +179,7 @@ type Pool struct {
 	forceLogin     bool
 	signOutTimeout time.Duration
 	clock          clock         // nil: the real clock (tests set a fake one)
-	signInFields   config.SignIn // the plan's optional sign-in fields (WithSignInFields)
+	signInFields   config.SignIn // the plan's optional sign-in fields (withSignInFields)
 	calls          *callRecorder // the run's record of the agents' calls (nil: none)
 
 	// sign-in progress
@@ -356,7 +356,7 @@ func (p *Pool) SignIn(ctx context.Context) (SignInSummary, error) {
 	}
 	agents := p.agents
 	// The first agent signs in alone: the others then resume its TLS
-	// session (see AgentClient) instead of each doing a full handshake.
+	// session (see agentClient) instead of each doing a full handshake.
 	if len(agents) > 0 && ctx.Err() == nil {
 		one(agents[0])
 		agents = agents[1:]

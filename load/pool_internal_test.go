@@ -161,7 +161,7 @@ func TestPoolLostReports(t *testing.T) {
 
 // TestPoolReSignInAndBackoff: a lost session is re-established by the
 // re-sign-in workers; a failed attempt holds further attempts of that agent
-// off for DefaultReSignInBackoff on the pool's clock, and reports of
+// off for reSignInBackoff on the pool's clock, and reports of
 // requests older than the new session are ignored.
 func TestPoolReSignInAndBackoff(t *testing.T) {
 	leakCheck(t)

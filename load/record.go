@@ -16,7 +16,7 @@ import (
 )
 
 // recorder is the run's record of its results: the results file (vegeta
-// gob, buffered, flushed at least every DefaultFlushInterval so a killed
+// gob, buffered, flushed at least every flushInterval so a killed
 // run leaves a readable prefix) and the aggregator the reports come from.
 // It is the one place results are written: the measured attack's (drain,
 // on one goroutine) and the agents' own calls (sign-in, polls, sign-out,
@@ -121,7 +121,7 @@ func (rec *recorder) close() {
 // drain consumes an attack's results until the channel is closed: each is
 // judged for the agent that sent it, recorded, and a lost session is fed
 // back to the pool. It runs on one goroutine (the judge reuses its header
-// map) and flushes the file at least every DefaultFlushInterval.
+// map) and flushes the file at least every flushInterval.
 func (rec *recorder) drain(j *judge, results <-chan *vegeta.Result) {
 	tick := time.NewTicker(flushInterval)
 	defer tick.Stop()

@@ -188,7 +188,7 @@ type Job struct {
 	order    agentOrder
 	out      string
 	warnings []string     // planning warnings for the summary
-	journey  *journeyPlan // a journey plan's resolution; nil: a logininfo rate plan
+	journey  *JourneyPlan // a journey plan's resolution; nil: a logininfo rate plan
 }
 
 // NewJob checks plan p against target t (with the --rate/--duration

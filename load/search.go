@@ -24,7 +24,7 @@ const (
 	phaseConfirm searchPhase = "confirm"
 )
 
-// What limited a capacity answer (Answer.LimitedBy, capacity.json's
+// What limited a capacity answer (searchAnswer.LimitedBy, capacity.json's
 // limited_by): the reports package's vocabulary. A gateway's SLO gate is
 // limitedBySLOPrefix + the gate's name ("slo:p99", "slo:error_rate").
 const (
@@ -83,8 +83,8 @@ type stepOutcome struct {
 	// failed on the gateway's account. An invalid step says nothing about
 	// the gateway at its rate.
 	Valid bool
-	// LimitedBy names why a step that did not pass did not: LimitedBySLO
-	// of its first failing gate, or LimitedByGenerator.
+	// LimitedBy names why a step that did not pass did not: limitedBySLO
+	// of its first failing gate, or limitedByGenerator.
 	LimitedBy string
 }
 
@@ -105,9 +105,9 @@ type searchAnswer struct {
 	Rate float64
 	// Confirmed: the confirmation step at Rate passed.
 	Confirmed bool
-	// LimitedBy says what stopped the search above Rate: LimitedBySLO of
-	// the gate that failed at Bound, LimitedByGenerator, LimitedByMax or
-	// LimitedByInterrupted.
+	// LimitedBy says what stopped the search above Rate: limitedBySLO of
+	// the gate that failed at Bound, limitedByGenerator, limitedByMax or
+	// limitedByInterrupted.
 	LimitedBy string
 	// Bound is the lowest rate that did not pass (0 when every step
 	// passed): the capacity lies in [Rate, Bound).
@@ -135,7 +135,7 @@ func (s searchSettings) MaxSteps() int {
 	return grow + bisect + 1
 }
 
-// HardStepLimit is the most steps NextStep allows: three times MaxSteps,
+// HardStepLimit is the most steps nextStep allows: three times MaxSteps,
 // room for confirmations that fail on a gateway that passes and fails the
 // same rate by turns. Every search ends by itself.
 func (s searchSettings) HardStepLimit() int { return 3 * s.MaxSteps() }
@@ -202,7 +202,7 @@ func effective(steps []stepOutcome) []stepOutcome {
 }
 
 // retryDue reports whether the last step is invalid and its rate has been
-// run invalid at most DefaultInvalidRetries times in a row.
+// run invalid at most invalidRetries times in a row.
 func retryDue(steps []stepOutcome) bool {
 	last := steps[len(steps)-1]
 	if last.Valid || last.Pass {
@@ -221,7 +221,7 @@ func retryDue(steps []stepOutcome) bool {
 //
 //   - No step yet: grow at Start.
 //   - An invalid step is run again at the same rate and phase, up to
-//     DefaultInvalidRetries times; a retry supersedes it.
+//     invalidRetries times; a retry supersedes it.
 //   - Every step passed: grow to the highest passing rate × Growth (at most
 //     Max); once Max passed, confirm it.
 //   - A step did not pass (failed, or was invalid): the lowest such rate
@@ -231,7 +231,7 @@ func retryDue(steps []stepOutcome) bool {
 //     the pass. A confirmation that does not pass becomes the new upper
 //     bound, and the search goes on below it.
 //   - The answer is the confirmed rate; LimitedBy comes from the upper
-//     bound (its failing gate, or the generator), or is LimitedByMax.
+//     bound (its failing gate, or the generator), or is limitedByMax.
 func nextStep(s searchSettings, steps []stepOutcome) searchDecision {
 	if len(steps) == 0 {
 		return searchDecision{Rate: s.Start, Phase: phaseGrow}

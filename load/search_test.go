@@ -24,7 +24,7 @@ func synthetic(c, gen float64) outcomeFunc {
 	}
 }
 
-// runSearch drives NextStep with f until it is done (failing t if it does
+// runSearch drives nextStep with f until it is done (failing t if it does
 // not end within the hard limit) and returns the steps and the answer.
 func runSearch(t *testing.T, s searchSettings, f outcomeFunc) ([]stepOutcome, searchAnswer) {
 	t.Helper()
@@ -194,7 +194,7 @@ func TestSearchConfirmationFails(t *testing.T) {
 }
 
 // TestSearchEndsOnAnyHistory: a gateway that passes and fails at random
-// still ends the search within the hard limit, and NextStep is pure.
+// still ends the search within the hard limit, and nextStep is pure.
 func TestSearchEndsOnAnyHistory(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	coin := func(rate float64, phase searchPhase, n int) stepOutcome {
@@ -214,7 +214,7 @@ func TestSearchEndsOnAnyHistory(t *testing.T) {
 		before := append([]stepOutcome(nil), steps...)
 		d1, d2 := nextStep(acceptance, steps), nextStep(acceptance, steps)
 		if d1 != d2 || !reflect.DeepEqual(before, steps) {
-			t.Fatal("NextStep is not a pure function of its history")
+			t.Fatal("nextStep is not a pure function of its history")
 		}
 	}
 }
@@ -252,7 +252,7 @@ func TestSearchSettingsValidateAndRound(t *testing.T) {
 	}
 	for in, want := range map[float64]float64{612.5: 613, 1234: 1230, 99.95: 100, 0.3: 0.3, 337.5: 338, 3000: 3000, 1e6: 1e6} {
 		if got := roundRate(in); got != want {
-			t.Errorf("RoundRate(%v) = %v, want %v", in, got, want)
+			t.Errorf("roundRate(%v) = %v, want %v", in, got, want)
 		}
 	}
 	// 6 growing (100, 200, 400, 800, 1600, 3000), 5 halvings of a 100 %
