@@ -250,7 +250,7 @@ func (k *KeepAlive) Start(ctx context.Context) {
 }
 
 // Stop ends polling: no poll starts any more, the polls under way get up
-// to DefaultStopGrace to be answered (an answer may bring a rotated Guid
+// to stopGrace to be answered (an answer may bring a rotated Guid
 // that the sign-out which follows needs), then those still held are
 // cancelled (the Guid the agent holds stays valid for the sign-out). It
 // waits for every goroutine of the keep-alive.
