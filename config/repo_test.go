@@ -54,7 +54,7 @@ func TestRepoTargets(t *testing.T) {
 	}
 	smoke, _ := f.Plan("smoke")
 	if smoke.Agents != 50 || smoke.Rate != 20 || smoke.Duration != 15*time.Second {
-		t.Errorf("smoke %+v, DESIGN §3 says {agents: 50, rate: 20, duration: 15s}", smoke)
+		t.Errorf("smoke %+v, docs/load-plans.md says {agents: 50, rate: 20, duration: 15s}", smoke)
 	}
 	// The capacity search of the acceptance: against mock-capacity
 	// (capacity 600), p99 100 ms, 10 s steps, 5 %.
@@ -86,7 +86,7 @@ func TestRepoTargets(t *testing.T) {
 	golive, _ := f.Plan("golive")
 	if golive.Agents != 1000 || len(golive.Stages) != 2 || golive.Stages[0].Rate != 100 || golive.Stages[0].Duration != time.Minute ||
 		golive.Stages[1].Rate != 500 || golive.Stages[1].Duration != 5*time.Minute {
-		t.Errorf("golive %+v differs from DESIGN §3", golive)
+		t.Errorf("golive %+v differs from docs/load-plans.md", golive)
 	}
 }
 
@@ -135,7 +135,7 @@ func uncomment(text, start string) string {
 
 // TestRepoStagingExample: the commented real target in targets.yaml is
 // valid once uncommented (with and without its expect overrides) and says
-// what DESIGN §3 says; resolving it wants its password and CA file.
+// what docs/gateway.md documents; resolving it wants its password and CA file.
 func TestRepoStagingExample(t *testing.T) {
 	data, err := os.ReadFile(repoTargets)
 	if err != nil {

@@ -30,7 +30,7 @@ func mustLoad(t *testing.T, path string) *File {
 	return f
 }
 
-// TestTargetDefaults: what a target gets when it says nothing (DESIGN §3's
+// TestTargetDefaults: what a target gets when it says nothing (the
 // minimal mock target, and a minimal real one).
 func TestTargetDefaults(t *testing.T) {
 	f := mustParse(t, "targets.yaml", doc(

@@ -13,7 +13,7 @@ import (
 // suite and the client all ask it (the load engine through an
 // allocation-free fast path that is proven, by fuzzing, to say success only
 // when the oracle does). The decisions, where the vendor documentation
-// leaves room (DESIGN §1: every body is `{"message": string, "retcode":
+// leaves room (docs/gateway.md: every body is `{"message": string, "retcode":
 // string, "result": object}`), are those of a strict client:
 //
 //   - HTTP status 200; any other status is ClassHTTP, whatever the body.

@@ -68,7 +68,7 @@ func TestVerdictStringRoundTrip(t *testing.T) {
 	}
 	for v, s := range want {
 		if v.String() != s {
-			t.Errorf("%+v.String() = %q, want %q (INTERNALS.md results-file form)", v, v.String(), s)
+			t.Errorf("%+v.String() = %q, want %q (docs/architecture.md results-file form)", v, v.String(), s)
 		}
 	}
 }

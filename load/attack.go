@@ -22,7 +22,7 @@ const (
 	// many per connection (HTTP/1.1): enough to keep every connection busy
 	// while results are handed over, few enough that a slow gateway cannot
 	// make vegeta spawn thousands of workers, each dialing its own TLS
-	// connection (DESIGN §4). Requests beyond the connections wait for one
+	// connection (docs/load-plans.md). Requests beyond the connections wait for one
 	// in the transport, and that wait counts in their latency.
 	DefaultWorkersPerConnection = 2
 	// http2Workers is the worker cap of an HTTP/2 attack, whose

@@ -15,7 +15,7 @@ import (
 )
 
 // Result headers of the agents' own calls and of journeys
-// (docs/INTERNALS.md); like every result header they are ours, never the
+// (docs/architecture.md); like every result header they are ours, never the
 // gateway's, and hold no secret.
 const (
 	// HeaderJourney carries a journey's sequence number on its results.

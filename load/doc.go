@@ -72,7 +72,7 @@
 //   - drain.go: between steps, single probes until the gateway answers
 //     as fast as when idle.
 //
-// Results files follow docs/INTERNALS.md: vegeta gob results of every call,
+// Results files follow docs/architecture.md: vegeta gob results of every call,
 // Error is the verdict string, Body is nil, Headers hold only our own
 // X-Ccgw-* keys (node, lag, journey, journey end, ready), Attack is
 // "target/plan". No Guid, token or password is ever written, logged or put

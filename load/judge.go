@@ -11,7 +11,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// Result headers the load engine keeps (docs/INTERNALS.md): every other
+// Result headers the load engine keeps (docs/architecture.md): every other
 // response header is dropped, because response headers may carry Set-GUID
 // and cookies.
 const (

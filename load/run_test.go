@@ -147,7 +147,7 @@ func TestDynamicRotation(t *testing.T) {
 
 	assertEveryCallRecorded(t, e.mock, readAllResults(t, e.out), agents, o)
 
-	// Results-file conventions (docs/INTERNALS.md).
+	// Results-file conventions (docs/architecture.md).
 	for _, r := range results[:10] {
 		if r.Attack != "mock/test" || r.Method != "POST" || r.Body != nil || r.Code != 200 {
 			t.Fatalf("result %+v breaks the results-file conventions", r)

@@ -225,22 +225,22 @@ func checkExpr(t *testing.T, title, expr string, family func(string) (string, bo
 }
 
 // TestReadmeListsEveryMetric: the metric names are a stable interface, and
-// the README documents each one.
+// docs/metrics.md documents each one.
 func TestReadmeListsEveryMetric(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("../docs/metrics.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	readme := string(b)
 	for name := range populated(t).Families {
 		if strings.HasPrefix(name, "ccgw_") && !strings.Contains(readme, "`"+name+"`") {
-			t.Errorf("README does not document %s", name)
+			t.Errorf("docs/metrics.md does not document %s", name)
 		}
 	}
 	for _, l := range []string{metrics.LabelCall, metrics.LabelClass, metrics.LabelDetail, metrics.LabelRetcode, metrics.LabelNode,
 		metrics.LabelStage, metrics.LabelOutcome, metrics.LabelTarget, metrics.LabelPlan, metrics.LabelShard} {
 		if !strings.Contains(readme, "`"+l+"`") {
-			t.Errorf("README does not document the label %s", l)
+			t.Errorf("docs/metrics.md does not document the label %s", l)
 		}
 	}
 }

@@ -28,6 +28,6 @@
 // method of a nil *Metrics and a nil *Observer does nothing, so a run
 // without metrics pays one nil check per result.
 //
-// The metric names (the Name* constants) are a stable interface: the
-// README lists them, and deploy/grafana/ccgw-load.json queries them.
+// The metric names (the Name* constants) are a stable interface:
+// docs/metrics.md lists them, and deploy/grafana/ccgw-load.json queries them.
 package metrics

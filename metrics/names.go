@@ -1,6 +1,6 @@
 package metrics
 
-// Metric names: a stable interface once released (README "Live metrics";
+// Metric names: a stable interface once released (docs/metrics.md;
 // deploy/grafana/ccgw-load.json queries them). Histograms expose the
 // usual _bucket, _sum and _count series.
 const (

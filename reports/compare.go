@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Comparison defaults (DESIGN §2, run comparison): a latency percentile
+// Comparison defaults (docs/reports-and-gates.md, ccgw compare): a latency percentile
 // (p50 p90 p95 p99 p99.9) regresses when it grew by more than
 // DefaultMaxLatencyRegression AND by more than DefaultMinLatencyDelta (so
 // microsecond noise on the mock fails no pipeline); the error rate

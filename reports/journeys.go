@@ -10,7 +10,7 @@ import (
 	"ccgw-harness/gateway"
 )
 
-// Result headers of a journey run (docs/INTERNALS.md). They identify
+// Result headers of a journey run (docs/architecture.md). They identify
 // journeys without any Guid or token: a journey is its sequence number, its
 // outcome is written once, on the result that decided it, and its time to
 // softphone-ready once, on its first valid logininfo.

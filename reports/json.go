@@ -5,7 +5,7 @@ import (
 	"io"
 )
 
-// WriteJSON writes report.json: r indented, keys as DESIGN §3 fixes them.
+// WriteJSON writes report.json: r indented, keys as docs/reports-and-gates.md lists them.
 func WriteJSON(w io.Writer, r *Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

@@ -22,7 +22,7 @@ const OtherKey = "other"
 const HistogramNote = "HdrHistogram of all results (successes and errors, like vegeta), 1 µs to 1 h, 3 significant digits"
 
 // Report is the outcome of a run. Its JSON form is report.json: the keys of
-// DESIGN §3 first (latencies in milliseconds), then the extras. It holds no
+// docs/reports-and-gates.md first (latencies in milliseconds), then the extras. It holds no
 // wall-clock time of its own making, so the live run and `ccgw report` write
 // the same report.json for the same results and Meta.
 type Report struct {

@@ -44,7 +44,7 @@ func ct(name, contentType, verdict string) LoginInfoCase {
 }
 
 // LoginInfoCases returns the oracle's decisions, one case each, grouped as
-// the README's "What counts as success" lists them. Every call returns a
+// the success rule of docs/contract-suite.md lists them. Every call returns a
 // fresh slice.
 func LoginInfoCases() []LoginInfoCase {
 	cases := []LoginInfoCase{
