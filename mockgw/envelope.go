@@ -27,9 +27,11 @@ const (
 // Envelopes that never change.
 var (
 	bodyOKEmpty = []byte(`{"message":"success","retcode":"0","result":{}}`)
-	// bodyPoll is an event poll's answer with no event, in the vendor's
-	// form (`"event"`, not `"result"`), which gateway.DecodeEnvelope reads.
-	bodyPoll = []byte(`{"message":"","retcode":"0","event":null}`)
+	// bodyPoll is an event poll's answer with no event, byte for byte what
+	// the gateway sends: no "event" member at all (the vendor's examples
+	// show one only when there is an event, cec_07_1274), no "result", no
+	// trailing newline. Clients compare it whole to tell an idle poll.
+	bodyPoll = []byte(`{"message":"","retcode":"0"}`)
 	// bodyMalformed is the MalformedRate answer: it starts like an envelope
 	// but is not valid JSON.
 	bodyMalformed = []byte(`{"message":"success","retcode":"0","result":{"phonetoken":,"phonenum":}}`)

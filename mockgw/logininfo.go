@@ -20,6 +20,7 @@ func (s *Server) loginInfo(w http.ResponseWriter, r *http.Request, nd *node, seg
 		s.notAllowed(w, ciLoginInfo, http.MethodPost, ds)
 		return
 	}
+	discardBody(r) // logininfo takes none; some clients send `{}`
 	if !s.awaitCapacity(r) {
 		panic(http.ErrAbortHandler) // the client or the server is gone: no answer
 	}

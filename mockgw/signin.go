@@ -21,57 +21,83 @@ type signInBody struct {
 	password, phonenum string
 }
 
-// parseSignIn validates a sign-in body: a JSON object with password (a
-// string of at most 32 characters; empty is for agents without one, see
-// Server.signIn) and phonenum (1..24 ASCII digits); optional status in
-// {3,4,5}, agenttype in {4,11}, and autoanswer, autoenteridle, releasephone
-// booleans. Other members (such as the ip public clients send) are ignored.
+// parseSignIn validates a sign-in body as the gateway reads it: a JSON
+// object with password (at most 32 characters; empty is for agents without
+// one, see Server.signIn) and phonenum (1..24 ASCII digits); optional status
+// in {3,4,5}, agenttype in {4,11}, and autoanswer, autoenteridle and
+// releasephone booleans. Members the mock does not use (ip, entryIp,
+// callBackUri... as public clients send them) are ignored.
+//
+// The gateway is a Java service whose JSON binding coerces scalars, and
+// public clients (the vendor's own examples among them) rely on that: a
+// string member may come as a JSON number (`"phonenum":70001`), a number
+// member as a string holding the number (`"status":"4"`), a boolean member
+// as the string "true" or "false". Anything else (`"status":"busy"`,
+// `"autoanswer":"yes"`, `"phonenum":true`, null, objects, arrays) is
+// 100-001, as is a value outside the documented bounds. See
+// docs/mock-clients.md.
 func parseSignIn(body []byte) (signInBody, bool) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(body, &m); err != nil || m == nil {
 		return signInBody{}, false
 	}
-	pw, ok := jsonString(m["password"])
+	pw, ok := coerceString(m["password"])
 	if !ok || utf8.RuneCountInString(pw) > gateway.MaxPasswordLen {
 		return signInBody{}, false
 	}
-	ph, ok := jsonString(m["phonenum"])
+	ph, ok := coerceString(m["phonenum"])
 	if !ok || !isPhonenum(ph) {
 		return signInBody{}, false
 	}
-	if raw, ok := m["status"]; ok && !jsonIntIn(raw, gateway.StatusBusy, gateway.StatusIdle, gateway.StatusWrapUp) {
+	if raw, ok := m["status"]; ok && !coerceIntIn(raw, gateway.StatusBusy, gateway.StatusIdle, gateway.StatusWrapUp) {
 		return signInBody{}, false
 	}
-	if raw, ok := m["agenttype"]; ok && !jsonIntIn(raw, gateway.AgentTypePCPhone, gateway.AgentTypeVideo) {
+	if raw, ok := m["agenttype"]; ok && !coerceIntIn(raw, gateway.AgentTypePCPhone, gateway.AgentTypeVideo) {
 		return signInBody{}, false
 	}
 	for _, k := range []string{"autoanswer", "autoenteridle", "releasephone"} {
-		if raw, ok := m[k]; ok {
-			v := string(bytes.TrimSpace(raw))
-			if v != "true" && v != "false" {
-				return signInBody{}, false
-			}
+		if raw, ok := m[k]; ok && !coerceBool(raw) {
+			return signInBody{}, false
 		}
 	}
 	return signInBody{password: pw, phonenum: ph}, true
 }
 
-// jsonString reads a JSON string value.
-func jsonString(raw json.RawMessage) (string, bool) {
+// coerceString reads a string member: a JSON string, or a JSON number taken
+// as its literal text (`70001` is "70001"). A missing member, null, a
+// boolean, an object or an array is not a string.
+func coerceString(raw json.RawMessage) (string, bool) {
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '"' {
+	if len(raw) == 0 {
 		return "", false
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", false
+	switch c := raw[0]; {
+	case c == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", false
+		}
+		return s, true
+	case c == '-' || (c >= '0' && c <= '9'):
+		return string(raw), true // json.Unmarshal of the body has checked it is a number
 	}
-	return s, true
+	return "", false
 }
 
-// jsonIntIn reads a JSON integer and reports whether it is one of allowed.
-func jsonIntIn(raw json.RawMessage, allowed ...int) bool {
-	n, err := strconv.Atoi(string(bytes.TrimSpace(raw)))
+// coerceIntIn reads an integer member, a JSON integer or a string holding a
+// decimal integer ("4"), and reports whether it is one of allowed. A number
+// with a fraction or an exponent is no integer.
+func coerceIntIn(raw json.RawMessage, allowed ...int) bool {
+	raw = bytes.TrimSpace(raw)
+	text := string(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return false
+		}
+		text = s
+	}
+	n, err := strconv.Atoi(text)
 	if err != nil {
 		return false
 	}
@@ -79,6 +105,16 @@ func jsonIntIn(raw json.RawMessage, allowed ...int) bool {
 		if n == a {
 			return true
 		}
+	}
+	return false
+}
+
+// coerceBool reports whether raw is a boolean member: true, false, or the
+// strings "true" and "false".
+func coerceBool(raw json.RawMessage) bool {
+	switch string(bytes.TrimSpace(raw)) {
+	case "true", "false", `"true"`, `"false"`:
+		return true
 	}
 	return false
 }

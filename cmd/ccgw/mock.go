@@ -23,12 +23,15 @@ const mockUsage = `Usage: ccgw mock [flags]
 Serves the mock CC-Gateway over HTTPS until SIGINT or SIGTERM. When it is
 ready it prints one line: listening on https://HOST:PORT (the real port when
 --addr asked for port 0). Admin endpoints (stats, faults, defects, restart)
-are under /ccgw-admin/.
+are under /ccgw-admin/. It answers agent clients as the gateway does,
+including the forms public clients send beyond the documented ones
+(docs/mock-clients.md).
 
 Examples:
   ccgw mock --addr 127.0.0.1:8043 --cert-out out/mock.pem
   ccgw mock --addr 127.0.0.1:0 --auth-mode dynamic --guid-interval 2s --guid-timeout 4s
   ccgw mock --guid-timeout-from rotation --password ''   # agents without a password
+  ccgw mock --auth-mode static --password ''   # the vendor's Java agent demo (empty password)
   ccgw mock --nodes 3 --retcode-rate 0.01 --retcode 100-007 --latency-fixed 5ms
   ccgw mock --capacity 600   # at most 600 logininfo answers/s: a gateway for ccgw capacity to measure
   curl --cacert out/mock.pem https://127.0.0.1:8043/ccgw-admin/stats

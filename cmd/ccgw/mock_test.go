@@ -17,6 +17,7 @@ import (
 	"ccgw-harness/gateway"
 	"ccgw-harness/internal/testscale"
 	"ccgw-harness/mockgw"
+	"ccgw-harness/mockgw/clienttest"
 	"ccgw-harness/mockgw/faultset"
 )
 
@@ -91,6 +92,46 @@ func TestMockCommandServesUntilSignal(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), "s3cret-pw") {
 		t.Error("the password leaked into the mock's log")
+	}
+}
+
+// TestMockCommandAnswersPublicClients starts the real `ccgw mock` binary in
+// each authentication mode, for agents without a password (an empty
+// --password, as the vendor's Java demo signs in with ""), and runs clienttest's
+// raw-request matrix against it: requests written byte for byte as public
+// clients write them, over TLS trusting only the --cert-out certificate.
+// A millisecond Guid interval and timeout make every dynamic poll rotate
+// and prove that static mode never does.
+func TestMockCommandAnswersPublicClients(t *testing.T) {
+	for _, mode := range []gateway.AuthMode{gateway.AuthStatic, gateway.AuthDynamic} {
+		t.Run(string(mode), func(t *testing.T) {
+			certFile := filepath.Join(t.TempDir(), "mock.pem")
+			cmd, lines, stderr := startCCGW(t, nil, "mock", "--addr", "127.0.0.1:0", "--cert-out", certFile,
+				"--auth-mode", string(mode), "--password", "", "--guid-interval", "1ms", "--guid-timeout", "1ms", "--poll-wait", "20ms")
+			url := strings.TrimPrefix(waitLine(t, lines, "listening on ", 30*time.Second), "listening on ")
+			pem, err := os.ReadFile(certFile)
+			if err != nil {
+				t.Fatalf("--cert-out: %v", err)
+			}
+			clienttest.Run(t, clienttest.Target{Addr: strings.TrimPrefix(url, "https://"), CertPEM: pem, Mode: mode, FirstAgent: 1001})
+
+			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("SIGINT must stop the mock with exit 0: %v\nstderr: %s", err, stderr.String())
+				}
+			case <-time.After(testscale.D(20 * time.Second)):
+				t.Fatalf("the mock did not stop within %v of SIGINT", testscale.D(20*time.Second))
+			}
+			if got := strings.TrimSpace(stderr.String()); got != "ccgw mock: stopping" {
+				t.Errorf("the mock's log: %q, want only its stopping line", got)
+			}
+		})
 	}
 }
 
