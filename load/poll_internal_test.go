@@ -12,7 +12,7 @@ var envelopeSeeds = []struct {
 	body string
 	fast bool // whether the fast path must prove success
 }{
-	{`{"message":"","retcode":"0"}`, true},               // the gateway's (and the mock's) idle answer
+	{`{"message":"","retcode":"0"}`, true},              // the gateway's (and the mock's) idle answer
 	{`{"message":"","retcode":"0","event":null}`, true}, // an idle answer with an explicit null event
 	{` { "retcode" : "0" , "message" : null , "result" : { } }` + "\n", true},
 	{`{"retcode":"0"}`, true},
