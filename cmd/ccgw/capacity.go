@@ -156,13 +156,13 @@ func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, st
 	if err != nil {
 		return fail("%v", err)
 	}
-	slo := load.SLOFromConfig(file.SLOFor(plan))
-	live, err := f.metrics.newMetrics(target.Name, plan.Name, slo)
+	objs := file.SLOFor(plan)
+	live, err := f.metrics.newMetrics(target.Name, plan.Name, objs)
 	if err != nil {
 		return fail("%v", err)
 	}
 	opts := append([]load.Option{load.WithConfirm(f.confirm), load.WithProgress(prog),
-		load.WithSLO(slo), load.WithRequire(f.require), load.WithMetrics(live.Metrics())}, extra...)
+		load.WithSLO(objs), load.WithRequire(f.require), load.WithMetrics(live.Metrics())}, extra...)
 	job, err := load.NewCapacityJob(target, plan, f.out, opts...)
 	if err != nil {
 		return fail("%v", err)

@@ -193,18 +193,18 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	if f.shard.shard.Sharded() && target.Mock != nil {
 		return fail("target %s is an embedded mock (mock:): each shard would start a gateway of its own; run the shards with ccgw shards (make load SHARDS=N), which starts one mock for all, or point the target at one ccgw mock with url:", target.Name)
 	}
-	slo := load.SLOFromConfig(file.SLOFor(plan))
+	objs := file.SLOFor(plan)
 	var mopts []metrics.Option
 	if f.shard.shard.Sharded() {
 		mopts = append(mopts, metrics.WithShard(strconv.Itoa(f.shard.shard.Index)))
 	}
-	live, err := f.metrics.newMetrics(target.Name, plan.Name, slo, mopts...)
+	live, err := f.metrics.newMetrics(target.Name, plan.Name, objs, mopts...)
 	if err != nil {
 		return fail("%v", err)
 	}
 	job, err := load.NewJob(target, plan, f.out, append([]load.Option{
 		load.WithConfirm(f.confirm), load.WithProgress(prog),
-		load.WithSLO(slo), load.WithMetrics(live.Metrics()),
+		load.WithSLO(objs), load.WithMetrics(live.Metrics()),
 		load.WithRate(f.rate), load.WithDuration(f.duration)}, f.shard.options(sess)...)...)
 	if err != nil {
 		return fail("%v", err)
