@@ -37,8 +37,13 @@ after hold; the reports add time to softphone-ready and per-call figures.
 A plan that needs more agents than it has for its overlapping journeys is
 refused before anything starts.
 
+Every objective in effect (the global slo: overridden by the plan's) is a
+gate and a junit.xml test case named as its key: p99, error_rate,
+ready_p99, calls.signin.p99...; meta.json records them for ccgw report.
+
 Refused before anyone signs in: a target without allow_load: true, a target
-marked production: true without --confirm NAME, and an output directory
+marked production: true without --confirm NAME, an objective that means
+nothing in the plan (ready_* without journey:), and an output directory
 that cannot be written. The target's max_rate caps every plan.
 
 Progress goes to stderr (one rewritten line on a terminal, a line every 5 s
