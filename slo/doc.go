@@ -10,8 +10,8 @@
 // (ready_p99...); and one call's latency or error rate (calls.signin.p99,
 // calls.logout.error_rate...). targets.yaml writes them under slo: (package
 // config reads them into an Objectives), meta.json records the ones a run
-// was judged by, and package reports turns each into a gate: a JUnit test
-// case named as the key is written. Because the configuration, the run, the
+// was judged by, and package reports turns each into a gate, a junit.xml
+// test case named as the key. Because the configuration, the run, the
 // record and the gates share this type, an objective written down is an
 // objective judged: nothing converts between them, so nothing is lost.
 //

@@ -10,15 +10,21 @@ import (
 	"ccgw-harness/gateway"
 )
 
-// The keys of an objectives mapping (targets.yaml slo:, meta.json slo)
-// other than latency keys.
+// The keys of an objectives mapping (targets.yaml slo:) other than latency
+// keys.
 const (
-	KeyErrorRate             = "error_rate"              // highest share of failed requests, 0..1
-	KeyMinRateRatio          = "min_rate_ratio"          // lowest achieved/requested rate, 0..1
-	KeyMaxContractViolations = "max_contract_violations" // most answers that broke the contract
-	KeyMaxLateRatio          = "max_late_ratio"          // highest share of requests sent late, 0..1
-	KeySaturation            = "saturation"              // false: a saturated generator does not fail the run
-	KeyCalls                 = "calls"                   // objectives per call, by call name
+	// KeyErrorRate bounds the share of failed requests, 0..1.
+	KeyErrorRate = "error_rate"
+	// KeyMinRateRatio bounds the achieved/requested rate from below, 0..1.
+	KeyMinRateRatio = "min_rate_ratio"
+	// KeyMaxContractViolations bounds the answers that broke the contract.
+	KeyMaxContractViolations = "max_contract_violations"
+	// KeyMaxLateRatio bounds the share of requests sent late, 0..1.
+	KeyMaxLateRatio = "max_late_ratio"
+	// KeySaturation false: a saturated generator does not fail the run.
+	KeySaturation = "saturation"
+	// KeyCalls holds the objectives per call, by call name.
+	KeyCalls = "calls"
 )
 
 // Keys are the keys of an objectives mapping other than the latency keys,
@@ -40,11 +46,18 @@ const CallsPrefix = KeyCalls + "."
 // named as its key ("p99"), a ready gate ReadyPrefix + key ("ready_p99"),
 // a call's gate CallGate(call, key).
 const (
-	GateRequests           = "requests" // a run with no results fails this gate
-	GateErrorRate          = KeyErrorRate
-	GateMinRateRatio       = KeyMinRateRatio
-	GateContractViolations = "contract_violations" // bounded by max_contract_violations (default 0)
-	GateSaturation         = KeySaturation
+	// GateRequests is the gate a run with no results fails.
+	GateRequests = "requests"
+	// GateErrorRate is the gate of KeyErrorRate.
+	GateErrorRate = KeyErrorRate
+	// GateMinRateRatio is the gate of KeyMinRateRatio.
+	GateMinRateRatio = KeyMinRateRatio
+	// GateContractViolations is the contract gate, bounded by
+	// KeyMaxContractViolations (default 0); junit.xml calls it
+	// "contract violations".
+	GateContractViolations = "contract_violations"
+	// GateSaturation is the generator-saturation gate (see KeySaturation).
+	GateSaturation = KeySaturation
 )
 
 // ReadyGate is the name of the gate of a ready objective whose latency key
