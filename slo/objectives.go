@@ -195,7 +195,7 @@ func validateLatency(prefix string, m map[string]time.Duration) error {
 
 func validateRatio(key string, v *float64) error {
 	if v != nil && !(*v >= 0 && *v <= 1) {
-		return fmt.Errorf("slo %s: want a fraction from 0 to 1, got %g", key, *v)
+		return fmt.Errorf("slo %s: want a fraction in 0..1, got %g", key, *v)
 	}
 	return nil
 }

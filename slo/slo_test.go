@@ -127,19 +127,19 @@ func TestValidateAndJSON(t *testing.T) {
 		t.Errorf("round trip %s: %+v, %v", b, back, err)
 	}
 	for want, bad := range map[string]Objectives{
-		"slo p99: want a positive duration":                    {Latency: map[string]time.Duration{"p99": 0}},
-		`slo p42x: invalid latency key "p42x"`:                 {Latency: map[string]time.Duration{"p42x": time.Second}},
-		"slo p999: the same statistic as p99.9":                {Latency: map[string]time.Duration{"p999": time.Second, "p99.9": time.Second}},
-		"slo error_rate: want a fraction from 0 to 1, got 1.5": {ErrorRate: ptr(1.5)},
-		"slo min_rate_ratio:":                                  {MinRateRatio: ptr(1.2)},
-		"slo max_late_ratio:":                                  {MaxLateRatio: ptr(-0.1)},
-		"slo max_contract_violations: want 0 or more":          {MaxContractViolations: ptr(-1)},
-		`slo ready_p0: invalid latency key "p0"`:               {Ready: map[string]time.Duration{"p0": time.Second}},
-		"slo ready_p99: want a positive duration":              {Ready: map[string]time.Duration{"p99": 0}},
-		`slo calls: unknown call "other"`:                      {Calls: map[string]CallObjectives{"other": {}}},
-		`slo calls: unknown call "signon"`:                     {Calls: map[string]CallObjectives{"signon": {}}},
-		"slo calls.poll.error_rate: want a fraction":           {Calls: map[string]CallObjectives{gateway.CallPoll: {ErrorRate: ptr(1.5)}}},
-		`slo calls.poll.median: invalid latency key`:           {Calls: map[string]CallObjectives{gateway.CallPoll: {Latency: map[string]time.Duration{"median": time.Second}}}},
+		"slo p99: want a positive duration":                {Latency: map[string]time.Duration{"p99": 0}},
+		`slo p42x: invalid latency key "p42x"`:             {Latency: map[string]time.Duration{"p42x": time.Second}},
+		"slo p999: the same statistic as p99.9":            {Latency: map[string]time.Duration{"p999": time.Second, "p99.9": time.Second}},
+		"slo error_rate: want a fraction in 0..1, got 1.5": {ErrorRate: ptr(1.5)},
+		"slo min_rate_ratio:":                              {MinRateRatio: ptr(1.2)},
+		"slo max_late_ratio:":                              {MaxLateRatio: ptr(-0.1)},
+		"slo max_contract_violations: want 0 or more":      {MaxContractViolations: ptr(-1)},
+		`slo ready_p0: invalid latency key "p0"`:           {Ready: map[string]time.Duration{"p0": time.Second}},
+		"slo ready_p99: want a positive duration":          {Ready: map[string]time.Duration{"p99": 0}},
+		`slo calls: unknown call "other"`:                  {Calls: map[string]CallObjectives{"other": {}}},
+		`slo calls: unknown call "signon"`:                 {Calls: map[string]CallObjectives{"signon": {}}},
+		"slo calls.poll.error_rate: want a fraction":       {Calls: map[string]CallObjectives{gateway.CallPoll: {ErrorRate: ptr(1.5)}}},
+		`slo calls.poll.median: invalid latency key`:       {Calls: map[string]CallObjectives{gateway.CallPoll: {Latency: map[string]time.Duration{"median": time.Second}}}},
 	} {
 		err := bad.Validate()
 		if err == nil || !strings.HasPrefix(err.Error(), want) {
