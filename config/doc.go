@@ -15,6 +15,9 @@
 // target, and it is never printed (Agents and Agent mask it in every fmt
 // verb).
 //
+// The objectives (key slo) are read into slo.Objectives, the type every
+// gate reads: File.SLOFor gives a plan's.
+//
 // The package imports gateway (for AuthMode, IDRange and the documented
-// timings) and go.yaml.in/yaml/v3 only.
+// timings), slo and go.yaml.in/yaml/v3 only.
 package config

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"ccgw-harness/slo"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -23,7 +25,7 @@ type File struct {
 	Path    string             // as given to Load or Parse; every error message starts with it
 	Targets map[string]*Target // by name, as parsed: passwords and agents.file are not resolved yet (see File.Target)
 	Plans   map[string]*Plan   // by name
-	SLO     SLO                // the global objectives (key slo); see SLOFor
+	SLO     slo.Objectives     // the global objectives (key slo); see SLOFor
 }
 
 var topKeys = []string{"targets", "plans", "slo"}
@@ -231,11 +233,9 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 // SLOFor returns the objectives that apply to a run of plan p: the global
 // slo overridden key by key by the plan's own slo (a latency percentile
 // written either way, p999 or p99.9, overrides the other). p may be nil.
-func (f *File) SLOFor(p *Plan) SLO {
-	out := f.SLO.clone()
+func (f *File) SLOFor(p *Plan) slo.Objectives {
 	if p == nil || p.SLO == nil {
-		return out
+		return f.SLO.Clone()
 	}
-	out.merge(p.SLO)
-	return out
+	return f.SLO.Override(*p.SLO)
 }

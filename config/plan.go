@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"ccgw-harness/slo"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -56,17 +58,17 @@ type Plan struct {
 	Sine        *Sine         // key sine: a rate oscillating around a mean, for Duration
 	Concurrency int           // key concurrency: closed model, N requests in flight, for Duration
 
-	Connections       int           // key connections, default DefaultConnections
-	HTTP2             bool          // key http2, default false (HTTPS/1.1)
-	Order             string        // key order: OrderRoundRobin (default) or OrderShuffle
-	Warmup            time.Duration // key warmup: unmeasured traffic before the plan, default 0
-	Timeout           time.Duration // key timeout: per request, default DefaultTimeout
-	MaxSignInFailures float64       // key max_signin_failures: a count (>= 1, "3") or a ratio of Agents (< 1, "5%"); default 0
-	SignInConcurrency int           // key signin_concurrency, default DefaultSignInConcurrency
-	SLO               *SLO          // key slo: overrides of the global slo for this plan (see File.SLOFor); nil if none
-	Capacity          *Capacity     // key capacity: a capacity search (ccgw capacity) instead of a rate shape; nil if none
-	Journey           *Journey      // key journey: each arrival is an agent's journey (see Journey); nil: a logininfo rate plan
-	SignIn            SignIn        // key signin: optional fields of every sign-in body (see SignIn)
+	Connections       int             // key connections, default DefaultConnections
+	HTTP2             bool            // key http2, default false (HTTPS/1.1)
+	Order             string          // key order: OrderRoundRobin (default) or OrderShuffle
+	Warmup            time.Duration   // key warmup: unmeasured traffic before the plan, default 0
+	Timeout           time.Duration   // key timeout: per request, default DefaultTimeout
+	MaxSignInFailures float64         // key max_signin_failures: a count (>= 1, "3") or a ratio of Agents (< 1, "5%"); default 0
+	SignInConcurrency int             // key signin_concurrency, default DefaultSignInConcurrency
+	SLO               *slo.Objectives // key slo: overrides of the global slo for this plan (see File.SLOFor); nil if none
+	Capacity          *Capacity       // key capacity: a capacity search (ccgw capacity) instead of a rate shape; nil if none
+	Journey           *Journey        // key journey: each arrival is an agent's journey (see Journey); nil: a logininfo rate plan
+	SignIn            SignIn          // key signin: optional fields of every sign-in body (see SignIn)
 }
 
 // Stage is one step of a staged plan: over the first Ramp of the stage the
@@ -184,7 +186,7 @@ func (p *Plan) clone() *Plan {
 		c.Sine = &s
 	}
 	if p.SLO != nil {
-		s := p.SLO.clone()
+		s := p.SLO.Clone()
 		c.SLO = &s
 	}
 	if p.Capacity != nil {

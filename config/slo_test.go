@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"ccgw-harness/slo"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -12,7 +14,7 @@ func ptr[T any](v T) *T { return &v }
 // File's own SLO is not changed by merging.
 func TestSLOFor(t *testing.T) {
 	f := mustLoad(t, "testdata/full.yaml")
-	global := SLO{
+	global := slo.Objectives{
 		Latency:   map[string]time.Duration{"p50": 50 * time.Millisecond, "p99.9": 2 * time.Second, "mean": 40 * time.Millisecond, "max": 5 * time.Second},
 		ErrorRate: ptr(0.01), MinRateRatio: ptr(0.9), MaxContractViolations: ptr(3), MaxLateRatio: ptr(0.05), Saturation: ptr(true),
 	}
@@ -20,7 +22,7 @@ func TestSLOFor(t *testing.T) {
 		t.Fatalf("global slo\n got %+v\nwant %+v", f.SLO, global)
 	}
 	tuned, _ := f.Plan("tuned") // slo: {p99: 200ms, p999: 1s, error_rate: "0.5%", saturation: false}
-	want := SLO{
+	want := slo.Objectives{
 		Latency:   map[string]time.Duration{"p50": 50 * time.Millisecond, "p99": 200 * time.Millisecond, "p999": time.Second, "mean": 40 * time.Millisecond, "max": 5 * time.Second},
 		ErrorRate: ptr(0.005), MinRateRatio: ptr(0.9), MaxContractViolations: ptr(3), MaxLateRatio: ptr(0.05), Saturation: ptr(false),
 	}
@@ -44,22 +46,8 @@ func TestSLOFor(t *testing.T) {
 func TestSLOForEmptyGlobal(t *testing.T) {
 	f := mustParse(t, "t.yaml", withBase("plans:", "  p: {agents: 1, rate: 1, duration: 1s, slo: {p95: 20ms, max_late_ratio: \"2%\"}}"))
 	got := f.SLOFor(f.Plans["p"])
-	want := SLO{Latency: map[string]time.Duration{"p95": 20 * time.Millisecond}, MaxLateRatio: ptr(0.02)}
+	want := slo.Objectives{Latency: map[string]time.Duration{"p95": 20 * time.Millisecond}, MaxLateRatio: ptr(0.02)}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v want %+v", got, want)
-	}
-}
-
-// TestQuantile maps latency keys to quantiles.
-func TestQuantile(t *testing.T) {
-	for k, want := range map[string]float64{"p50": 0.5, "p5": 0.05, "p99": 0.99, "p99.9": 0.999, "p999": 0.999, "p99.99": 0.9999, "max": 1} {
-		if got, ok := Quantile(k); !ok || got != want {
-			t.Errorf("Quantile(%q) = %v, %v; want %v", k, got, ok, want)
-		}
-	}
-	for _, k := range []string{"mean", "p0", "p100", "p05", "p99.", "p99.9999", "error_rate", ""} {
-		if _, ok := Quantile(k); ok {
-			t.Errorf("Quantile(%q) accepted", k)
-		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"ccgw-harness/gateway"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
+	"ccgw-harness/slo"
 )
 
 // Where a capacity search writes, inside its output directory, besides
@@ -34,8 +35,9 @@ const stepGraceMin = 2 * time.Second
 
 // CapacityJob is a capacity search (a plan with a capacity block) that
 // passed every check that needs no gateway: the safety rails, the search
-// settings, the target's max_rate, the agents and a writable output
-// directory. Run it with CapacityJob.Run once the target is up.
+// settings, the target's max_rate, the agents, objectives that mean
+// something in a step, and a writable output directory. Run it with
+// CapacityJob.Run once the target is up.
 //
 // The search reuses a load run's stages: one open, signIn (agents signed in
 // once and kept alive for the whole search) and warmUp; then steps, each a
@@ -48,16 +50,18 @@ type CapacityJob struct {
 	settings searchSettings
 	step     time.Duration
 	dir      string
-	slo      reports.SLO // every step's gates: the plan's, saturation not gated (see judgeStep)
+	slo      slo.Objectives // every step's gates: the plan's, saturation not gated (see judgeStep)
 	warnings []string
 }
 
 // NewCapacityJob checks the capacity plan p against target t without any
 // network, like NewJob; out is the search's output directory. The
 // target's max_rate caps the search's max (a start above it is refused).
-// Every refusal is a *RefusedError naming what to fix. Of the Options,
-// WithRate and WithDuration do not apply; WithAttackStarted is called
-// before every step.
+// Every refusal is a *RefusedError naming what to fix; so is a journey
+// plan (a step runs logininfo at one rate, not journeys) and an objective
+// that means nothing in a step (slo.ModeCapacity: ready_ and calls: keys),
+// named. Of the Options, WithRate and WithDuration do not apply;
+// WithAttackStarted is called before every step.
 func NewCapacityJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*CapacityJob, error) {
 	var rc runConfig
 	for _, o := range opts {
@@ -65,6 +69,9 @@ func NewCapacityJob(t *config.Target, p *config.Plan, out string, opts ...Option
 	}
 	if p.Capacity == nil {
 		return nil, &RefusedError{Reason: fmt.Sprintf("plan %s has no capacity block: a capacity search needs capacity: {start, max, step, precision} (run a rate plan with ccgw load)", p.Name)}
+	}
+	if p.Journey != nil {
+		return nil, &RefusedError{Reason: fmt.Sprintf("plan %s has both journey and capacity: a capacity search's steps send logininfo at one rate each, they run no journeys (run a journey plan with ccgw load)", p.Name)}
 	}
 	if rc.rate != 0 || rc.duration != 0 {
 		return nil, &RefusedError{Reason: fmt.Sprintf("plan %s is a capacity search: its rates and durations come from capacity: {start, max, step}, not from --rate or --duration", p.Name)}
@@ -98,6 +105,9 @@ func NewCapacityJob(t *config.Target, p *config.Plan, out string, opts ...Option
 	if t.TLS.InsecureSkipVerify {
 		cj.warnings = append(cj.warnings, fmt.Sprintf("TLS certificate verification is OFF for target %s (tls.insecure_skip_verify): the gateway was not authenticated", t.Name))
 	}
+	if err := rc.slo.CheckMode(slo.ModeCapacity); err != nil {
+		return nil, refused(err, "plan %s: %v", p.Name, err)
+	}
 	cj.slo = stepSLO(rc.slo)
 	cj.warnings = append(cj.warnings, sloWarnings(p, cj.slo, cj.settings.Max)...)
 	pacer, err := Constant(cj.settings.Start, cj.step)
@@ -120,14 +130,15 @@ func NewCapacityJob(t *config.Target, p *config.Plan, out string, opts ...Option
 // saturation gate off. A step's latency counts from the planned send time,
 // so the generator's lag is in it, and whether the generator kept the
 // schedule decides the step's validity instead (judgeStep).
-func stepSLO(s reports.SLO) reports.SLO {
+func stepSLO(o slo.Objectives) slo.Objectives {
 	off := false
-	s.Saturation = &off
-	return s
+	o = o.Clone()
+	o.Saturation = &off
+	return o
 }
 
 // sloWarnings warns about gates that cannot make a search meaningful.
-func sloWarnings(p *config.Plan, s reports.SLO, maxRate float64) []string {
+func sloWarnings(p *config.Plan, s slo.Objectives, maxRate float64) []string {
 	var ws []string
 	if len(s.Latency) == 0 && s.ErrorRate == nil {
 		ws = append(ws, fmt.Sprintf("plan %s gates neither latency nor error rate: a step fails only on contract violations, so the search will likely end at max or at the generator's limit", p.Name))
@@ -323,14 +334,14 @@ func (cr *capRun) finish(ctx context.Context) (*CapacityOutcome, error) {
 
 // capacity builds capacity.json from the steps so far and the answer.
 func (cr *capRun) capacity(interrupted bool) *reports.Capacity {
-	s, slo := cr.cj.settings, cr.cj.slo
+	s, objs := cr.cj.settings, cr.cj.slo.Clone()
 	_, workers := cr.attack.Workers()
 	c := &reports.Capacity{
 		Target: cr.target, Plan: cr.plan.Name,
 		LimitedBy: cr.answer.LimitedBy, Confirmed: cr.answer.Confirmed,
 		Settings: reports.CapacitySettings{Start: s.Start, Max: s.Max, StepS: cr.cj.step.Seconds(), Precision: s.Precision,
 			Growth: s.Growth, WarmupS: cr.plan.Warmup.Seconds(), MaxSteps: s.MaxSteps(), EstimateS: cr.cj.Estimate().Seconds()},
-		SLO: &slo, LatencyFromPlanned: true,
+		SLO: &objs, LatencyFromPlanned: true,
 		Steps:  slices.Clone(cr.steps),
 		Agents: cr.pool.Size(), Connections: cr.attack.Connections(), Workers: int(workers),
 		HTTP2: cr.plan.HTTP2, TLSVerify: cr.meta.TLSVerify,

@@ -41,7 +41,7 @@ func BenchmarkCapacitySearch600(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		j, err := load.NewCapacityJob(t, p, out, load.WithSLO(load.SLOFromConfig(f.SLOFor(p))))
+		j, err := load.NewCapacityJob(t, p, out, load.WithSLO(f.SLOFor(p)))
 		if err != nil {
 			b.Fatal(err)
 		}

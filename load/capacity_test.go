@@ -18,6 +18,7 @@ import (
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/reports"
+	"ccgw-harness/slo"
 )
 
 // capEnv is a mock (with extra options) and a capacity plan against it.
@@ -140,7 +141,7 @@ func TestCapacityFindsMockCapacity(t *testing.T) {
 	var mu sync.Mutex
 	var backlogs []time.Duration
 	o := e.runCapacity(context.Background(), t,
-		load.WithSLO(reports.SLO{Latency: map[string]time.Duration{"p50": p50}, ErrorRate: &maxErr}),
+		load.WithSLO(slo.Objectives{Latency: map[string]time.Duration{"p50": p50}, ErrorRate: &maxErr}),
 		load.WithAttackStarted(func() {
 			mu.Lock()
 			backlogs = append(backlogs, e.mock.CapacityBacklog())
@@ -245,7 +246,7 @@ func TestCapacityGeneratorLimited(t *testing.T) {
 	e := capEnv(t, 20, config.Capacity{Start: 250, Max: 256000, Step: 500 * time.Millisecond, Precision: 0.5, Growth: 2})
 	e.plan.Connections = 1
 	p99 := 5 * time.Second
-	o := e.runCapacity(context.Background(), t, load.WithSLO(reports.SLO{Latency: map[string]time.Duration{"p99": p99}}))
+	o := e.runCapacity(context.Background(), t, load.WithSLO(slo.Objectives{Latency: map[string]time.Duration{"p99": p99}}))
 	c := checkStepFiles(t, e.out, o)
 	for _, st := range c.Steps {
 		t.Logf("step %d %s %v/s: sent %.0f/s pass %v valid %v %s", st.Step, st.Phase, st.Rate, st.Achieved, st.Pass, st.Valid, st.Reason)

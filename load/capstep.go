@@ -12,6 +12,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/reports"
+	"ccgw-harness/slo"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -52,12 +53,12 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 		return fail(err)
 	}
 	defer rec.close()
-	slo := cr.cj.slo
+	objs := cr.cj.slo.Clone()
 	meta := reports.Meta{
 		Target: cr.target, Plan: cr.plan.Name, Profile: config.ProfileConstant,
 		RequestedRate: pacer.MeanRate(), PlannedDuration: pacer.Duration(),
 		Agents: cr.meta.Agents, AgentsFailed: cr.meta.AgentsFailed, Connections: cr.attack.Connections(),
-		HTTP2: cr.plan.HTTP2, TLSVerify: cr.meta.TLSVerify, SLO: &slo, LatencyFromPlanned: true,
+		HTTP2: cr.plan.HTTP2, TLSVerify: cr.meta.TLSVerify, SLO: &objs, LatencyFromPlanned: true,
 	}
 	metaPath := filepath.Join(dir, MetaFile)
 	if err := reports.WriteMeta(metaPath, meta); err != nil {
@@ -85,7 +86,7 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 	}
 	meta.Started = start
 	cr.live.measuring(pacer, start)
-	maxInFlight, onTime := cr.record(newJudge(cr.pool, pacer, start), results, rec, response, hits0, onTimeLag(slo))
+	maxInFlight, onTime := cr.record(newJudge(cr.pool, pacer, start), results, rec, response, hits0, onTimeLag(objs))
 	cr.live.measured()
 	cr.log.Hide()
 	wall := time.Since(start)
@@ -108,8 +109,8 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 	if err := reports.WriteMeta(metaPath, meta); err != nil {
 		return fail(err)
 	}
-	rep := planned.Report(meta, slo)
-	resp := response.Report(meta, slo)
+	rep := planned.Report(meta, objs)
+	resp := response.Report(meta, objs)
 	if err := reports.WriteAll(dir, rep, planned); err != nil {
 		return fail(fmt.Errorf("step %d: writing reports: %w", n, err))
 	}
@@ -200,7 +201,7 @@ func (cr *capRun) record(j *judge, results <-chan *vegeta.Result, rec *recorder,
 const onTimeFraction = 0.1
 
 // onTimeLag is the lag up to which a request counts as sent on time.
-func onTimeLag(s reports.SLO) time.Duration {
+func onTimeLag(s slo.Objectives) time.Duration {
 	lim := 10 * reports.DefaultLateFloor
 	for _, d := range s.Latency {
 		lim = min(lim, time.Duration(onTimeFraction*float64(d)))
@@ -309,17 +310,17 @@ func judgeStep(planned, response *reports.Report, gen reports.CapacityGenerator,
 		}
 		v.failing = append(v.failing, g.Name)
 		switch g.Name {
-		case reports.GateErrorRate:
+		case slo.GateErrorRate:
 			gateway = append(gateway, fmt.Sprintf("error rate %s > %s", pctText(g.Actual), pctText(g.Threshold)))
 			v.setLimit(g.Name)
-		case reports.GateContractViolations:
+		case slo.GateContractViolations:
 			gateway = append(gateway, fmt.Sprintf("%d contract violations (%s)", int(g.Actual), g.Detail))
 			v.setLimit(g.Name)
-		case reports.GateRequests:
+		case slo.GateRequests:
 			generator = append(generator, "no results: nothing was measured")
-		case reports.GateMinRateRatio:
+		case slo.GateMinRateRatio:
 			generator = append(generator, fmt.Sprintf("min_rate_ratio: sent %.4f of the offered rate", g.Actual))
-		case reports.GateSaturation:
+		case slo.GateSaturation:
 			generator = append(generator, "saturated: "+g.Detail)
 		default: // a latency gate
 			rg, ok := respGate[g.Name]

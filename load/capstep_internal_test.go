@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"ccgw-harness/reports"
+	"ccgw-harness/slo"
 )
 
 // gate is a failing or passing SLO gate of a synthetic report.
@@ -107,7 +108,7 @@ func TestOnTimeLag(t *testing.T) {
 		{map[string]time.Duration{"p99": 5 * time.Millisecond}, reports.DefaultLateFloor},
 		{nil, 10 * reports.DefaultLateFloor},
 	} {
-		if got := onTimeLag(reports.SLO{Latency: tc.lat}); got != tc.want {
+		if got := onTimeLag(slo.Objectives{Latency: tc.lat}); got != tc.want {
 			t.Errorf("onTimeLag(%v) = %s, want %s", tc.lat, got, tc.want)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"ccgw-harness/gateway"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
+	"ccgw-harness/slo"
 )
 
 // Files a run writes into its output directory besides those of
@@ -35,7 +36,7 @@ type Option func(*runConfig)
 type runConfig struct {
 	confirm   string
 	progress  *Progress
-	slo       reports.SLO
+	slo       slo.Objectives
 	rate      float64
 	duration  time.Duration
 	onStarted func()
@@ -54,10 +55,11 @@ func WithConfirm(name string) Option { return func(c *runConfig) { c.confirm = n
 // silent).
 func WithProgress(p *Progress) Option { return func(c *runConfig) { c.progress = p } }
 
-// WithSLO sets the gates the run is judged by (from config.File.SLOFor; see
-// SLOFromConfig). Without it only the default gates apply (contract
-// violations and generator saturation).
-func WithSLO(s reports.SLO) Option { return func(c *runConfig) { c.slo = s } }
+// WithSLO sets the objectives the run is judged by (config.File.SLOFor),
+// every one a gate. Without it only the default gates apply (contract
+// violations and generator saturation). NewJob and NewCapacityJob refuse
+// an objective that means nothing in the run (slo.Objectives.CheckMode).
+func WithSLO(o slo.Objectives) Option { return func(c *runConfig) { c.slo = o.Clone() } }
 
 // WithRate overrides the plan's rate (see Override).
 func WithRate(r float64) Option { return func(c *runConfig) { c.rate = r } }
@@ -69,18 +71,6 @@ func WithDuration(d time.Duration) Option { return func(c *runConfig) { c.durati
 // sign-in and warm-up), on the run's goroutine: f must not block. For tests
 // that act on a running attack.
 func WithAttackStarted(f func()) Option { return func(c *runConfig) { c.onStarted = f } }
-
-// SLOFromConfig converts the configuration's objectives to the reports'.
-func SLOFromConfig(s config.SLO) reports.SLO {
-	return reports.SLO{
-		Latency:               s.Latency,
-		ErrorRate:             s.ErrorRate,
-		MinRateRatio:          s.MinRateRatio,
-		MaxContractViolations: s.MaxContractViolations,
-		MaxLateRatio:          s.MaxLateRatio,
-		Saturation:            s.Saturation,
-	}
-}
 
 // Outcome is what a run produced.
 type Outcome struct {
@@ -194,7 +184,9 @@ type Job struct {
 // NewJob checks plan p against target t (with the --rate/--duration
 // overrides of opts applied to a copy of p), without any network: the
 // safety rails (see Check), the pace and the target's max_rate, the order,
-// that t has the agents p needs, and that out can be written. Every
+// that t has the agents p needs, that every objective means something in
+// the run (a ready objective needs a journey plan), and that out can be
+// written. Every
 // refusal is a *RefusedError naming what to fix.
 func NewJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*Job, error) {
 	j := &Job{target: t.Name, plan: *p, out: out}
@@ -222,6 +214,13 @@ func NewJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*Job,
 	}
 	if _, err := j.agentList(t); err != nil {
 		return nil, refused(err, "%v", err)
+	}
+	mode := slo.ModeRate
+	if j.plan.Journey != nil {
+		mode = slo.ModeJourney
+	}
+	if err := j.rc.slo.CheckMode(mode); err != nil {
+		return nil, refused(err, "plan %s: %v", j.plan.Name, err)
 	}
 	if j.plan.Journey != nil {
 		if j.plan.Warmup > 0 {
@@ -358,7 +357,7 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 	if r.attack, err = newAttacker(c, withConnections(j.plan.Connections), withAttackHTTP2(j.plan.HTTP2), withRequestTimeout(j.plan.Timeout)); err != nil {
 		return nil, err
 	}
-	slo := j.rc.slo
+	objs := j.rc.slo.Clone()
 	r.meta = reports.Meta{
 		Target: j.target, Plan: j.plan.Name, Profile: j.plan.Profile(),
 		RequestedRate:   j.pacer.MeanRate(),
@@ -367,7 +366,7 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 		Connections:     r.attack.Connections(),
 		HTTP2:           j.plan.HTTP2,
 		TLSVerify:       !t.TLS.InsecureSkipVerify,
-		SLO:             &slo,
+		SLO:             &objs,
 		NoPassword:      t.Agents.NoPassword,
 	}
 	if jp := j.journey; jp != nil {

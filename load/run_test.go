@@ -17,6 +17,7 @@ import (
 	"ccgw-harness/load"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/reports"
+	"ccgw-harness/slo"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -210,7 +211,7 @@ func TestInjectedRetcodeAndLatency(t *testing.T) {
 	}))
 	e.plan.Warmup = 200 * time.Millisecond
 	maxErr := 0.05
-	rep := e.run(context.Background(), t, load.WithSLO(reports.SLO{ErrorRate: &maxErr})).Report
+	rep := e.run(context.Background(), t, load.WithSLO(slo.Objectives{ErrorRate: &maxErr})).Report
 
 	n := float64(rep.Requests)
 	if n != rate*3 {
@@ -245,7 +246,7 @@ func TestInjectedRetcodeAndLatency(t *testing.T) {
 	}
 	gated := false
 	for _, g := range rep.SLO {
-		if g.Name == reports.GateErrorRate {
+		if g.Name == slo.GateErrorRate {
 			gated = true
 			if g.Pass {
 				t.Errorf("error-rate gate %+v passed, want it failed at %.3f", g, rep.ErrorRate)

@@ -14,6 +14,7 @@ import (
 	"ccgw-harness/load"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/reports"
+	"ccgw-harness/slo"
 )
 
 // runShards runs shards idx of n of the env's plan, each in its own
@@ -124,8 +125,8 @@ func TestShardedJobs(t *testing.T) {
 	a := reports.NewAggregator()
 	// results.bin holds every call of a shard; the logininfo requests are
 	// the report's top level.
-	if _, _, err := reports.ReadFiles(a, files...); err != nil || a.Report(reports.Meta{}, reports.SLO{}).Requests != sent {
-		t.Errorf("merged %d logininfo results, %v; want %d", a.Report(reports.Meta{}, reports.SLO{}).Requests, err, sent)
+	if _, _, err := reports.ReadFiles(a, files...); err != nil || a.Report(reports.Meta{}, slo.Objectives{}).Requests != sent {
+		t.Errorf("merged %d logininfo results, %v; want %d", a.Report(reports.Meta{}, slo.Objectives{}).Requests, err, sent)
 	}
 }
 

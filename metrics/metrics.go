@@ -62,7 +62,7 @@ func constLabel(name, value string) Option {
 }
 
 // WithLatencyThresholds adds bounds to the latency histogram's buckets:
-// the SLO's latency thresholds (reports.SLO.Latency), so the share of
+// the SLO's latency thresholds (slo.Objectives.Latency), so the share of
 // requests within each is exact.
 func WithLatencyThresholds(d ...time.Duration) Option {
 	return func(s *settings) { s.latencyThresholds = append(s.latencyThresholds, d...) }

@@ -15,6 +15,7 @@ import (
 	"ccgw-harness/metrics/metricstest"
 	"ccgw-harness/reports"
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/slo"
 )
 
 func newMetrics(t testing.TB, opts ...metrics.Option) *metrics.Metrics {
@@ -50,7 +51,7 @@ func TestObserveCountsAsTheReport(t *testing.T) {
 		agg.Add(r)
 		latSum += r.Latency.Seconds()
 	})
-	rep := agg.Report(reports.Meta{}, reports.SLO{})
+	rep := agg.Report(reports.Meta{}, slo.Objectives{})
 	e := gather(t, m)
 	consts := map[string]string{metrics.LabelTarget: "mock", metrics.LabelPlan: "smoke", metrics.LabelShard: "2"}
 

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"ccgw-harness/slo"
 )
 
 var t0 = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
@@ -45,7 +47,7 @@ func TestSuccessSemantics(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := res(c.code, c.verdict, time.Millisecond, 0)
-		rep := aggregate([]vegeta.Result{r}).Report(Meta{}, SLO{})
+		rep := aggregate([]vegeta.Result{r}).Report(Meta{}, slo.Objectives{})
 		if (rep.Success == 1) != c.ok {
 			t.Errorf("%d %q: success=%d, want ok=%v", c.code, c.verdict, rep.Success, c.ok)
 		}
@@ -79,7 +81,7 @@ func TestRatesAndDuration(t *testing.T) {
 		}
 		rs = append(rs, res(200, v, lat, time.Duration(i)*100*time.Millisecond))
 	}
-	r := aggregate(rs).Report(Meta{RequestedRate: 10}, SLO{})
+	r := aggregate(rs).Report(Meta{RequestedRate: 10}, slo.Objectives{})
 	if r.DurationS != 1.5 || r.Rate.Achieved != 11 || r.Throughput != 4 || r.Rate.Requested != 10 {
 		t.Errorf("duration %g rate %+v throughput %g; want 1.5, achieved 11, 6/1.5=4", r.DurationS, r.Rate, r.Throughput)
 	}
@@ -117,15 +119,15 @@ func TestSaturation(t *testing.T) {
 	cases := []struct {
 		name      string
 		rs        []vegeta.Result
-		slo       SLO
+		slo       slo.Objectives
 		saturated bool
 		gate      *bool // nil: no saturation gate expected
 	}{
-		{"on time", onTime, SLO{}, false, ptr(true)},
-		{"late", late, SLO{}, true, ptr(false)},
-		{"late within a raised limit", late, SLO{MaxLateRatio: ptr(0.05)}, false, ptr(true)},
-		{"slow", slow, SLO{}, true, ptr(false)},
-		{"slow, gate off", slow, SLO{Saturation: ptr(false)}, true, nil},
+		{"on time", onTime, slo.Objectives{}, false, ptr(true)},
+		{"late", late, slo.Objectives{}, true, ptr(false)},
+		{"late within a raised limit", late, slo.Objectives{MaxLateRatio: ptr(0.05)}, false, ptr(true)},
+		{"slow", slow, slo.Objectives{}, true, ptr(false)},
+		{"slow, gate off", slow, slo.Objectives{Saturation: ptr(false)}, true, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -135,7 +137,7 @@ func TestSaturation(t *testing.T) {
 			}
 			var gate *Gate
 			for i := range r.SLO {
-				if r.SLO[i].Name == GateSaturation {
+				if r.SLO[i].Name == slo.GateSaturation {
 					gate = &r.SLO[i]
 				}
 			}
@@ -152,11 +154,11 @@ func TestSaturation(t *testing.T) {
 			}
 		})
 	}
-	if r := aggregate(late).Report(Meta{RequestedRate: 100}, SLO{}); r.Saturation.LateRequests != 20 || r.Saturation.MaxLagMS != 5 {
+	if r := aggregate(late).Report(Meta{RequestedRate: 100}, slo.Objectives{}); r.Saturation.LateRequests != 20 || r.Saturation.MaxLagMS != 5 {
 		t.Errorf("late %d max lag %g, want 20 and 5 ms", r.Saturation.LateRequests, r.Saturation.MaxLagMS)
 	}
 	// 10 req/s: inter-arrival 100 ms, so a request is late only after 10 ms.
-	if r := aggregate(late).Report(Meta{RequestedRate: 10}, SLO{}); r.Saturation.LateRequests != 0 || r.Saturation.LateThresholdMS != 10 {
+	if r := aggregate(late).Report(Meta{RequestedRate: 10}, slo.Objectives{}); r.Saturation.LateRequests != 0 || r.Saturation.LateThresholdMS != 10 {
 		t.Errorf("at 10 req/s: late %d threshold %g, want 0 and 10 ms", r.Saturation.LateRequests, r.Saturation.LateThresholdMS)
 	}
 }
@@ -170,13 +172,13 @@ func TestBoundedKeys(t *testing.T) {
 		rs = append(rs, res(200, fmt.Sprintf("retcode 9%02d-000", i), time.Millisecond, time.Duration(i)*time.Millisecond))
 	}
 	a := aggregate(rs, WithMaxKinds(10))
-	r := a.Report(Meta{}, SLO{})
+	r := a.Report(Meta{}, slo.Objectives{})
 	if len(r.Errors) != 11 || r.Errors[OtherKey] != 40 || r.Errors["retcode 900-000"] != 1 || r.Errors["retcode 909-000"] != 1 {
 		t.Errorf("errors %v: want the 10 smallest kinds and other=40", r.Errors)
 	}
 	rev := slices.Clone(rs)
 	slices.Reverse(rev)
-	if a, b := reportJSON(t, r), reportJSON(t, aggregate(rev, WithMaxKinds(10)).Report(Meta{}, SLO{})); !bytes.Equal(a, b) {
+	if a, b := reportJSON(t, r), reportJSON(t, aggregate(rev, WithMaxKinds(10)).Report(Meta{}, slo.Objectives{})); !bytes.Equal(a, b) {
 		t.Errorf("bounded counting depends on order: %s", firstDiff(b, a))
 	}
 }
@@ -188,7 +190,7 @@ func TestSeriesCoarsening(t *testing.T) {
 	for i := range 200 {
 		rs = append(rs, res(200, "", time.Millisecond, time.Duration(i)*time.Second))
 	}
-	r := aggregate(rs, WithMaxSeriesBuckets(50)).Report(Meta{}, SLO{})
+	r := aggregate(rs, WithMaxSeriesBuckets(50)).Report(Meta{}, slo.Objectives{})
 	if r.TimeSeriesStep != 8 || len(r.TimeSeries) > 50 || len(r.TimeSeries) < 25 {
 		t.Errorf("step %g, %d buckets; want 8 s buckets, at most 50", r.TimeSeriesStep, len(r.TimeSeries))
 	}
@@ -201,7 +203,7 @@ func TestSeriesCoarsening(t *testing.T) {
 	}
 	shuffled := slices.Clone(rs)
 	rand.New(rand.NewPCG(3, 4)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-	if a, b := reportJSON(t, r), reportJSON(t, aggregate(shuffled, WithMaxSeriesBuckets(50)).Report(Meta{}, SLO{})); !bytes.Equal(a, b) {
+	if a, b := reportJSON(t, r), reportJSON(t, aggregate(shuffled, WithMaxSeriesBuckets(50)).Report(Meta{}, slo.Objectives{})); !bytes.Equal(a, b) {
 		t.Errorf("coarsened series depends on order: %s", firstDiff(b, a))
 	}
 }
@@ -256,8 +258,8 @@ func TestSnapshot(t *testing.T) {
 
 // TestNoResults: an empty run fails with a "requests" gate.
 func TestNoResults(t *testing.T) {
-	r := NewAggregator().Report(Meta{Target: "mock", Plan: "smoke"}, SLO{ErrorRate: ptr(0.01)})
-	if r.Pass || r.SLO[0].Name != GateRequests || r.SLO[0].Pass {
+	r := NewAggregator().Report(Meta{Target: "mock", Plan: "smoke"}, slo.Objectives{ErrorRate: ptr(0.01)})
+	if r.Pass || r.SLO[0].Name != slo.GateRequests || r.SLO[0].Pass {
 		t.Errorf("empty run: pass=%v gates %+v", r.Pass, r.SLO)
 	}
 	for _, w := range []func() error{
@@ -277,7 +279,7 @@ func TestNoResults(t *testing.T) {
 func TestAttackName(t *testing.T) {
 	r1 := res(200, "", time.Millisecond, 0)
 	r1.Attack = "staging/golive"
-	r := aggregate([]vegeta.Result{r1}).Report(Meta{}, SLO{})
+	r := aggregate([]vegeta.Result{r1}).Report(Meta{}, slo.Objectives{})
 	if r.Target != "staging" || r.Plan != "golive" {
 		t.Errorf("target %q plan %q", r.Target, r.Plan)
 	}
@@ -292,7 +294,7 @@ func TestAbsurdTimestamps(t *testing.T) {
 	epoch := res(200, "", time.Millisecond, 0)
 	epoch.Timestamp = time.Unix(0, 0)
 	rs = append(rs, zero, epoch)
-	r := aggregate(rs).Report(Meta{}, SLO{})
+	r := aggregate(rs).Report(Meta{}, slo.Objectives{})
 	if r.Requests != 3 || len(r.TimeSeries) > DefaultMaxSeriesBuckets || len(r.TimeSeries) == 0 {
 		t.Errorf("requests %d, %d buckets", r.Requests, len(r.TimeSeries))
 	}

@@ -9,6 +9,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/slo"
 )
 
 // The per-call figures of a report (report.json `calls`): every call a run
@@ -95,7 +96,7 @@ func (l *latStats) latencies() Latencies {
 }
 
 // at is the value of a latency key in ms.
-func (l *latStats) at(k LatencyKey) float64 {
+func (l *latStats) at(k slo.LatencyKey) float64 {
 	switch {
 	case l.n == 0:
 		return 0

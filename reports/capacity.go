@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"ccgw-harness/slo"
 )
 
 // CapacityFile is the result of a capacity search (ccgw capacity), written
@@ -50,8 +52,8 @@ type Capacity struct {
 	RequireMet *bool    `json:"require_met,omitempty"`
 
 	Settings CapacitySettings `json:"settings"`
-	// SLO holds the gates every step is judged by.
-	SLO *SLO `json:"slo"`
+	// SLO holds the objectives every step is judged by.
+	SLO *slo.Objectives `json:"slo"`
 	// LatencyFromPlanned: latency counts from each request's planned send
 	// time (see WithLatencyFromPlanned); always true for a search.
 	LatencyFromPlanned bool           `json:"latency_from_planned"`

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"ccgw-harness/slo"
 )
 
 // WriteCapacitySummary writes a capacity search's summary.txt: the answer
@@ -69,7 +71,7 @@ func capacityHead(c *Capacity) []string {
 }
 
 // gatesText lists the SLO's gates: "p99 <= 100 ms, error_rate <= 1.00%, ...".
-func gatesText(s *SLO) string {
+func gatesText(s *slo.Objectives) string {
 	if s == nil {
 		return "contract violations"
 	}

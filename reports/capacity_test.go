@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ccgw-harness/slo"
 )
 
 // sampleCapacity is a finished search against a gateway of capacity 600:
@@ -22,7 +24,7 @@ func sampleCapacity() *Capacity {
 	c := &Capacity{Target: "mock", Plan: "capacity", LimitedBy: "slo:p99", Confirmed: true,
 		MaxSustainableRate: ptr(600.0), Bound: ptr(625.0),
 		Settings: CapacitySettings{Start: 100, Max: 3000, StepS: 10, Precision: 0.05, Growth: 2, MaxSteps: 13, EstimateS: 135},
-		SLO:      &SLO{Latency: map[string]time.Duration{"p99": 100 * time.Millisecond}, ErrorRate: ptr(0.01)}, LatencyFromPlanned: true,
+		SLO:      &slo.Objectives{Latency: map[string]time.Duration{"p99": 100 * time.Millisecond}, ErrorRate: ptr(0.01)}, LatencyFromPlanned: true,
 		Agents: 100, Connections: 128, Workers: 256, TLSVerify: true, DurationS: 95,
 		Steps: []CapacityStep{
 			step(1, "grow", 400, 2, true, true, nil, "", ""),

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"ccgw-harness/slo"
 )
 
 // Comparison defaults (docs/reports-and-gates.md, ccgw compare): a latency percentile
@@ -28,7 +30,7 @@ const (
 )
 
 // Comparison gate names other than the latency keys (p50 p90 p95 p99
-// p99.9) and GateErrorRate.
+// p99.9) and slo.GateErrorRate.
 const (
 	GateThroughput = "throughput"
 	GateComparable = "comparable"
@@ -353,7 +355,7 @@ func compareGates(base, cur *Report, th Thresholds, c *Comparison) []CompareGate
 		}
 		gs = append(gs, g)
 	}
-	eg := CompareGate{Name: GateErrorRate, Unit: "ratio", Baseline: base.ErrorRate, Current: cur.ErrorRate, Op: "<=",
+	eg := CompareGate{Name: slo.GateErrorRate, Unit: "ratio", Baseline: base.ErrorRate, Current: cur.ErrorRate, Op: "<=",
 		Limit: round(base.ErrorRate+th.MaxErrorRateIncrease, 9),
 		Rule:  "+" + strconv.FormatFloat(th.MaxErrorRateIncrease*100, 'f', 2, 64) + " pp"}
 	switch {
@@ -431,9 +433,9 @@ func metrics(base, cur *Report, status map[string]string) []Metric {
 	add(GroupRun, "requests", "count", "", float64(base.Requests), float64(cur.Requests))
 	add(GroupRun, "achieved rate", "rate", "higher", base.Rate.Achieved, cur.Rate.Achieved)
 	add(GroupRun, GateThroughput, "rate", "higher", base.Throughput, cur.Throughput)
-	add(GroupRun, GateErrorRate, "ratio", "lower", base.ErrorRate, cur.ErrorRate)
-	add(GroupRun, GateContractViolations, "count", "lower", float64(base.ContractViolations), float64(cur.ContractViolations))
-	add(GroupRun, GateSaturation, "bool", "lower", b2f(base.Saturation.Saturated), b2f(cur.Saturation.Saturated))
+	add(GroupRun, slo.GateErrorRate, "ratio", "lower", base.ErrorRate, cur.ErrorRate)
+	add(GroupRun, slo.GateContractViolations, "count", "lower", float64(base.ContractViolations), float64(cur.ContractViolations))
+	add(GroupRun, slo.GateSaturation, "bool", "lower", b2f(base.Saturation.Saturated), b2f(cur.Saturation.Saturated))
 	add(GroupRun, "late ratio", "ratio", "lower", base.Saturation.LateRatio, cur.Saturation.LateRatio)
 	for _, p := range comparedPercentiles {
 		add(GroupLatency, p.name, "ms", "lower", p.get(base.LatencyMS), p.get(cur.LatencyMS))

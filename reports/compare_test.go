@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ccgw-harness/slo"
 )
 
 // baseReport is a hand-made report for the Compare table tests.
@@ -86,7 +88,7 @@ func TestCompare(t *testing.T) {
 			cur: modified(func(r *Report) {
 				r.LatencyMS.P99, r.LatencyMS.P999, r.ErrorRate, r.Throughput = 6, 12, 0.001, 110
 			}),
-			status: map[string]string{"p99": StatusImproved, "p99.9": StatusImproved, GateErrorRate: StatusImproved, GateThroughput: StatusImproved}},
+			status: map[string]string{"p99": StatusImproved, "p99.9": StatusImproved, slo.GateErrorRate: StatusImproved, GateThroughput: StatusImproved}},
 		{name: "noise below the minimum delta", th: def, pass: true, comparable: true,
 			// p50 +45 % but only +0.9 ms: noise.
 			cur: modified(func(r *Report) { r.LatencyMS.P50 = 2.9 })},
@@ -95,7 +97,7 @@ func TestCompare(t *testing.T) {
 			status: map[string]string{"p50": StatusRegressed}},
 		{name: "error rate +0.6 pp", th: def, comparable: true,
 			cur:    modified(func(r *Report) { r.ErrorRate = 0.016 }),
-			status: map[string]string{GateErrorRate: StatusRegressed}},
+			status: map[string]string{slo.GateErrorRate: StatusRegressed}},
 		{name: "error rate +0.5 pp is allowed", th: def, pass: true, comparable: true,
 			cur: modified(func(r *Report) { r.ErrorRate = 0.015 })},
 		{name: "throughput drop 6%", th: def, comparable: true,
@@ -130,11 +132,11 @@ func TestCompare(t *testing.T) {
 			cur: modified(func(r *Report) { r.Target = "preprod" }), note: "target differs (baseline staging, current preprod)"},
 		{name: "gates disabled", th: off, pass: true, comparable: true,
 			cur:    modified(func(r *Report) { r.LatencyMS.P99, r.ErrorRate, r.Throughput = 30, 0.2, 50 }),
-			status: map[string]string{"p99": StatusRegressed, GateErrorRate: StatusRegressed, GateThroughput: StatusRegressed}},
+			status: map[string]string{"p99": StatusRegressed, slo.GateErrorRate: StatusRegressed, GateThroughput: StatusRegressed}},
 		{name: "current run without results", th: def, comparable: true,
 			cur: &Report{Target: "staging", Plan: "golive", Profile: "stages", Rate: Rates{Requested: 100}, Connections: 64, Agents: 1000, PlannedDurationS: 100},
 			status: map[string]string{"p50": StatusFailed, "p90": StatusFailed, "p95": StatusFailed, "p99": StatusFailed,
-				"p99.9": StatusFailed, GateErrorRate: StatusFailed, GateThroughput: StatusFailed},
+				"p99.9": StatusFailed, slo.GateErrorRate: StatusFailed, GateThroughput: StatusFailed},
 			note: "current run has no results"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -159,7 +161,7 @@ func TestCompare(t *testing.T) {
 			if tc.note != "" && !strings.Contains(strings.Join(c.Notes, "\n"), tc.note) {
 				t.Errorf("notes %q, want one containing %q", c.Notes, tc.note)
 			}
-			names := []string{"p50", "p90", "p95", "p99", "p99.9", GateErrorRate, GateThroughput}
+			names := []string{"p50", "p90", "p95", "p99", "p99.9", slo.GateErrorRate, GateThroughput}
 			if tc.th.Strict {
 				names = append(names, GateComparable)
 			}
@@ -209,7 +211,7 @@ func TestCompareLimits(t *testing.T) {
 	want := map[string]float64{
 		"p50": 3,               // 2 ms: +1 ms beats +10 %
 		"p99": 11, "p99.9": 22, // +10 % beats +1 ms
-		GateErrorRate: 0.015, GateThroughput: 94.05,
+		slo.GateErrorRate: 0.015, GateThroughput: 94.05,
 	}
 	for name, limit := range want {
 		if g := gateByName(c, name); g == nil || g.Limit != limit {

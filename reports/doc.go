@@ -1,8 +1,10 @@
 // Package reports turns vegeta results of logininfo load runs into the
 // reports a release pipeline gates on and a person reads: it aggregates
 // results in bounded memory (HdrHistogram for latencies, per-second,
-// per-agent and per-node histograms), evaluates SLO gates (latency, error
-// rate, achieved rate, contract violations, generator saturation) and writes
+// per-agent and per-node histograms), evaluates a gate per objective of an
+// slo.Objectives (latency, error rate, achieved rate, contract violations,
+// generator saturation, time to softphone-ready, per-call latency and error
+// rate) and writes
 // summary.txt, report.json, report.md, report.html, junit.xml and
 // latency.hgrm.
 //

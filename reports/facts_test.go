@@ -10,6 +10,7 @@ import (
 
 	"ccgw-harness/gateway"
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/slo"
 )
 
 // TestFactsCountAsTheReport checks that counting results by FactsOf gives
@@ -48,7 +49,7 @@ func TestFactsCountAsTheReport(t *testing.T) {
 			}
 		}
 	}
-	rep := a.Report(Meta{}, SLO{})
+	rep := a.Report(Meta{}, slo.Objectives{})
 	if !equalCounts(classes, rep.Classes) {
 		t.Errorf("classes by FactsOf %v, report %v", classes, rep.Classes)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"ccgw-harness/internal/testscale"
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/slo"
 )
 
 // fuzzReadLimit bounds one input's read, report and writers: far above
@@ -63,7 +64,7 @@ func FuzzReadResults(f *testing.F) {
 			var o outcome
 			a := NewAggregator()
 			o.n, o.partial, o.err = ReadFiles(a, path)
-			o.rep = a.Report(Meta{Target: "t", Plan: "p", RequestedRate: 10, PlannedDuration: time.Second}, SLO{})
+			o.rep = a.Report(Meta{Target: "t", Plan: "p", RequestedRate: 10, PlannedDuration: time.Second}, slo.Objectives{})
 			_ = WriteJSON(io.Discard, o.rep)
 			_ = WriteSummary(io.Discard, o.rep)
 			_ = WriteJUnit(io.Discard, o.rep)

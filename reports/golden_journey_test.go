@@ -2,11 +2,9 @@ package reports
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +14,7 @@ import (
 
 	"ccgw-harness/gateway"
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/slo"
 )
 
 // goldenJourneySpec is the journey run behind testdata/golden/journey.
@@ -30,12 +29,12 @@ func goldenJourneyMeta() Meta {
 	}
 }
 
-func goldenJourneySLO() SLO {
-	return SLO{
+func goldenJourneySLO() slo.Objectives {
+	return slo.Objectives{
 		Latency:   map[string]time.Duration{"p99": 500 * time.Millisecond},
 		ErrorRate: ptr(0.05),
 		Ready:     map[string]time.Duration{"p99": 100 * time.Millisecond, "p50": 50 * time.Millisecond},
-		Calls: map[string]CallSLO{
+		Calls: map[string]slo.CallObjectives{
 			gateway.CallSignIn:     {Latency: map[string]time.Duration{"p99": 2 * time.Second}, ErrorRate: ptr(0.01)},
 			gateway.CallPoll:       {ErrorRate: ptr(0.05)},
 			gateway.CallUpdateGuid: {Latency: map[string]time.Duration{"p99": time.Second}},
@@ -155,8 +154,8 @@ func TestJourneyFacts(t *testing.T) {
 			t.Errorf("gate %+v: want evaluated", g)
 		}
 	}
-	wantGates := []string{"p99", GateErrorRate, "ready_p50", "ready_p99", "calls.poll.error_rate", "calls.signin.p99",
-		"calls.signin.error_rate", "calls.updateguid.p99", GateContractViolations, GateSaturation}
+	wantGates := []string{"p99", slo.GateErrorRate, "ready_p50", "ready_p99", "calls.poll.error_rate", "calls.signin.p99",
+		"calls.signin.error_rate", "calls.updateguid.p99", slo.GateContractViolations, slo.GateSaturation}
 	if !slices.Equal(names, wantGates) {
 		t.Errorf("gates %v, want %v", names, wantGates)
 	}
@@ -186,14 +185,14 @@ func TestJourneyLiveEqualsFile(t *testing.T) {
 func TestJourneyAndCallGates(t *testing.T) {
 	rs, _ := goldenJourneySpec().Results()
 	a := aggregate(rs)
-	slo := SLO{
+	objs := slo.Objectives{
 		Ready: map[string]time.Duration{"p50": time.Second, "max": time.Millisecond},
-		Calls: map[string]CallSLO{
+		Calls: map[string]slo.CallObjectives{
 			gateway.CallLogout:     {Latency: map[string]time.Duration{"p99": time.Second}, ErrorRate: ptr(0.0)},
 			gateway.CallForceLogin: {Latency: map[string]time.Duration{"mean": time.Millisecond}},
 		},
 	}
-	r := a.Report(goldenJourneyMeta(), slo)
+	r := a.Report(goldenJourneyMeta(), objs)
 	got := map[string]Gate{}
 	for _, g := range r.SLO {
 		got[g.Name] = g
@@ -214,9 +213,9 @@ func TestJourneyAndCallGates(t *testing.T) {
 
 	// A rate run: the ready gate and a gate of a call never made are
 	// skipped, not failed.
-	plain := aggregate(reportstest.DefaultSpec(100).Results()).Report(Meta{RequestedRate: 100}, SLO{
+	plain := aggregate(reportstest.DefaultSpec(100).Results()).Report(Meta{RequestedRate: 100}, slo.Objectives{
 		Ready: map[string]time.Duration{"p99": time.Second},
-		Calls: map[string]CallSLO{gateway.CallPoll: {ErrorRate: ptr(0.01)}, gateway.CallLoginInfo: {Latency: map[string]time.Duration{"p50": time.Hour}}},
+		Calls: map[string]slo.CallObjectives{gateway.CallPoll: {ErrorRate: ptr(0.01)}, gateway.CallLoginInfo: {Latency: map[string]time.Duration{"p50": time.Hour}}},
 	})
 	var buf bytes.Buffer
 	if err := WriteJUnit(&buf, plain); err != nil {
@@ -239,36 +238,6 @@ func TestJourneyAndCallGates(t *testing.T) {
 	}
 }
 
-func TestCallSLOValidateAndJSON(t *testing.T) {
-	s := SLO{
-		Ready: map[string]time.Duration{"p99": 5 * time.Second},
-		Calls: map[string]CallSLO{gateway.CallSignIn: {Latency: map[string]time.Duration{"p99.9": 2 * time.Second}, ErrorRate: ptr(0.01)}},
-	}
-	if err := s.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	b, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back SLO
-	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, s) {
-		t.Errorf("round trip %s: %+v, %v", b, back, err)
-	}
-	for _, bad := range []SLO{
-		{Ready: map[string]time.Duration{"p0": time.Second}},
-		{Ready: map[string]time.Duration{"p99": 0}},
-		{Calls: map[string]CallSLO{"other": {}}},
-		{Calls: map[string]CallSLO{"signon": {}}},
-		{Calls: map[string]CallSLO{gateway.CallPoll: {ErrorRate: ptr(1.5)}}},
-		{Calls: map[string]CallSLO{gateway.CallPoll: {Latency: map[string]time.Duration{"median": time.Second}}}},
-	} {
-		if err := bad.Validate(); err == nil {
-			t.Errorf("Validate(%+v) = nil, want an error", bad)
-		}
-	}
-}
-
 // TestJourneySaturation: journeys that started late (their sign-ins' lag
 // against the planned arrivals) flag the generator saturated, as late
 // requests do a rate plan: LATENCIES UNDERSTATED and a failed saturation
@@ -281,7 +250,7 @@ func TestJourneySaturation(t *testing.T) {
 			rs[i].Headers.Set(HeaderLagUs, "50000") // 50 ms late, at 10 arrivals/s: over the 10 ms threshold
 		}
 	}
-	r := aggregate(rs).Report(goldenJourneyMeta(), SLO{})
+	r := aggregate(rs).Report(goldenJourneyMeta(), slo.Objectives{})
 	if !r.Saturation.Saturated || r.Saturation.LateRequests != uint64(goldenJourneySpec().Journeys) || r.Saturation.LateThresholdMS != 10 {
 		t.Errorf("saturation %+v: want every journey late (threshold 10 ms)", r.Saturation)
 	}
@@ -290,7 +259,7 @@ func TestJourneySaturation(t *testing.T) {
 		t.Errorf("summary does not flag the saturated generator (%v)", err)
 	}
 	for _, g := range r.SLO {
-		if g.Name == GateSaturation && g.Pass {
+		if g.Name == slo.GateSaturation && g.Pass {
 			t.Error("the saturation gate passed")
 		}
 	}
@@ -312,7 +281,7 @@ func TestCallsWithForeignResults(t *testing.T) {
 		}
 		rs = append(rs, r)
 	}
-	rep := aggregate(rs).Report(Meta{}, SLO{Calls: map[string]CallSLO{gateway.CallLoginInfo: {Latency: map[string]time.Duration{"max": 20 * time.Millisecond}}}})
+	rep := aggregate(rs).Report(Meta{}, slo.Objectives{Calls: map[string]slo.CallObjectives{gateway.CallLoginInfo: {Latency: map[string]time.Duration{"max": 20 * time.Millisecond}}}})
 	li, other := rep.Calls[gateway.CallLoginInfo], rep.Calls[gateway.CallOther]
 	if rep.Requests != 300 || li.Requests != 200 || other.Requests != 100 || li.Errors != 0 || other.Errors != 50 || rep.Requests-rep.Success != 50 {
 		t.Errorf("top %d (%d errors), logininfo %+v, other %+v", rep.Requests, rep.Requests-rep.Success, li, other)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"ccgw-harness/slo"
 )
 
 // TestGolden renders every writer for the fixed golden run and compares the
@@ -124,7 +126,7 @@ func TestGoldenFacts(t *testing.T) {
 	for _, g := range r.SLO {
 		names = append(names, g.Name)
 	}
-	want := []string{"mean", "p99", "p99.9", GateErrorRate, GateMinRateRatio, GateContractViolations, GateSaturation}
+	want := []string{"mean", "p99", "p99.9", slo.GateErrorRate, slo.GateMinRateRatio, slo.GateContractViolations, slo.GateSaturation}
 	if !slices.Equal(names, want) {
 		t.Errorf("gates %v, want %v", names, want)
 	}

@@ -12,6 +12,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/slo"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -30,8 +31,8 @@ func goldenMeta() Meta {
 
 func ptr[T any](v T) *T { return &v }
 
-func goldenSLO() SLO {
-	return SLO{
+func goldenSLO() slo.Objectives {
+	return slo.Objectives{
 		Latency:   map[string]time.Duration{"p99": 500 * time.Millisecond, "p99.9": time.Second, "mean": 50 * time.Millisecond},
 		ErrorRate: ptr(0.05), MinRateRatio: ptr(0.95),
 	}

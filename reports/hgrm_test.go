@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"ccgw-harness/slo"
 )
 
 // TestHgrmFormat: latency.hgrm is HdrHistogram's percentile distribution:
@@ -54,7 +56,7 @@ func TestHgrmFormat(t *testing.T) {
 	if len(last) != 3 || last[1] != 1 || last[2] != 2000 {
 		t.Errorf("last row %v, want percentile 1.0 and count 2000 without 1/(1-p)", last)
 	}
-	r := a.Report(Meta{}, SLO{})
+	r := a.Report(Meta{}, slo.Objectives{})
 	for _, row := range rows {
 		if row[1] == 0.5 && row[0] != r.LatencyMS.P50 {
 			t.Errorf("hgrm p50 %v ms, report p50 %v ms", row[0], r.LatencyMS.P50)

@@ -8,6 +8,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/slo"
 )
 
 // Result headers of a journey run (docs/architecture.md). They identify
@@ -159,13 +160,13 @@ func (a *Aggregator) journeyReport(m Meta) JourneyReport {
 // journeySaturation is the generator check of a journey run: whether the
 // journeys started on their schedule (their sign-ins' lag against the
 // planned arrival times) and at the planned rate.
-func (a *Aggregator) journeySaturation(m Meta, slo SLO) Saturation {
+func (a *Aggregator) journeySaturation(m Meta, o slo.Objectives) Saturation {
 	j := &a.j
 	var span time.Duration
 	if j.haveArr {
 		span = time.Duration(j.arrLast - j.arrFirstNS)
 	}
-	return saturationOf(j.lag, uint64(j.lagSamples), j.lagMaxUS, j.started, span, m.JourneyRate, slo, true)
+	return saturationOf(j.lag, uint64(j.lagSamples), j.lagMaxUS, j.started, span, m.JourneyRate, o, true)
 }
 
 // isJourneyRun reports whether the figures are a journey run's.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"ccgw-harness/slo"
 )
 
 // JUnitSuite is the name of the junit.xml test suite.
@@ -76,7 +78,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 	}
 	for _, g := range r.SLO {
 		name := g.Name
-		if g.Name == GateContractViolations {
+		if g.Name == slo.GateContractViolations {
 			name = "contract violations"
 		}
 		c := junitCase{Name: name, Classname: "ccgw.slo", Time: "0"}
@@ -87,7 +89,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		if g.Detail != "" {
 			desc += " (" + g.Detail + ")"
 		}
-		if g.Name == GateContractViolations && len(r.Violations) > 0 {
+		if g.Name == slo.GateContractViolations && len(r.Violations) > 0 {
 			c.SystemOut = "violations by kind: " + kindsText(r.Violations)
 		}
 		switch {

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"ccgw-harness/slo"
 )
 
 // MetaFile is the name of the run-metadata file the load engine writes beside
@@ -37,9 +39,10 @@ type Meta struct {
 	Warnings        []string
 	// Started is when the attack started (from the load engine's clock).
 	Started time.Time
-	// SLO holds the gates the live run evaluated, so that `ccgw report`
-	// re-evaluates the same ones; nil when unknown.
-	SLO *SLO
+	// SLO holds every objective the live run was judged by (ready and
+	// per-call ones included), so that `ccgw report` re-evaluates the same
+	// gates; nil when unknown.
+	SLO *slo.Objectives
 
 	// RunID names the distributed run a shard belongs to, alike for all its
 	// shards ("" for a run of one process without one).
@@ -102,27 +105,27 @@ type MergedShard struct {
 }
 
 type metaJSON struct {
-	Target          string    `json:"target"`
-	Plan            string    `json:"plan"`
-	Profile         string    `json:"profile,omitempty"`
-	RequestedRate   float64   `json:"requested_rate"`
-	PlannedDuration float64   `json:"planned_duration_s"`
-	Agents          int       `json:"agents"`
-	AgentsFailed    int       `json:"agents_failed"`
-	Connections     int       `json:"connections"`
-	HTTP2           bool      `json:"http2"`
-	TLSVerify       bool      `json:"tls_verify"`
-	ReSignIns       int       `json:"re_signins"`
-	Interrupted     bool      `json:"interrupted"`
-	Warnings        []string  `json:"warnings,omitempty"`
-	Started         time.Time `json:"started,omitzero"`
-	SLO             *SLO      `json:"slo,omitempty"`
-	FromPlanned     bool      `json:"latency_from_planned,omitempty"`
-	NoPassword      bool      `json:"agents_no_password,omitempty"`
-	Journeys        int       `json:"journeys,omitempty"`
-	JourneyRate     float64   `json:"journey_rate,omitempty"`
-	JourneyHold     float64   `json:"journey_hold_s,omitempty"`
-	JourneyRepeat   float64   `json:"journey_repeat_s,omitempty"`
+	Target          string          `json:"target"`
+	Plan            string          `json:"plan"`
+	Profile         string          `json:"profile,omitempty"`
+	RequestedRate   float64         `json:"requested_rate"`
+	PlannedDuration float64         `json:"planned_duration_s"`
+	Agents          int             `json:"agents"`
+	AgentsFailed    int             `json:"agents_failed"`
+	Connections     int             `json:"connections"`
+	HTTP2           bool            `json:"http2"`
+	TLSVerify       bool            `json:"tls_verify"`
+	ReSignIns       int             `json:"re_signins"`
+	Interrupted     bool            `json:"interrupted"`
+	Warnings        []string        `json:"warnings,omitempty"`
+	Started         time.Time       `json:"started,omitzero"`
+	SLO             *slo.Objectives `json:"slo,omitempty"`
+	FromPlanned     bool            `json:"latency_from_planned,omitempty"`
+	NoPassword      bool            `json:"agents_no_password,omitempty"`
+	Journeys        int             `json:"journeys,omitempty"`
+	JourneyRate     float64         `json:"journey_rate,omitempty"`
+	JourneyHold     float64         `json:"journey_hold_s,omitempty"`
+	JourneyRepeat   float64         `json:"journey_repeat_s,omitempty"`
 	distributedJSON
 }
 

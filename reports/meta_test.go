@@ -12,8 +12,8 @@ func TestMetaRoundTrip(t *testing.T) {
 	p := filepath.Join(t.TempDir(), MetaFile)
 	m := goldenMeta()
 	m.HTTP2, m.Interrupted, m.LatencyFromPlanned = true, true, true
-	slo := goldenSLO()
-	m.SLO = &slo
+	objs := goldenSLO()
+	m.SLO = &objs
 	if err := WriteMeta(p, m); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"ccgw-harness/slo"
 )
 
 // TestLatencyFromPlanned: with WithLatencyFromPlanned every latency figure
@@ -26,9 +28,9 @@ func TestLatencyFromPlanned(t *testing.T) {
 		rs = append(rs, r)
 	}
 	m := Meta{Target: "mock", Plan: "cap", RequestedRate: 100}
-	slo := SLO{Latency: map[string]time.Duration{"p50": 6 * time.Millisecond}, Saturation: ptr(false)}
-	send := aggregate(rs).Report(m, slo)
-	planned := aggregate(rs, WithLatencyFromPlanned(true)).Report(m, slo)
+	objs := slo.Objectives{Latency: map[string]time.Duration{"p50": 6 * time.Millisecond}, Saturation: ptr(false)}
+	send := aggregate(rs).Report(m, objs)
+	planned := aggregate(rs, WithLatencyFromPlanned(true)).Report(m, objs)
 
 	if send.LatencyFromPlanned || send.LatencyMS.P50 != 2 || send.LatencyMS.Max != 2 || !send.Pass {
 		t.Errorf("from send: p50 %v max %v pass %v flag %v; want 2 ms, a pass, no flag", send.LatencyMS.P50, send.LatencyMS.Max, send.Pass, send.LatencyFromPlanned)

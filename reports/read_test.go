@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"ccgw-harness/slo"
 )
 
 // TestMergeEqualsCombined: two results files read together give the same
@@ -92,7 +94,7 @@ func TestTruncated(t *testing.T) {
 		if !partial || n >= len(rs) {
 			t.Fatalf("cut at %d: n=%d partial=%v, want fewer than %d and partial", cut, n, partial, len(rs))
 		}
-		r := a.Report(goldenMeta(), SLO{})
+		r := a.Report(goldenMeta(), slo.Objectives{})
 		if !r.Partial || r.Requests != uint64(n) {
 			t.Errorf("cut at %d: report partial=%v requests=%d, want true %d", cut, r.Partial, r.Requests, n)
 		}

@@ -11,6 +11,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/slo"
 )
 
 // OtherKey is the key under which counts beyond an Aggregator's key bounds
@@ -165,8 +166,9 @@ type NodeStats struct {
 const UnknownNode = "unknown"
 
 // Report computes the report of everything added so far, with m's run
-// metadata and slo's gates. It does not change the Aggregator.
-func (a *Aggregator) Report(m Meta, slo SLO) *Report {
+// metadata and the gates of objectives o. It does not change the
+// Aggregator.
+func (a *Aggregator) Report(m Meta, o slo.Objectives) *Report {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 
@@ -221,9 +223,9 @@ func (a *Aggregator) Report(m Meta, slo SLO) *Report {
 	r.Percentiles = a.percentiles()
 
 	if a.isJourneyRun(m) {
-		r.Saturation = a.journeySaturation(m, slo)
+		r.Saturation = a.journeySaturation(m, o)
 	} else {
-		r.Saturation = a.saturation(m, sendSpan, slo)
+		r.Saturation = a.saturation(m, sendSpan, o)
 	}
 	r.Calls = a.callReports()
 	r.Journeys = a.journeyReport(m)
@@ -237,7 +239,7 @@ func (a *Aggregator) Report(m Meta, slo SLO) *Report {
 	if r.Partial {
 		r.Warnings = append(r.Warnings, "a results file was truncated (killed run?): the report covers the results up to the last whole one")
 	}
-	r.SLO = insertGates(gates(r, slo, a.latencyAt), GateContractViolations, a.extraGates(r, slo))
+	r.SLO = insertGates(gates(r, o, a.latencyAt), slo.GateContractViolations, a.extraGates(o))
 	r.Pass = true
 	for _, g := range r.SLO {
 		r.Pass = r.Pass && g.Pass
@@ -307,7 +309,7 @@ func (a *Aggregator) percentiles() []Percentile {
 }
 
 // latencyAt returns the value of an SLO latency key in ms.
-func (a *Aggregator) latencyAt(k LatencyKey) float64 {
+func (a *Aggregator) latencyAt(k slo.LatencyKey) float64 {
 	switch {
 	case a.requests == 0:
 		return 0
@@ -320,15 +322,15 @@ func (a *Aggregator) latencyAt(k LatencyKey) float64 {
 }
 
 // saturation decides whether the generator kept its schedule.
-func (a *Aggregator) saturation(m Meta, sendSpan time.Duration, slo SLO) Saturation {
-	return saturationOf(a.lag, a.lagSamples, a.lagMaxUS, a.requests, sendSpan, m.RequestedRate, slo, false)
+func (a *Aggregator) saturation(m Meta, sendSpan time.Duration, o slo.Objectives) Saturation {
+	return saturationOf(a.lag, a.lagSamples, a.lagMaxUS, a.requests, sendSpan, m.RequestedRate, o, false)
 }
 
 // saturationOf decides whether n scheduled sends (requests, or journey
 // starts when journeys) kept their schedule: their lag histogram (nil:
 // none), how many carried a lag and the largest, their send span and the
 // requested rate.
-func saturationOf(lag *hdr.Histogram, lagSamples uint64, lagMaxUS int64, n uint64, sendSpan time.Duration, requested float64, slo SLO, journeys bool) Saturation {
+func saturationOf(lag *hdr.Histogram, lagSamples uint64, lagMaxUS int64, n uint64, sendSpan time.Duration, requested float64, o slo.Objectives, journeys bool) Saturation {
 	unit, sent := "req/s", "requests were sent"
 	if journeys {
 		unit, sent = "journeys/s", "journeys started"
@@ -363,7 +365,7 @@ func saturationOf(lag *hdr.Histogram, lagSamples uint64, lagMaxUS int64, n uint6
 		reasons = append(reasons, fmt.Sprintf("achieved %.1f%% of the requested rate (%.4g of %.4g %s)",
 			*s.RateRatio*100, float64(n)/sendSpan.Seconds(), requested, unit))
 	}
-	if limit := slo.lateLimit(); s.LateRatio > limit {
+	if limit := saturationLateLimit(o); s.LateRatio > limit {
 		reasons = append(reasons, fmt.Sprintf("%.2f%% of %s more than %s late (limit %.2f%%, max lag %s)",
 			s.LateRatio*100, sent, threshold, limit*100, fmtMS(s.MaxLagMS)))
 	}

@@ -7,31 +7,15 @@ import (
 	"strings"
 	"time"
 
-	"ccgw-harness/gateway"
+	"ccgw-harness/slo"
 )
 
-// Gate name prefixes of the journey and per-call gates.
-const (
-	// ReadyGatePrefix starts the name of a time-to-ready gate: "ready_p99".
-	ReadyGatePrefix = "ready_"
-	// CallGatePrefix starts the name of a per-call gate:
-	// "calls.signin.p99", "calls.poll.error_rate".
-	CallGatePrefix = "calls."
-)
-
-// GatedCalls are the calls an SLO may gate (SLO.Calls keys).
-func GatedCalls() []string {
-	return append(append([]string(nil), ReportedCalls...), gateway.CallUpdateGuid)
-}
-
-// IsGatedCall reports whether name is one of GatedCalls.
-func IsGatedCall(name string) bool { return slices.Contains(GatedCalls(), name) }
-
-// extraGates evaluates the ready and per-call gates; the caller holds a.mu.
-func (a *Aggregator) extraGates(r *Report, slo SLO) []Gate {
+// extraGates evaluates the ready and per-call gates of o; the caller holds
+// a.mu.
+func (a *Aggregator) extraGates(o slo.Objectives) []Gate {
 	var gs []Gate
-	for _, l := range sortedLatencyKeys(slo.Ready) {
-		g := Gate{Name: ReadyGatePrefix + l.key.Name, Threshold: durMS(l.max), Op: "<=", Unit: "ms"}
+	for _, l := range sortedLatencyKeys(o.Ready) {
+		g := Gate{Name: slo.ReadyGate(l.key.Name), Threshold: durMS(l.max), Op: "<=", Unit: "ms"}
 		switch {
 		case a.j.started == 0:
 			g.Pass, g.Skipped, g.Detail = true, true, "no journeys in this run"
@@ -43,10 +27,10 @@ func (a *Aggregator) extraGates(r *Report, slo SLO) []Gate {
 		}
 		gs = append(gs, g)
 	}
-	for _, name := range slices.Sorted(maps.Keys(slo.Calls)) {
-		c := slo.Calls[name]
+	for _, name := range slices.Sorted(maps.Keys(o.Calls)) {
+		c := o.Calls[name]
 		var st *callStats
-		if IsGatedCall(name) {
+		if slo.IsGatedCall(name) {
 			st = a.callStatsOf(callIndex(name))
 		}
 		skip := func(g Gate) Gate {
@@ -56,7 +40,7 @@ func (a *Aggregator) extraGates(r *Report, slo SLO) []Gate {
 			return g
 		}
 		for _, l := range sortedLatencyKeys(c.Latency) {
-			g := Gate{Name: CallGatePrefix + name + "." + l.key.Name, Threshold: durMS(l.max), Op: "<=", Unit: "ms"}
+			g := Gate{Name: slo.CallGate(name, l.key.Name), Threshold: durMS(l.max), Op: "<=", Unit: "ms"}
 			if st != nil && st.lat.n > 0 {
 				g.Actual = st.lat.at(l.key)
 				g.Pass = g.Actual <= g.Threshold
@@ -64,7 +48,7 @@ func (a *Aggregator) extraGates(r *Report, slo SLO) []Gate {
 			gs = append(gs, skip(g))
 		}
 		if c.ErrorRate != nil {
-			g := Gate{Name: CallGatePrefix + name + "." + GateErrorRate, Threshold: *c.ErrorRate, Op: "<=", Unit: "ratio"}
+			g := Gate{Name: slo.CallGate(name, slo.KeyErrorRate), Threshold: *c.ErrorRate, Op: "<=", Unit: "ratio"}
 			if st != nil && st.lat.n > 0 {
 				g.Actual = round(float64(st.errors)/float64(st.lat.n), 6)
 				g.Pass = g.Actual <= g.Threshold
@@ -77,7 +61,7 @@ func (a *Aggregator) extraGates(r *Report, slo SLO) []Gate {
 
 // keyedLatency is a parsed latency gate.
 type keyedLatency struct {
-	key LatencyKey
+	key slo.LatencyKey
 	max time.Duration
 }
 
@@ -86,7 +70,7 @@ type keyedLatency struct {
 func sortedLatencyKeys(m map[string]time.Duration) []keyedLatency {
 	var out []keyedLatency
 	for k, d := range m {
-		if key, err := ParseLatencyKey(k); err == nil {
+		if key, err := slo.ParseLatencyKey(k); err == nil {
 			out = append(out, keyedLatency{key, d})
 		}
 	}

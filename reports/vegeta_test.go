@@ -13,6 +13,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"ccgw-harness/slo"
 )
 
 var (
@@ -125,7 +127,7 @@ func TestVegetaCrossCheck(t *testing.T) {
 		if _, _, err := ReadFiles(a, path); err != nil {
 			t.Fatal(err)
 		}
-		ours := a.Report(Meta{}, SLO{})
+		ours := a.Report(Meta{}, slo.Objectives{})
 		v := vegetaReport(t, path)
 		if v.Requests != ours.Requests {
 			t.Errorf("requests: vegeta %d, ours %d", v.Requests, ours.Requests)
@@ -155,7 +157,7 @@ func TestVegetaCrossCheck(t *testing.T) {
 		if _, _, err := ReadFiles(a, path); err != nil {
 			t.Fatal(err)
 		}
-		ours := a.Report(goldenJourneyMeta(), SLO{})
+		ours := a.Report(goldenJourneyMeta(), slo.Objectives{})
 		v := vegetaReport(t, path)
 		var n uint64
 		var maxMS float64
@@ -178,7 +180,7 @@ func TestVegetaCrossCheck(t *testing.T) {
 		if _, _, err := ReadFiles(a, path); err != nil {
 			t.Fatal(err)
 		}
-		ours := a.Report(Meta{}, SLO{})
+		ours := a.Report(Meta{}, slo.Objectives{})
 		v := vegetaReport(t, path)
 		lat := make([]int64, len(rs))
 		for i, r := range rs {

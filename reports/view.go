@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"ccgw-harness/slo"
 )
 
 // The summary, Markdown and HTML writers render the same content: a list of
@@ -310,7 +312,7 @@ func gateValue(g Gate, x float64) string {
 	case "ms":
 		return fmtMS(x)
 	case "ratio":
-		if g.Name == GateErrorRate || strings.HasSuffix(g.Name, "."+GateErrorRate) {
+		if g.Name == slo.GateErrorRate || strings.HasSuffix(g.Name, "."+slo.GateErrorRate) {
 			return pct(x)
 		}
 		return strconv.FormatFloat(x, 'f', 4, 64)

@@ -40,7 +40,9 @@ search, then runs steps at constant rates: growing by capacity.growth
 the last passing and the first failing rate until they are within
 precision, and one more step to confirm the answer. Each step is judged on
 its own results by every SLO gate, with latency counted from each
-request's planned send time (lag + response time). A step the generator
+request's planned send time (lag + response time). A step sends logininfo
+only: a plan with journey:, or with ready_* or calls: objectives, is
+refused, the key named. A step the generator
 could not drive (it sent at less than 98% of the planned rate, or only its
 lag broke a latency gate) is invalid, not failed: the answer is then "at
 least R; the generator, not the gateway, stopped here". Between steps the
@@ -156,13 +158,13 @@ func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, st
 	if err != nil {
 		return fail("%v", err)
 	}
-	slo := load.SLOFromConfig(file.SLOFor(plan))
-	live, err := f.metrics.newMetrics(target.Name, plan.Name, slo)
+	objs := file.SLOFor(plan)
+	live, err := f.metrics.newMetrics(target.Name, plan.Name, objs)
 	if err != nil {
 		return fail("%v", err)
 	}
 	opts := append([]load.Option{load.WithConfirm(f.confirm), load.WithProgress(prog),
-		load.WithSLO(slo), load.WithRequire(f.require), load.WithMetrics(live.Metrics())}, extra...)
+		load.WithSLO(objs), load.WithRequire(f.require), load.WithMetrics(live.Metrics())}, extra...)
 	job, err := load.NewCapacityJob(target, plan, f.out, opts...)
 	if err != nil {
 		return fail("%v", err)

@@ -13,6 +13,7 @@ import (
 
 	"ccgw-harness/reports"
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/slo"
 )
 
 // compareRun writes a run directory (report.json and the other reports) for
@@ -31,7 +32,7 @@ func compareRun(t *testing.T, m reports.Meta, mod func([]vegeta.Result)) string 
 		a.Add(&rs[i])
 	}
 	dir := t.TempDir()
-	if err := reports.WriteAll(dir, a.Report(m, reports.SLO{}), a); err != nil {
+	if err := reports.WriteAll(dir, a.Report(m, slo.Objectives{}), a); err != nil {
 		t.Fatal(err)
 	}
 	return dir

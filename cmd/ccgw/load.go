@@ -37,8 +37,13 @@ after hold; the reports add time to softphone-ready and per-call figures.
 A plan that needs more agents than it has for its overlapping journeys is
 refused before anything starts.
 
+Every objective in effect (the global slo: overridden by the plan's) is a
+gate and a junit.xml test case named as its key: p99, error_rate,
+ready_p99, calls.signin.p99...; meta.json records them for ccgw report.
+
 Refused before anyone signs in: a target without allow_load: true, a target
-marked production: true without --confirm NAME, and an output directory
+marked production: true without --confirm NAME, an objective that means
+nothing in the plan (ready_* without journey:), and an output directory
 that cannot be written. The target's max_rate caps every plan.
 
 Progress goes to stderr (one rewritten line on a terminal, a line every 5 s
@@ -193,18 +198,18 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	if f.shard.shard.Sharded() && target.Mock != nil {
 		return fail("target %s is an embedded mock (mock:): each shard would start a gateway of its own; run the shards with ccgw shards (make load SHARDS=N), which starts one mock for all, or point the target at one ccgw mock with url:", target.Name)
 	}
-	slo := load.SLOFromConfig(file.SLOFor(plan))
+	objs := file.SLOFor(plan)
 	var mopts []metrics.Option
 	if f.shard.shard.Sharded() {
 		mopts = append(mopts, metrics.WithShard(strconv.Itoa(f.shard.shard.Index)))
 	}
-	live, err := f.metrics.newMetrics(target.Name, plan.Name, slo, mopts...)
+	live, err := f.metrics.newMetrics(target.Name, plan.Name, objs, mopts...)
 	if err != nil {
 		return fail("%v", err)
 	}
 	job, err := load.NewJob(target, plan, f.out, append([]load.Option{
 		load.WithConfirm(f.confirm), load.WithProgress(prog),
-		load.WithSLO(slo), load.WithMetrics(live.Metrics()),
+		load.WithSLO(objs), load.WithMetrics(live.Metrics()),
 		load.WithRate(f.rate), load.WithDuration(f.duration)}, f.shard.options(sess)...)...)
 	if err != nil {
 		return fail("%v", err)

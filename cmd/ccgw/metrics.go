@@ -4,12 +4,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
 	"ccgw-harness/load"
 	"ccgw-harness/metrics"
-	"ccgw-harness/reports"
+	"ccgw-harness/slo"
 )
 
 // metricsFlags are the live-metrics flags of a command that runs load
@@ -49,17 +51,16 @@ type liveMetrics struct {
 }
 
 // newMetrics returns the metrics of a run of plan against target judged by
-// slo (its latency thresholds become bucket bounds), or nil without
-// --metrics-addr. Nothing listens yet (see serve).
-func (m *metricsFlags) newMetrics(target, plan string, slo reports.SLO, opts ...metrics.Option) (*liveMetrics, error) {
+// objectives o (its latency and ready bounds become bucket bounds), or nil
+// without --metrics-addr. Nothing listens yet (see serve).
+func (m *metricsFlags) newMetrics(target, plan string, o slo.Objectives, opts ...metrics.Option) (*liveMetrics, error) {
 	if m.addr == "" {
 		return nil, nil
 	}
-	var th []time.Duration
-	for _, d := range slo.Latency {
-		th = append(th, d)
-	}
-	mm, err := metrics.New(append([]metrics.Option{metrics.WithTarget(target), metrics.WithPlan(plan), metrics.WithLatencyThresholds(th...)}, opts...)...)
+	th := slices.Collect(maps.Values(o.Latency))
+	ready := slices.Collect(maps.Values(o.Ready))
+	mm, err := metrics.New(append([]metrics.Option{metrics.WithTarget(target), metrics.WithPlan(plan),
+		metrics.WithLatencyThresholds(th...), metrics.WithReadyThresholds(ready...)}, opts...)...)
 	if err != nil {
 		return nil, err
 	}

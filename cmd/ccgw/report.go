@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"ccgw-harness/reports"
+	"ccgw-harness/slo"
 )
 
 const reportUsage = `Usage: ccgw report [flags] FILE...
@@ -27,10 +27,11 @@ vegeta's csv and json encodings work too), merges them in timestamp order,
 evaluates the SLO gates and writes summary.txt, report.json, report.md,
 report.html, junit.xml and latency.hgrm into --out, then prints the summary.
 
-Run metadata (target, plan, requested rate, agents, the SLO of the live
-run, and whether latency counts from the planned send time) comes from
-meta.json beside the first FILE when it is there. SLO flags
-add gates or override the ones meta.json names. Contract violations always
+Run metadata (target, plan, requested rate, agents, every objective the
+live run was judged by, ready_ and calls: ones included, and whether
+latency counts from the planned send time) comes from meta.json beside the
+first FILE when it is there. SLO flags add gates or override, key by key,
+the objectives meta.json records. Contract violations always
 gate (0 allowed unless --slo-max-contract-violations says otherwise), and so
 does generator saturation unless --slo-saturation=false.
 
@@ -88,36 +89,66 @@ func (s sloFlag) Set(v string) error {
 	if !ok {
 		return fmt.Errorf("want KEY=DURATION, e.g. p99.9=800ms, ready_p99=5s or calls.signin.p99=2s")
 	}
-	prefix, stat, err := splitSLOKey(strings.TrimSpace(k))
-	if err != nil {
-		return err
-	}
-	key, err := reports.ParseLatencyKey(stat)
-	if err != nil {
+	k = strings.TrimSpace(k)
+	if _, _, err := splitSLOKey(k); err != nil {
 		return err
 	}
 	dur, err := time.ParseDuration(strings.TrimSpace(d))
 	if err != nil || dur <= 0 {
 		return fmt.Errorf("%q: want a positive duration, e.g. 800ms", d)
 	}
-	s[prefix+key.Name] = dur
+	s[k] = dur
 	return nil
 }
 
-// splitSLOKey splits a --slo key into its prefix ("", "ready_" or
-// "calls.CALL.") and its latency statistic.
-func splitSLOKey(k string) (prefix, stat string, err error) {
-	if rest, ok := strings.CutPrefix(k, reports.ReadyGatePrefix); ok {
-		return reports.ReadyGatePrefix, rest, nil
-	}
-	if rest, ok := strings.CutPrefix(k, reports.CallGatePrefix); ok {
-		call, stat, ok := strings.Cut(rest, ".")
-		if !ok || !reports.IsGatedCall(call) {
-			return "", "", fmt.Errorf("%q: want calls.CALL.KEY with CALL one of %s", k, strings.Join(reports.GatedCalls(), ", "))
+// splitSLOKey splits a --slo key into the call it bounds ("" for none),
+// whether it is a ready key, and checks its latency statistic.
+func splitSLOKey(k string) (call string, ready bool, err error) {
+	stat := k
+	if rest, ok := strings.CutPrefix(k, slo.ReadyPrefix); ok {
+		stat, ready = rest, true
+	} else if rest, ok := strings.CutPrefix(k, slo.CallsPrefix); ok {
+		c, st, ok := strings.Cut(rest, ".")
+		if !ok || !slo.IsGatedCall(c) {
+			return "", false, fmt.Errorf("%q: want calls.CALL.KEY with CALL one of %s", k, strings.Join(slo.GatedCalls(), ", "))
 		}
-		return reports.CallGatePrefix + call + ".", stat, nil
+		call, stat = c, st
 	}
-	return "", k, nil
+	if _, err := slo.ParseLatencyKey(stat); err != nil {
+		return "", false, err
+	}
+	return call, ready, nil
+}
+
+// addTo sets the --slo bounds in o.
+func (s sloFlag) addTo(o *slo.Objectives) {
+	set := func(m *map[string]time.Duration, k string, d time.Duration) {
+		if *m == nil {
+			*m = map[string]time.Duration{}
+		}
+		(*m)[k] = d
+	}
+	for k, d := range s {
+		call, ready, _ := splitSLOKey(k)
+		switch {
+		case ready:
+			set(&o.Ready, strings.TrimPrefix(k, slo.ReadyPrefix), d)
+		case call != "":
+			c := o.Calls[call]
+			set(&c.Latency, strings.TrimPrefix(k, slo.CallsPrefix+call+"."), d)
+			setCall(o, call, c)
+		default:
+			set(&o.Latency, k, d)
+		}
+	}
+}
+
+// setCall sets call's objectives in o.
+func setCall(o *slo.Objectives, call string, c slo.CallObjectives) {
+	if o.Calls == nil {
+		o.Calls = map[string]slo.CallObjectives{}
+	}
+	o.Calls[call] = c
 }
 
 // callErrorRateFlag collects repeated --slo-call-error-rate CALL=RATIO.
@@ -134,8 +165,8 @@ func (c callErrorRateFlag) String() string {
 
 func (c callErrorRateFlag) Set(v string) error {
 	call, r, ok := strings.Cut(v, "=")
-	if !ok || !reports.IsGatedCall(strings.TrimSpace(call)) {
-		return fmt.Errorf("want CALL=RATIO with CALL one of %s, e.g. signin=0.01", strings.Join(reports.GatedCalls(), ", "))
+	if !ok || !slo.IsGatedCall(strings.TrimSpace(call)) {
+		return fmt.Errorf("want CALL=RATIO with CALL one of %s, e.g. signin=0.01", strings.Join(slo.GatedCalls(), ", "))
 	}
 	x, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
 	if err != nil || !(x >= 0 && x <= 1) {
@@ -145,39 +176,12 @@ func (c callErrorRateFlag) Set(v string) error {
 	return nil
 }
 
-// applySLOFlags adds the --slo gates of extra and the per-call error rates
-// to slo (overriding what meta.json gave, key by key).
-func applySLOFlags(slo *reports.SLO, extra sloFlag, callErrors callErrorRateFlag) {
-	call := func(name string) reports.CallSLO {
-		if slo.Calls == nil {
-			slo.Calls = map[string]reports.CallSLO{}
-		}
-		c := slo.Calls[name]
-		c.Latency = maps.Clone(c.Latency)
-		return c
-	}
-	for k, d := range extra {
-		switch {
-		case strings.HasPrefix(k, reports.ReadyGatePrefix):
-			slo.Ready = maps.Clone(slo.Ready)
-			if slo.Ready == nil {
-				slo.Ready = map[string]time.Duration{}
-			}
-			slo.Ready[strings.TrimPrefix(k, reports.ReadyGatePrefix)] = d
-		case strings.HasPrefix(k, reports.CallGatePrefix):
-			name, stat, _ := strings.Cut(strings.TrimPrefix(k, reports.CallGatePrefix), ".")
-			c := call(name)
-			if c.Latency == nil {
-				c.Latency = map[string]time.Duration{}
-			}
-			c.Latency[stat] = d
-			slo.Calls[name] = c
-		}
-	}
-	for name, r := range callErrors {
-		c := call(name)
-		c.ErrorRate = &r
-		slo.Calls[name] = c
+// addTo sets the per-call error rates in o.
+func (c callErrorRateFlag) addTo(o *slo.Objectives) {
+	for call, r := range c {
+		co := o.Calls[call]
+		co.ErrorRate = &r
+		setCall(o, call, co)
 	}
 }
 
@@ -325,14 +329,10 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		meta.RequestedRate = *reqRate
 	}
 
-	// SLO: meta.json's, then the flags.
-	var slo reports.SLO
+	// Objectives: meta.json's, each key a flag sets overridden.
+	var base, flags slo.Objectives
 	if meta.SLO != nil {
-		slo = *meta.SLO
-	}
-	lat := map[string]time.Duration{}
-	for k, d := range slo.Latency {
-		lat[k] = d
+		base = *meta.SLO
 	}
 	for k, d := range latency {
 		if set["slo-"+k] {
@@ -340,34 +340,35 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "ccgw report: --slo-%s %s: want a positive duration\n", k, *d)
 				return exitHarness
 			}
-			lat[k] = *d
+			if flags.Latency == nil {
+				flags.Latency = map[string]time.Duration{}
+			}
+			flags.Latency[k] = *d
 		}
 	}
-	for k, d := range extra {
-		if !strings.HasPrefix(k, reports.ReadyGatePrefix) && !strings.HasPrefix(k, reports.CallGatePrefix) {
-			lat[k] = d
-		}
-	}
-	applySLOFlags(&slo, extra, callErrors)
-	if len(lat) > 0 {
-		slo.Latency = lat
-	}
+	extra.addTo(&flags)
+	callErrors.addTo(&flags)
 	if set["slo-error-rate"] {
-		slo.ErrorRate = errRate
+		flags.ErrorRate = errRate
 	}
 	if set["slo-min-rate-ratio"] {
-		slo.MinRateRatio = minRatio
+		flags.MinRateRatio = minRatio
 	}
 	if set["slo-max-contract-violations"] {
-		slo.MaxContractViolations = maxCV
+		flags.MaxContractViolations = maxCV
 	}
 	if set["slo-max-late-ratio"] {
-		slo.MaxLateRatio = lateRatio
+		flags.MaxLateRatio = lateRatio
 	}
 	if set["slo-saturation"] {
-		slo.Saturation = saturation
+		flags.Saturation = saturation
 	}
-	if err := slo.Validate(); err != nil {
+	if err := flags.Validate(); err != nil {
+		fmt.Fprintf(stderr, "ccgw report: the --slo flags: %v\n", err)
+		return exitHarness
+	}
+	objs := base.Override(flags)
+	if err := objs.Validate(); err != nil {
 		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
 		return exitHarness
 	}
@@ -384,7 +385,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if partial {
 		fmt.Fprintf(stderr, "ccgw report: warning: a results file was truncated; read %d whole results\n", n)
 	}
-	r := a.Report(meta, slo)
+	r := a.Report(meta, objs)
 	if n := unfinishedJourneys(r, meta); n > 0 && !partial {
 		// A journey plan: every journey the results start also records its
 		// outcome, unless the run was killed.
@@ -393,7 +394,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ccgw report: warning: %s\n", w)
 		meta.Warnings = append(append([]string{}, meta.Warnings...), w)
 		a.MarkPartial()
-		r = a.Report(meta, slo)
+		r = a.Report(meta, objs)
 	} else if short := endedEarly(r, meta); short > 0 && !partial && r.Journeys.Started == 0 {
 		// A run killed between two flushes leaves a results file that ends
 		// on a whole result, and the meta.json written before its attack:
@@ -403,7 +404,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ccgw report: warning: %s\n", w)
 		meta.Warnings = append(append([]string{}, meta.Warnings...), w)
 		a.MarkPartial()
-		r = a.Report(meta, slo)
+		r = a.Report(meta, objs)
 	}
 
 	dir := *out

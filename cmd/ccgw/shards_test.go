@@ -25,6 +25,7 @@ import (
 	"ccgw-harness/mockgw"
 	"ccgw-harness/reports"
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/slo"
 )
 
 // TestShardFlags: the shard of `ccgw load` comes from --shard or the
@@ -209,7 +210,7 @@ func TestShardsAcceptance(t *testing.T) {
 			a.Add(&r)
 		}
 	}
-	one := a.Report(reports.Meta{}, reports.SLO{})
+	one := a.Report(reports.Meta{}, slo.Objectives{})
 	if one.LatencyMS != merged.LatencyMS || !reflect.DeepEqual(one.Percentiles, merged.Percentiles) || one.Requests != merged.Requests {
 		t.Errorf("merged latencies %+v differ from one aggregator's %+v over the union", merged.LatencyMS, one.LatencyMS)
 	}
@@ -359,7 +360,7 @@ func TestReportMergesShards(t *testing.T) {
 	if _, _, err := reports.ReadFiles(a, paths...); err != nil {
 		t.Fatal(err)
 	}
-	if one := a.Report(reports.Meta{}, reports.SLO{}); one.LatencyMS != rep.LatencyMS || !reflect.DeepEqual(one.Percentiles, rep.Percentiles) {
+	if one := a.Report(reports.Meta{}, slo.Objectives{}); one.LatencyMS != rep.LatencyMS || !reflect.DeepEqual(one.Percentiles, rep.Percentiles) {
 		t.Errorf("merged latencies %+v, the union's %+v", rep.LatencyMS, one.LatencyMS)
 	}
 	// Each shard's own report stays: merging never writes into a shard.

@@ -22,6 +22,7 @@ import (
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/reports"
+	"ccgw-harness/slo"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -33,9 +34,9 @@ const maxErrorRate = 0.01
 // and no contract violation. Saturation is not gated: the cases run side by
 // side on two shared cores, and whether the generator kept its schedule is
 // not what they test.
-func matrixSLO() reports.SLO {
+func matrixSLO() slo.Objectives {
 	er, sat := maxErrorRate, false
-	return reports.SLO{ErrorRate: &er, Saturation: &sat}
+	return slo.Objectives{ErrorRate: &er, Saturation: &sat}
 }
 
 // Error classes (verdict strings) the cases expect.
@@ -71,7 +72,7 @@ type faultCase struct {
 	// records when in actBefore and actAfter. Its error fails the case.
 	act func(r *rig, ob *faultObs) error
 	// slo adjusts matrixSLO.
-	slo func(*reports.SLO)
+	slo func(*slo.Objectives)
 
 	// classes are the error classes the fault may produce; the run must
 	// show errors only of these, and some unless classes is empty.
@@ -157,14 +158,14 @@ func faultMatrix() []faultCase {
 			name: "reset", agents: 20, rate: 150, dur: 2 * time.Second,
 			faults:  mockgw.Faults{ResetRate: 0.08},
 			classes: []string{errReset, errEOF}, share: 0.08, mockKind: mockgw.FaultReset, reach: true,
-			failing: []string{reports.GateErrorRate},
+			failing: []string{slo.GateErrorRate},
 		},
 		{
 			name: "stall beyond the request timeout", agents: 20, rate: 150, dur: 2 * time.Second,
 			plan:    shortTimeout,
 			faults:  mockgw.Faults{StallRate: 0.08, StallFor: 5 * time.Second},
 			classes: []string{errTimeout}, share: 0.08, mockKind: mockgw.FaultStall, beyondTimeout: true,
-			failing: []string{reports.GateErrorRate},
+			failing: []string{slo.GateErrorRate},
 			check: func(t *testing.T, ob *faultObs) {
 				// A timeout is reported only after the request waited the
 				// whole timeout.
@@ -179,13 +180,13 @@ func faultMatrix() []faultCase {
 			name: "stall then close", agents: 20, rate: 150, dur: 2 * time.Second,
 			faults:  mockgw.Faults{StallRate: 0.08, StallFor: 50 * time.Millisecond},
 			classes: []string{errEOF, errReset}, share: 0.08, mockKind: mockgw.FaultStall, reach: true,
-			failing: []string{reports.GateErrorRate},
+			failing: []string{slo.GateErrorRate},
 		},
 		{
 			name: "http 503", agents: 20, rate: 150, dur: 2 * time.Second,
 			faults:  mockgw.Faults{HTTPErrorRate: 0.1},
 			classes: []string{errHTTP503}, share: 0.1, mockKind: mockgw.FaultHTTPError, reach: true,
-			failing: []string{reports.GateErrorRate},
+			failing: []string{slo.GateErrorRate},
 			check: func(t *testing.T, ob *faultObs) {
 				if got := ob.rep.StatusCodes["503"]; got != ob.errs[errHTTP503] {
 					t.Errorf("status_codes[503] = %d, errors %s = %d", got, errHTTP503, ob.errs[errHTTP503])
@@ -196,25 +197,25 @@ func faultMatrix() []faultCase {
 			name: "malformed json", agents: 20, rate: 150, dur: 2 * time.Second,
 			faults:  mockgw.Faults{MalformedRate: 0.1},
 			classes: []string{errMalformed}, share: 0.1, mockKind: mockgw.FaultMalformed, reach: true,
-			failing: []string{reports.GateErrorRate},
+			failing: []string{slo.GateErrorRate},
 		},
 		{
 			name: "truncated body", agents: 20, rate: 150, dur: 2 * time.Second,
 			faults:  mockgw.Faults{TruncatedRate: 0.1},
 			classes: []string{errTruncated}, share: 0.1, mockKind: mockgw.FaultTruncated, reach: true,
-			failing: []string{reports.GateErrorRate},
+			failing: []string{slo.GateErrorRate},
 		},
 		{
 			name: "retcode error", agents: 20, rate: 150, dur: 2 * time.Second,
 			faults:  mockgw.Faults{RetcodeRate: 0.1},
 			classes: []string{errInternal}, share: 0.1, mockKind: mockgw.FaultRetcode, reach: true,
-			failing: []string{reports.GateErrorRate},
+			failing: []string{slo.GateErrorRate},
 		},
 		{
 			name: "wrong phonenum", agents: 20, rate: 150, dur: 2 * time.Second,
 			faults:  mockgw.Faults{WrongPhoneRate: 0.1},
 			classes: []string{errWrongNum}, share: 0.1, mockKind: mockgw.FaultWrongPhone, reach: true,
-			failing: []string{reports.GateContractViolations, reports.GateErrorRate},
+			failing: []string{slo.GateContractViolations, slo.GateErrorRate},
 			check: func(t *testing.T, ob *faultObs) {
 				if ob.rep.ContractViolations != ob.errs[errWrongNum] {
 					t.Errorf("contract_violations %d, errors %s %d", ob.rep.ContractViolations, errWrongNum, ob.errs[errWrongNum])
@@ -224,7 +225,7 @@ func faultMatrix() []faultCase {
 		{
 			name: "slow body within the timeout", agents: 20, rate: 150, dur: 2 * time.Second,
 			faults: mockgw.Faults{SlowBodyRate: 0.08, SlowBodyFor: 400 * time.Millisecond},
-			slo:    func(s *reports.SLO) { s.Latency = map[string]time.Duration{"p99": 250 * time.Millisecond} },
+			slo:    func(s *slo.Objectives) { s.Latency = map[string]time.Duration{"p99": 250 * time.Millisecond} },
 			reach:  true, failing: []string{"p99"},
 			check: func(t *testing.T, ob *faultObs) {
 				// Every slow answer is a success that took at least the
@@ -255,7 +256,7 @@ func faultMatrix() []faultCase {
 			plan:    shortTimeout,
 			faults:  mockgw.Faults{SlowBodyRate: 0.08, SlowBodyFor: 3 * time.Second},
 			classes: []string{errTimeout}, share: 0.08, mockKind: mockgw.FaultSlowBody, beyondTimeout: true,
-			failing: []string{reports.GateErrorRate},
+			failing: []string{slo.GateErrorRate},
 		},
 		{
 			// Keep-alive connections are only re-dialed when one breaks, so
@@ -269,7 +270,7 @@ func faultMatrix() []faultCase {
 			act:     tlsStorm(mockgw.Faults{}),
 			classes: []string{errReset, errEOF, errTLS}, mockKind: mockgw.FaultReset, mockClasses: []string{errReset, errEOF},
 			reach: true, unreached: []string{errTLS},
-			failing: []string{reports.GateErrorRate},
+			failing: []string{slo.GateErrorRate},
 			check:   checkTLS,
 		},
 		{
@@ -281,7 +282,7 @@ func faultMatrix() []faultCase {
 			act:     tlsStorm(mockgw.Faults{ResetRate: 0.08, TLSFailRate: 0.5}),
 			classes: []string{errReset, errEOF, errTLS}, mockKind: mockgw.FaultReset, mockClasses: []string{errReset, errEOF},
 			reach: true, unreached: []string{errTLS},
-			failing: []string{reports.GateErrorRate},
+			failing: []string{slo.GateErrorRate},
 			check:   checkTLS,
 		},
 		{
@@ -306,7 +307,7 @@ func faultMatrix() []faultCase {
 				return nil
 			},
 			classes: []string{errGone}, reach: true,
-			failing: []string{reports.GateErrorRate},
+			failing: []string{slo.GateErrorRate},
 			check:   checkRestart,
 		},
 		{
@@ -479,15 +480,15 @@ func runFault(t *testing.T, c *faultCase) {
 	if c.plan != nil {
 		c.plan(r.plan)
 	}
-	slo := matrixSLO()
+	objs := matrixSLO()
 	if c.slo != nil {
-		c.slo(&slo)
+		c.slo(&objs)
 	}
 	ob := &faultObs{c: c, rig: r}
 	var acted chan struct{}
 	var actErr error
 	startedOnce := false
-	o, err := r.run(t, load.WithSLO(slo), load.WithAttackStarted(func() {
+	o, err := r.run(t, load.WithSLO(objs), load.WithAttackStarted(func() {
 		startedOnce = true
 		ob.before = r.mock.Stats()
 		if c.faults != (mockgw.Faults{}) {
@@ -883,7 +884,7 @@ func TestExitCodes(t *testing.T) {
 		failed []string
 	}{
 		{name: "clean", code: 0, pass: true, failed: []string{}},
-		{name: "http 503", faults: mockgw.Faults{HTTPErrorRate: 0.1}, code: 1, failed: []string{reports.GateErrorRate}},
+		{name: "http 503", faults: mockgw.Faults{HTTPErrorRate: 0.1}, code: 1, failed: []string{slo.GateErrorRate}},
 		{name: "sign-in failures beyond budget", faults: mockgw.Faults{SignInFailRate: 0.25}, budget: "2", code: 2},
 	}
 	for _, c := range cases {
