@@ -26,7 +26,7 @@ type Mock struct {
 	GuidTimeout  time.Duration    // key guid_timeout, default gateway.DefaultGuidTimeout
 	IdleTimeout  time.Duration    // key idle_timeout, default gateway.DefaultIdleTimeout
 	PollWait     time.Duration    // key poll_wait, default gateway.DefaultPollWait
-	Faults       MockFaults       // key faults: fault injection, all off by default
+	Faults       faultset.Faults  // key faults: fault injection, all off by default; keys from faultset's table (e.g. reset_rate), rates in [0, 1] (0.01 or "1%"), Go durations
 	Defects      []string         // key defects: named deviations from the documented contract, e.g. no-allow-header (names checked by mockgw.ParseDefect)
 	Capacity     float64          // key capacity: at most this many logininfo answers per second, in arrival order (mockgw.WithCapacity); 0 = no limit
 	// GuidTimeoutFrom is key guid_timeout_from: whether guid_timeout counts
@@ -36,13 +36,6 @@ type Mock struct {
 	// agents have no password and sign in with an empty one.
 	NoPassword bool
 }
-
-// MockFaults is the mock's fault injection (key mock.faults): the mock
-// gateway's own faultset.Faults, whose table of fields gives the keys
-// (snake_case, e.g. reset_rate), kinds and bounds. In YAML rates are
-// fractions of requests in [0, 1] (0.01 or "1%") and durations are Go
-// durations. Zero values inject nothing.
-type MockFaults = faultset.Faults
 
 var mockKeys = []string{"nodes", "auth_mode", "guid_interval", "guid_timeout", "guid_timeout_from", "idle_timeout", "poll_wait", "password", "faults", "defects", "capacity"}
 
@@ -108,8 +101,8 @@ func (p *parser) mock(n *yaml.Node, path string) *Mock {
 // faults reads a mock.faults block: each key as its faultset kind says,
 // then the checks across fields (faultset's Validate), so that what Parse
 // accepts the mock accepts too.
-func (p *parser) faults(n *yaml.Node, path string) MockFaults {
-	var f MockFaults
+func (p *parser) faults(n *yaml.Node, path string) faultset.Faults {
+	var f faultset.Faults
 	m, ok := p.mapping(n, path, faultset.Keys())
 	if !ok {
 		return f
@@ -145,7 +138,7 @@ func (p *parser) faults(n *yaml.Node, path string) MockFaults {
 			at = e.val
 		}
 		p.errf(at, join(path, fe.Field), "%s", fe.Reason)
-		return MockFaults{}
+		return faultset.Faults{}
 	}
 	return f
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/mockgw/faultset"
 )
 
 func mustParse(t *testing.T, path string, data []byte) *File {
@@ -51,7 +52,7 @@ func TestTargetDefaults(t *testing.T) {
 	if got := FormatIDs(m.Agents.IDs); got != DefaultMockAgentIDs {
 		t.Errorf("mock default agents %s, want %s", got, DefaultMockAgentIDs)
 	}
-	if m.Mock.Faults != (MockFaults{}) || m.Mock.Defects != nil {
+	if m.Mock.Faults != (faultset.Faults{}) || m.Mock.Defects != nil {
 		t.Errorf("mock faults on by default: %+v %v", m.Mock.Faults, m.Mock.Defects)
 	}
 	g := f.Targets["gw"]
@@ -141,7 +142,7 @@ func TestFullOverrides(t *testing.T) {
 	c := f.Targets["cluster"]
 	wantMock := Mock{Nodes: 3, AuthMode: gateway.AuthStatic, GuidInterval: 2 * time.Second, GuidTimeout: 4 * time.Second,
 		IdleTimeout: 6 * time.Second, PollWait: time.Second,
-		Faults: MockFaults{LatencyFixed: 2 * time.Millisecond, LatencyJitter: time.Millisecond, LatencyDist: "uniform",
+		Faults: faultset.Faults{LatencyFixed: 2 * time.Millisecond, LatencyJitter: time.Millisecond, LatencyDist: "uniform",
 			LatencyMean: 3 * time.Millisecond, RetcodeRate: 0.01, Retcode: "100-007", HTTPErrorRate: 0.02, HTTPStatus: 503,
 			ResetRate: 0.001, MalformedRate: 0.002, TruncatedRate: 0.003, StallRate: 0.004, StallFor: 2 * time.Second,
 			SlowBodyRate: 0.005, SlowBodyFor: 500 * time.Millisecond, WrongPhoneRate: 0.006, SignInFailRate: 0.007, SignInLatency: 5 * time.Millisecond,

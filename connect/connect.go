@@ -2,6 +2,9 @@
 // with a `mock:` block it starts the embedded mock gateway in-process; for a
 // real gateway it builds a client with the target's TLS settings. Both the
 // contract suite and the CLI use it, so a target means the same everywhere.
+//
+// Open returns a Target holding the gateway.Client to use (and the mock,
+// when it started one); Close stops whatever Open started.
 package connect
 
 import (

@@ -36,8 +36,7 @@ func MockOptions(t *config.Target) ([]mockgw.Option, error) {
 	if m.Capacity > 0 {
 		opts = append(opts, mockgw.WithCapacity(m.Capacity))
 	}
-	// config.MockFaults is mockgw.Faults (faultset's); Parse has validated
-	// it, but a Target may also be built by hand.
+	// Parse has validated the faults, but a Target may also be built by hand.
 	if err := m.Faults.Validate(); err != nil {
 		return nil, fmt.Errorf("mock faults: %w", err)
 	}

@@ -23,6 +23,7 @@ import (
 	"ccgw-harness/load"
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
+	"ccgw-harness/mockgw/faultset"
 	"ccgw-harness/reports"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -118,7 +119,7 @@ func TestJourneysAcceptance(t *testing.T) {
 	noLeaks(t)
 	const n = 100
 	e := journeyEnv(t, n, 10, 4*time.Second, time.Second, 2*time.Second, false,
-		mockgw.WithFaults(mockgw.Faults{SignInLatency: signInDelay, LatencyFixed: loginInfoDelay}))
+		mockgw.WithFaults(faultset.Faults{SignInLatency: signInDelay, LatencyFixed: loginInfoDelay}))
 	var log lockedBuffer
 	prog := load.NewProgress(&log, false, false)
 	prog.SetInterval(200 * time.Millisecond)

@@ -9,6 +9,7 @@ import (
 	"ccgw-harness/internal/testscale"
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
+	"ccgw-harness/mockgw/faultset"
 
 	"go.uber.org/goleak"
 )
@@ -56,7 +57,7 @@ func signedInPool(t *testing.T, le *loadtest.Env, c *fakeClock, opts ...PoolOpti
 }
 
 // setFaults turns f on at the mock, failing the test when it refuses them.
-func setFaults(t *testing.T, m *mockgw.Server, f mockgw.Faults) {
+func setFaults(t *testing.T, m *mockgw.Server, f faultset.Faults) {
 	t.Helper()
 	if err := m.SetFaults(f); err != nil {
 		t.Fatalf("SetFaults: %v", err)
@@ -175,7 +176,7 @@ func TestPoolReSignInAndBackoff(t *testing.T) {
 
 	// The gateway loses every session and, for now, refuses sign-ins.
 	le.Mock.Restart()
-	setFaults(t, le.Mock, mockgw.Faults{SignInFailRate: 1})
+	setFaults(t, le.Mock, faultset.Faults{SignInFailRate: 1})
 	c.Advance(time.Millisecond)
 	failedAt := c.Now()
 	p.lost(a, failedAt, nil)
@@ -200,7 +201,7 @@ func TestPoolReSignInAndBackoff(t *testing.T) {
 
 	// Past the backoff, with the gateway accepting again: signed in again,
 	// and the new Guid works on the gateway.
-	setFaults(t, le.Mock, mockgw.Faults{})
+	setFaults(t, le.Mock, faultset.Faults{})
 	c.Advance(time.Millisecond)
 	p.lost(a, c.Now(), nil)
 	waitFor(t, "the re-sign-in", func() bool { return p.ReSignIns() == 1 && !a.resigning.Load() })
@@ -240,7 +241,7 @@ func TestPoolStopReSignIn(t *testing.T) {
 
 	// The one worker takes a; the mock holds its sign-in for a minute.
 	le.Mock.Restart()
-	setFaults(t, le.Mock, mockgw.Faults{SignInLatency: time.Minute})
+	setFaults(t, le.Mock, faultset.Faults{SignInLatency: time.Minute})
 	before := signIns(le.Mock)
 	c.Advance(time.Millisecond)
 	p.lost(a, c.Now(), nil)

@@ -8,6 +8,7 @@ import (
 	"ccgw-harness/load"
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
+	"ccgw-harness/mockgw/faultset"
 )
 
 // BenchmarkConstantRate runs a 200/s plan for 3 s against the mock, whose
@@ -25,7 +26,7 @@ func BenchmarkConstantRate(b *testing.B) {
 	runs := 0
 	for b.Loop() {
 		le := loadtest.New(b, loadtest.Spec{Agents: 20, Rate: rate, Duration: 3 * time.Second, Password: testPassword},
-			mockgw.WithFaults(mockgw.Faults{LatencyFixed: latency}))
+			mockgw.WithFaults(faultset.Faults{LatencyFixed: latency}))
 		le.Plan.Warmup = 200 * time.Millisecond
 		o, err := load.Run(context.Background(), le.Client, le.Target, le.Plan, le.Out)
 		if err != nil {

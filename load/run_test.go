@@ -16,6 +16,7 @@ import (
 	"ccgw-harness/internal/testscale"
 	"ccgw-harness/load"
 	"ccgw-harness/mockgw"
+	"ccgw-harness/mockgw/faultset"
 	"ccgw-harness/reports"
 	"ccgw-harness/slo"
 
@@ -206,7 +207,7 @@ func TestDynamicRotation(t *testing.T) {
 func TestInjectedRetcodeAndLatency(t *testing.T) {
 	noLeaks(t)
 	const rate, share = 200.0, 0.1
-	e := newEnv(t, 20, rate, 3*time.Second, false, mockgw.WithFaults(mockgw.Faults{
+	e := newEnv(t, 20, rate, 3*time.Second, false, mockgw.WithFaults(faultset.Faults{
 		RetcodeRate: share, Retcode: gateway.RetInternal, LatencyFixed: 20 * time.Millisecond,
 	}))
 	e.plan.Warmup = 200 * time.Millisecond
@@ -262,7 +263,7 @@ func TestInjectedRetcodeAndLatency(t *testing.T) {
 // counted as contract violations and fail the run.
 func TestWrongPhonenum(t *testing.T) {
 	noLeaks(t)
-	e := newEnv(t, 10, 100, 2*time.Second, false, mockgw.WithFaults(mockgw.Faults{WrongPhoneRate: 0.2}))
+	e := newEnv(t, 10, 100, 2*time.Second, false, mockgw.WithFaults(faultset.Faults{WrongPhoneRate: 0.2}))
 	e.plan.Order = "shuffle"
 	rep := e.run(context.Background(), t).Report
 	// Shuffled order: still every agent equally often.
@@ -314,7 +315,7 @@ func TestGatewayRestart(t *testing.T) {
 			// Slow sign-ins make the gap visible: without them the
 			// keep-alive (whose held polls the restart answers at once)
 			// may re-sign everyone in before the attack notices.
-			if err := e.mock.SetFaults(mockgw.Faults{SignInLatency: 200 * time.Millisecond}); err != nil {
+			if err := e.mock.SetFaults(faultset.Faults{SignInLatency: 200 * time.Millisecond}); err != nil {
 				t.Error(err)
 			}
 			e.mock.Restart()
@@ -439,7 +440,7 @@ func TestInterruptedDuringSignIn(t *testing.T) {
 	// 200 agents, 4 at once, 50 ms each: signing them all in takes 2.5 s,
 	// the cancel comes after the first 20 (0.25 s), so the 2.25 s between
 	// are the margin for the canceller to be scheduled.
-	e := newEnv(t, 200, 100, 5*time.Second, false, mockgw.WithFaults(mockgw.Faults{SignInLatency: 50 * time.Millisecond}))
+	e := newEnv(t, 200, 100, 5*time.Second, false, mockgw.WithFaults(faultset.Faults{SignInLatency: 50 * time.Millisecond}))
 	e.plan.SignInConcurrency = 4
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -532,7 +533,7 @@ func TestProductionConfirmed(t *testing.T) {
 // did sign in).
 func TestSignInFailures(t *testing.T) {
 	noLeaks(t)
-	e := newEnv(t, 40, 20, 500*time.Millisecond, false, mockgw.WithFaults(mockgw.Faults{SignInFailRate: 0.5}))
+	e := newEnv(t, 40, 20, 500*time.Millisecond, false, mockgw.WithFaults(faultset.Faults{SignInFailRate: 0.5}))
 	e.plan.MaxSignInFailures = 2
 	_, err := load.Run(context.Background(), e.client, e.target, e.plan, e.out)
 	if err == nil || !strings.Contains(err.Error(), "could not sign in") || !strings.Contains(err.Error(), "retcode 100-007") {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"ccgw-harness/mockgw/faultset"
 )
 
 // AdminPrefix is the path prefix of the mock's administrative endpoints,
@@ -43,7 +45,7 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request, name string) {
 				writeAdminError(w, err)
 				return
 			}
-			var f Faults
+			var f faultset.Faults
 			if err := json.Unmarshal(body, &f); err != nil {
 				writeAdminError(w, err)
 				return

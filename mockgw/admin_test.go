@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/mockgw/faultset"
 )
 
 // admin sends an admin request and returns status and body.
@@ -58,13 +59,13 @@ func TestAdminFaults(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("PUT faults: %d %s", status, body)
 	}
-	want := Faults{RetcodeRate: 1, Retcode: "100-007", LatencyFixed: time.Millisecond}
+	want := faultset.Faults{RetcodeRate: 1, Retcode: "100-007", LatencyFixed: time.Millisecond}
 	if got := srv.Faults(); got != want {
 		t.Fatalf("Faults() = %+v, want %+v", got, want)
 	}
 	wantRetcode(t, a.loginInfo(t, srv, c), gateway.RetInternal)
 	_, _, body = adminDo(t, srv, c, http.MethodGet, "faults", "")
-	var got Faults
+	var got faultset.Faults
 	decodeJSON(t, body, &got)
 	if got != want {
 		t.Fatalf("GET faults = %+v", got)
@@ -83,15 +84,15 @@ func TestAdminFaults(t *testing.T) {
 	if srv.Faults() != want {
 		t.Error("bad input changed the faults")
 	}
-	var fe *FieldError
-	if err := srv.SetFaults(Faults{ResetRate: 2}); !errors.As(err, &fe) || fe.Field != "reset_rate" {
+	var fe *faultset.FieldError
+	if err := srv.SetFaults(faultset.Faults{ResetRate: 2}); !errors.As(err, &fe) || fe.Field != "reset_rate" {
 		t.Errorf("SetFaults of invalid faults: %v, want a FieldError naming reset_rate", err)
 	}
 	if srv.Faults() != want {
 		t.Error("SetFaults applied invalid faults")
 	}
 	// PUT replaces: absent fields are zero.
-	if status, _, _ := adminDo(t, srv, c, http.MethodPut, "faults", `{}`); status != 200 || srv.Faults() != (Faults{}) {
+	if status, _, _ := adminDo(t, srv, c, http.MethodPut, "faults", `{}`); status != 200 || srv.Faults() != (faultset.Faults{}) {
 		t.Fatalf("PUT {}: %d %+v", status, srv.Faults())
 	}
 	wantRetcode(t, a.loginInfo(t, srv, c), gateway.RetOK)

@@ -3,10 +3,10 @@
 // sign-in, logininfo, sign-out, event long-polling and Guid refresh, with
 // per-agent sessions, static and dynamic authentication (Guid rotation and
 // timeouts), idle sign-out, an optional cluster of N nodes behind one address
-// with sticky NSLBROUTE routing, fault injection (Faults) and deliberate
-// contract defects (Defect) that prove a contract suite has teeth, and a
-// capacity model (WithCapacity: at most N logininfo answers per second, in
-// arrival order) for capacity searches to find.
+// with sticky NSLBROUTE routing, fault injection (faultset.Faults) and
+// deliberate contract defects (Defect) that prove a contract suite has teeth,
+// and a capacity model (WithCapacity: at most N logininfo answers per second,
+// in arrival order) for capacity searches to find.
 //
 // A Server is embeddable like net/http/httptest: New listens on loopback and
 // serves TLS at once (HTTP/1.1 and HTTP/2 via ALPN) with a self-signed

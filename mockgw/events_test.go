@@ -10,6 +10,7 @@ import (
 
 	"ccgw-harness/gateway"
 	"ccgw-harness/internal/testscale"
+	"ccgw-harness/mockgw/faultset"
 )
 
 func TestPollRotatesGuidInDynamicMode(t *testing.T) {
@@ -176,7 +177,7 @@ func TestIdleSignOut(t *testing.T) {
 func TestStaticModeNeverRotates(t *testing.T) {
 	clk := newFakeClock()
 	srv := newServer(t, WithClock(clk.Now), WithAuthMode(gateway.AuthStatic), WithPollWait(5*time.Millisecond),
-		WithFaults(Faults{RotateEveryPoll: true}))
+		WithFaults(faultset.Faults{RotateEveryPoll: true}))
 	c := srv.Client()
 	a := signIn(t, srv, c, 1001)
 	first := a.guid

@@ -11,10 +11,11 @@ import (
 
 	"ccgw-harness/gateway"
 	"ccgw-harness/internal/testscale"
+	"ccgw-harness/mockgw/faultset"
 )
 
 // faultSetup signs agent 1001 in on a faithful server, then turns f on.
-func faultSetup(t *testing.T, f Faults, opts ...Option) (*Server, *http.Client, *agent) {
+func faultSetup(t *testing.T, f faultset.Faults, opts ...Option) (*Server, *http.Client, *agent) {
 	t.Helper()
 	srv := newServer(t, opts...)
 	c := srv.Client()
@@ -41,7 +42,7 @@ func wantFaultCount(t *testing.T, srv *Server, kind string, n uint64) {
 }
 
 func TestFaultReset(t *testing.T) {
-	srv, c, a := faultSetup(t, Faults{ResetRate: 1}, WithPollWait(10*time.Millisecond))
+	srv, c, a := faultSetup(t, faultset.Faults{ResetRate: 1}, WithPollWait(10*time.Millisecond))
 	_, err := do(t, c, srv.URL(), req{method: http.MethodPost, path: gateway.LoginInfoPath(a.id), guid: &a.guid})
 	if !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatalf("error %v, want ECONNRESET", err)
@@ -49,15 +50,15 @@ func TestFaultReset(t *testing.T) {
 	if v := gateway.ClassifyError(err); v.String() != "transport reset" {
 		t.Errorf("verdict %q, want transport reset", v)
 	}
-	wantFaultCount(t, srv, FaultReset, 1)
+	wantFaultCount(t, srv, faultset.CounterReset, 1)
 	// Faults apply to logininfo only: the event poll and sign-in still work.
 	wantRetcode(t, a.poll(t, srv, c), gateway.RetOK)
 	signIn(t, srv, c, 1002)
-	wantFaultCount(t, srv, FaultReset, 1)
+	wantFaultCount(t, srv, faultset.CounterReset, 1)
 }
 
 func TestFaultStall(t *testing.T) {
-	srv, c, a := faultSetup(t, Faults{StallRate: 1, StallFor: time.Minute})
+	srv, c, a := faultSetup(t, faultset.Faults{StallRate: 1, StallFor: time.Minute})
 	short := srv.Client()
 	short.Timeout = 200 * time.Millisecond
 	start := time.Now()
@@ -70,41 +71,41 @@ func TestFaultStall(t *testing.T) {
 		t.Fatalf("stalled request took %v", took)
 	}
 	// A short stall ends with the connection closed and no answer.
-	setFaults(t, srv, Faults{StallRate: 1, StallFor: 50 * time.Millisecond})
+	setFaults(t, srv, faultset.Faults{StallRate: 1, StallFor: 50 * time.Millisecond})
 	_, err := do(t, c, srv.URL(), req{method: http.MethodPost, path: gateway.LoginInfoPath(a.id), guid: &a.guid})
 	if v := gateway.ClassifyError(err); err == nil || v.Class != gateway.ClassTransport {
 		t.Fatalf("after a stall: err %v (%q), want a transport error", err, v)
 	}
-	wantFaultCount(t, srv, FaultStall, 2)
+	wantFaultCount(t, srv, faultset.CounterStall, 2)
 }
 
 func TestFaultTruncatedAndMalformed(t *testing.T) {
-	srv, c, a := faultSetup(t, Faults{TruncatedRate: 1})
+	srv, c, a := faultSetup(t, faultset.Faults{TruncatedRate: 1})
 	if v := judge(t, srv, c, a); v.String() != "envelope truncated" {
 		t.Errorf("truncated: verdict %q", v)
 	}
-	setFaults(t, srv, Faults{MalformedRate: 1})
+	setFaults(t, srv, faultset.Faults{MalformedRate: 1})
 	if v := judge(t, srv, c, a); v.String() != "envelope malformed" {
 		t.Errorf("malformed: verdict %q", v)
 	}
-	wantFaultCount(t, srv, FaultTruncated, 1)
-	wantFaultCount(t, srv, FaultMalformed, 1)
+	wantFaultCount(t, srv, faultset.CounterTruncated, 1)
+	wantFaultCount(t, srv, faultset.CounterMalformed, 1)
 }
 
 func TestFaultRetcodeAndHTTPError(t *testing.T) {
-	srv, c, a := faultSetup(t, Faults{RetcodeRate: 1})
+	srv, c, a := faultSetup(t, faultset.Faults{RetcodeRate: 1})
 	if v := judge(t, srv, c, a); v.String() != "retcode 100-007" {
 		t.Errorf("verdict %q, want retcode 100-007", v)
 	}
-	setFaults(t, srv, Faults{RetcodeRate: 1, Retcode: "999-001"})
+	setFaults(t, srv, faultset.Faults{RetcodeRate: 1, Retcode: "999-001"})
 	if v := judge(t, srv, c, a); v.String() != "retcode 999-001" {
 		t.Errorf("verdict %q, want retcode 999-001", v)
 	}
-	setFaults(t, srv, Faults{HTTPErrorRate: 1})
+	setFaults(t, srv, faultset.Faults{HTTPErrorRate: 1})
 	if v := judge(t, srv, c, a); v.String() != "http 503" {
 		t.Errorf("verdict %q, want http 503", v)
 	}
-	setFaults(t, srv, Faults{HTTPErrorRate: 1, HTTPStatus: 502})
+	setFaults(t, srv, faultset.Faults{HTTPErrorRate: 1, HTTPStatus: 502})
 	if v := judge(t, srv, c, a); v.String() != "http 502" {
 		t.Errorf("verdict %q, want http 502", v)
 	}
@@ -113,13 +114,13 @@ func TestFaultRetcodeAndHTTPError(t *testing.T) {
 	if li.Retcodes["999-001"] != 1 || li.Retcodes["100-007"] != 1 || li.HTTPStatus["503"] != 1 || li.HTTPStatus["502"] != 1 {
 		t.Errorf("logininfo stats %+v", li)
 	}
-	if st.Faults[FaultRetcode] != 2 || st.Faults[FaultHTTPError] != 2 {
+	if st.Faults[faultset.CounterRetcode] != 2 || st.Faults[faultset.CounterHTTPError] != 2 {
 		t.Errorf("fault stats %v", st.Faults)
 	}
 }
 
 func TestFaultPartialRate(t *testing.T) {
-	srv, c, a := faultSetup(t, Faults{RetcodeRate: 0.5})
+	srv, c, a := faultSetup(t, faultset.Faults{RetcodeRate: 0.5})
 	counts := map[string]int{}
 	for range 200 {
 		counts[judge(t, srv, c, a).Key()]++
@@ -131,7 +132,7 @@ func TestFaultPartialRate(t *testing.T) {
 }
 
 func TestFaultLatency(t *testing.T) {
-	srv, c, a := faultSetup(t, Faults{LatencyFixed: 100 * time.Millisecond, LatencyJitter: 20 * time.Millisecond})
+	srv, c, a := faultSetup(t, faultset.Faults{LatencyFixed: 100 * time.Millisecond, LatencyJitter: 20 * time.Millisecond})
 	start := time.Now()
 	if v := judge(t, srv, c, a); !v.OK() {
 		t.Fatalf("verdict %q", v)
@@ -139,13 +140,13 @@ func TestFaultLatency(t *testing.T) {
 	if took := time.Since(start); took < 100*time.Millisecond {
 		t.Fatalf("answered after %v, want >= 100ms", took)
 	}
-	setFaults(t, srv, Faults{LatencyDist: LatencyExponential, LatencyMean: 5 * time.Millisecond})
+	setFaults(t, srv, faultset.Faults{LatencyDist: faultset.LatencyExponential, LatencyMean: 5 * time.Millisecond})
 	for range 5 {
 		if v := judge(t, srv, c, a); !v.OK() {
 			t.Fatalf("verdict %q", v)
 		}
 	}
-	wantFaultCount(t, srv, FaultLatency, 6)
+	wantFaultCount(t, srv, faultset.CounterLatency, 6)
 }
 
 func TestFaultSlowBody(t *testing.T) {
@@ -153,7 +154,7 @@ func TestFaultSlowBody(t *testing.T) {
 	// minute, the client has the headers and the first piece of the body
 	// while the rest does not exist yet (the next piece is 8 s away), so
 	// no timing of the machine can make this pass or fail.
-	srv, c, a := faultSetup(t, Faults{SlowBodyRate: 1, SlowBodyFor: time.Minute})
+	srv, c, a := faultSetup(t, faultset.Faults{SlowBodyRate: 1, SlowBodyFor: time.Minute})
 	r, _ := http.NewRequest(http.MethodPost, srv.URL()+gateway.LoginInfoPath(a.id), nil)
 	r.Header[gateway.HeaderGuid] = []string{a.guid}
 	start := time.Now()
@@ -173,7 +174,7 @@ func TestFaultSlowBody(t *testing.T) {
 
 	// A whole slow body takes at least the slow-body time (the mock sleeps
 	// that long between the pieces) and is a valid success.
-	setFaults(t, srv, Faults{SlowBodyRate: 1, SlowBodyFor: 400 * time.Millisecond})
+	setFaults(t, srv, faultset.Faults{SlowBodyRate: 1, SlowBodyFor: 400 * time.Millisecond})
 	start = time.Now()
 	if v := judge(t, srv, c, a); !v.OK() {
 		t.Fatalf("slow body verdict %q", v)
@@ -181,13 +182,13 @@ func TestFaultSlowBody(t *testing.T) {
 	if took := time.Since(start); took < 400*time.Millisecond {
 		t.Fatalf("a 400 ms slow body was read in %v", took)
 	}
-	wantFaultCount(t, srv, FaultSlowBody, 2)
+	wantFaultCount(t, srv, faultset.CounterSlowBody, 2)
 }
 
 func TestFaultWrongPhone(t *testing.T) {
-	srv, c, a := faultSetup(t, Faults{})
+	srv, c, a := faultSetup(t, faultset.Faults{})
 	b := signIn(t, srv, c, 1002)
-	setFaults(t, srv, Faults{WrongPhoneRate: 1})
+	setFaults(t, srv, faultset.Faults{WrongPhoneRate: 1})
 	for _, x := range []*agent{a, b, a, b} {
 		rep := x.loginInfo(t, srv, c)
 		wantRetcode(t, rep, gateway.RetOK)
@@ -203,11 +204,11 @@ func TestFaultWrongPhone(t *testing.T) {
 	if li := a.loginInfo(t, srv, c).loginInfo(t); li.PhoneNum != b.phone {
 		t.Errorf("agent %d got %q, want the previously served agent's %q", a.id, li.PhoneNum, b.phone)
 	}
-	wantFaultCount(t, srv, FaultWrongPhone, 5)
+	wantFaultCount(t, srv, faultset.CounterWrongPhone, 5)
 }
 
 func TestFaultSignInFailByAgent(t *testing.T) {
-	srv := newServer(t, WithFaults(Faults{SignInFailRate: 0.5}))
+	srv := newServer(t, WithFaults(faultset.Faults{SignInFailRate: 0.5}))
 	c := srv.Client()
 	var failed, ok []int
 	for id := 3000; id < 3040; id++ {
@@ -229,11 +230,11 @@ func TestFaultSignInFailByAgent(t *testing.T) {
 			wantRetcode(t, mustDo(t, c, srv.URL(), req{method: http.MethodPut, path: p, body: validSignInBody("1")}), gateway.RetInternal)
 		}
 	}
-	wantFaultCount(t, srv, FaultSignInFail, uint64(3*len(failed)))
+	wantFaultCount(t, srv, faultset.CounterSignInFail, uint64(3*len(failed)))
 }
 
 func TestFaultRotateEveryPoll(t *testing.T) {
-	srv, c, a := faultSetup(t, Faults{RotateEveryPoll: true}, WithPollWait(time.Minute))
+	srv, c, a := faultSetup(t, faultset.Faults{RotateEveryPoll: true}, WithPollWait(time.Minute))
 	seen := map[string]bool{a.guid: true}
 	start := time.Now()
 	for range 3 {
@@ -250,11 +251,11 @@ func TestFaultRotateEveryPoll(t *testing.T) {
 	if took := time.Since(start); took > testscale.D(20*time.Second) {
 		t.Fatalf("rotating polls were held (%v)", took)
 	}
-	wantFaultCount(t, srv, FaultRotateEveryPoll, 3)
+	wantFaultCount(t, srv, faultset.CounterRotateEveryPoll, 3)
 }
 
 func TestFaultTLS(t *testing.T) {
-	srv, _, a := faultSetup(t, Faults{TLSFailRate: 1})
+	srv, _, a := faultSetup(t, faultset.Faults{TLSFailRate: 1})
 	fresh := srv.Client()
 	_, err := do(t, fresh, srv.URL(), req{method: http.MethodPost, path: gateway.LoginInfoPath(a.id), guid: &a.guid})
 	if err == nil {
@@ -263,39 +264,39 @@ func TestFaultTLS(t *testing.T) {
 	if v := gateway.ClassifyError(err); v.String() != "transport tls" {
 		t.Errorf("verdict %q (%v), want transport tls", v, err)
 	}
-	wantFaultCount(t, srv, FaultTLSFail, 1)
-	setFaults(t, srv, Faults{})
+	wantFaultCount(t, srv, faultset.CounterTLSFail, 1)
+	setFaults(t, srv, faultset.Faults{})
 	wantRetcode(t, a.loginInfo(t, srv, fresh), gateway.RetOK)
 }
 
 func TestFaultsValidateNamesField(t *testing.T) {
-	cases := map[string]Faults{
+	cases := map[string]faultset.Faults{
 		"reset_rate":      {ResetRate: 1.5},
 		"tls_fail_rate":   {TLSFailRate: -0.1},
 		"stall_for":       {StallFor: -time.Second},
 		"latency_dist":    {LatencyDist: "normal"},
-		"latency_mean":    {LatencyDist: LatencyExponential},
+		"latency_mean":    {LatencyDist: faultset.LatencyExponential},
 		"retcode":         {Retcode: `bad"code`},
 		"http_status":     {HTTPStatus: 200},
 		"sign_in_latency": {SignInLatency: -1},
 	}
 	for field, f := range cases {
 		err := f.Validate()
-		var fe *FieldError
+		var fe *faultset.FieldError
 		if !errors.As(err, &fe) || fe.Field != field || !strings.Contains(err.Error(), field) {
 			t.Errorf("%+v: error %v, want one naming %s", f, err, field)
 		}
 	}
-	if err := (Faults{ResetRate: 1, HTTPStatus: 500, LatencyDist: LatencyUniform}).Validate(); err != nil {
+	if err := (faultset.Faults{ResetRate: 1, HTTPStatus: 500, LatencyDist: faultset.LatencyUniform}).Validate(); err != nil {
 		t.Errorf("valid faults: %v", err)
 	}
-	if _, err := New(WithFaults(Faults{StallRate: 2})); err == nil || !strings.Contains(err.Error(), "stall_rate") {
+	if _, err := New(WithFaults(faultset.Faults{StallRate: 2})); err == nil || !strings.Contains(err.Error(), "stall_rate") {
 		t.Errorf("New with bad faults: %v", err)
 	}
 }
 
 func TestFaultsJSON(t *testing.T) {
-	in := Faults{LatencyFixed: 20 * time.Millisecond, ResetRate: 0.25, Retcode: "100-007", RotateEveryPoll: true, StallFor: 3 * time.Second}
+	in := faultset.Faults{LatencyFixed: 20 * time.Millisecond, ResetRate: 0.25, Retcode: "100-007", RotateEveryPoll: true, StallFor: 3 * time.Second}
 	b, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)
@@ -305,7 +306,7 @@ func TestFaultsJSON(t *testing.T) {
 			t.Errorf("%s lacks %s", b, want)
 		}
 	}
-	var out Faults
+	var out faultset.Faults
 	if err := json.Unmarshal(b, &out); err != nil || out != in {
 		t.Fatalf("round trip: %+v, %v", out, err)
 	}
@@ -319,7 +320,7 @@ func TestFaultsJSON(t *testing.T) {
 		`{"http_status":502.5}`:   "http_status",
 		`{"rotate_every_poll":1}`: "rotate_every_poll",
 	} {
-		var f Faults
+		var f faultset.Faults
 		err := json.Unmarshal([]byte(body), &f)
 		if err == nil || !strings.Contains(err.Error(), field) {
 			t.Errorf("%s: error %v, want one naming %s", body, err, field)
@@ -331,10 +332,10 @@ func TestFaultsJSON(t *testing.T) {
 // faultset lists, in its order.
 func TestFaultKindIndexes(t *testing.T) {
 	want := map[int]string{
-		fkLatency: FaultLatency, fkRetcode: FaultRetcode, fkHTTPError: FaultHTTPError, fkReset: FaultReset,
-		fkMalformed: FaultMalformed, fkTruncated: FaultTruncated, fkStall: FaultStall, fkSlowBody: FaultSlowBody,
-		fkWrongPhone: FaultWrongPhone, fkSignInFail: FaultSignInFail, fkRotateEveryPoll: FaultRotateEveryPoll,
-		fkTLSFail: FaultTLSFail,
+		fkLatency: faultset.CounterLatency, fkRetcode: faultset.CounterRetcode, fkHTTPError: faultset.CounterHTTPError, fkReset: faultset.CounterReset,
+		fkMalformed: faultset.CounterMalformed, fkTruncated: faultset.CounterTruncated, fkStall: faultset.CounterStall, fkSlowBody: faultset.CounterSlowBody,
+		fkWrongPhone: faultset.CounterWrongPhone, fkSignInFail: faultset.CounterSignInFail, fkRotateEveryPoll: faultset.CounterRotateEveryPoll,
+		fkTLSFail: faultset.CounterTLSFail,
 	}
 	if len(faultKinds) != numFaultKinds || len(want) != numFaultKinds {
 		t.Fatalf("%d kinds, %d indexes, %d names", len(faultKinds), numFaultKinds, len(want))

@@ -15,6 +15,7 @@ import (
 
 	"ccgw-harness/gateway"
 	"ccgw-harness/internal/testscale"
+	"ccgw-harness/mockgw/faultset"
 )
 
 // newServer starts a server that the test closes at its end.
@@ -29,7 +30,7 @@ func newServer(t testing.TB, opts ...Option) *Server {
 }
 
 // setFaults turns f on, failing the test when SetFaults refuses it.
-func setFaults(t testing.TB, srv *Server, f Faults) {
+func setFaults(t testing.TB, srv *Server, f faultset.Faults) {
 	t.Helper()
 	if err := srv.SetFaults(f); err != nil {
 		t.Fatalf("SetFaults: %v", err)

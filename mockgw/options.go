@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/mockgw/faultset"
 )
 
 // Option configures a Server (functional options, applied in order by New).
@@ -71,9 +72,9 @@ func WithNoPassword() Option { return func(s *Server) { s.noPassword = true } }
 // cookie, else round-robin.
 func WithNodes(n int) Option { return func(s *Server) { s.nodeCount = n } }
 
-// WithFaults sets the initial fault injection (see Faults; SetFaults changes
-// it later).
-func WithFaults(f Faults) Option { return func(s *Server) { s.initFaults = f } }
+// WithFaults sets the initial fault injection (see faultset.Faults;
+// SetFaults changes it later).
+func WithFaults(f faultset.Faults) Option { return func(s *Server) { s.initFaults = f } }
 
 // WithDefects sets the initial contract defects (see Defect; SetDefects
 // changes them later).

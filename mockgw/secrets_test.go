@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/mockgw/faultset"
 )
 
 // secretLog collects what a secret hook is told.
@@ -42,7 +43,7 @@ func (l *secretLog) has(kind, value string) bool { return slices.Contains(l.valu
 func TestSecretHookSeesEverySecret(t *testing.T) {
 	var log secretLog
 	srv := newServer(t, WithPassword("secret"), WithSecretHook(log.hook),
-		WithFaults(Faults{RotateEveryPoll: true}))
+		WithFaults(faultset.Faults{RotateEveryPoll: true}))
 	c := srv.Client()
 
 	a := signIn(t, srv, c, 1001)

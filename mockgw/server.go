@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/mockgw/faultset"
 )
 
 // Server is a running mock gateway. Create it with New and stop it with
@@ -30,7 +31,7 @@ type Server struct {
 	noPassword                                       bool
 	guidTimeoutFrom                                  gateway.GuidTimeoutFrom
 	nodeCount                                        int
-	initFaults                                       Faults
+	initFaults                                       faultset.Faults
 	initDefects                                      []Defect
 	clock                                            func() time.Time
 	secretHook                                       func(kind, value string) // WithSecretHook; nil: none
@@ -329,8 +330,9 @@ func (s *Server) Stats() Stats {
 }
 
 // SetFaults replaces the fault injection. An invalid f changes nothing: the
-// error is Faults.Validate's *FieldError, naming the field.
-func (s *Server) SetFaults(f Faults) error {
+// error is faultset.Faults.Validate's *faultset.FieldError, naming the
+// field.
+func (s *Server) SetFaults(f faultset.Faults) error {
 	if err := f.Validate(); err != nil {
 		return err
 	}
@@ -339,7 +341,7 @@ func (s *Server) SetFaults(f Faults) error {
 }
 
 // Faults returns the current fault injection.
-func (s *Server) Faults() Faults { return s.faults.Load().orig }
+func (s *Server) Faults() faultset.Faults { return s.faults.Load().orig }
 
 // SetDefects replaces the set of active defects (unknown names are skipped;
 // ParseDefect validates).

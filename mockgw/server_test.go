@@ -15,6 +15,7 @@ import (
 
 	"ccgw-harness/gateway"
 	"ccgw-harness/internal/testscale"
+	"ccgw-harness/mockgw/faultset"
 )
 
 func TestURLCertAndProtocols(t *testing.T) {
@@ -189,7 +190,7 @@ func TestCloseStopsEveryGoroutine(t *testing.T) {
 		_, _ = do(goroutineTB{t}, c, srv.URL(), req{method: http.MethodGet, path: gateway.EventPath(a.id), guid: &a.guid})
 	})
 	eventually(t, 5*time.Second, "poll held", func() bool { return srv.Stats().Calls[CallPoll].Requests == 1 })
-	for _, f := range []Faults{
+	for _, f := range []faultset.Faults{
 		{StallRate: 1, StallFor: time.Minute},
 		{SlowBodyRate: 1, SlowBodyFor: time.Minute},
 		{LatencyFixed: time.Minute},

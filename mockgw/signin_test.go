@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/mockgw/faultset"
 )
 
 var setGuidRe = regexp.MustCompile(`^JSESSIONID=[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.AgentGateway1$`)
@@ -158,7 +159,7 @@ func TestSignInWrongMethod(t *testing.T) {
 }
 
 func TestOverlappingSignInAndSignOutIsRepeated(t *testing.T) {
-	srv := newServer(t, WithFaults(Faults{SignInLatency: time.Minute}))
+	srv := newServer(t, WithFaults(faultset.Faults{SignInLatency: time.Minute}))
 	c := srv.Client()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -187,7 +188,7 @@ func TestOverlappingSignInAndSignOutIsRepeated(t *testing.T) {
 	if o := <-done; o.err == nil && len(o.rep.body) != 0 {
 		t.Fatalf("cancelled sign-in answered %d %q", o.rep.status, o.rep.body)
 	}
-	setFaults(t, srv, Faults{})
+	setFaults(t, srv, faultset.Faults{})
 	eventually(t, 5*time.Second, "sign-in lock released", func() bool {
 		_, busy := srv.ops.Load(1001)
 		return !busy

@@ -40,8 +40,8 @@ type Stats struct {
 	Rotations uint64 `json:"rotations"`
 	// Restarts counts gateway restarts (Restart, POST /ccgw-admin/restart).
 	Restarts uint64 `json:"restarts"`
-	// Faults counts injected faults per kind (the Fault* names); kinds never
-	// injected are absent.
+	// Faults counts injected faults per kind (faultset's Counter* names);
+	// kinds never injected are absent.
 	Faults map[string]uint64 `json:"faults"`
 }
 

@@ -48,7 +48,7 @@ type mockFlags struct {
 	nodes                                                   int
 	capacity                                                float64
 	defects                                                 []string
-	faults                                                  mockgw.Faults
+	faults                                                  faultset.Faults
 }
 
 func parseMockFlags(args []string, stderr io.Writer) (*mockFlags, error) {
@@ -115,7 +115,7 @@ func parseMockFlags(args []string, stderr io.Writer) (*mockFlags, error) {
 
 // faultFlags defines one flag per field of faultset's table (reset_rate:
 // --reset-rate), each setting that field of ft.
-func faultFlags(fs *flag.FlagSet, ft *mockgw.Faults) {
+func faultFlags(fs *flag.FlagSet, ft *faultset.Faults) {
 	for _, fd := range faultset.Fields() {
 		usage := "fault: " + fd.Usage
 		switch p := fd.Ptr(ft).(type) {

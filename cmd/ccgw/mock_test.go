@@ -180,7 +180,7 @@ func TestVersionAndUnknownCommand(t *testing.T) {
 // that field.
 func TestMockFaultFlags(t *testing.T) {
 	var args []string
-	var want mockgw.Faults
+	var want faultset.Faults
 	for _, fd := range faultset.Fields() {
 		switch p := fd.Ptr(&want).(type) {
 		case *float64:

@@ -21,6 +21,7 @@ import (
 	"ccgw-harness/load"
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
+	"ccgw-harness/mockgw/faultset"
 	"ccgw-harness/reports"
 	"ccgw-harness/slo"
 
@@ -66,7 +67,7 @@ type faultCase struct {
 	plan func(*config.Plan)
 	// faults are switched on when the measured attack starts, so the
 	// mock's fault counters cover exactly the recorded requests.
-	faults mockgw.Faults
+	faults faultset.Faults
 	// act, when set, runs on its own goroutine from the start of the
 	// measured attack; it waits for what it needs (bounded), acts and
 	// records when in actBefore and actAfter. Its error fails the case.
@@ -156,15 +157,15 @@ func faultMatrix() []faultCase {
 	return []faultCase{
 		{
 			name: "reset", agents: 20, rate: 150, dur: 2 * time.Second,
-			faults:  mockgw.Faults{ResetRate: 0.08},
-			classes: []string{errReset, errEOF}, share: 0.08, mockKind: mockgw.FaultReset, reach: true,
+			faults:  faultset.Faults{ResetRate: 0.08},
+			classes: []string{errReset, errEOF}, share: 0.08, mockKind: faultset.CounterReset, reach: true,
 			failing: []string{slo.GateErrorRate},
 		},
 		{
 			name: "stall beyond the request timeout", agents: 20, rate: 150, dur: 2 * time.Second,
 			plan:    shortTimeout,
-			faults:  mockgw.Faults{StallRate: 0.08, StallFor: 5 * time.Second},
-			classes: []string{errTimeout}, share: 0.08, mockKind: mockgw.FaultStall, beyondTimeout: true,
+			faults:  faultset.Faults{StallRate: 0.08, StallFor: 5 * time.Second},
+			classes: []string{errTimeout}, share: 0.08, mockKind: faultset.CounterStall, beyondTimeout: true,
 			failing: []string{slo.GateErrorRate},
 			check: func(t *testing.T, ob *faultObs) {
 				// A timeout is reported only after the request waited the
@@ -178,14 +179,14 @@ func faultMatrix() []faultCase {
 		},
 		{
 			name: "stall then close", agents: 20, rate: 150, dur: 2 * time.Second,
-			faults:  mockgw.Faults{StallRate: 0.08, StallFor: 50 * time.Millisecond},
-			classes: []string{errEOF, errReset}, share: 0.08, mockKind: mockgw.FaultStall, reach: true,
+			faults:  faultset.Faults{StallRate: 0.08, StallFor: 50 * time.Millisecond},
+			classes: []string{errEOF, errReset}, share: 0.08, mockKind: faultset.CounterStall, reach: true,
 			failing: []string{slo.GateErrorRate},
 		},
 		{
 			name: "http 503", agents: 20, rate: 150, dur: 2 * time.Second,
-			faults:  mockgw.Faults{HTTPErrorRate: 0.1},
-			classes: []string{errHTTP503}, share: 0.1, mockKind: mockgw.FaultHTTPError, reach: true,
+			faults:  faultset.Faults{HTTPErrorRate: 0.1},
+			classes: []string{errHTTP503}, share: 0.1, mockKind: faultset.CounterHTTPError, reach: true,
 			failing: []string{slo.GateErrorRate},
 			check: func(t *testing.T, ob *faultObs) {
 				if got := ob.rep.StatusCodes["503"]; got != ob.errs[errHTTP503] {
@@ -195,26 +196,26 @@ func faultMatrix() []faultCase {
 		},
 		{
 			name: "malformed json", agents: 20, rate: 150, dur: 2 * time.Second,
-			faults:  mockgw.Faults{MalformedRate: 0.1},
-			classes: []string{errMalformed}, share: 0.1, mockKind: mockgw.FaultMalformed, reach: true,
+			faults:  faultset.Faults{MalformedRate: 0.1},
+			classes: []string{errMalformed}, share: 0.1, mockKind: faultset.CounterMalformed, reach: true,
 			failing: []string{slo.GateErrorRate},
 		},
 		{
 			name: "truncated body", agents: 20, rate: 150, dur: 2 * time.Second,
-			faults:  mockgw.Faults{TruncatedRate: 0.1},
-			classes: []string{errTruncated}, share: 0.1, mockKind: mockgw.FaultTruncated, reach: true,
+			faults:  faultset.Faults{TruncatedRate: 0.1},
+			classes: []string{errTruncated}, share: 0.1, mockKind: faultset.CounterTruncated, reach: true,
 			failing: []string{slo.GateErrorRate},
 		},
 		{
 			name: "retcode error", agents: 20, rate: 150, dur: 2 * time.Second,
-			faults:  mockgw.Faults{RetcodeRate: 0.1},
-			classes: []string{errInternal}, share: 0.1, mockKind: mockgw.FaultRetcode, reach: true,
+			faults:  faultset.Faults{RetcodeRate: 0.1},
+			classes: []string{errInternal}, share: 0.1, mockKind: faultset.CounterRetcode, reach: true,
 			failing: []string{slo.GateErrorRate},
 		},
 		{
 			name: "wrong phonenum", agents: 20, rate: 150, dur: 2 * time.Second,
-			faults:  mockgw.Faults{WrongPhoneRate: 0.1},
-			classes: []string{errWrongNum}, share: 0.1, mockKind: mockgw.FaultWrongPhone, reach: true,
+			faults:  faultset.Faults{WrongPhoneRate: 0.1},
+			classes: []string{errWrongNum}, share: 0.1, mockKind: faultset.CounterWrongPhone, reach: true,
 			failing: []string{slo.GateContractViolations, slo.GateErrorRate},
 			check: func(t *testing.T, ob *faultObs) {
 				if ob.rep.ContractViolations != ob.errs[errWrongNum] {
@@ -224,7 +225,7 @@ func faultMatrix() []faultCase {
 		},
 		{
 			name: "slow body within the timeout", agents: 20, rate: 150, dur: 2 * time.Second,
-			faults: mockgw.Faults{SlowBodyRate: 0.08, SlowBodyFor: 400 * time.Millisecond},
+			faults: faultset.Faults{SlowBodyRate: 0.08, SlowBodyFor: 400 * time.Millisecond},
 			slo:    func(s *slo.Objectives) { s.Latency = map[string]time.Duration{"p99": 250 * time.Millisecond} },
 			reach:  true, failing: []string{"p99"},
 			check: func(t *testing.T, ob *faultObs) {
@@ -241,7 +242,7 @@ func faultMatrix() []faultCase {
 						slow++
 					}
 				}
-				injected := ob.faultDelta(mockgw.FaultSlowBody)
+				injected := ob.faultDelta(faultset.CounterSlowBody)
 				if injected == 0 || slow < injected || slow > ob.rep.Requests/2 {
 					t.Errorf("%d of %d results took >= 400ms, the mock sent %d slow bodies", slow, ob.rep.Requests, injected)
 				}
@@ -254,8 +255,8 @@ func faultMatrix() []faultCase {
 		{
 			name: "slow body beyond the timeout", agents: 20, rate: 150, dur: 2 * time.Second,
 			plan:    shortTimeout,
-			faults:  mockgw.Faults{SlowBodyRate: 0.08, SlowBodyFor: 3 * time.Second},
-			classes: []string{errTimeout}, share: 0.08, mockKind: mockgw.FaultSlowBody, beyondTimeout: true,
+			faults:  faultset.Faults{SlowBodyRate: 0.08, SlowBodyFor: 3 * time.Second},
+			classes: []string{errTimeout}, share: 0.08, mockKind: faultset.CounterSlowBody, beyondTimeout: true,
 			failing: []string{slo.GateErrorRate},
 		},
 		{
@@ -266,9 +267,9 @@ func faultMatrix() []faultCase {
 			// the gateway's TLS recovers, before the sign-out (see the next
 			// case for why), and every request sent afterwards succeeds.
 			name: "tls handshake failure", agents: 20, rate: 150, dur: 3 * time.Second,
-			faults:  mockgw.Faults{ResetRate: 0.08},
-			act:     tlsStorm(mockgw.Faults{}),
-			classes: []string{errReset, errEOF, errTLS}, mockKind: mockgw.FaultReset, mockClasses: []string{errReset, errEOF},
+			faults:  faultset.Faults{ResetRate: 0.08},
+			act:     tlsStorm(faultset.Faults{}),
+			classes: []string{errReset, errEOF, errTLS}, mockKind: faultset.CounterReset, mockClasses: []string{errReset, errEOF},
 			reach: true, unreached: []string{errTLS},
 			failing: []string{slo.GateErrorRate},
 			check:   checkTLS,
@@ -278,9 +279,9 @@ func faultMatrix() []faultCase {
 			// failing through the sign-out: every agent must still be
 			// signed out.
 			name: "tls handshake failure through sign-out", agents: 20, rate: 150, dur: 3 * time.Second,
-			faults:  mockgw.Faults{ResetRate: 0.08},
-			act:     tlsStorm(mockgw.Faults{ResetRate: 0.08, TLSFailRate: 0.5}),
-			classes: []string{errReset, errEOF, errTLS}, mockKind: mockgw.FaultReset, mockClasses: []string{errReset, errEOF},
+			faults:  faultset.Faults{ResetRate: 0.08},
+			act:     tlsStorm(faultset.Faults{ResetRate: 0.08, TLSFailRate: 0.5}),
+			classes: []string{errReset, errEOF, errTLS}, mockKind: faultset.CounterReset, mockClasses: []string{errReset, errEOF},
 			reach: true, unreached: []string{errTLS},
 			failing: []string{slo.GateErrorRate},
 			check:   checkTLS,
@@ -299,7 +300,7 @@ func faultMatrix() []faultCase {
 				// Slow sign-ins make the gap visible: without them the
 				// keep-alive, whose held polls the restart answers at once,
 				// may re-sign everyone in before the attack notices.
-				if err := r.mock.SetFaults(mockgw.Faults{SignInLatency: 200 * time.Millisecond}); err != nil {
+				if err := r.mock.SetFaults(faultset.Faults{SignInLatency: 200 * time.Millisecond}); err != nil {
 					return err
 				}
 				r.mock.Restart()
@@ -318,11 +319,11 @@ func faultMatrix() []faultCase {
 			// outlives the sign-in Guids by a second, so a harness that kept
 			// using them would fail.
 			name: "guid rotation on every poll", agents: 20, rate: 150, dur: 5 * time.Second, dynamic: true,
-			mockOpts: []mockgw.Option{mockgw.WithFaults(mockgw.Faults{RotateEveryPoll: true}),
+			mockOpts: []mockgw.Option{mockgw.WithFaults(faultset.Faults{RotateEveryPoll: true}),
 				mockgw.WithGuidTimeout(4 * time.Second), mockgw.WithIdleTimeout(6 * time.Second)},
 			reach: true, pass: true,
 			check: func(t *testing.T, ob *faultObs) {
-				forced, rot := ob.after.Faults[mockgw.FaultRotateEveryPoll], ob.after.Rotations
+				forced, rot := ob.after.Faults[faultset.CounterRotateEveryPoll], ob.after.Rotations
 				if forced < uint64(ob.c.agents) || ob.o.Rotations < int64(ob.c.agents) || uint64(ob.o.Rotations) > rot {
 					t.Errorf("the mock rotated %d Guids (%d forced on a poll), the keep-alive switched %d times: want >= %d of each, every switch one of the mock's",
 						rot, forced, ob.o.Rotations, ob.c.agents)
@@ -331,12 +332,12 @@ func faultMatrix() []faultCase {
 		},
 		{
 			name: "agents unable to sign in", agents: 40, rate: 150, dur: 2 * time.Second,
-			mockOpts: []mockgw.Option{mockgw.WithFaults(mockgw.Faults{SignInFailRate: 0.25})},
+			mockOpts: []mockgw.Option{mockgw.WithFaults(faultset.Faults{SignInFailRate: 0.25})},
 			plan:     func(p *config.Plan) { p.MaxSignInFailures = 0.5 },
 			reach:    true, pass: true,
 			check: func(t *testing.T, ob *faultObs) {
 				si := ob.o.SignIn
-				refused := ob.after.Faults[mockgw.FaultSignInFail]
+				refused := ob.after.Faults[faultset.CounterSignInFail]
 				if si.Failed == 0 || uint64(si.Failed) != refused || si.SignedIn+si.Failed != ob.c.agents {
 					t.Errorf("sign-in: %d signed in, %d failed; the mock refused %d of %d agents", si.SignedIn, si.Failed, refused, ob.c.agents)
 				}
@@ -377,22 +378,22 @@ func faultMatrix() []faultCase {
 // until the mock refused Connections+4 handshakes (about 12 requests, some
 // 80 ms at 150/s; the 3 s deadline is the generous part), then the faults
 // become after.
-func tlsStorm(after mockgw.Faults) func(r *rig, ob *faultObs) error {
+func tlsStorm(after faultset.Faults) func(r *rig, ob *faultObs) error {
 	return func(r *rig, ob *faultObs) error {
 		agents := uint64(r.plan.Agents)
 		if !waitUntil(progressWait, func() bool { return r.mock.Stats().Calls[mockgw.CallPoll].Requests >= agents }) {
 			return fmt.Errorf("the agents' event polls were not all held within %v", testscale.D(progressWait))
 		}
 		want := uint64(r.plan.Connections) + 4
-		base := r.mock.Stats().Faults[mockgw.FaultTLSFail]
+		base := r.mock.Stats().Faults[faultset.CounterTLSFail]
 		ob.actBefore = time.Now()
-		if err := r.mock.SetFaults(mockgw.Faults{ResetRate: 1, TLSFailRate: 1}); err != nil {
+		if err := r.mock.SetFaults(faultset.Faults{ResetRate: 1, TLSFailRate: 1}); err != nil {
 			return err
 		}
-		done := waitUntil(3*time.Second, func() bool { return r.mock.Stats().Faults[mockgw.FaultTLSFail]-base >= want })
+		done := waitUntil(3*time.Second, func() bool { return r.mock.Stats().Faults[faultset.CounterTLSFail]-base >= want })
 		// Read before the storm ends: an undercount only weakens the
 		// lower bound checkTLS draws from it.
-		ob.stormRefused = r.mock.Stats().Faults[mockgw.FaultTLSFail] - base
+		ob.stormRefused = r.mock.Stats().Faults[faultset.CounterTLSFail] - base
 		if err := r.mock.SetFaults(after); err != nil {
 			return err
 		}
@@ -411,7 +412,7 @@ func tlsStorm(after mockgw.Faults) func(r *rig, ob *faultObs) error {
 // waiting request (see tlsStorm). When the TLS recovered, every request
 // sent afterwards succeeded.
 func checkTLS(t *testing.T, ob *faultObs) {
-	tlsErrs, refused := ob.errs[errTLS], ob.faultDelta(mockgw.FaultTLSFail)
+	tlsErrs, refused := ob.errs[errTLS], ob.faultDelta(faultset.CounterTLSFail)
 	floor := ob.stormRefused - min(ob.stormRefused, uint64(ob.rig.plan.Connections))
 	if tlsErrs < max(floor, 1) || tlsErrs > refused {
 		t.Errorf("%d requests classified %q; the mock refused %d handshakes, %d of them in the storm: want %d..%d",
@@ -491,7 +492,7 @@ func runFault(t *testing.T, c *faultCase) {
 	o, err := r.run(t, load.WithSLO(objs), load.WithAttackStarted(func() {
 		startedOnce = true
 		ob.before = r.mock.Stats()
-		if c.faults != (mockgw.Faults{}) {
+		if c.faults != (faultset.Faults{}) {
 			if err := r.mock.SetFaults(c.faults); err != nil {
 				t.Errorf("the case's faults: %v", err)
 			}
@@ -678,7 +679,7 @@ func injectedText(ob *faultObs) string {
 	m := map[string]uint64{}
 	for k := range ob.after.Faults {
 		switch k {
-		case mockgw.FaultSignInFail, mockgw.FaultRotateEveryPoll:
+		case faultset.CounterSignInFail, faultset.CounterRotateEveryPoll:
 			m[k] = ob.after.Faults[k]
 		default:
 			if d := ob.faultDelta(k); d > 0 {
@@ -728,13 +729,13 @@ func TestFaultWindowInTimeSeries(t *testing.T) {
 			// window lasts at least 2 s however late either fires.
 			<-time.After(on)
 			onBefore = time.Now()
-			if err := r.mock.SetFaults(mockgw.Faults{RetcodeRate: 1}); err != nil {
+			if err := r.mock.SetFaults(faultset.Faults{RetcodeRate: 1}); err != nil {
 				t.Error(err)
 			}
 			onAfter = time.Now()
 			<-time.After(length)
 			offBefore = time.Now()
-			if err := r.mock.SetFaults(mockgw.Faults{}); err != nil {
+			if err := r.mock.SetFaults(faultset.Faults{}); err != nil {
 				t.Error(err)
 			}
 			offAfter = time.Now()
@@ -785,7 +786,7 @@ func TestFaultWindowInTimeSeries(t *testing.T) {
 			sentInside++
 		}
 	}
-	if inj := after.Faults[mockgw.FaultRetcode] - before.Faults[mockgw.FaultRetcode]; errs != inj || rep.Errors[errInternal] != errs {
+	if inj := after.Faults[faultset.CounterRetcode] - before.Faults[faultset.CounterRetcode]; errs != inj || rep.Errors[errInternal] != errs {
 		t.Errorf("%d errors in results.bin, %d in the report, the mock injected %d", errs, rep.Errors[errInternal], inj)
 	}
 	// The window lasted at least 2 s of a 100/s plan; however the sends
@@ -843,7 +844,7 @@ func TestFaultWindowInTimeSeries(t *testing.T) {
 		t.Errorf("%d sessions left", after.ActiveSessions)
 	}
 	t.Logf("fault window %v-%v: sent %d, recorded %d, results.bin %d, mock injected retcode %d, errors {%s: %d}, window in buckets %d..%d, series %s",
-		onAfter.Sub(rep.Earliest).Round(time.Millisecond), offBefore.Sub(rep.Earliest).Round(time.Millisecond), o.Sent, o.Recorded, len(results), after.Faults[mockgw.FaultRetcode]-before.Faults[mockgw.FaultRetcode], errInternal, errs, onIdx, offIdx, seriesText(ts))
+		onAfter.Sub(rep.Earliest).Round(time.Millisecond), offBefore.Sub(rep.Earliest).Round(time.Millisecond), o.Sent, o.Recorded, len(results), after.Faults[faultset.CounterRetcode]-before.Faults[faultset.CounterRetcode], errInternal, errs, onIdx, offIdx, seriesText(ts))
 }
 
 // TestSignInFailuresBeyondBudgetRefuse: more agents unable to sign in than
@@ -852,7 +853,7 @@ func TestFaultWindowInTimeSeries(t *testing.T) {
 func TestSignInFailuresBeyondBudgetRefuse(t *testing.T) {
 	t.Parallel()
 	runSlot(t)
-	r := newRig(t, 40, 100, time.Second, false, mockgw.WithFaults(mockgw.Faults{SignInFailRate: 0.25}))
+	r := newRig(t, 40, 100, time.Second, false, mockgw.WithFaults(faultset.Faults{SignInFailRate: 0.25}))
 	r.plan.MaxSignInFailures = 2
 	o, err := r.run(t, load.WithSLO(matrixSLO()))
 	if err == nil || !strings.Contains(err.Error(), "could not sign in") || !strings.Contains(err.Error(), "max_sign") {
@@ -866,7 +867,7 @@ func TestSignInFailuresBeyondBudgetRefuse(t *testing.T) {
 		t.Errorf("mock: %d sign-ins, %d sessions left; want the signed-in agents signed out", st.SignIns, st.ActiveSessions)
 	}
 	t.Logf("fault sign-in beyond budget: refused (%d sign-ins, %d refused by the mock, %d sessions left): %v",
-		st.SignIns, st.Faults[mockgw.FaultSignInFail], st.ActiveSessions, err)
+		st.SignIns, st.Faults[faultset.CounterSignInFail], st.ActiveSessions, err)
 }
 
 // TestExitCodes runs the built `ccgw load` against in-process mocks by URL:
@@ -877,15 +878,15 @@ func TestExitCodes(t *testing.T) {
 	bin := buildCCGW(t)
 	cases := []struct {
 		name   string
-		faults mockgw.Faults
+		faults faultset.Faults
 		budget string
 		code   int
 		pass   bool
 		failed []string
 	}{
 		{name: "clean", code: 0, pass: true, failed: []string{}},
-		{name: "http 503", faults: mockgw.Faults{HTTPErrorRate: 0.1}, code: 1, failed: []string{slo.GateErrorRate}},
-		{name: "sign-in failures beyond budget", faults: mockgw.Faults{SignInFailRate: 0.25}, budget: "2", code: 2},
+		{name: "http 503", faults: faultset.Faults{HTTPErrorRate: 0.1}, code: 1, failed: []string{slo.GateErrorRate}},
+		{name: "sign-in failures beyond budget", faults: faultset.Faults{SignInFailRate: 0.25}, budget: "2", code: 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -933,7 +934,7 @@ slo: {error_rate: %g, saturation: false}
 				if li.Requests > 1 || li.Retcodes[gateway.RetOK] != 0 || !strings.Contains(buf.String(), "could not sign in") {
 					t.Errorf("a refused run sent %d logininfo requests (%v) or did not say why:\n%s", li.Requests, li.Retcodes, buf.String())
 				}
-				t.Logf("fault %s via ccgw: exit %d, %d refused by the mock, 0 requests, sessions left %d", c.name, code, st.Faults[mockgw.FaultSignInFail], st.ActiveSessions)
+				t.Logf("fault %s via ccgw: exit %d, %d refused by the mock, 0 requests, sessions left %d", c.name, code, st.Faults[faultset.CounterSignInFail], st.ActiveSessions)
 				return
 			}
 			b, err := os.ReadFile(filepath.Join(out, reports.JSONFile))

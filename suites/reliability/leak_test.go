@@ -7,6 +7,7 @@ import (
 
 	"ccgw-harness/load"
 	"ccgw-harness/mockgw"
+	"ccgw-harness/mockgw/faultset"
 
 	"go.uber.org/goleak"
 )
@@ -30,7 +31,7 @@ func TestNoGoroutineLeakAfterRun(t *testing.T) {
 	var restarted chan struct{}
 	o, err := r.run(t, load.WithAttackStarted(func() {
 		base := r.mock.Stats().Calls[mockgw.CallLoginInfo].Requests
-		if err := r.mock.SetFaults(mockgw.Faults{ResetRate: 0.02, StallRate: 0.02, StallFor: 2 * time.Second}); err != nil {
+		if err := r.mock.SetFaults(faultset.Faults{ResetRate: 0.02, StallRate: 0.02, StallFor: 2 * time.Second}); err != nil {
 			t.Error(err)
 		}
 		restarted = make(chan struct{})
