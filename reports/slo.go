@@ -78,6 +78,11 @@ func gates(r *Report, o slo.Objectives, latencyAt func(slo.LatencyKey) float64) 
 		g := Gate{Name: slo.GateMinRateRatio, Threshold: *o.MinRateRatio, Op: ">=", Unit: "ratio"}
 		if rr := r.Saturation.RateRatio; rr != nil {
 			g.Actual, g.Pass = *rr, *rr >= *o.MinRateRatio
+		} else if r.Rate.Requested == 0 && r.Journeys.Planned == 0 {
+			// A closed-model plan keeps a concurrency, not a rate: there is
+			// no requested rate to fall short of. The gate is shown, skipped.
+			g.Pass, g.Skipped = true, true
+			g.Detail = "no requested rate: a closed-model plan (concurrency) keeps requests in flight, not a rate"
 		} else {
 			g.Detail = "rate ratio unknown: no requested rate, or too few requests"
 		}

@@ -351,3 +351,27 @@ func TestQualifyGatesReady(t *testing.T) {
 		t.Errorf("junit.xml cases %v: want ready_p99 failed", got)
 	}
 }
+
+// TestClosedPlanSkipsMinRateRatio: a closed-model plan keeps a concurrency,
+// not a rate, so the global min_rate_ratio has nothing to judge there: its
+// JUnit case is skipped, saying why, and the run passes on the other
+// gates, where it used to fail every closed run ("rate ratio unknown").
+func TestClosedPlanSkipsMinRateRatio(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	targets := writeObjectiveTargets(t, dir, `plans:
+  closed: {agents: 8, concurrency: 2, duration: 1s, connections: 2}
+slo: {min_rate_ratio: 0.95, saturation: false}
+`)
+	out := filepath.Join(dir, "closed")
+	code, stdout, stderr := runCCGW(t, loadEnv, "load", "--targets", targets, "--target", "local", "--plan", "closed", "--out", out, "--quiet")
+	if code != exitOK {
+		t.Fatalf("ccgw load --plan closed: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if got := junitCases(t, out); got["min_rate_ratio"] != "skip" {
+		t.Errorf("closed plan: junit.xml case min_rate_ratio is %q, want skip (cases %v)", got["min_rate_ratio"], got)
+	}
+	if junit := readText(t, filepath.Join(out, "junit.xml")); !strings.Contains(junit, "closed-model plan") {
+		t.Errorf("closed plan: the skipped min_rate_ratio case does not say why:\n%s", junit)
+	}
+}
