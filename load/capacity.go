@@ -286,11 +286,11 @@ func (cr *capRun) search(ctx context.Context) error {
 	return nil
 }
 
-// finish closes the merged results, signs every agent out and writes the
+// finish signs every agent out, closes the merged results and writes the
 // merged meta.json and the search's outputs.
 func (cr *capRun) finish(ctx context.Context) (*CapacityOutcome, error) {
+	cr.signOut(ctx) // before closing the results: the sign-outs are results too
 	cr.rec.close()
-	cr.signOut(ctx)
 	cr.cout.SignOut = cr.outc.SignOut
 	if cr.interrupted {
 		cr.answer = interruptedAnswer(cr.outcomes)
