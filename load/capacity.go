@@ -18,9 +18,11 @@ import (
 // reports.WriteCapacity's files.
 const (
 	// stepsDir holds one directory per step, named NN-RATE (01-100,
-	// 05-612.5): its results.bin, meta.json and reports.
+	// 05-612.5): its results.bin (its logininfo results), meta.json and
+	// reports; no calls.bin (the agents' calls span the steps).
 	stepsDir = "steps"
-	// MergedDir holds results.bin and meta.json of every step together.
+	// MergedDir holds results.bin (every step's logininfo results),
+	// calls.bin (the agents' own calls over the whole search) and meta.json.
 	MergedDir = "merged"
 )
 
@@ -297,11 +299,11 @@ func (cr *capRun) search(ctx context.Context) error {
 	return nil
 }
 
-// finish closes the merged results, signs every agent out and writes the
+// finish signs every agent out, closes the merged results and writes the
 // merged meta.json and the search's outputs.
 func (cr *capRun) finish(ctx context.Context) (*CapacityOutcome, error) {
+	cr.signOut(ctx) // before closing the results: the sign-outs are results too (merged/calls.bin)
 	cr.rec.close()
-	cr.signOut(ctx)
 	cr.cout.SignOut = cr.outc.SignOut
 	if cr.interrupted {
 		cr.answer = interruptedAnswer(cr.outcomes)
@@ -313,7 +315,7 @@ func (cr *capRun) finish(ctx context.Context) (*CapacityOutcome, error) {
 		cr.warnings = append(cr.warnings, fmt.Sprintf("%d agents could not be signed out: %s", cr.outc.SignOut.Failed, cr.outc.SignOut))
 	}
 	if cr.rec.err != nil {
-		cr.warnings = append(cr.warnings, fmt.Sprintf("%s/%s is incomplete: %v", MergedDir, ResultsFile, cr.rec.err))
+		cr.warnings = append(cr.warnings, fmt.Sprintf("the results files of %s are incomplete: %v", MergedDir, cr.rec.err))
 	}
 	cr.meta.Started = cr.started
 	cr.meta.PlannedDuration = cr.ran

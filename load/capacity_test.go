@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -47,7 +48,8 @@ func (e *env) runCapacity(ctx context.Context, t *testing.T, opts ...load.Option
 // checkStepFiles checks every step's files: its results.bin holds the
 // step's requests, and reading it back with its meta.json (as ccgw report
 // does) reproduces the step's report.json byte for byte; merged/results.bin
-// holds them all. It returns the capacity.json read back.
+// holds them all and merged/calls.bin the agents' calls. It returns the
+// capacity.json read back.
 func checkStepFiles(t *testing.T, dir string, o *load.CapacityOutcome) *reports.Capacity {
 	t.Helper()
 	c, err := reports.ReadCapacity(filepath.Join(dir, reports.CapacityFile))
@@ -92,11 +94,22 @@ func checkStepFiles(t *testing.T, dir string, o *load.CapacityOutcome) *reports.
 			t.Errorf("step %d: rebuilt figures %+v %v %v, capacity.json %+v %v %v", st.Step, rep.LatencyMS, rep.ErrorRate, rep.Rate.Achieved, st.LatencyMS, st.ErrorRate, st.Achieved)
 		}
 	}
-	// The merged file holds every call of the search (sign-ins, polls,
-	// sign-outs too); its logininfo results are the steps'.
-	merged := loadtest.OfCall(loadtest.ReadResults(t, filepath.Join(dir, load.MergedDir, load.ResultsFile)), gateway.CallLoginInfo)
-	if uint64(len(merged)) != total {
-		t.Errorf("merged/results.bin holds %d logininfo results, the steps %d", len(merged), total)
+	// merged/results.bin holds the steps' logininfo results and nothing
+	// else; merged/calls.bin the agents' own calls of the search (sign-ins,
+	// polls, sign-outs); a step's directory has no calls.bin.
+	md := filepath.Join(dir, load.MergedDir)
+	merged := loadtest.ReadResults(t, filepath.Join(md, load.ResultsFile))
+	if li := loadtest.OfCall(merged, gateway.CallLoginInfo); uint64(len(li)) != total || len(li) != len(merged) {
+		t.Errorf("merged/results.bin holds %d results, %d of them logininfo; the steps %d", len(merged), len(li), total)
+	}
+	calls := loadtest.CallCounts(loadtest.ReadResults(t, filepath.Join(md, load.CallsFile)))
+	if calls[gateway.CallSignIn] == 0 || calls[gateway.CallLogout] == 0 || calls[gateway.CallLoginInfo] != 0 {
+		t.Errorf("merged/calls.bin holds %v: want the sign-ins and sign-outs, no logininfo", calls)
+	}
+	for _, st := range c.Steps {
+		if _, err := os.Stat(filepath.Join(dir, st.Dir, load.CallsFile)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("step %d: %s: %v; want none", st.Step, load.CallsFile, err)
+		}
 	}
 	for _, f := range []string{reports.SummaryFile, reports.HTMLFile, reports.JUnitFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {

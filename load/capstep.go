@@ -48,7 +48,7 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 	}
 	planned := reports.NewAggregator(reports.WithLatencyFromPlanned(true))
 	response := reports.NewAggregator()
-	rec, err := newRecorder(filepath.Join(dir, ResultsFile), planned)
+	rec, err := newRecorder(dir, planned, false) // the agents' calls span the steps: merged/calls.bin
 	if err != nil {
 		return fail(err)
 	}
@@ -104,7 +104,7 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 		meta.Warnings = append(meta.Warnings, fmt.Sprintf("the step was stopped %s after its start, its planned requests not all sent: the generator fell behind", stepBound(cr.cj.step)))
 	}
 	if rec.err != nil {
-		meta.Warnings = append(meta.Warnings, fmt.Sprintf("%s is incomplete: %v", ResultsFile, rec.err))
+		meta.Warnings = append(meta.Warnings, fmt.Sprintf("the step's results file is incomplete: %v", rec.err))
 	}
 	if err := reports.WriteMeta(metaPath, meta); err != nil {
 		return fail(err)

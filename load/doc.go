@@ -45,11 +45,11 @@
 //     says success only where the oracle does: FuzzJudgesAgree), its body
 //     and response headers dropped, X-Ccgw-Node and X-Ccgw-Lag-Us added.
 //   - record.go: the recorder, the one writer of results: judged results
-//     of every call gob-encoded to results.bin (flushed at least every
-//     second) and added to the reports.Aggregator and the live metrics, from
-//     the attack's drain and the agents' goroutines alike; a verdict saying
-//     the session is gone (gateway.Verdict.SessionGone) is fed back to the
-//     pool.
+//     gob-encoded, logininfo to results.bin and the agents' own calls to
+//     calls.bin (both flushed at least every second), and added to the
+//     reports.Aggregator and the live metrics, from the attack's drain and
+//     the agents' goroutines alike; a verdict saying the session is gone
+//     (gateway.Verdict.SessionGone) is fed back to the pool.
 //   - progress.go: the live progress line (a rewritten line on a terminal,
 //     a plain line every 5 s otherwise).
 //   - run.go: NewJob checks everything that needs no gateway (safety rails:
@@ -58,7 +58,8 @@
 //     runs the stages open, signIn (and keep-alive), warmUp, measure (the
 //     attack's result channel drained through the judge into the recorder,
 //     until the plan ends or the context is cancelled) and finish
-//     (sign-out on every path, meta.json, results.bin and the reports).
+//     (sign-out on every path, meta.json, results.bin, calls.bin and the
+//     reports).
 //   - search.go: the capacity search as a pure function of the step
 //     outcomes so far (nextStep): geometric growth, bisection to the
 //     precision, confirmation, retried invalid steps, the worst-case step

@@ -58,18 +58,22 @@ func (e *env) run(ctx context.Context, t *testing.T, opts ...load.Option) *load.
 	return o
 }
 
-// readResults decodes the logininfo results of a run's results file (the
-// measured attack's).
+// readResults decodes a run's results file: its logininfo results (the
+// measured attack's and its journeys'), all it holds.
 func readResults(t *testing.T, dir string) []vegeta.Result {
 	t.Helper()
-	return loadtest.OfCall(readAllResults(t, dir), gateway.CallLoginInfo)
+	rs := loadtest.ReadResults(t, filepath.Join(dir, load.ResultsFile))
+	if n := len(loadtest.OfCall(rs, gateway.CallLoginInfo)); n != len(rs) {
+		t.Fatalf("%s holds %d results that are not logininfo", load.ResultsFile, len(rs)-n)
+	}
+	return rs
 }
 
-// readAllResults decodes every result of a run's results file: every call
-// the run made.
+// readAllResults decodes both results files of a run (results.bin and
+// calls.bin): every call the run made.
 func readAllResults(t *testing.T, dir string) []vegeta.Result {
 	t.Helper()
-	return loadtest.ReadResults(t, filepath.Join(dir, load.ResultsFile))
+	return loadtest.ReadRun(t, dir)
 }
 
 // assertEveryCallRecorded checks that every agent call the mock saw is in
@@ -82,14 +86,14 @@ func assertEveryCallRecorded(t *testing.T, m *mockgw.Server, all []vegeta.Result
 	got := loadtest.CallCounts(all)
 	for _, c := range []gateway.Call{gateway.CallSignIn, gateway.CallForceLogin, gateway.CallLogout} {
 		if got[c] != st.Calls[c].Requests {
-			t.Errorf("results.bin holds %d %s results, the mock saw %d requests", got[c], c, st.Calls[c].Requests)
+			t.Errorf("calls.bin holds %d %s results, the mock saw %d requests", got[c], c, st.Calls[c].Requests)
 		}
 		if o.Calls[c] != got[c] {
-			t.Errorf("Outcome.Calls[%s] = %d, results.bin %d", c, o.Calls[c], got[c])
+			t.Errorf("Outcome.Calls[%s] = %d, the results files %d", c, o.Calls[c], got[c])
 		}
 	}
 	if p, seen := got[gateway.CallPoll], st.Calls[gateway.CallPoll].Requests; p > seen || seen > p+uint64(agents) {
-		t.Errorf("results.bin holds %d polls, the mock saw %d: want all but those cancelled at the end (at most %d)", p, seen, agents)
+		t.Errorf("calls.bin holds %d polls, the mock saw %d: want all but those cancelled at the end (at most %d)", p, seen, agents)
 	}
 	if got[gateway.CallOther] != 0 {
 		t.Errorf("%d results are no call of the agent interface", got[gateway.CallOther])
@@ -107,7 +111,7 @@ func assertEveryCallRecorded(t *testing.T, m *mockgw.Server, all []vegeta.Result
 	rep := o.Report
 	for _, c := range []gateway.Call{gateway.CallSignIn, gateway.CallForceLogin, gateway.CallPoll, gateway.CallLogout, gateway.CallLoginInfo} {
 		if rep.Calls[c].Requests != got[c] {
-			t.Errorf("report calls.%s.requests = %d, results.bin %d", c, rep.Calls[c].Requests, got[c])
+			t.Errorf("report calls.%s.requests = %d, the results files %d", c, rep.Calls[c].Requests, got[c])
 		}
 	}
 	if rep.Calls[gateway.CallLoginInfo].Requests != rep.Requests || rep.Calls[gateway.CallLoginInfo].Errors != rep.Requests-rep.Success {

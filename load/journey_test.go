@@ -72,8 +72,8 @@ func journeysOf(t *testing.T, all []vegeta.Result) map[int][]vegeta.Result {
 	return out
 }
 
-// rebuiltReport is what `ccgw report` makes of a run's results.bin and
-// meta.json.
+// rebuiltReport is what `ccgw report` makes of a run's directory: its
+// results.bin, calls.bin and meta.json.
 func rebuiltReport(t *testing.T, dir string) *reports.Report {
 	t.Helper()
 	m, err := reports.ReadMeta(filepath.Join(dir, load.MetaFile))
@@ -81,7 +81,7 @@ func rebuiltReport(t *testing.T, dir string) *reports.Report {
 		t.Fatal(err)
 	}
 	a := reports.NewAggregator()
-	if _, partial, err := reports.ReadFiles(a, filepath.Join(dir, load.ResultsFile)); err != nil || partial {
+	if _, partial, err := reports.ReadFiles(a, dir); err != nil || partial {
 		t.Fatalf("ReadFiles: partial %v, %v", partial, err)
 	}
 	return a.Report(m, *m.SLO)
@@ -215,7 +215,8 @@ func TestJourneysAcceptance(t *testing.T) {
 		}
 	}
 
-	// `ccgw report` rebuilds the same calls and journeys from results.bin.
+	// `ccgw report` rebuilds the same calls and journeys from results.bin
+	// and calls.bin together.
 	re := rebuiltReport(t, e.out)
 	if a, b := jsonOf(t, re.Calls), jsonOf(t, rep.Calls); !bytes.Equal(a, b) {
 		t.Errorf("rebuilt calls differ:\n%s\n%s", a, b)
@@ -471,7 +472,7 @@ func TestJourneysInterrupted(t *testing.T) {
 	if n := o.Calls[gateway.CallLogout]; n != uint64(j.Started) {
 		t.Errorf("%d sign-outs recorded, want one per started journey (%d)", n, j.Started)
 	}
-	for _, f := range []string{load.ResultsFile, reports.JSONFile, reports.SummaryFile} {
+	for _, f := range []string{load.ResultsFile, load.CallsFile, reports.JSONFile, reports.SummaryFile} {
 		if _, err := os.Stat(filepath.Join(e.out, f)); err != nil {
 			t.Error(err)
 		}

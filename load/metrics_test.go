@@ -134,7 +134,7 @@ func TestMetricsDuringRun(t *testing.T) {
 	after := scrape("after the run")
 	results := readAllResults(t, e.out)
 	if len(results) == 0 || uint64(len(results)) != sumCalls(o) {
-		t.Fatalf("%d results in %s, recorded %d", len(results), load.ResultsFile, sumCalls(o))
+		t.Fatalf("%d results in %s and %s, recorded %d", len(results), load.ResultsFile, load.CallsFile, sumCalls(o))
 	}
 	calls := map[string]float64{}
 	classes := map[string]float64{}
@@ -148,13 +148,13 @@ func TestMetricsDuringRun(t *testing.T) {
 		classes[c]++
 	}
 	if got := after.By(metrics.NameRequestDuration, metrics.LabelCall, nil); !sameCounts(got, calls) {
-		t.Errorf("latency histogram counts by call %v, %s holds %v", got, load.ResultsFile, calls)
+		t.Errorf("latency histogram counts by call %v, the results files hold %v", got, calls)
 	}
 	if got := after.By(metrics.NameRequests, metrics.LabelCall, nil); !sameCounts(got, calls) {
-		t.Errorf("%s by call %v, %s holds %v", metrics.NameRequests, got, load.ResultsFile, calls)
+		t.Errorf("%s by call %v, the results files hold %v", metrics.NameRequests, got, calls)
 	}
 	if got := after.By(metrics.NameRequests, metrics.LabelClass, nil); !sameCounts(got, classes) {
-		t.Errorf("%s by class %v, %s holds %v", metrics.NameRequests, got, load.ResultsFile, classes)
+		t.Errorf("%s by class %v, the results files hold %v", metrics.NameRequests, got, classes)
 	}
 	for name, want := range map[string]int64{
 		metrics.NameRotations: o.Rotations, metrics.NamePolls: o.Polls,

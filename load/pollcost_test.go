@@ -304,7 +304,7 @@ func measureJourneyPolls(b *testing.B, c *gateway.Client, tgt *config.Target) fl
 	if o.Report.Journeys.Completed != pollCostAgents {
 		b.Fatalf("journeys %+v", o.Report.Journeys)
 	}
-	rs := readAll(b, filepath.Join(out, ResultsFile))
+	rs := append(readAll(b, filepath.Join(out, ResultsFile)), readAll(b, filepath.Join(out, CallsFile))...)
 	var w0, w1 time.Time
 	for _, r := range rs {
 		switch gateway.CallOf(r.Method, r.URL) {
@@ -409,7 +409,7 @@ func measurePolls(b *testing.B, c *gateway.Client, tgt *config.Target, agents []
 	}
 	// The polls are recorded, as in a load run (and as the logininfo
 	// results are).
-	rec, err := newRecorder(filepath.Join(b.TempDir(), ResultsFile), reports.NewAggregator())
+	rec, err := newRecorder(b.TempDir(), reports.NewAggregator(), true)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -471,7 +471,7 @@ func measureLoginInfo(b *testing.B, c *gateway.Client, agents []config.Agent) fl
 	}
 	defer atk.Close()
 	rate := float64(len(agents)) / (pollCostHold + (pollPauseMin+pollPauseMax)/2).Seconds()
-	rec, err := newRecorder(filepath.Join(b.TempDir(), ResultsFile), reports.NewAggregator())
+	rec, err := newRecorder(b.TempDir(), reports.NewAggregator(), true)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,9 +2,12 @@ package load
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -15,20 +18,22 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// recorder is the run's record of its results: the results file (vegeta
-// gob, buffered, flushed at least every flushInterval so a killed
-// run leaves a readable prefix) and the aggregator the reports come from.
-// It is the one place results are written: the measured attack's (drain,
-// on one goroutine) and the agents' own calls (sign-in, polls, sign-out,
-// journeys: recordCall, from any goroutine). A mutex serialises them; the
-// attack's drain holds it only to encode and add one result. The first
-// write error is kept and stops further writes; the aggregator still
-// counts every result, so the report stays whole.
+// recorder is the run's record of its results: two vegeta gob results
+// files (buffered, flushed at least every flushInterval so a killed run
+// leaves a readable prefix of each) and the aggregator the reports come
+// from. ResultsFile gets the results that make the report's top level
+// (reports.IsTopLevel: logininfo), so that vegeta's own tools over it
+// count what report.json counts; CallsFile gets the agents' own calls
+// (sign-in, forced sign-in, event polls, sign-out, Guid refresh). It is
+// the one place results are written: the measured attack's (drain, on one
+// goroutine) and the agents' own calls and journeys (callRecorder.observe,
+// the poller, the journeys: from any goroutine). A mutex serialises them;
+// the attack's drain holds it only to encode and add one result. The first write error is kept and stops
+// further writes to both files; the aggregator still counts every result,
+// so the report stays whole.
 type recorder struct {
 	mu     sync.Mutex
-	f      *os.File
-	bw     *bufio.Writer
-	enc    vegeta.Encoder
+	files  [2]recordFile // resultsOut, callsOut
 	agg    *reports.Aggregator
 	obs    *metrics.Observer // the live metrics (nil: none)
 	n      uint64            // results recorded
@@ -37,31 +42,74 @@ type recorder struct {
 	err    error // first write error
 }
 
-// recordBufferSize is the results file's write buffer.
-const recordBufferSize = 256 << 10
+// Indexes of recorder.files.
+const (
+	resultsOut = iota // ResultsFile
+	callsOut          // CallsFile
+)
 
-// newRecorder creates the results file at path.
-func newRecorder(path string, agg *reports.Aggregator) (*recorder, error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
+// outOf is the file (resultsOut or callsOut) of each call of
+// gateway.Calls.
+var outOf = func() []int {
+	out := make([]int, len(gateway.Calls))
+	for i, c := range gateway.Calls {
+		if !reports.IsTopLevel(c) {
+			out[i] = callsOut
+		}
 	}
-	bw := bufio.NewWriterSize(f, recordBufferSize)
-	return &recorder{f: f, bw: bw, enc: vegeta.NewEncoder(bw), agg: agg, byCall: make([]uint64, len(gateway.Calls))}, nil
+	return out
+}()
+
+// recordFile is one results file being written (f nil: none).
+type recordFile struct {
+	name string // base name, for errors
+	f    *os.File
+	bw   *bufio.Writer
+	enc  vegeta.Encoder
 }
 
-// record writes one judged result of call ci (an index of gateway.Calls),
-// adds it to the aggregator and counts it in the live metrics. After close,
-// results are dropped.
+// recordBufferSize is each results file's write buffer.
+const recordBufferSize = 256 << 10
+
+// newRecorder creates ResultsFile and, when calls, CallsFile in dir. A
+// recorder without CallsFile (a capacity step's, which records only the
+// measured logininfo) removes a CallsFile left in dir by an earlier run
+// and writes the agents' calls it may be given to no file (the aggregator
+// still counts them).
+func newRecorder(dir string, agg *reports.Aggregator, calls bool) (*recorder, error) {
+	rec := &recorder{agg: agg, byCall: make([]uint64, len(gateway.Calls))}
+	names := []string{ResultsFile}
+	if calls {
+		names = append(names, CallsFile)
+	} else if err := os.Remove(filepath.Join(dir, CallsFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	for i, name := range names {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			for _, o := range rec.files[:i] {
+				o.f.Close()
+			}
+			return nil, err
+		}
+		bw := bufio.NewWriterSize(f, recordBufferSize)
+		rec.files[i] = recordFile{name: name, f: f, bw: bw, enc: vegeta.NewEncoder(bw)}
+	}
+	return rec, nil
+}
+
+// record writes one judged result of call ci (an index of gateway.Calls)
+// to its file, adds it to the aggregator and counts it in the live
+// metrics. After close, results are dropped.
 func (rec *recorder) record(r *vegeta.Result, ci int) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	if rec.closed {
 		return
 	}
-	if rec.err == nil {
-		if err := rec.enc.Encode(r); err != nil {
-			rec.err = fmt.Errorf("writing results: %w", err)
+	if o := &rec.files[outOf[ci]]; rec.err == nil && o.f != nil {
+		if err := o.enc.Encode(r); err != nil {
+			rec.err = fmt.Errorf("writing %s: %w", o.name, err)
 		}
 	}
 	rec.agg.Add(r)
@@ -85,7 +133,7 @@ func (rec *recorder) counts() map[string]uint64 {
 	return out
 }
 
-// flush writes buffered results to the file.
+// flush writes buffered results to the files.
 func (rec *recorder) flush() {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
@@ -93,29 +141,35 @@ func (rec *recorder) flush() {
 }
 
 func (rec *recorder) flushLocked() {
-	if rec.err == nil {
-		if err := rec.bw.Flush(); err != nil {
-			rec.err = fmt.Errorf("writing results: %w", err)
+	for i := range rec.files {
+		o := &rec.files[i]
+		if rec.err == nil && o.f != nil {
+			if err := o.bw.Flush(); err != nil {
+				rec.err = fmt.Errorf("writing %s: %w", o.name, err)
+			}
 		}
 	}
 }
 
-// close flushes, syncs and closes the results file; it keeps the first
+// close flushes, syncs and closes the results files; it keeps the first
 // error. It may be called more than once.
 func (rec *recorder) close() {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	if rec.f == nil {
-		return
-	}
 	rec.closed = true
 	rec.flushLocked()
-	for _, err := range []error{rec.f.Sync(), rec.f.Close()} {
-		if err != nil && rec.err == nil {
-			rec.err = fmt.Errorf("writing results: %w", err)
+	for i := range rec.files {
+		o := &rec.files[i]
+		if o.f == nil {
+			continue
 		}
+		for _, err := range []error{o.f.Sync(), o.f.Close()} {
+			if err != nil && rec.err == nil {
+				rec.err = fmt.Errorf("writing %s: %w", o.name, err)
+			}
+		}
+		o.f = nil
 	}
-	rec.f = nil
 }
 
 // drain consumes an attack's results until the channel is closed: each is

@@ -1,7 +1,6 @@
 package load
 
 import (
-	"path/filepath"
 	"testing"
 
 	"ccgw-harness/metrics"
@@ -21,7 +20,7 @@ func BenchmarkRecord(b *testing.B) {
 			name = "metrics=on"
 		}
 		b.Run(name, func(b *testing.B) {
-			rec, err := newRecorder(filepath.Join(b.TempDir(), ResultsFile), reports.NewAggregator())
+			rec, err := newRecorder(b.TempDir(), reports.NewAggregator(), true)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -50,7 +49,7 @@ func TestRecordObserves(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, obs := range []*metrics.Observer{nil, m.Observer()} {
-		rec, err := newRecorder(filepath.Join(t.TempDir(), ResultsFile), reports.NewAggregator())
+		rec, err := newRecorder(t.TempDir(), reports.NewAggregator(), true)
 		if err != nil {
 			t.Fatal(err)
 		}

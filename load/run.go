@@ -20,8 +20,12 @@ import (
 // Files a run writes into its output directory besides those of
 // reports.WriteAll.
 const (
-	// ResultsFile holds every judged result, vegeta gob-encoded.
-	ResultsFile = "results.bin"
+	// ResultsFile holds the judged results that make report.json's top
+	// level (the measured logininfo requests), vegeta gob-encoded.
+	ResultsFile = reports.ResultsFile
+	// CallsFile holds the agents' own calls (sign-in, forced sign-in, event
+	// polls, sign-out, Guid refresh), judged, in the same encoding.
+	CallsFile = reports.CallsFile
 	// MetaFile holds the run's metadata (reports.Meta).
 	MetaFile = reports.MetaFile
 )
@@ -85,11 +89,12 @@ type Outcome struct {
 	SignOut SignOutSummary
 	// Sent is the number of logininfo requests the measured part made (the
 	// attack's targets, or the journeys' logininfo calls); Recorded the
-	// number of logininfo results written to the results file. They are
-	// equal unless writing failed.
+	// number of logininfo results written to results.bin. They are equal
+	// unless writing failed.
 	Sent, Recorded uint64
 	// Calls counts the results written per call name (logininfo, signin,
-	// poll, logout...): every call the run made.
+	// poll, logout...; logininfo to results.bin, the others to calls.bin):
+	// every call the run made.
 	Calls map[string]uint64
 	// Polls and Rotations count the keep-alive's event polls and the Guid
 	// switches they brought.
@@ -253,7 +258,7 @@ func Run(ctx context.Context, c *gateway.Client, t *config.Target, p *config.Pla
 // running target (for an embedded mock, the one connect.Open returns, which
 // holds the agents' generated password). In stages:
 //
-//   - open: the results file, meta.json, the attack's transport, the agent
+//   - open: the results files, meta.json, the attack's transport, the agent
 //     pool and its keep-alive (no network yet);
 //   - signIn: every agent signs in (bounded concurrency, forced sign-in
 //     after 100-002 when allowed), then keep-alive polling and re-sign-in
@@ -350,8 +355,8 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 			r.close(context.Background())
 		}
 	}()
-	if r.rec, err = newRecorder(filepath.Join(j.out, ResultsFile), r.agg); err != nil {
-		return nil, refused(err, "output directory %s: cannot create %s: %v", j.out, ResultsFile, unwrapPath(err))
+	if r.rec, err = newRecorder(j.out, r.agg, true); err != nil {
+		return nil, refused(err, "output directory %s: cannot create its results files: %v", j.out, err)
 	}
 	r.calls = &callRecorder{rec: r.rec, attack: r.name()}
 	if r.attack, err = newAttacker(c, withConnections(j.plan.Connections), withAttackHTTP2(j.plan.HTTP2), withRequestTimeout(j.plan.Timeout)); err != nil {
@@ -497,7 +502,7 @@ func (r *run) measure(ctx context.Context) error {
 	return nil
 }
 
-// finish closes the results file, signs every agent out and writes
+// finish signs every agent out, closes the results files and writes
 // meta.json and the reports.
 func (r *run) finish(ctx context.Context) (*Outcome, error) {
 	r.signOut(ctx) // before closing the results: the sign-outs are results too
@@ -523,7 +528,7 @@ func (r *run) finish(ctx context.Context) (*Outcome, error) {
 		r.warnings = append(r.warnings, fmt.Sprintf("%d agents could not be signed out: %s", r.outc.SignOut.Failed, r.outc.SignOut))
 	}
 	if r.rec.err != nil {
-		r.warnings = append(r.warnings, fmt.Sprintf("%s is incomplete: %v", ResultsFile, r.rec.err))
+		r.warnings = append(r.warnings, fmt.Sprintf("the results files are incomplete: %v", r.rec.err))
 	}
 	r.meta.Warnings = r.warnings
 	r.outc.Meta = r.meta
@@ -556,7 +561,7 @@ func (r *run) signOut(ctx context.Context) {
 }
 
 // close releases everything the run holds, on every path: agents signed
-// out, the results file closed, connections closed. It may be called more
+// out, the results files closed, connections closed. It may be called more
 // than once.
 func (r *run) close(ctx context.Context) {
 	r.signOut(ctx)

@@ -166,7 +166,7 @@ func TestDynamicRotation(t *testing.T) {
 			t.Fatalf("result URL %s", r.URL)
 		}
 	}
-	for _, f := range []string{load.ResultsFile, load.MetaFile, "report.json", "summary.txt"} {
+	for _, f := range []string{load.ResultsFile, load.CallsFile, load.MetaFile, "report.json", "summary.txt"} {
 		if _, err := os.Stat(filepath.Join(e.out, f)); err != nil {
 			t.Errorf("output %s: %v", f, err)
 		}

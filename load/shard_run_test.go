@@ -123,8 +123,8 @@ func TestShardedJobs(t *testing.T) {
 		t.Errorf("mock: %d sessions left, %d Guid rotations; want none left, and rotations followed", st.ActiveSessions, st.Rotations)
 	}
 	a := reports.NewAggregator()
-	// results.bin holds every call of a shard; the logininfo requests are
-	// the report's top level.
+	// Each shard's results.bin (read with the calls.bin beside it) holds
+	// its logininfo requests, the report's top level.
 	if _, _, err := reports.ReadFiles(a, files...); err != nil || a.Report(reports.Meta{}, slo.Objectives{}).Requests != sent {
 		t.Errorf("merged %d logininfo results, %v; want %d", a.Report(reports.Meta{}, slo.Objectives{}).Requests, err, sent)
 	}

@@ -131,7 +131,7 @@ func (a *Aggregator) MarkPartial() {
 func (a *Aggregator) Add(r *vegeta.Result) {
 	v, key := verdictOf(r)
 	call := gateway.CallOf(r.Method, r.URL)
-	if !topLevel(call) {
+	if !IsTopLevel(call) {
 		a.mu.Lock()
 		a.addCall(callIndex(call), r, v, key)
 		a.journeyMarks(r, call, v)

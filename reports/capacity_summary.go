@@ -139,8 +139,8 @@ func capacityNotes(c *Capacity) []string {
 		"The search grows the rate until a step does not pass, bisects between the highest pass and the lowest",
 		"non-pass to the precision, and confirms the answer with one more step. Between steps the gateway is",
 		"drained: one request at a time until answers are as fast as on the idle gateway.",
-		"Each step's results and reports are in its directory (ccgw report DIR/steps/NN-RATE/results.bin",
-		"reproduces them); merged/results.bin holds every step's results.",
+		"Each step's results and reports are in its directory (ccgw report DIR/steps/NN-RATE reproduces",
+		"them); merged/results.bin holds every step's results, merged/calls.bin the agents' own calls.",
 	}
 }
 

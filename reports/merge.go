@@ -12,7 +12,7 @@ import (
 // ShardInput is one shard of a distributed run as `ccgw report` finds it:
 // its results file and the meta.json beside it.
 type ShardInput struct {
-	Results string // path of its results.bin
+	Results string // path of its results.bin (ReadFiles reads the calls.bin beside it too)
 	Dir     string // its directory, as named in the report
 	Meta    Meta
 }

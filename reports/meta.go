@@ -17,8 +17,8 @@ const MetaFile = "meta.json"
 
 // Meta is what a load run knows that its results do not: the plan, the
 // requested rate, the pool and connection settings, and how the run ended.
-// The load engine writes it to meta.json beside results.bin (before the
-// attack, and again at its end); `ccgw report` reads it back.
+// The load engine writes it to meta.json beside results.bin and calls.bin
+// (before the attack, and again at its end); `ccgw report` reads it back.
 type Meta struct {
 	Target string // target name from targets.yaml
 	Plan   string // plan name
@@ -51,7 +51,8 @@ type Meta struct {
 	// plan ran in one process).
 	Shard *ShardInfo
 	// Sent and Recorded count the measured requests the generator sent and
-	// the results it wrote to results.bin (equal unless writing failed).
+	// the results it recorded of them (results.bin's; equal unless writing
+	// failed).
 	Sent, Recorded uint64
 	// Aborted says why the run gave up before its measured attack (a shard
 	// missing at the start barrier); "" when it did not.
@@ -94,7 +95,7 @@ type ShardInfo struct {
 type MergedShard struct {
 	Index         int     `json:"index"`
 	Dir           string  `json:"dir"`      // the shard's output directory as given to ccgw report
-	Requests      uint64  `json:"requests"` // results read from its results.bin
+	Requests      uint64  `json:"requests"` // results read from its results.bin: its measured requests
 	Agents        int     `json:"agents"`
 	RequestedRate float64 `json:"requested_rate"` // its share of the plan's rate
 	// FirstSend is the shard's earliest measured send.

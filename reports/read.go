@@ -7,20 +7,40 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
+// The results files of a run's directory (docs/results-files.md), beside
+// its MetaFile. Both are vegeta gob results streams.
+const (
+	// ResultsFile holds the results that make report.json's top-level
+	// figures (IsTopLevel: the measured logininfo requests), so that
+	// `vegeta report`, `vegeta plot` and `vegeta encode` over it see what
+	// the report counts.
+	ResultsFile = "results.bin"
+	// CallsFile holds the agents' own calls (sign-in, forced sign-in, event
+	// polls, sign-out, Guid refresh): report.json's calls.* and journeys
+	// come from both files together.
+	CallsFile = "calls.bin"
+)
+
 // readBuffer is the read buffer size of a results file.
 const readBuffer = 256 << 10
 
-// ReadFiles streams vegeta results files (gob as the load engine writes them;
-// also vegeta's csv and json encodings) into a. Several files are merged in
-// timestamp order (a k-way merge holding one result per file). A file that
-// ends inside a result (a run killed with -9) is read up to its last whole
-// result: partial is then true and a is marked partial; that is not an
-// error. Errors name the file. n counts the results added.
+// ReadFiles streams vegeta results into a from each of paths, which is a
+// run's directory or a results file (gob as the load engine writes them;
+// also vegeta's csv and json encodings). A run's directory is read as its
+// ResultsFile and, when there, its CallsFile; so is a file named
+// ResultsFile with a CallsFile beside it (the run's record is the pair),
+// unless that CallsFile is itself one of paths. Several files are merged
+// in timestamp order (a k-way merge holding one result per file). A file
+// that ends inside a result (a run killed with -9) is read up to its last
+// whole result: partial is then true and a is marked partial; that is not
+// an error. Errors name the file. n counts the results added, of every
+// file.
 func ReadFiles(a *Aggregator, paths ...string) (n int, partial bool, err error) {
 	n, partial, err = readInto(a, paths...)
 	if partial {
@@ -29,23 +49,72 @@ func ReadFiles(a *Aggregator, paths ...string) (n int, partial bool, err error) 
 	return n, partial, err
 }
 
-// FileStats is what ReadFilesEach read from one results file.
+// FileStats is what ReadFilesEach read for one of its paths.
 type FileStats struct {
-	Path    string
-	Results int  // whole results read
-	Partial bool // the file ends inside a result
-	// FirstSend is the earliest send time of its results (zero when none).
+	Path string // as given
+	// Results counts the whole results read from the path's results file
+	// (a run's ResultsFile: its measured requests).
+	Results int
+	// Calls counts the whole results read from the run's CallsFile (0 when
+	// none was read).
+	Calls   int
+	Partial bool // a file of the path ends inside a result
+	// FirstSend is the earliest send time of the results file's results
+	// (zero when none).
 	FirstSend time.Time
 }
 
-// ReadFilesEach is ReadFiles that also says what each file held, in the
-// order of paths (the shards of a distributed run, for the merged report).
+// ReadFilesEach is ReadFiles that also says what it read for each of
+// paths, in their order (the shards of a distributed run, for the merged
+// report).
 func ReadFilesEach(a *Aggregator, paths ...string) ([]FileStats, error) {
 	_, partial, stats, err := readIntoEach(a, paths...)
 	if partial {
 		a.MarkPartial()
 	}
 	return stats, err
+}
+
+// input is one path given to ReadFiles and the files read for it.
+type input struct {
+	path    string
+	results string // the results file
+	calls   string // the run's CallsFile read with it ("" for none)
+}
+
+// inputsOf resolves the paths given to ReadFiles into the files to read.
+func inputsOf(paths []string) ([]input, error) {
+	named := map[string]bool{}
+	for _, p := range paths {
+		named[absPath(p)] = true
+	}
+	ins := make([]input, 0, len(paths))
+	for _, p := range paths {
+		in := input{path: p, results: p}
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			in.results = filepath.Join(p, ResultsFile)
+			if st, err := os.Stat(in.results); err != nil || st.IsDir() {
+				return nil, fmt.Errorf("%s: is a directory, not a results file, and holds no %s: not a run's directory", p, ResultsFile)
+			}
+		}
+		if filepath.Base(in.results) == ResultsFile {
+			c := filepath.Join(filepath.Dir(in.results), CallsFile)
+			if st, err := os.Stat(c); err == nil && st.Mode().IsRegular() && !named[absPath(c)] {
+				in.calls = c
+			}
+		}
+		ins = append(ins, in)
+	}
+	return ins, nil
+}
+
+// absPath is p made absolute and clean (p itself if that fails), to
+// compare paths.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return filepath.Clean(p)
 }
 
 // adder receives results.
@@ -69,18 +138,31 @@ func readInto(a adder, paths ...string) (n int, partial bool, err error) {
 
 // readIntoEach is readInto that also returns each file's FileStats.
 func readIntoEach(a adder, paths ...string) (n int, partial bool, stats []FileStats, err error) {
-	srcs := make([]*source, 0, len(paths))
+	ins, err := inputsOf(paths)
+	if err != nil {
+		return 0, false, nil, err
+	}
+	srcs := make([]*source, 0, 2*len(ins))
 	defer func() {
 		for _, s := range srcs {
 			s.f.Close()
 		}
 	}()
-	for _, p := range paths {
-		s, err := openSource(p)
-		if err != nil {
-			return 0, false, nil, err
+	// of[i] is the input of srcs[i]; calls[i] says it is the input's CallsFile.
+	of := make([]int, 0, 2*len(ins))
+	calls := make([]bool, 0, 2*len(ins))
+	for i, in := range ins {
+		for _, p := range []string{in.results, in.calls} {
+			if p == "" {
+				continue
+			}
+			s, err := openSource(p)
+			if err != nil {
+				return 0, false, nil, err
+			}
+			srcs = append(srcs, s)
+			of, calls = append(of, i), append(calls, p == in.calls)
 		}
-		srcs = append(srcs, s)
 	}
 
 	const slabs = 3
@@ -102,12 +184,22 @@ func readIntoEach(a adder, paths ...string) (n int, partial bool, stats []FileSt
 		b.n = 0
 		free <- b
 	}
-	stats = make([]FileStats, len(srcs))
+	stats = make([]FileStats, len(ins))
+	for i, in := range ins {
+		stats[i].Path = in.path
+	}
 	for i, s := range srcs {
 		partial = partial || s.partial
-		stats[i] = FileStats{Path: s.path, Results: s.count, Partial: s.partial}
-		if s.count > 0 {
-			stats[i].FirstSend = time.Unix(0, s.minNS).UTC()
+		st := &stats[of[i]]
+		st.Partial = st.Partial || s.partial
+		switch {
+		case calls[i]:
+			st.Calls = s.count
+		default:
+			st.Results = s.count
+			if s.count > 0 {
+				st.FirstSend = time.Unix(0, s.minNS).UTC()
+			}
 		}
 	}
 	return n, partial, stats, decErr

@@ -9,6 +9,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"ccgw-harness/gateway"
 	"ccgw-harness/slo"
 )
 
@@ -187,3 +188,90 @@ func TestReadErrors(t *testing.T) {
 type recorder struct{ fn func(*vegeta.Result) }
 
 func (r *recorder) Add(x *vegeta.Result) { r.fn(x) }
+
+// TestReadRunDirectory: a run's directory is read as its results.bin and
+// calls.bin together, and so is its results.bin named alone; a calls.bin
+// named as well is read once; ReadFilesEach says what each file held; a
+// calls.bin cut short makes the read partial; a directory without
+// results.bin is refused, naming it.
+func TestReadRunDirectory(t *testing.T) {
+	rs, _ := goldenJourneySpec().Results()
+	var top, calls []vegeta.Result
+	for _, r := range rs {
+		if IsTopLevel(gateway.CallOf(r.Method, r.URL)) {
+			top = append(top, r)
+		} else {
+			calls = append(calls, r)
+		}
+	}
+	if len(top) == 0 || len(calls) == 0 {
+		t.Fatalf("the journey spec gives %d top-level results and %d calls: want both", len(top), len(calls))
+	}
+	dir := t.TempDir()
+	all := writeResults(t, dir, "all.bin", rs)
+	run := filepath.Join(dir, "run")
+	if err := os.MkdirAll(run, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	results := writeResults(t, run, ResultsFile, top)
+	callsFile := writeResults(t, run, CallsFile, calls)
+	want := NewAggregator()
+	if _, _, err := ReadFiles(want, all); err != nil {
+		t.Fatal(err)
+	}
+	wantJSON := reportJSON(t, want.Report(goldenJourneyMeta(), slo.Objectives{}))
+	for name, paths := range map[string][]string{
+		"directory":            {run},
+		"results.bin":          {results},
+		"both named":           {results, callsFile},
+		"directory, calls.bin": {run, callsFile},
+	} {
+		a := NewAggregator()
+		n, partial, err := ReadFiles(a, paths...)
+		if err != nil || partial || n != len(rs) {
+			t.Errorf("%s: ReadFiles = %d %v %v; want %d whole results", name, n, partial, err, len(rs))
+			continue
+		}
+		if got := reportJSON(t, a.Report(goldenJourneyMeta(), slo.Objectives{})); !bytes.Equal(got, wantJSON) {
+			t.Errorf("%s: the report differs from that of one file of every result: %s", name, firstDiff(got, wantJSON))
+		}
+	}
+	// ReadFilesEach: per path, the results file's count and first send
+	// (the measured requests) and the calls file's count.
+	stats, err := ReadFilesEach(NewAggregator(), run, all)
+	if err != nil || len(stats) != 2 {
+		t.Fatalf("ReadFilesEach: %v, %v", stats, err)
+	}
+	first := top[0].Timestamp
+	for _, r := range top {
+		if r.Timestamp.Before(first) {
+			first = r.Timestamp
+		}
+	}
+	if s := stats[0]; s.Path != run || s.Results != len(top) || s.Calls != len(calls) || s.Partial || !s.FirstSend.Equal(first) {
+		t.Errorf("the run's stats %+v; want %d results, %d calls, first send %s", s, len(top), len(calls), first)
+	}
+	if s := stats[1]; s.Path != all || s.Results != len(rs) || s.Calls != 0 {
+		t.Errorf("the plain file's stats %+v; want %d results and no calls", s, len(rs))
+	}
+	// A calls.bin cut inside its last result.
+	data, err := os.ReadFile(callsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(callsFile, data[:len(data)-3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := NewAggregator()
+	if n, partial, err := ReadFiles(a, run); err != nil || !partial || n != len(rs)-1 || !a.Report(goldenJourneyMeta(), slo.Objectives{}).Partial {
+		t.Errorf("calls.bin cut short: ReadFiles = %d %v %v; want %d and partial", n, partial, err, len(rs)-1)
+	}
+	// A directory that is no run's.
+	empty := filepath.Join(dir, "empty")
+	if err := os.MkdirAll(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ReadFiles(NewAggregator(), empty); err == nil || !strings.Contains(err.Error(), empty) || !strings.Contains(err.Error(), ResultsFile) {
+		t.Errorf("a directory without %s: %v; want an error naming it and the file", ResultsFile, err)
+	}
+}

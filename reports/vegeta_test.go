@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -14,6 +15,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"ccgw-harness/gateway"
 	"ccgw-harness/slo"
 )
 
@@ -148,25 +150,53 @@ func TestVegetaCrossCheck(t *testing.T) {
 		}
 	})
 
-	// A journey run's file holds every call: vegeta reads it whole and
-	// counts them all; the calls add up to it.
+	// A journey run's directory: results.bin holds the top level's
+	// results (the journeys' logininfo), which vegeta counts as our top
+	// level does; calls.bin the agents' own calls, which vegeta counts as
+	// our calls do. The directory read back reports as one file of every
+	// result does.
 	t.Run("journeys", func(t *testing.T) {
 		rs, _ := goldenJourneySpec().Results()
-		path := writeResults(t, dir, "journeys.bin", rs)
-		a := NewAggregator()
-		if _, _, err := ReadFiles(a, path); err != nil {
+		var top, calls []vegeta.Result
+		for _, r := range rs {
+			if IsTopLevel(gateway.CallOf(r.Method, r.URL)) {
+				top = append(top, r)
+			} else {
+				calls = append(calls, r)
+			}
+		}
+		run := filepath.Join(dir, "journeys")
+		if err := os.MkdirAll(run, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeResults(t, run, ResultsFile, top)
+		writeResults(t, run, CallsFile, calls)
+		all := writeResults(t, dir, "journeys-all.bin", rs)
+		a, b := NewAggregator(), NewAggregator()
+		if _, _, err := ReadFiles(a, run); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := ReadFiles(b, all); err != nil {
 			t.Fatal(err)
 		}
 		ours := a.Report(goldenJourneyMeta(), slo.Objectives{})
-		v := vegetaReport(t, path)
+		if x, y := reportJSON(t, ours), reportJSON(t, b.Report(goldenJourneyMeta(), slo.Objectives{})); !bytes.Equal(x, y) {
+			t.Errorf("the run's directory reports differently from one file of all its results: %s", firstDiff(x, y))
+		}
+		v := vegetaReport(t, filepath.Join(run, ResultsFile))
+		if v.Requests != ours.Requests || v.Requests != uint64(len(top)) || !withinHDR(ours.LatencyMS.Max, v.Latencies.Max) {
+			t.Errorf("vegeta reads %d results (max %d ns) in results.bin, our top level %d (max %.3f ms)", v.Requests, v.Latencies.Max, ours.Requests, ours.LatencyMS.Max)
+		}
 		var n uint64
 		var maxMS float64
-		for _, c := range ours.Calls {
-			n += c.Requests
-			maxMS = math.Max(maxMS, c.LatencyMS.Max)
+		for name, c := range ours.Calls {
+			if !IsTopLevel(name) {
+				n += c.Requests
+				maxMS = math.Max(maxMS, c.LatencyMS.Max)
+			}
 		}
-		if v.Requests != uint64(len(rs)) || v.Requests != n || !withinHDR(maxMS, v.Latencies.Max) {
-			t.Errorf("vegeta reads %d results (max %d ns), the file holds %d, our calls add up to %d (max %.3f ms)", v.Requests, v.Latencies.Max, len(rs), n, maxMS)
+		if v := vegetaReport(t, filepath.Join(run, CallsFile)); v.Requests != n || v.Requests != uint64(len(calls)) || !withinHDR(maxMS, v.Latencies.Max) {
+			t.Errorf("vegeta reads %d results (max %d ns) in calls.bin, our calls but logininfo add up to %d (max %.3f ms)", v.Requests, v.Latencies.Max, n, maxMS)
 		}
 	})
 

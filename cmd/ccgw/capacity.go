@@ -52,7 +52,8 @@ Before it starts it prints how long the search takes at most.
 Writes into DIR: capacity.json (max_sustainable_rate, limited_by, steps),
 summary.txt, report.html (the capacity curve), junit.xml, a directory per
 step steps/NN-RATE/ (results.bin, meta.json and its reports; ccgw report
-over its results.bin reproduces them) and merged/results.bin (every step).
+over its directory reproduces them) and merged/ (results.bin: every step's
+logininfo results; calls.bin: the agents' own calls of the search).
 
 The first SIGINT/SIGTERM stops the search, signs every agent out and writes
 the steps done so far (exit 130); a second one exits at once.

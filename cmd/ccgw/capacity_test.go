@@ -261,13 +261,7 @@ func TestCapacityMetrics(t *testing.T) {
 	url := p.metricsURL(t)
 	p.waitFor(t, lingerLine, 3*time.Minute)
 	final := scrapeOrFail(t, url, "during the linger")
-	results := loadtest.ReadResults(t, filepath.Join(out, "merged", load.ResultsFile))
-	var logininfo float64
-	for i := range results {
-		if gateway.CallOf(results[i].Method, results[i].URL) == gateway.CallLoginInfo {
-			logininfo++
-		}
-	}
+	logininfo := float64(len(loadtest.OfCall(loadtest.ReadResults(t, filepath.Join(out, "merged", load.ResultsFile)), gateway.CallLoginInfo)))
 	if got := final.By(metrics.NameRequestDuration, metrics.LabelCall, nil)[gateway.CallLoginInfo]; logininfo == 0 || got != logininfo {
 		t.Errorf("logininfo latency histogram counts %v, the merged results.bin holds %v logininfo results", got, logininfo)
 	}

@@ -26,9 +26,11 @@ Runs a load plan from the targets file against a target: signs the plan's
 agents in, keeps their sessions alive (event polling, Guid rotation), sends
 POST .../logininfo at the plan's rate with each agent's current Guid, judges
 every answer by the contract, signs every agent out, and writes into DIR:
-results.bin (vegeta results of every call: sign-in, logininfo, event
-polls, sign-out), meta.json, report.json, summary.txt, report.md,
-report.html, junit.xml and latency.hgrm.
+results.bin (vegeta results of the logininfo requests report.json's top
+level counts, so that vegeta report, plot and encode over it agree with
+it), calls.bin (the agents' own calls: sign-in, event polls, sign-out),
+meta.json, report.json, summary.txt, report.md, report.html, junit.xml and
+latency.hgrm. See docs/results-files.md.
 
 A journey plan (journey: {hold, repeat}) instead starts agents' journeys at
 the plan's rate: each agent signs in, asks for its softphone token, keeps
@@ -172,7 +174,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	}
 	rs := startRun("ccgw load", f.quiet, stderr,
 		"stopping the attack, signing agents out and writing the reports",
-		"agents may stay signed in; results.bin holds what was flushed")
+		"agents may stay signed in; results.bin and calls.bin hold what was flushed")
 	defer rs.stop()
 	return loadMain(rs.ctx, f, rs.prog, stdout, stderr, rs.linger)
 }

@@ -26,7 +26,6 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"ccgw-harness/gateway"
 	"ccgw-harness/internal/testscale"
 	"ccgw-harness/reports"
 )
@@ -320,9 +319,10 @@ func readText(t *testing.T, path string) string {
 }
 
 // countResults decodes a gob results file with vegeta's own decoder and
-// returns how many whole logininfo results it holds (what report.json's
-// requests count; the file also holds the agents' sign-ins, polls and
-// sign-outs) and whether it ends cleanly (false: cut inside a result).
+// returns how many whole results it holds (for a run's results.bin, what
+// report.json's requests count: the agents' sign-ins, polls and sign-outs
+// are in calls.bin) and whether it ends cleanly (false: cut inside a
+// result).
 func countResults(t *testing.T, path string) (n int, clean bool) {
 	t.Helper()
 	f, err := os.Open(path)
@@ -336,9 +336,7 @@ func countResults(t *testing.T, path string) (n int, clean bool) {
 		err := dec.Decode(&r)
 		switch {
 		case err == nil:
-			if gateway.CallOf(r.Method, r.URL) == gateway.CallLoginInfo {
-				n++
-			}
+			n++
 		case errors.Is(err, io.EOF):
 			return n, true
 		case errors.Is(err, io.ErrUnexpectedEOF):

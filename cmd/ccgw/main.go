@@ -80,6 +80,7 @@ Examples:
   ccgw mock --addr 127.0.0.1:8043 --cert-out out/mock.pem
   ccgw load --targets targets.yaml --target mock --plan smoke --out out/smoke
   ccgw capacity --targets targets.yaml --target mock-capacity --plan capacity --require 500
+  ccgw report out/smoke
   ccgw report --out out/merged out/a/results.bin out/b/results.bin
   ccgw shards --shards 3 --targets targets.yaml --target mock --plan smoke
   ccgw compare --max-latency-regression 10%% out/release-41 out/release-42

@@ -35,10 +35,11 @@ func (m *mergeFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&m.wait, "barrier-timeout", DefaultMergeWait, "with --barrier: wait at most `D` for the shards to end")
 }
 
-// expandResults turns the FILE arguments into results files: a file is
-// itself; a directory holding results.bin is that file; any other
-// directory stands for the results.bin of each of its subdirectories (the
-// shards of a distributed run, in name order).
+// expandResults turns the DIR|FILE arguments into results files: a file is
+// itself; a directory holding results.bin is that file (the reader adds
+// the calls.bin beside it: reports.ReadFiles); any other directory stands
+// for the results.bin of each of its subdirectories (the shards of a
+// distributed run, in name order).
 func expandResults(args []string) ([]string, error) {
 	var out []string
 	for _, a := range args {

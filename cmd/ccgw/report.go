@@ -20,18 +20,25 @@ import (
 	"ccgw-harness/slo"
 )
 
-const reportUsage = `Usage: ccgw report [flags] FILE...
+const reportUsage = `Usage: ccgw report [flags] DIR|FILE...
 
-Reads one or more vegeta results files (gob as 'ccgw load' writes them;
-vegeta's csv and json encodings work too), merges them in timestamp order,
-evaluates the SLO gates and writes summary.txt, report.json, report.md,
-report.html, junit.xml and latency.hgrm into --out, then prints the summary.
+Reads one or more runs' directories or vegeta results files (gob as 'ccgw
+load' writes them; vegeta's csv and json encodings work too), merges them
+in timestamp order, evaluates the SLO gates and writes summary.txt,
+report.json, report.md, report.html, junit.xml and latency.hgrm into --out,
+then prints the summary.
+
+A run's directory is read as its results.bin (the measured logininfo
+requests) and its calls.bin (the agents' own calls: sign-ins, event polls,
+sign-outs), from which the report's calls and journeys come; a results.bin
+named alone is read with the calls.bin beside it, unless that is named too.
+Any other file is read as it is.
 
 Run metadata (target, plan, requested rate, agents, every objective the
 live run was judged by, ready_ and calls: ones included, and whether
 latency counts from the planned send time) comes from meta.json beside the
-first FILE when it is there. SLO flags add gates or override, key by key,
-the objectives meta.json records. Contract violations always
+first FILE (in the first DIR) when it is there. SLO flags add gates or
+override, key by key, the objectives meta.json records. Contract violations always
 gate (0 allowed unless --slo-max-contract-violations says otherwise), and so
 does generator saturation unless --slo-saturation=false.
 
@@ -62,6 +69,7 @@ Flags:
 
 const reportExamples = `
 Examples:
+  ccgw report out/smoke
   ccgw report out/smoke/results.bin
   ccgw report --out out/merged out/gen1/results.bin out/gen2/results.bin
   ccgw report --slo-p99 300ms --slo-error-rate 0.001 out/golive/results.bin
@@ -226,7 +234,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	}
 	files := fset.Args()
 	if len(files) == 0 {
-		fmt.Fprintln(stderr, "ccgw report: no results FILE given")
+		fmt.Fprintln(stderr, "ccgw report: no run DIR or results FILE given")
 		fset.Usage()
 		return exitHarness
 	}

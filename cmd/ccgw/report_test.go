@@ -9,13 +9,18 @@ import (
 	"testing"
 	"time"
 
+	"ccgw-harness/gateway"
 	"ccgw-harness/internal/testscale"
+	"ccgw-harness/load/loadtest"
 	"ccgw-harness/reports/reportstest"
 )
 
-// TestReportEqualsLiveRun: `ccgw report` over a completed run's results.bin
-// (meta.json found beside it) writes the very report.json the live run
-// wrote, and reaches the same verdict.
+// TestReportEqualsLiveRun: `ccgw report` over a completed run's directory
+// (results.bin, calls.bin and meta.json), or over its results.bin (the
+// calls.bin and meta.json beside it read too), writes the very report.json
+// the live run wrote (top level, calls, everything), and reaches the same
+// verdict. results.bin holds what the top level counts; calls.bin the
+// agents' own calls.
 func TestReportEqualsLiveRun(t *testing.T) {
 	t.Parallel()
 	m := startMockProc(t)
@@ -27,15 +32,31 @@ func TestReportEqualsLiveRun(t *testing.T) {
 		t.Fatalf("ccgw load: exit %d\nstderr:\n%s", liveCode, stderr)
 	}
 	live := readText(t, filepath.Join(out, "report.json"))
+	liveRep := readReport(t, out)
+	if n, clean := countResults(t, filepath.Join(out, "results.bin")); uint64(n) != liveRep.Requests || !clean {
+		t.Errorf("results.bin holds %d results (clean end %v), report.json counts %d requests", n, clean, liveRep.Requests)
+	}
+	calls := loadtest.CallCounts(loadtest.ReadResults(t, filepath.Join(out, "calls.bin")))
+	if calls[gateway.CallSignIn] != 8 || calls[gateway.CallLogout] != 8 || calls[gateway.CallLoginInfo] != 0 ||
+		calls[gateway.CallPoll] != liveRep.Calls[gateway.CallPoll].Requests {
+		t.Errorf("calls.bin holds %v; want 8 sign-ins and sign-outs, report.json's %d polls, no logininfo", calls, liveRep.Calls[gateway.CallPoll].Requests)
+	}
 
 	again := filepath.Join(dir, "again")
-	code, stdout, stderr := runCCGW(t, loadEnv, "report", "--out", again, filepath.Join(out, "results.bin"))
+	code, stdout, stderr := runCCGW(t, loadEnv, "report", "--out", again, out)
 	if code != liveCode {
-		t.Errorf("ccgw report: exit %d, the live run's was %d\nstderr:\n%s", code, liveCode, stderr)
+		t.Errorf("ccgw report DIR: exit %d, the live run's was %d\nstderr:\n%s", code, liveCode, stderr)
 	}
 	rebuilt := readText(t, filepath.Join(again, "report.json"))
 	if rebuilt != live {
-		t.Errorf("report.json from ccgw report differs from the live run's: %s", firstLineDiff(rebuilt, live))
+		t.Errorf("report.json from ccgw report DIR differs from the live run's: %s", firstLineDiff(rebuilt, live))
+	}
+	byFile := filepath.Join(dir, "byfile")
+	if code, _, stderr := runCCGW(t, loadEnv, "report", "--quiet", "--out", byFile, filepath.Join(out, "results.bin")); code != liveCode {
+		t.Errorf("ccgw report DIR/results.bin: exit %d, the live run's was %d\nstderr:\n%s", code, liveCode, stderr)
+	}
+	if rebuilt := readText(t, filepath.Join(byFile, "report.json")); rebuilt != live {
+		t.Errorf("report.json from ccgw report DIR/results.bin differs from the live run's: %s", firstLineDiff(rebuilt, live))
 	}
 	rep := readReport(t, again)
 	if rep.Requests != 40 || rep.Target != "gw" || rep.Plan != "short" || rep.Rate.Requested != 40 || rep.Partial {
@@ -129,7 +150,11 @@ func TestReportOnKilledRun(t *testing.T) {
 			t.Errorf("%s: the summary does not say the results are partial:\n%s", name, stdout)
 		}
 	}
-	// The file as the killed run left it.
+	// The files as the killed run left them (ccgw report reads the
+	// calls.bin beside results.bin too; either may be cut).
+	if _, callsClean := countResults(t, filepath.Join(out, "calls.bin")); !callsClean {
+		clean = false
+	}
 	warn := "probably killed"
 	if !clean {
 		warn = "truncated"
@@ -194,7 +219,7 @@ func TestReportBadInput(t *testing.T) {
 		want []string
 	}{
 		{"unknown flag", []string{"--no-such-flag", good}, []string{"-no-such-flag", "Usage: ccgw report"}},
-		{"no file", nil, []string{"no results FILE given", "Usage: ccgw report"}},
+		{"no file", nil, []string{"no run DIR or results FILE given", "Usage: ccgw report"}},
 		{"missing file", []string{missing}, []string{missing, "no such file"}},
 		{"a directory", []string{dir}, []string{dir, "not a results file"}},
 		{"flag after the files", []string{good, "--quiet"}, []string{"--quiet", "put flags before FILE"}},
@@ -242,9 +267,10 @@ func firstLines(s string, n int) string {
 }
 
 // TestJourneyRunAndReport: `ccgw load` runs a journey plan, and `ccgw
-// report` over its results.bin writes the same report.json (calls and
-// journeys included); ready and per-call gates given as flags decide the
-// exit code and are JUnit cases.
+// report` over its directory writes the same report.json (calls and
+// journeys included, though results.bin holds only the journeys' logininfo
+// and their sign-ins, polls and sign-outs are in calls.bin); ready and
+// per-call gates given as flags decide the exit code and are JUnit cases.
 func TestJourneyRunAndReport(t *testing.T) {
 	t.Parallel()
 	m := startMockProc(t)
@@ -270,7 +296,10 @@ func TestJourneyRunAndReport(t *testing.T) {
 	}
 	live := readText(t, filepath.Join(out, "report.json"))
 	again := filepath.Join(dir, "again")
-	code, _, stderr := runCCGW(t, loadEnv, "report", "--out", again, "--quiet", filepath.Join(out, "results.bin"))
+	if n, _ := countResults(t, filepath.Join(out, "results.bin")); uint64(n) != rep.Requests || n != 32 {
+		t.Errorf("results.bin holds %d results, report.json counts %d requests; want 32", n, rep.Requests)
+	}
+	code, _, stderr := runCCGW(t, loadEnv, "report", "--out", again, "--quiet", out)
 	if code != liveCode {
 		t.Errorf("ccgw report: exit %d, the live run's was %d\nstderr:\n%s", code, liveCode, stderr)
 	}

@@ -149,9 +149,13 @@ func TestShardsAcceptance(t *testing.T) {
 		starts = append(starts, meta.Started)
 		f := filepath.Join(sd, load.ResultsFile)
 		files = append(files, f)
-		// results.bin holds every call; the measured requests are the
-		// logininfo ones (sign-ins come before the barrier).
-		for k, r := range loadtest.OfCall(decodeResults(t, f), gateway.CallLoginInfo) {
+		// results.bin holds the measured (logininfo) requests only; the
+		// sign-ins, which come before the barrier, are in calls.bin.
+		rs := decodeResults(t, f)
+		if li := loadtest.OfCall(rs, gateway.CallLoginInfo); len(li) != len(rs) {
+			t.Errorf("shard %d: results.bin holds %d results, %d of them logininfo", i, len(rs), len(li))
+		}
+		for k, r := range rs {
 			if prev, ok := owner[r.URL]; ok && prev != i {
 				t.Errorf("agent %s sent requests in shards %d and %d", r.URL, prev, i)
 			}

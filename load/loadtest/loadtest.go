@@ -15,6 +15,7 @@ import (
 	"ccgw-harness/gateway"
 	"ccgw-harness/internal/testscale"
 	"ccgw-harness/mockgw"
+	"ccgw-harness/reports"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -136,6 +137,20 @@ func ReadResults(t testing.TB, path string) []vegeta.Result {
 		}
 		out = append(out, r)
 	}
+}
+
+// ReadRun decodes, with vegeta's own decoder, the two results files of a
+// run's directory: its results file (reports.ResultsFile, the measured
+// logininfo) and then its calls file (reports.CallsFile, the agents' own
+// calls): every call the run recorded. A missing calls file is none.
+func ReadRun(t testing.TB, dir string) []vegeta.Result {
+	t.Helper()
+	rs := ReadResults(t, filepath.Join(dir, reports.ResultsFile))
+	calls := filepath.Join(dir, reports.CallsFile)
+	if _, err := os.Stat(calls); errors.Is(err, os.ErrNotExist) {
+		return rs
+	}
+	return append(rs, ReadResults(t, calls)...)
 }
 
 // OfCall returns the results of rs whose call (gateway.CallOf their method

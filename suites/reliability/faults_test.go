@@ -538,10 +538,10 @@ func runFault(t *testing.T, c *faultCase) {
 	// And every call of the agents: each sign-in, forced sign-in and
 	// sign-out the mock saw is a result (and those it never saw, refused at
 	// TLS or reset, too), counted in report.json's calls.
-	counts := loadtest.CallCounts(readAllResults(t, filepath.Join(r.out, load.ResultsFile)))
+	counts := loadtest.CallCounts(readAllResults(t, r.out))
 	for _, call := range []gateway.Call{gateway.CallSignIn, gateway.CallForceLogin, gateway.CallLogout} {
 		if seen := ob.after.Calls[call].Requests; counts[call] < seen || rep.Calls[call].Requests != counts[call] {
-			t.Errorf("%s: the mock saw %d, results.bin holds %d, report.json calls %d", call, seen, counts[call], rep.Calls[call].Requests)
+			t.Errorf("%s: the mock saw %d, calls.bin holds %d, report.json calls %d", call, seen, counts[call], rep.Calls[call].Requests)
 		}
 	}
 	ob.errs = map[string]uint64{}

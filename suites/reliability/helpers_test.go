@@ -141,18 +141,23 @@ func (r *rig) run(t *testing.T, opts ...load.Option) (*load.Outcome, error) {
 	return o, err
 }
 
-// readResults decodes the logininfo results of a results file (the
-// measured attack's) with vegeta's decoder. The file also holds every
-// other call of the run (sign-in, polls, sign-out): see readAllResults.
+// readResults decodes a run's results file (results.bin) with vegeta's
+// decoder: the measured logininfo results, all it holds (the agents' own
+// calls are in calls.bin: see readAllResults).
 func readResults(t *testing.T, path string) []vegeta.Result {
 	t.Helper()
-	return loadtest.OfCall(readAllResults(t, path), gateway.CallLoginInfo)
+	rs := loadtest.ReadResults(t, path)
+	if n := len(loadtest.OfCall(rs, gateway.CallLoginInfo)); n != len(rs) {
+		t.Fatalf("%s holds %d results that are not logininfo", path, len(rs)-n)
+	}
+	return rs
 }
 
-// readAllResults decodes every result of a results file.
-func readAllResults(t *testing.T, path string) []vegeta.Result {
+// readAllResults decodes both results files of the run in dir
+// (results.bin and calls.bin): every call it recorded.
+func readAllResults(t *testing.T, dir string) []vegeta.Result {
 	t.Helper()
-	return loadtest.ReadResults(t, path)
+	return loadtest.ReadRun(t, dir)
 }
 
 // binomialTol is the tolerance of a count drawn with probability p in n

@@ -323,7 +323,7 @@ slo: {error_rate: 0.01, saturation: false}
 	}
 
 	// Every output that must exist does, and is not empty.
-	want := []string{load.ResultsFile, load.MetaFile, reports.JSONFile, reports.SummaryFile, reports.MarkdownFile,
+	want := []string{load.ResultsFile, load.CallsFile, load.MetaFile, reports.JSONFile, reports.SummaryFile, reports.MarkdownFile,
 		reports.HTMLFile, reports.JUnitFile, reports.HgrmFile, "stdout.txt", "stderr.txt"}
 	for _, f := range scrapes {
 		want = append(want, filepath.Base(f))
@@ -375,7 +375,7 @@ slo: {error_rate: 0.01, saturation: false}
 
 	// The scan has teeth: a secret of each kind (a Guid whole and its UUID
 	// alone, a phonetoken, the password) planted into a copy of a text
-	// report and of the binary results file is found.
+	// report and of the binary results files is found.
 	var planted []string
 	for s, kind := range secrets {
 		if kind == mockgw.SecretGuid && strings.Contains(s, ".AgentGateway") {
@@ -396,7 +396,7 @@ slo: {error_rate: 0.01, saturation: false}
 	}
 	for _, f := range files {
 		base := filepath.Base(f)
-		if base != reports.JSONFile && base != load.ResultsFile && !strings.HasSuffix(base, "-linger.txt") {
+		if base != reports.JSONFile && base != load.ResultsFile && base != load.CallsFile && !strings.HasSuffix(base, "-linger.txt") {
 			continue
 		}
 		b, err := os.ReadFile(f)
