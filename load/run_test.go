@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"ccgw-harness/config"
 	"ccgw-harness/gateway"
 	"ccgw-harness/internal/testscale"
 	"ccgw-harness/load"
@@ -549,5 +550,14 @@ func TestSignInFailures(t *testing.T) {
 	o := e.run(context.Background(), t)
 	if o.SignIn.Failed == 0 || o.Meta.AgentsFailed != o.SignIn.Failed || o.Report.Requests != 10 {
 		t.Errorf("failed %d, meta %d, requests %d", o.SignIn.Failed, o.Meta.AgentsFailed, o.Report.Requests)
+	}
+}
+
+// TestClosedProfileName: meta.json's profile of a closed plan is the name
+// the report's gates know a closed-model run by (reports skips
+// min_rate_ratio there: no requested rate).
+func TestClosedProfileName(t *testing.T) {
+	if config.ProfileClosed != reports.ProfileClosed {
+		t.Fatalf("config.ProfileClosed %q, reports.ProfileClosed %q: a closed run's min_rate_ratio would fail again", config.ProfileClosed, reports.ProfileClosed)
 	}
 }

@@ -15,6 +15,11 @@ import (
 // its results file.
 const MetaFile = "meta.json"
 
+// ProfileClosed is meta.json's profile of a closed-model run (a
+// concurrency, no requested rate): config.ProfileClosed, the name the
+// loader gives such a plan (load's tests hold the two equal).
+const ProfileClosed = "closed"
+
 // Meta is what a load run knows that its results do not: the plan, the
 // requested rate, the pool and connection settings, and how the run ended.
 // The load engine writes it to meta.json beside results.bin and calls.bin
