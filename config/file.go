@@ -26,8 +26,6 @@ type File struct {
 	SLO     SLO                // the global objectives (key slo); see SLOFor
 }
 
-var topKeys = []string{"targets", "plans", "slo"}
-
 // Load reads and parses a targets.yaml file.
 func Load(path string) (*File, error) {
 	data, err := readLimited(path, MaxFileSize)

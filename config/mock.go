@@ -44,8 +44,6 @@ type Mock struct {
 // durations. Zero values inject nothing.
 type MockFaults = faultset.Faults
 
-var mockKeys = []string{"nodes", "auth_mode", "guid_interval", "guid_timeout", "guid_timeout_from", "idle_timeout", "poll_wait", "password", "faults", "defects", "capacity"}
-
 // mock reads a mock: block; null (a bare `mock:`) means all defaults.
 func (p *parser) mock(n *yaml.Node, path string) *Mock {
 	mk := &Mock{

@@ -86,12 +86,8 @@ type Sine struct {
 	Period    time.Duration // key period
 }
 
-var (
-	planKeys  = []string{"agents", "rate", "duration", "stages", "sine", "concurrency", "connections", "http2", "order", "warmup", "timeout", "max_signin_failures", "signin_concurrency", "slo", "capacity", "journey", "signin"}
-	shapeKeys = []string{"rate", "stages", "sine", "concurrency"}
-	stageKeys = []string{"rate", "duration", "ramp"}
-	sineKeys  = []string{"mean", "amplitude", "period"}
-)
+// shapeKeys are the plan keys that give its shape (exactly one).
+var shapeKeys = []string{"rate", "stages", "sine", "concurrency"}
 
 // Total is how long the plan's measured part runs (warmup excluded).
 func (p *Plan) Total() time.Duration {

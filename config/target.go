@@ -51,11 +51,9 @@ type TLS struct {
 	ServerName         string // key server_name: name to verify instead of the URL's host
 }
 
-var (
-	targetKeys  = []string{"url", "mock", "tls", "auth_mode", "guid_interval", "guid_timeout", "idle_timeout", "poll_wait", "agent_id_range", "agents", "allow_load", "max_rate", "production", "force_login", "expect"}
-	tlsKeys     = []string{"ca_file", "insecure_skip_verify", "server_name"}
-	sessionKeys = []string{"auth_mode", "guid_interval", "guid_timeout", "idle_timeout", "poll_wait"}
-)
+// sessionKeys are the target keys that a mock target sets in its mock
+// block instead.
+var sessionKeys = []string{"auth_mode", "guid_interval", "guid_timeout", "idle_timeout", "poll_wait"}
 
 // maxIDBound is the largest agent-ID bound accepted (9 digits, as
 // gateway.ParseIDRange).
