@@ -304,6 +304,19 @@ func (p *parser) plan(name string, key, n *yaml.Node, path string) *Plan {
 		if w, ok := m.get("warmup"); ok {
 			p.errf(w.key, join(path, "warmup"), "warmup does not apply to a journey plan: its journeys start cold, as agents do at a shift start")
 		}
+		for _, k := range []struct{ key, why string }{
+			{"connections", "each journey's agent opens connections of its own, as a client does"},
+			{"order", "each journey is one agent's, the agents taken as they are free"},
+			{"signin_concurrency", "each journey signs its agent in when it starts"},
+			{"max_signin_failures", "a journey whose sign-in fails is a failed journey (gate it with slo.calls.signin.error_rate)"},
+		} {
+			if x, ok := m.get(k.key); ok {
+				p.errf(x.key, join(path, k.key), "%s does not apply to a journey plan: %s", k.key, k.why)
+			}
+		}
+		if hasCap {
+			p.errf(e.key, join(path, "journey"), "journey does not apply to a capacity plan: a capacity search measures logininfo at steady rates (drop journey, or give the plan rate+duration instead of capacity)")
+		}
 	}
 	return pl
 }
