@@ -38,7 +38,7 @@ const (
 // The request orders a plan may use across its agents.
 const (
 	OrderRoundRobin = "round-robin" // agents in turn
-	OrderShuffle    = "shuffle"     // a random agent for each request
+	OrderShuffle    = "shuffle"     // agents in turn, in an order shuffled once per run
 )
 
 // Plan is one load plan (a key under plans). It has exactly one shape:
