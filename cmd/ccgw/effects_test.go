@@ -770,3 +770,74 @@ func launchMock(t *testing.T, flags ...string) (*mockProc, error) {
 	t.Cleanup(tr.CloseIdleConnections)
 	return &mockProc{url: url, cert: cert, hc: &http.Client{Transport: tr, Timeout: testscale.D(10 * time.Second)}}, nil
 }
+
+// TestSettingsThatChangeNothingAreRefused: a key or flag with no meaning
+// given the others is refused before anything starts, naming it: the keys
+// of the pooled attack in a journey plan, a journey in a capacity plan,
+// Guid timings of a static gateway, a fault's parameter without its fault.
+func TestSettingsThatChangeNothingAreRefused(t *testing.T) {
+	t.Parallel()
+	journey := func(key string) map[string]string {
+		return embedded(quickMock, "", "{agents: 2, rate: 2, duration: 1s, journey: {hold: 1s}, "+key+"}")
+	}
+	mockArgs := func(flags ...string) []string { return append([]string{"mock", "--addr", "127.0.0.1:0"}, flags...) }
+	cases := []cliCase{
+		{name: "journey connections", files: journey("connections: 4"), args: loadArgs(),
+			check: func(t *testing.T, r *cliRun) {
+				r.refused(t, "plans.p.connections: connections does not apply to a journey plan")
+			}},
+		{name: "journey order", files: journey("order: shuffle"), args: loadArgs(),
+			check: func(t *testing.T, r *cliRun) { r.refused(t, "plans.p.order: order does not apply to a journey plan") }},
+		{name: "journey signin_concurrency", files: journey("signin_concurrency: 2"), args: loadArgs(),
+			check: func(t *testing.T, r *cliRun) {
+				r.refused(t, "plans.p.signin_concurrency: signin_concurrency does not apply to a journey plan")
+			}},
+		{name: "journey max_signin_failures", files: journey("max_signin_failures: 1"), args: loadArgs(),
+			check: func(t *testing.T, r *cliRun) {
+				r.refused(t, "plans.p.max_signin_failures: max_signin_failures does not apply to a journey plan")
+			}},
+		{name: "capacity journey", files: embedded(quickMock, "", "{agents: 2, capacity: {start: 10, max: 20, step: 1s}, journey: {hold: 1s}}"),
+			args: []string{"capacity", "--targets", "{dir}/targets.yaml", "--target", "m", "--plan", "p", "--out", "{dir}/out"},
+			check: func(t *testing.T, r *cliRun) {
+				r.refused(t, "plans.p.journey: journey does not apply to a capacity plan")
+			}},
+		{name: "mock static guid_timeout_from", files: embedded("{auth_mode: static, guid_timeout_from: rotation}", "", faultPlan), args: loadArgs(),
+			check: func(t *testing.T, r *cliRun) {
+				r.refused(t, "targets.m.mock.guid_timeout_from: guid_timeout_from does not apply with auth_mode static")
+			}},
+		{name: "mock static rotate_every_poll", files: embedded("{auth_mode: static, faults: {rotate_every_poll: true}}", "", faultPlan), args: loadArgs(),
+			check: func(t *testing.T, r *cliRun) {
+				r.refused(t, "targets.m.mock.faults.rotate_every_poll: rotate_every_poll does not apply with auth_mode static")
+			}},
+		{name: "flag static rotate-every-poll", args: mockArgs("--auth-mode", "static", "--rotate-every-poll"),
+			check: func(t *testing.T, r *cliRun) {
+				r.refused(t, "--rotate-every-poll does not apply with --auth-mode static")
+			}},
+	}
+	for _, c := range []struct{ faults, key, needs, value string }{
+		{"{retcode: 100-099}", "retcode", "retcode_rate", "above 0"},
+		{"{http_status: 502}", "http_status", "http_error_rate", "above 0"},
+		{"{stall_for: 1s}", "stall_for", "stall_rate", "above 0"},
+		{"{slow_body_for: 1s}", "slow_body_for", "slow_body_rate", "above 0"},
+		{"{latency_mean: 5ms}", "latency_mean", "latency_dist", "exponential"},
+		{"{latency_dist: exponential, latency_mean: 5ms, latency_jitter: 5ms}", "latency_jitter", "latency_dist", "uniform (or unset)"},
+	} {
+		want := fmt.Sprintf("targets.m.mock.faults.%s: %s changes nothing unless %s is %s", c.key, c.key, c.needs, c.value)
+		cases = append(cases, cliCase{name: "faults " + c.key, files: embedded("{faults: "+c.faults+"}", "", faultPlan), args: loadArgs(),
+			check: func(t *testing.T, r *cliRun) { r.refused(t, want) }})
+		var flags []string
+		for _, kv := range strings.Split(strings.Trim(c.faults, "{}"), ", ") {
+			k, v, _ := strings.Cut(kv, ": ")
+			flags = append(flags, "--"+flagName(k)+"="+v)
+		}
+		flagWant := fmt.Sprintf("--%s changes nothing unless --%s is %s", flagName(c.key), flagName(c.needs), c.value)
+		cases = append(cases, cliCase{name: "flag " + flagName(c.key), args: mockArgs(flags...),
+			check: func(t *testing.T, r *cliRun) {
+				r.refused(t, flagWant)
+				if strings.Contains(r.stdout, "listening on") {
+					t.Error("the mock started")
+				}
+			}})
+	}
+	runCLI(t, cases)
+}
