@@ -682,7 +682,7 @@ func TestMockFaultFlagEffects(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, len(faultCases))
 	for i, fc := range faultCases {
-		flags := append([]string(nil), fc.mockFlags...)
+		flags := append(slices.Clone(dynamicMock), fc.mockFlags...)
 		for _, f := range fc.faults {
 			flags = append(flags, "--"+flagName(f[0])+"="+f[1])
 		}
@@ -716,13 +716,16 @@ func TestMockFaultFlagEffects(t *testing.T) {
 	runCLI(t, cases)
 }
 
-// launchMock is startMockProc for a goroutine: it starts `ccgw mock` in
-// dynamic mode with short Guid timings and extra flags, and returns its
-// error instead of failing the test. The process is killed at cleanup.
+// dynamicMock are startMockProc's flags: the agents' password from
+// loadEnv, dynamic mode with short Guid timings.
+var dynamicMock = []string{"--password-env", pwEnv, "--auth-mode", "dynamic", "--guid-interval", "2s", "--guid-timeout", "6s", "--poll-wait", "500ms"}
+
+// launchMock is startMockProc for a goroutine: it starts `ccgw mock` on a
+// free port with the flags, and returns its error instead of failing the
+// test. The process is killed at cleanup.
 func launchMock(t *testing.T, flags ...string) (*mockProc, error) {
 	cert := filepath.Join(t.TempDir(), "mock.pem")
-	args := append([]string{"mock", "--addr", "127.0.0.1:0", "--cert-out", cert, "--password-env", pwEnv,
-		"--auth-mode", "dynamic", "--guid-interval", "2s", "--guid-timeout", "6s", "--poll-wait", "500ms"}, flags...)
+	args := append([]string{"mock", "--addr", "127.0.0.1:0", "--cert-out", cert}, flags...)
 	cmd := exec.Command(ccgwBin, args...)
 	cmd.Env = append(os.Environ(), loadEnv...)
 	stdout, err := cmd.StdoutPipe()
