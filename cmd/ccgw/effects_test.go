@@ -36,7 +36,7 @@ import (
 
 // cliSlots bounds the ccgw processes the effects tables run at once,
 // across the tables.
-var cliSlots = make(chan struct{}, 6)
+var cliSlots = make(chan struct{}, 8)
 
 // cliCase is one ccgw invocation of an effects table.
 type cliCase struct {
@@ -54,6 +54,7 @@ type cliCase struct {
 type cliRun struct {
 	dir            string
 	code           int
+	took           time.Duration // from the start to the exit
 	stdout, stderr string
 	err            error // the process could not be run, or did not end in time
 }
@@ -166,8 +167,9 @@ func execCCGW(dir string, env, args []string) *cliRun {
 	cmd.Env = append(append(os.Environ(), loadEnv...), env...)
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
 	err := cmd.Run()
-	r := &cliRun{dir: dir, stdout: out.String(), stderr: errb.String()}
+	r := &cliRun{dir: dir, took: time.Since(start), stdout: out.String(), stderr: errb.String()}
 	var ee *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
@@ -608,12 +610,16 @@ var faultCases = []faultCase{
 		check: func(t *testing.T, r *cliRun) { r.refused(t, "is unreachable", "connection reset by peer") }},
 	{name: "malformed_rate", faults: [][2]string{{"malformed_rate", "1"}}, check: allFailed("envelope malformed")},
 	{name: "truncated_rate", faults: [][2]string{{"truncated_rate", "1"}}, check: allFailed("envelope truncated")},
-	// A stall (30s by default) outlasts the probe's 10s; one of 100ms ends
-	// in a closed connection.
-	{name: "stall_rate", faults: [][2]string{{"stall_rate", "1"}},
-		check: func(t *testing.T, r *cliRun) { r.refused(t, "is unreachable: no answer within 10s") }},
-	{name: "stall_for", faults: [][2]string{{"stall_rate", "1"}, {"stall_for", "100ms"}},
-		check: func(t *testing.T, r *cliRun) { r.refused(t, "is unreachable: EOF") }},
+	// The run's probe meets the stall: after stall_for (3s; by default
+	// 30s, past the probe's 10s: "no answer within 10s") the mock closes
+	// the connection.
+	{name: "stall_rate and stall_for", faults: [][2]string{{"stall_rate", "1"}, {"stall_for", "3s"}},
+		check: func(t *testing.T, r *cliRun) {
+			r.refused(t, "is unreachable: EOF")
+			if r.took < 3*time.Second {
+				t.Errorf("refused after %s; the stall holds the probe's answer 3s", r.took)
+			}
+		}},
 	// A slow body (2s by default) outlasts a 1s timeout; one of 300ms
 	// arrives whole, late.
 	{name: "slow_body_rate", faults: [][2]string{{"slow_body_rate", "1"}}, plan: "{agents: 2, rate: 10, duration: 1s, timeout: 1s}", check: allFailed("timeout")},
