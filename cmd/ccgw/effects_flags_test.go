@@ -25,8 +25,8 @@ var (
 )
 
 // TestLoadFlagEffects: --rate and --duration override the plan, --quiet
-// drops the progress lines, --shard and --run-id make the run one shard
-// of a distributed run.
+// drops the progress lines (TestLoadSIGINT waits for one without it),
+// --shard and --run-id make the run one shard of a distributed run.
 func TestLoadFlagEffects(t *testing.T) {
 	t.Parallel()
 	m := startMockProc(t)
@@ -44,13 +44,6 @@ func TestLoadFlagEffects(t *testing.T) {
 				r.completed(t)
 				if loadProgress6s.MatchString(r.stderr) || !strings.Contains(r.stderr, "sign-out:") {
 					t.Errorf("--quiet: a progress line, or no log lines:\n%s", r.stderr)
-				}
-			}},
-		{name: "quiet left out", files: sixSeconds, args: []string{"load", "--targets", "{dir}/targets.yaml", "--target", "m", "--plan", "p", "--out", "{dir}/out"},
-			check: func(t *testing.T, r *cliRun) {
-				r.completed(t)
-				if !loadProgress6s.MatchString(r.stderr) {
-					t.Errorf("no progress line in a 6s run:\n%s", r.stderr)
 				}
 			}},
 		{name: "shard and run-id", files: oneTarget(urlTarget(m, "m", "1001-1004"), "{agents: 4, rate: 20, duration: 1s}"),

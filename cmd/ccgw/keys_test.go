@@ -231,7 +231,7 @@ var flagProofs = map[string][]string{
 	"load --confirm":         {"TestLoadSafetyRails"},
 	"load --rate":            {"TestLoadFlagEffects"},
 	"load --duration":        {"TestLoadFlagEffects"},
-	"load --quiet":           {"TestLoadFlagEffects"},
+	"load --quiet":           {"TestLoadFlagEffects", "TestLoadSIGINT"},
 	"load --shard":           {"TestLoadFlagEffects"},
 	"load --run-id":          {"TestLoadFlagEffects"},
 	"load --barrier":         {"TestShardNeverArrives", "TestShardFailsBeforeStart"},
