@@ -110,10 +110,7 @@ func FormatIDs(ids []int) string {
 	return b.String()
 }
 
-var (
-	agentsKeys = []string{"ids", "phonenum_prefix", "password_env", "file"}
-	envNameRe  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
-)
+var envNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
 
 func (p *parser) agents(n *yaml.Node, path string, r gateway.IDRange, real bool) Agents {
 	var a Agents

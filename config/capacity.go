@@ -31,8 +31,6 @@ type Capacity struct {
 	Growth    float64       // key growth: the factor between two growing steps (above 1); default DefaultCapacityGrowth
 }
 
-var capacityKeys = []string{"start", "max", "step", "precision", "growth"}
-
 // capacity reads a plan's capacity: block.
 func (p *parser) capacity(n *yaml.Node, path string) *Capacity {
 	m, ok := p.mapping(n, path, capacityKeys)

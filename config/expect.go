@@ -56,8 +56,6 @@ func DefaultExpectations() Expectations {
 	}
 }
 
-var expectSubKeys = []string{"status", "retcode", "allow"}
-
 // fields lists the expect keys and the Expect each one sets.
 func (e *Expectations) fields() []struct {
 	key string
@@ -73,14 +71,22 @@ func (e *Expectations) fields() []struct {
 	}
 }
 
+// expectCases lists the expect keys that each set an Expect.
+func expectCases() []string {
+	var keys []string
+	for _, f := range (&Expectations{}).fields() {
+		keys = append(keys, f.key)
+	}
+	return keys
+}
+
+// expectKeys lists the keys of an expect block.
+func expectKeys() []string { return append(expectCases(), "content_types") }
+
 // expectations overrides ex (the defaults) with an expect: block.
 func (p *parser) expectations(n *yaml.Node, path string, ex *Expectations) {
 	fs := ex.fields()
-	keys := make([]string, 0, len(fs)+1)
-	for _, f := range fs {
-		keys = append(keys, f.key)
-	}
-	m, ok := p.mapping(n, path, append(keys, "content_types"))
+	m, ok := p.mapping(n, path, expectKeys())
 	if !ok {
 		return
 	}

@@ -28,8 +28,6 @@ type File struct {
 	SLO     slo.Objectives     // the global objectives (key slo); see SLOFor
 }
 
-var topKeys = []string{"targets", "plans", "slo"}
-
 // Load reads and parses a targets.yaml file.
 func Load(path string) (*File, error) {
 	data, err := readLimited(path, MaxFileSize)

@@ -35,11 +35,6 @@ type SignIn struct {
 	IP            string // key ip: the client address public agent clients send (an IPv4 or IPv6 address)
 }
 
-var (
-	journeyKeys = []string{"hold", "repeat"}
-	signInKeys  = []string{"status", "autoanswer", "autoenteridle", "releasephone", "agenttype", "ip"}
-)
-
 // Request returns the sign-in body for an agent with these fields.
 func (s SignIn) Request(a Agent) gateway.SignInRequest {
 	return gateway.SignInRequest{Password: a.Password, PhoneNum: a.PhoneNum, Status: s.Status,

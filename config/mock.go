@@ -37,7 +37,6 @@ type Mock struct {
 	NoPassword bool
 }
 
-var mockKeys = []string{"nodes", "auth_mode", "guid_interval", "guid_timeout", "guid_timeout_from", "idle_timeout", "poll_wait", "password", "faults", "defects", "capacity"}
 
 // mock reads a mock: block; null (a bare `mock:`) means all defaults.
 func (p *parser) mock(n *yaml.Node, path string) *Mock {
@@ -65,6 +64,7 @@ func (p *parser) mock(n *yaml.Node, path string) *Mock {
 		}
 	}
 	p.timings(m, path, &mk.GuidInterval, &mk.GuidTimeout, &mk.IdleTimeout, &mk.PollWait)
+	p.staticRefuses(m, path, mk.AuthMode, "guid_interval", "guid_timeout", "guid_timeout_from")
 	if e, ok := m.get("guid_timeout_from"); ok {
 		fp := join(path, "guid_timeout_from")
 		if s, ok := p.str(e.val, fp, false); ok {
@@ -88,6 +88,9 @@ func (p *parser) mock(n *yaml.Node, path string) *Mock {
 	}
 	if e, ok := m.get("faults"); ok {
 		mk.Faults = p.faults(e.val, join(path, "faults"))
+		if mk.Faults.RotateEveryPoll && mk.AuthMode == gateway.AuthStatic {
+			p.errf(e.val, join(path, "faults.rotate_every_poll"), "rotate_every_poll does not apply with auth_mode static: a static Guid never rotates")
+		}
 	}
 	if e, ok := m.get("defects"); ok {
 		mk.Defects = p.names(e.val, join(path, "defects"), "defect names")
@@ -140,7 +143,44 @@ func (p *parser) faults(n *yaml.Node, path string) faultset.Faults {
 		p.errf(at, join(path, fe.Field), "%s", fe.Reason)
 		return faultset.Faults{}
 	}
+	if u, ok := UnusedFault(f); ok {
+		p.errf(m.byKey[u.Key].key, join(path, u.Key), "%s changes nothing unless %s is %s: %s", u.Key, u.Needs, u.NeedsValue, u.Why)
+		return faultset.Faults{}
+	}
 	return f
+}
+
+// FaultNeed is a fault setting that changes nothing without another one.
+type FaultNeed struct {
+	Key        string // the setting (a faultset key), e.g. "retcode"
+	Needs      string // the key it needs, e.g. "retcode_rate"
+	NeedsValue string // what that key must be, e.g. "above 0"
+	Why        string // why
+}
+
+// UnusedFault returns the first setting of f (in faultset's order) that
+// changes nothing given the others: a fault's parameter without the fault
+// (retcode without retcode_rate), a latency parameter of the other
+// distribution. Parse refuses such faults, and so does `ccgw mock`.
+func UnusedFault(f faultset.Faults) (FaultNeed, bool) {
+	for _, n := range []struct {
+		set bool
+		FaultNeed
+	}{
+		{f.LatencyJitter > 0 && f.LatencyDist == faultset.LatencyExponential,
+			FaultNeed{"latency_jitter", "latency_dist", "uniform (or unset)", "an exponential delay is drawn from latency_mean"}},
+		{f.LatencyMean > 0 && f.LatencyDist != faultset.LatencyExponential,
+			FaultNeed{"latency_mean", "latency_dist", faultset.LatencyExponential, "it is the mean of the exponential delay"}},
+		{f.Retcode != "" && f.RetcodeRate == 0, FaultNeed{"retcode", "retcode_rate", "above 0", "it is the retcode of that fault"}},
+		{f.HTTPStatus != 0 && f.HTTPErrorRate == 0, FaultNeed{"http_status", "http_error_rate", "above 0", "it is the status of that fault"}},
+		{f.StallFor > 0 && f.StallRate == 0, FaultNeed{"stall_for", "stall_rate", "above 0", "it is the length of that fault"}},
+		{f.SlowBodyFor > 0 && f.SlowBodyRate == 0, FaultNeed{"slow_body_for", "slow_body_rate", "above 0", "it is the length of that fault"}},
+	} {
+		if n.set {
+			return n.FaultNeed, true
+		}
+	}
+	return FaultNeed{}, false
 }
 
 // ident reads a lowercase name (a defect name).

@@ -105,12 +105,15 @@ var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
 // mapping checks that n is a mapping whose keys are unique scalars drawn
 // from allowed; allowed == nil accepts any name matching nameRe (the
-// targets and plans maps). Bad keys are reported and left out.
+// targets and plans maps). Bad keys are reported and left out. allowed
+// must be the schema's keys for path (checkSchema): every key the parser
+// accepts is one KeyPaths lists.
 func (p *parser) mapping(n *yaml.Node, path string, allowed []string) (fields, bool) {
 	if allowed == nil {
 		return p.mappingFunc(n, path, "a mapping", nameRe.MatchString,
 			"bad name %s: want letters, digits, '_' or '-' (at most 64, starting with a letter or digit)")
 	}
+	checkSchema(path, allowed)
 	return p.mappingFunc(n, path, "a mapping with keys "+strings.Join(allowed, ", "),
 		func(k string) bool { return slices.Contains(allowed, k) },
 		"unknown key %s (allowed: "+strings.Join(allowed, ", ")+")")

@@ -40,7 +40,7 @@ const (
 // The request orders a plan may use across its agents.
 const (
 	OrderRoundRobin = "round-robin" // agents in turn
-	OrderShuffle    = "shuffle"     // a random agent for each request
+	OrderShuffle    = "shuffle"     // agents in turn, in an order shuffled once per run
 )
 
 // Plan is one load plan (a key under plans). It has exactly one shape:
@@ -88,12 +88,8 @@ type Sine struct {
 	Period    time.Duration // key period
 }
 
-var (
-	planKeys  = []string{"agents", "rate", "duration", "stages", "sine", "concurrency", "connections", "http2", "order", "warmup", "timeout", "max_signin_failures", "signin_concurrency", "slo", "capacity", "journey", "signin"}
-	shapeKeys = []string{"rate", "stages", "sine", "concurrency"}
-	stageKeys = []string{"rate", "duration", "ramp"}
-	sineKeys  = []string{"mean", "amplitude", "period"}
-)
+// shapeKeys are the plan keys that give its shape (exactly one).
+var shapeKeys = []string{"rate", "stages", "sine", "concurrency"}
 
 // Total is how long the plan's measured part runs (warmup excluded).
 func (p *Plan) Total() time.Duration {
@@ -309,6 +305,19 @@ func (p *parser) plan(name string, key, n *yaml.Node, path string) *Plan {
 		}
 		if w, ok := m.get("warmup"); ok {
 			p.errf(w.key, join(path, "warmup"), "warmup does not apply to a journey plan: its journeys start cold, as agents do at a shift start")
+		}
+		for _, k := range []struct{ key, why string }{
+			{"connections", "each journey's agent opens connections of its own, as a client does"},
+			{"order", "each journey is one agent's, the agents taken as they are free"},
+			{"signin_concurrency", "each journey signs its agent in when it starts"},
+			{"max_signin_failures", "a journey whose sign-in fails is a failed journey (gate it with slo.calls.signin.error_rate)"},
+		} {
+			if x, ok := m.get(k.key); ok {
+				p.errf(x.key, join(path, k.key), "%s does not apply to a journey plan: %s", k.key, k.why)
+			}
+		}
+		if hasCap {
+			p.errf(e.key, join(path, "journey"), "journey does not apply to a capacity plan: a capacity search measures logininfo at steady rates (drop journey, or give the plan rate+duration instead of capacity)")
 		}
 	}
 	return pl

@@ -51,11 +51,9 @@ type TLS struct {
 	ServerName         string // key server_name: name to verify instead of the URL's host
 }
 
-var (
-	targetKeys  = []string{"url", "mock", "tls", "auth_mode", "guid_interval", "guid_timeout", "idle_timeout", "poll_wait", "agent_id_range", "agents", "allow_load", "max_rate", "production", "force_login", "expect"}
-	tlsKeys     = []string{"ca_file", "insecure_skip_verify", "server_name"}
-	sessionKeys = []string{"auth_mode", "guid_interval", "guid_timeout", "idle_timeout", "poll_wait"}
-)
+// sessionKeys are the target keys that a mock target sets in its mock
+// block instead.
+var sessionKeys = []string{"auth_mode", "guid_interval", "guid_timeout", "idle_timeout", "poll_wait"}
 
 // maxIDBound is the largest agent-ID bound accepted (9 digits, as
 // gateway.ParseIDRange).
@@ -113,6 +111,7 @@ func (p *parser) target(name string, key, n *yaml.Node, path string) *Target {
 			}
 		}
 		p.timings(m, path, &t.GuidInterval, &t.GuidTimeout, &t.IdleTimeout, &t.PollWait)
+		p.staticRefuses(m, path, t.AuthMode, "guid_interval", "guid_timeout")
 	}
 	if e, ok := m.get("agent_id_range"); ok {
 		if r, ok := p.idRange(e.val, join(path, "agent_id_range")); ok {
@@ -169,6 +168,20 @@ func (p *parser) timings(m fields, path string, interval, timeout, idle, poll *t
 		}
 		e := m.byKey[at]
 		p.errf(e.val, join(path, field), "guid_timeout %v is shorter than guid_interval %v: the Guid would die before it is rotated", *timeout, *interval)
+	}
+}
+
+// staticRefuses reports each of keys that m sets although mode is static:
+// the Guid never rotates, so the Guid's interval and timeout change
+// nothing.
+func (p *parser) staticRefuses(m fields, path string, mode gateway.AuthMode, keys ...string) {
+	if mode != gateway.AuthStatic {
+		return
+	}
+	for _, k := range keys {
+		if e, ok := m.get(k); ok {
+			p.errf(e.key, join(path, k), "%s does not apply with auth_mode static: the Guid never rotates (leave it out, or use auth_mode dynamic)", k)
+		}
 	}
 }
 

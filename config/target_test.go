@@ -114,7 +114,7 @@ func TestFullOverrides(t *testing.T) {
 	if want := (TLS{CAFile: filepath.Join("testdata", "ca.pem"), ServerName: "gw.internal"}); g.TLS != want {
 		t.Errorf("TLS %+v, want %+v (ca_file relative to the yaml)", g.TLS, want)
 	}
-	if g.AuthMode != gateway.AuthStatic || g.GuidInterval != 30*time.Second || g.GuidTimeout != 90*time.Second ||
+	if g.AuthMode != gateway.AuthDynamic || g.GuidInterval != 30*time.Second || g.GuidTimeout != 90*time.Second ||
 		g.IdleTimeout != 100*time.Second || g.PollWait != 5*time.Second {
 		t.Errorf("session: %s %v %v %v %v", g.AuthMode, g.GuidInterval, g.GuidTimeout, g.IdleTimeout, g.PollWait)
 	}
@@ -140,10 +140,10 @@ func TestFullOverrides(t *testing.T) {
 	}
 
 	c := f.Targets["cluster"]
-	wantMock := Mock{Nodes: 3, AuthMode: gateway.AuthStatic, GuidInterval: 2 * time.Second, GuidTimeout: 4 * time.Second,
+	wantMock := Mock{Nodes: 3, AuthMode: gateway.AuthDynamic, GuidInterval: 2 * time.Second, GuidTimeout: 4 * time.Second,
 		IdleTimeout: 6 * time.Second, PollWait: time.Second,
 		Faults: faultset.Faults{LatencyFixed: 2 * time.Millisecond, LatencyJitter: time.Millisecond, LatencyDist: "uniform",
-			LatencyMean: 3 * time.Millisecond, RetcodeRate: 0.01, Retcode: "100-007", HTTPErrorRate: 0.02, HTTPStatus: 503,
+			RetcodeRate: 0.01, Retcode: "100-007", HTTPErrorRate: 0.02, HTTPStatus: 503,
 			ResetRate: 0.001, MalformedRate: 0.002, TruncatedRate: 0.003, StallRate: 0.004, StallFor: 2 * time.Second,
 			SlowBodyRate: 0.005, SlowBodyFor: 500 * time.Millisecond, WrongPhoneRate: 0.006, SignInFailRate: 0.007, SignInLatency: 5 * time.Millisecond,
 			RotateEveryPoll: true, TLSFailRate: 0.008},
@@ -151,12 +151,15 @@ func TestFullOverrides(t *testing.T) {
 	if !reflect.DeepEqual(*c.Mock, wantMock) {
 		t.Errorf("mock\n got %+v\nwant %+v", *c.Mock, wantMock)
 	}
-	if c.AuthMode != gateway.AuthStatic || c.GuidInterval != 2*time.Second || c.GuidTimeout != 4*time.Second ||
+	if c.AuthMode != gateway.AuthDynamic || c.GuidInterval != 2*time.Second || c.GuidTimeout != 4*time.Second ||
 		c.IdleTimeout != 6*time.Second || c.PollWait != time.Second {
 		t.Error("a mock target's session settings come from its mock block")
 	}
 	if c.AllowLoad {
 		t.Error("allow_load: false on a mock target is kept")
+	}
+	if x := f.Targets["expo"].Mock.Faults; x != (faultset.Faults{LatencyDist: "exponential", LatencyMean: 3 * time.Millisecond}) {
+		t.Errorf("expo faults %+v", x)
 	}
 }
 

@@ -81,10 +81,10 @@ type capacityFlags struct {
 	metrics                             metricsFlags
 }
 
-// parseCapacityFlags parses the command line (env supplies the defaults
-// of --targets and --target). Errors name the flag and what it accepts.
-func parseCapacityFlags(args []string, env func(string) string, stderr io.Writer) (*capacityFlags, error) {
-	f := &capacityFlags{}
+// newCapacityFlags returns the flag set of `ccgw capacity`, parsing into
+// f (env supplies the defaults of --targets and --target). It prints
+// nothing: errors are reported once, by the caller, naming the flag.
+func newCapacityFlags(f *capacityFlags, env func(string) string) *flag.FlagSet {
 	fs := flag.NewFlagSet("ccgw capacity", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
@@ -107,6 +107,14 @@ func parseCapacityFlags(args []string, env func(string) string, stderr io.Writer
 	})
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines (log lines and the summary are still printed)")
 	f.metrics.register(fs)
+	return fs
+}
+
+// parseCapacityFlags parses the command line (env supplies the defaults
+// of --targets and --target). Errors name the flag and what it accepts.
+func parseCapacityFlags(args []string, env func(string) string, stderr io.Writer) (*capacityFlags, error) {
+	f := &capacityFlags{}
+	fs := newCapacityFlags(f, env)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stderr, capacityUsage)

@@ -91,22 +91,14 @@ func (p pctFlag) Set(s string) error {
 	return nil
 }
 
-// runCompare is `ccgw compare`: exitOK when no gate regressed,
-// exitGateFailed on a regression (or non-comparable runs under --strict),
-// exitHarness on a bad flag or an unreadable or wrong input.
-func runCompare(args []string, stdout, stderr io.Writer) int {
-	th := reports.DefaultThresholds()
-	fset := flag.NewFlagSet("ccgw compare", flag.ContinueOnError)
-	fset.SetOutput(io.Discard) // errors are reported once, below, naming the flag
-	usage := func() {
-		fmt.Fprint(stderr, compareUsage)
-		fset.SetOutput(stderr)
-		fset.PrintDefaults()
-		fset.SetOutput(io.Discard)
-		fmt.Fprint(stderr, compareExamples)
-	}
-	format := fset.String("format", "text", "output `FORMAT`: text, md (Markdown) or json")
-	out := fset.String("out", "", "also write compare.txt, compare.json, compare.md and compare-junit.xml into `DIR`")
+// newCompareFlags returns the flag set of `ccgw compare`, parsing the
+// thresholds into th; it prints nothing (errors are reported once, by the
+// caller, naming the flag).
+func newCompareFlags(th *reports.Thresholds) (fset *flag.FlagSet, format, out *string) {
+	fset = flag.NewFlagSet("ccgw compare", flag.ContinueOnError)
+	fset.SetOutput(io.Discard)
+	format = fset.String("format", "text", "output `FORMAT`: text, md (Markdown) or json")
+	out = fset.String("out", "", "also write compare.txt, compare.json, compare.md and compare-junit.xml into `DIR`")
 	fset.Var(pctFlag{&th.MaxLatencyRegression, 1000}, "max-latency-regression",
 		"gate: largest allowed relative increase of p50, p90, p95, p99 and p99.9, a `PERCENT`")
 	fset.DurationVar(&th.MinLatencyDelta, "min-latency-delta", th.MinLatencyDelta,
@@ -117,6 +109,22 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 		"gate: largest allowed relative drop of throughput, a `PERCENT`")
 	fset.BoolVar(&th.NoGates, "no-gates", false, "report only: no gate fails the comparison")
 	fset.BoolVar(&th.Strict, "strict", false, "fail when the runs are not comparable (plan, profile, rate, connections, protocol)")
+	return fset, format, out
+}
+
+// runCompare is `ccgw compare`: exitOK when no gate regressed,
+// exitGateFailed on a regression (or non-comparable runs under --strict),
+// exitHarness on a bad flag or an unreadable or wrong input.
+func runCompare(args []string, stdout, stderr io.Writer) int {
+	th := reports.DefaultThresholds()
+	fset, format, out := newCompareFlags(&th)
+	usage := func() {
+		fmt.Fprint(stderr, compareUsage)
+		fset.SetOutput(stderr)
+		fset.PrintDefaults()
+		fset.SetOutput(io.Discard)
+		fmt.Fprint(stderr, compareExamples)
+	}
 
 	// Flags may come before, between or after BASELINE and CURRENT.
 	var pos []string

@@ -105,6 +105,8 @@ func TestCompareCommand(t *testing.T) {
 			stdout: []string{"http 503", "FAIL: 1 of 7 gates failed (error_rate)"}},
 		{name: "error rate within a raised threshold", args: []string{"--max-error-rate-increase", "2.5%", base, errs}, code: exitOK,
 			stdout: []string{"+2.50 pp", "PASS"}},
+		{name: "throughput drop beyond a tightened threshold", args: []string{"--max-throughput-drop", "1%", "--max-error-rate-increase", "2.5%", base, errs}, code: exitGateFailed,
+			stdout: []string{"FAIL: 1 of 7 gates failed (throughput)"}},
 		{name: "not comparable: warned, not failed", args: []string{base, golive}, code: exitOK,
 			stdout: []string{"NOT COMPARABLE: plan differs: baseline smoke, current golive; requested rate differs by +100.0%", "PASS"},
 			stderr: []string{"warning: the runs are not comparable: plan differs"}},

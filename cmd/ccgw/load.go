@@ -96,13 +96,11 @@ type loadFlags struct {
 	metrics                             metricsFlags
 }
 
-// parseLoadFlags parses the command line (env supplies the defaults of
-// --targets and --target). Errors name the flag and what it accepts.
-func parseLoadFlags(args []string, env func(string) string, stderr io.Writer) (*loadFlags, error) {
-	f := &loadFlags{}
+// newLoadFlags returns the flag set of `ccgw load`, parsing into f (env
+// supplies the defaults of --targets and --target). It prints nothing:
+// errors are reported once, by the caller, naming the flag.
+func newLoadFlags(f *loadFlags, env func(string) string) *flag.FlagSet {
 	fs := flag.NewFlagSet("ccgw load", flag.ContinueOnError)
-	// Errors are reported once, by the caller, naming the flag; -h prints
-	// the usage.
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	defTargets := env("CCGW_TARGETS")
@@ -133,6 +131,15 @@ func parseLoadFlags(args []string, env func(string) string, stderr io.Writer) (*
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines (warnings and the summary are still printed)")
 	f.shard.register(fs)
 	f.metrics.register(fs)
+	return fs
+}
+
+// parseLoadFlags parses the command line (env supplies the defaults of
+// --targets and --target). Errors name the flag and what it accepts; -h
+// prints the usage.
+func parseLoadFlags(args []string, env func(string) string, stderr io.Writer) (*loadFlags, error) {
+	f := &loadFlags{}
+	fs := newLoadFlags(f, env)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stderr, loadUsage)

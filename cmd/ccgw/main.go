@@ -10,10 +10,15 @@
 package main
 
 import (
+	"bytes"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
+
+	"ccgw-harness/reports"
 )
 
 // Exit codes shared by every command; scripts and pipelines rely on them.
@@ -28,16 +33,47 @@ const (
 type command struct {
 	run     func(args []string, stdout, stderr io.Writer) int
 	summary string
+	// flags builds the command's flag set without running it (nil: the
+	// command takes no flags), so that every flag of every command can be
+	// listed.
+	flags func() *flag.FlagSet
 }
 
 var commands = map[string]command{
-	"mock":     {runMock, "serve the mock CC-Gateway over HTTPS"},
-	"load":     {runLoad, "run a load plan against a target and write reports"},
-	"report":   {runReport, "rebuild reports and the verdict from results files"},
-	"capacity": {runCapacity, "find the highest rate a target sustains within the SLOs"},
-	"shards":   {runShards, "run a plan as N local shards, as the Kubernetes Job does, and merge their verdict"},
-	"compare":  {runCompare, "compare a run with a baseline run and gate on regressions"},
-	"version":  {runVersion, "print the version"},
+	"mock": {runMock, "serve the mock CC-Gateway over HTTPS",
+		func() *flag.FlagSet { return newMockFlags(&mockFlags{}, io.Discard) }},
+	"load": {runLoad, "run a load plan against a target and write reports",
+		func() *flag.FlagSet { return newLoadFlags(&loadFlags{}, noEnv) }},
+	"report": {runReport, "rebuild reports and the verdict from results files",
+		func() *flag.FlagSet { fs, _ := newReportFlags(io.Discard); return fs }},
+	"capacity": {runCapacity, "find the highest rate a target sustains within the SLOs",
+		func() *flag.FlagSet { return newCapacityFlags(&capacityFlags{}, noEnv) }},
+	"shards": {runShards, "run a plan as N local shards, as the Kubernetes Job does, and merge their verdict",
+		func() *flag.FlagSet { return helpFlags("shards", runShards) }},
+	"compare": {runCompare, "compare a run with a baseline run and gate on regressions",
+		func() *flag.FlagSet { th := reports.DefaultThresholds(); fs, _, _ := newCompareFlags(&th); return fs }},
+	"version": {runVersion, "print the version", nil},
+}
+
+// noEnv is an empty environment.
+func noEnv(string) string { return "" }
+
+// flagLineRe is a flag's line in the usage flag.PrintDefaults writes.
+var flagLineRe = regexp.MustCompile(`(?m)^  -([A-Za-z0-9][A-Za-z0-9_-]*)`)
+
+// helpFlags returns a flag set of the names the command's -h lists (each
+// a string flag: for listing, not parsing), for a command whose flag set
+// is built inside its parser.
+func helpFlags(name string, run func(args []string, stdout, stderr io.Writer) int) *flag.FlagSet {
+	var help bytes.Buffer
+	run([]string{"-h"}, io.Discard, &help)
+	fs := flag.NewFlagSet("ccgw "+name, flag.ContinueOnError)
+	for _, m := range flagLineRe.FindAllStringSubmatch(help.String(), -1) {
+		if fs.Lookup(m[1]) == nil {
+			fs.String(m[1], "", "(listed by ccgw "+name+" -h)")
+		}
+	}
+	return fs
 }
 
 func main() {

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"ccgw-harness/config"
 	"ccgw-harness/gateway"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/mockgw/faultset"
@@ -51,8 +52,9 @@ type mockFlags struct {
 	faults                                                  faultset.Faults
 }
 
-func parseMockFlags(args []string, stderr io.Writer) (*mockFlags, error) {
-	f := &mockFlags{}
+// newMockFlags returns the flag set of `ccgw mock`, parsing into f; its
+// errors and -h go to stderr.
+func newMockFlags(f *mockFlags, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("ccgw mock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, mockUsage); fs.PrintDefaults() }
@@ -79,6 +81,12 @@ func parseMockFlags(args []string, stderr io.Writer) (*mockFlags, error) {
 		return nil
 	})
 	faultFlags(fs, &f.faults)
+	return fs
+}
+
+func parseMockFlags(args []string, stderr io.Writer) (*mockFlags, error) {
+	f := &mockFlags{}
+	fs := newMockFlags(f, stderr)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -110,8 +118,21 @@ func parseMockFlags(args []string, stderr io.Writer) (*mockFlags, error) {
 	if err := f.faults.Validate(); err != nil {
 		return nil, fmt.Errorf("ccgw mock: %w (flag --%s)", err, faultFlag(err))
 	}
+	if u, ok := config.UnusedFault(f.faults); ok {
+		return nil, fmt.Errorf("ccgw mock: --%s changes nothing unless --%s is %s: %s", flagName(u.Key), flagName(u.Needs), u.NeedsValue, u.Why)
+	}
+	if f.authMode == string(gateway.AuthStatic) {
+		for _, name := range []string{"guid-interval", "guid-timeout", "guid-timeout-from", "rotate-every-poll"} {
+			if set[name] {
+				return nil, fmt.Errorf("ccgw mock: --%s does not apply with --auth-mode static: the Guid never rotates", name)
+			}
+		}
+	}
 	return f, nil
 }
+
+// flagName is the flag of a faultset key: reset_rate -> reset-rate.
+func flagName(key string) string { return strings.ReplaceAll(key, "_", "-") }
 
 // faultFlags defines one flag per field of faultset's table (reset_rate:
 // --reset-rate), each setting that field of ft.

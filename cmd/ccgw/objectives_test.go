@@ -375,3 +375,49 @@ slo: {min_rate_ratio: 0.95, saturation: false}
 		t.Errorf("closed plan: the skipped min_rate_ratio case does not say why:\n%s", junit)
 	}
 }
+
+// TestLoadCallObjectivesEveryCall: an objective under slo.calls decides
+// the verdict for every call a journey makes (signin, logininfo, poll,
+// logout: an impossible p99 fails its case and the run), its error_rate
+// counts that call's failures (sign-ins the mock refuses), and a call the
+// run never made (forcelogin without 100-002, updateguid) is a skipped case
+// saying so, never a silent pass.
+func TestLoadCallObjectivesEveryCall(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	plans := "plans:\n"
+	for _, call := range slo.GatedCalls() {
+		plans += "  " + call + ": {agents: 8, rate: 8, duration: 1s, journey: {hold: 1s}, slo: {calls: {" + call + ": {p99: 1us}}}}\n"
+	}
+	plans += "  signinerrors: {agents: 8, rate: 8, duration: 1s, journey: {hold: 500ms}, slo: {calls: {signin: {error_rate: 0}}}}\n"
+	plans += "slo: {saturation: false}\n"
+	targets := writeObjectiveTargets(t, dir, plans)
+	// A second target whose mock refuses half the agents' sign-ins.
+	yml := readText(t, targets)
+	yml = strings.Replace(yml, "plans:\n", "  failing:\n    mock: {poll_wait: 500ms, faults: {sign_in_fail_rate: 0.5}}\n    agents: {ids: \"1001-1030\", phonenum_prefix: \"7\"}\nplans:\n", 1)
+	if err := os.WriteFile(targets, []byte(yml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		target, plan, gate, state string
+		code                      int
+	}{
+		{"local", "signin", "calls.signin.p99", "fail", exitGateFailed},
+		{"local", "logininfo", "calls.logininfo.p99", "fail", exitGateFailed},
+		{"local", "poll", "calls.poll.p99", "fail", exitGateFailed},
+		{"local", "logout", "calls.logout.p99", "fail", exitGateFailed},
+		{"local", "forcelogin", "calls.forcelogin.p99", "skip", exitOK},
+		{"local", "updateguid", "calls.updateguid.p99", "skip", exitOK},
+		{"failing", "signinerrors", "calls.signin.error_rate", "fail", exitGateFailed},
+	} {
+		out := filepath.Join(dir, c.target+"-"+c.plan)
+		code, stdout, stderr := runCCGW(t, loadEnv, "load", "--targets", targets, "--target", c.target, "--plan", c.plan, "--out", out, "--quiet")
+		if code != c.code {
+			t.Errorf("ccgw load --target %s --plan %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", c.target, c.plan, code, c.code, stdout, stderr)
+			continue
+		}
+		if got := junitCases(t, out); got[c.gate] != c.state {
+			t.Errorf("plan %s: junit.xml case %s is %q, want %q (cases %v)", c.plan, c.gate, got[c.gate], c.state, got)
+		}
+	}
+}

@@ -193,9 +193,23 @@ func (c callErrorRateFlag) addTo(o *slo.Objectives) {
 	}
 }
 
-// runReport is `ccgw report`: exitOK when every SLO gate passes,
-// exitGateFailed on a breach, exitHarness on a bad flag or unreadable file.
-func runReport(args []string, stdout, stderr io.Writer) int {
+// reportFlags is the parsed command line of `ccgw report`.
+type reportFlags struct {
+	out, metaPath, target, plan *string
+	reqRate, errRate, minRatio  *float64
+	lateRatio                   *float64
+	quiet, fromPlanned          *bool
+	saturation                  *bool
+	maxCV                       *int
+	latency                     map[string]*time.Duration
+	extra                       sloFlag
+	callErrors                  callErrorRateFlag
+	merge                       mergeFlags
+}
+
+// newReportFlags returns the flag set of `ccgw report` and the flags it
+// parses into; its errors and -h go to stderr.
+func newReportFlags(stderr io.Writer) (*flag.FlagSet, *reportFlags) {
 	fset := flag.NewFlagSet("ccgw report", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	fset.Usage = func() {
@@ -203,28 +217,36 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fset.PrintDefaults()
 		fmt.Fprint(stderr, reportExamples)
 	}
-	out := fset.String("out", "", "directory for the reports (default: the first FILE's directory)")
-	metaPath := fset.String("meta", "", "run metadata file (default: meta.json beside the first FILE, if present)")
-	target := fset.String("target", "", "target name for the report (overrides meta.json)")
-	plan := fset.String("plan", "", "plan name for the report (overrides meta.json)")
-	reqRate := fset.Float64("rate", 0, "requested rate in req/s, for the rate ratio and saturation check (overrides meta.json)")
-	quiet := fset.Bool("quiet", false, "do not print the summary")
-	fromPlanned := fset.Bool("latency-from-planned", false, "count latency from each request's planned send time (lag + response time), as ccgw capacity does (default: as meta.json says)")
-	latency := map[string]*time.Duration{}
+	rf := &reportFlags{latency: map[string]*time.Duration{}, extra: sloFlag{}, callErrors: callErrorRateFlag{}}
+	rf.out = fset.String("out", "", "directory for the reports (default: the first FILE's directory)")
+	rf.metaPath = fset.String("meta", "", "run metadata file (default: meta.json beside the first FILE, if present)")
+	rf.target = fset.String("target", "", "target name for the report (overrides meta.json)")
+	rf.plan = fset.String("plan", "", "plan name for the report (overrides meta.json)")
+	rf.reqRate = fset.Float64("rate", 0, "requested rate in req/s, for the rate ratio and saturation check (overrides meta.json)")
+	rf.quiet = fset.Bool("quiet", false, "do not print the summary")
+	rf.fromPlanned = fset.Bool("latency-from-planned", false, "count latency from each request's planned send time (lag + response time), as ccgw capacity does (default: as meta.json says)")
 	for _, k := range []string{"p50", "p90", "p95", "p99", "p999", "max", "mean"} {
-		latency[k] = fset.Duration("slo-"+k, 0, "gate: highest allowed "+k+" latency, e.g. 500ms")
+		rf.latency[k] = fset.Duration("slo-"+k, 0, "gate: highest allowed "+k+" latency, e.g. 500ms")
 	}
-	extra := sloFlag{}
-	fset.Var(extra, "slo", "gate: `KEY=DURATION` for any latency key (pNN, pNN.N, mean, max), time to ready (ready_p99) or a call's (calls.signin.p99); repeatable")
-	callErrors := callErrorRateFlag{}
-	fset.Var(callErrors, "slo-call-error-rate", "gate: `CALL=RATIO`, the highest allowed error rate of one call (signin, forcelogin, logininfo, poll, logout, updateguid); repeatable")
-	errRate := fset.Float64("slo-error-rate", 0, "gate: highest allowed error rate (0..1), e.g. 0.01")
-	minRatio := fset.Float64("slo-min-rate-ratio", 0, "gate: lowest allowed achieved/requested rate ratio, e.g. 0.98")
-	maxCV := fset.Int("slo-max-contract-violations", 0, "gate: highest allowed number of contract violations (default gate: 0)")
-	lateRatio := fset.Float64("slo-max-late-ratio", 0, "saturation: highest allowed share of late requests (default 0.01)")
-	saturation := fset.Bool("slo-saturation", true, "gate on generator saturation")
-	var mf mergeFlags
-	mf.register(fset)
+	fset.Var(rf.extra, "slo", "gate: `KEY=DURATION` for any latency key (pNN, pNN.N, mean, max), time to ready (ready_p99) or a call's (calls.signin.p99); repeatable")
+	fset.Var(rf.callErrors, "slo-call-error-rate", "gate: `CALL=RATIO`, the highest allowed error rate of one call (signin, forcelogin, logininfo, poll, logout, updateguid); repeatable")
+	rf.errRate = fset.Float64("slo-error-rate", 0, "gate: highest allowed error rate (0..1), e.g. 0.01")
+	rf.minRatio = fset.Float64("slo-min-rate-ratio", 0, "gate: lowest allowed achieved/requested rate ratio, e.g. 0.98")
+	rf.maxCV = fset.Int("slo-max-contract-violations", 0, "gate: highest allowed number of contract violations (default gate: 0)")
+	rf.lateRatio = fset.Float64("slo-max-late-ratio", 0, "saturation: highest allowed share of late requests (default 0.01)")
+	rf.saturation = fset.Bool("slo-saturation", true, "gate on generator saturation")
+	rf.merge.register(fset)
+	return fset, rf
+}
+
+// runReport is `ccgw report`: exitOK when every SLO gate passes,
+// exitGateFailed on a breach, exitHarness on a bad flag or unreadable file.
+func runReport(args []string, stdout, stderr io.Writer) int {
+	fset, rf := newReportFlags(stderr)
+	out, metaPath, target, plan, reqRate, quiet, fromPlanned := rf.out, rf.metaPath, rf.target, rf.plan, rf.reqRate, rf.quiet, rf.fromPlanned
+	latency, extra, callErrors := rf.latency, rf.extra, rf.callErrors
+	errRate, minRatio, maxCV, lateRatio, saturation := rf.errRate, rf.minRatio, rf.maxCV, rf.lateRatio, rf.saturation
+	mf := &rf.merge
 
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
