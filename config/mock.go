@@ -37,7 +37,6 @@ type Mock struct {
 	NoPassword bool
 }
 
-
 // mock reads a mock: block; null (a bare `mock:`) means all defaults.
 func (p *parser) mock(n *yaml.Node, path string) *Mock {
 	mk := &Mock{
