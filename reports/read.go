@@ -10,6 +10,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"ccgw-harness/gateway"
 )
 
 // readBuffer is the read buffer size of a results file.
@@ -34,7 +36,9 @@ type FileStats struct {
 	Path    string
 	Results int  // whole results read
 	Partial bool // the file ends inside a result
-	// FirstSend is the earliest send time of its results (zero when none).
+	// FirstSend is the earliest send time of its measured results (the
+	// top level: logininfo, or foreign results; zero when none), so that
+	// the shards' first sends show their start skew, not their sign-ins.
 	FirstSend time.Time
 }
 
@@ -106,7 +110,7 @@ func readIntoEach(a adder, paths ...string) (n int, partial bool, stats []FileSt
 	for i, s := range srcs {
 		partial = partial || s.partial
 		stats[i] = FileStats{Path: s.path, Results: s.count, Partial: s.partial}
-		if s.count > 0 {
+		if s.measured {
 			stats[i].FirstSend = time.Unix(0, s.minNS).UTC()
 		}
 	}
@@ -171,15 +175,16 @@ func decodeAll(srcs []*source, full chan<- *batch, free <-chan *batch) error {
 
 // source is one results file being read.
 type source struct {
-	path    string
-	f       *os.File
-	dec     vegeta.Decoder
-	gob     bool
-	res     vegeta.Result // the current result, reused
-	ns      int64         // its timestamp
-	minNS   int64         // the earliest timestamp read
-	count   int
-	partial bool
+	path     string
+	f        *os.File
+	dec      vegeta.Decoder
+	gob      bool
+	res      vegeta.Result // the current result, reused
+	ns       int64         // its timestamp
+	minNS    int64         // the earliest timestamp of a measured result
+	measured bool          // a measured (top-level) result was read
+	count    int
+	partial  bool
 }
 
 func openSource(path string) (*source, error) {
@@ -328,8 +333,8 @@ func (s *source) next() (bool, error) {
 	case err == nil:
 		s.count++
 		s.ns = s.res.Timestamp.UnixNano()
-		if s.count == 1 || s.ns < s.minNS {
-			s.minNS = s.ns
+		if (!s.measured || s.ns < s.minNS) && topLevel(gateway.CallOf(s.res.Method, s.res.URL)) {
+			s.minNS, s.measured = s.ns, true
 		}
 		s.res.Body = nil // never kept, never printed
 		return true, nil

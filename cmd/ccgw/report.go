@@ -427,8 +427,8 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stderr, "ccgw report: %d results; reports in %s\n", n, dir)
-	if len(r.Shards) > 0 {
-		fmt.Fprintf(stderr, "ccgw report: merged %d shards of run %s; their first sends span %s\n", len(r.Shards), r.RunID, meta.FirstSendSpread().Round(time.Millisecond))
+	if r.Shards != nil {
+		fmt.Fprintf(stderr, "ccgw report: merged %d shards of run %s; their first measured sends span %s\n", len(r.Shards.List), r.RunID, r.Shards.StartSkew().Round(time.Millisecond))
 	}
 	if len(ended.problems) > 0 {
 		for _, p := range ended.problems {
@@ -463,7 +463,7 @@ func unfinishedJourneys(r *reports.Report, meta reports.Meta) uint64 {
 // engine rewrites meta.json at the end of every run it finishes, SIGINT
 // included.
 func endedEarly(r *reports.Report, meta reports.Meta) time.Duration {
-	if meta.Interrupted || meta.PlannedDuration <= 0 || r.Requests == 0 || r.End.IsZero() {
+	if meta.Interrupted || meta.Aborted != "" || meta.PlannedDuration <= 0 || r.Requests == 0 || r.End.IsZero() {
 		return 0
 	}
 	start := meta.Started
