@@ -72,6 +72,7 @@ type Coordinator struct {
 	start     time.Time
 	gaveUp    string
 	tripped   string // the abort_when reason sent to every shard
+	planned   time.Duration
 	settled   chan struct{}
 	settledOK bool
 	quit      chan struct{}
@@ -105,6 +106,22 @@ func newCoordinator(cfg Config, set *settings) (*Coordinator, error) {
 		set.progress.Pin(co.progressLine)
 	}
 	return co, nil
+}
+
+// SetRule makes r (nil: none) the run's abort_when rule; the coordinator
+// judges it from the next heartbeat on.
+func (co *Coordinator) SetRule(r *Rule) {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	co.set.rule = r
+}
+
+// SetPlanned tells the coordinator the plan's length, for its progress
+// line.
+func (co *Coordinator) SetPlanned(d time.Duration) {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	co.planned = d
 }
 
 // Addr is the address the coordinator listens on.
@@ -202,35 +219,43 @@ func (co *Coordinator) handle(nc net.Conn) {
 }
 
 // join registers a verified hello; it returns the welcome, or why the
-// shard is refused.
+// shard is refused. A shard that proved the token is of this run: while
+// the run is joining, one that is not what the run needs (another count,
+// plan or version, an index taken) gives the run up at once rather than
+// leave it waiting for the barrier timeout.
 func (co *Coordinator) join(h *msg, c *conn) (*peer, *msg, string) {
 	co.mu.Lock()
 	defer co.mu.Unlock()
 	n := co.cfg.Shard.Count
 	switch {
-	case h.V != protocolVersion:
-		return nil, nil, fmt.Sprintf("protocol version %d, this coordinator speaks %d: every shard must run the same ccgw", h.V, protocolVersion)
-	case h.Version != co.cfg.Version:
-		return nil, nil, fmt.Sprintf("ccgw %s, the coordinator runs %s: every shard must run the same ccgw", h.Version, co.cfg.Version)
-	case h.Count != n:
-		return nil, nil, fmt.Sprintf("run %s has %d shards; this shard was started as %d/%d: every shard must have the same count (CCGW_SHARD_COUNT)", co.runID, n, h.Index, h.Count)
-	case h.Index < 0 || h.Index >= n:
-		return nil, nil, fmt.Sprintf("shard index %d is not below the count %d", h.Index, n)
-	case h.Target != co.cfg.Target || h.Plan != co.cfg.Plan:
-		return nil, nil, fmt.Sprintf("it runs %s/%s, the run %s/%s: every shard runs the same target and plan", h.Target, h.Plan, co.cfg.Target, co.cfg.Plan)
-	case h.RunID != "" && h.RunID != co.runID:
-		return nil, nil, fmt.Sprintf("it was started for run %s, this is run %s", h.RunID, co.runID)
 	case co.phase == phaseGivenUp:
 		return nil, nil, fmt.Sprintf("run %s was given up before shard %d arrived: %s", co.runID, h.Index, co.gaveUp)
 	case co.phase == phaseStarted:
 		return nil, nil, fmt.Sprintf("run %s started at %s without shard %d: it arrived late (a restarted pod?) and does not join a running run",
 			co.runID, co.start.UTC().Format(time.RFC3339Nano), h.Index)
 	}
-	if old, dup := co.peers[h.Index]; dup {
-		reason := fmt.Sprintf("shard %d joined twice (a restarted or duplicate pod: pid %d on %s, then pid %d on %s): the run is given up",
+	var reason string
+	switch {
+	case h.V != protocolVersion:
+		reason = fmt.Sprintf("shard %d speaks protocol version %d, this coordinator %d: every shard must run the same ccgw", h.Index, h.V, protocolVersion)
+	case h.Version != co.cfg.Version:
+		reason = fmt.Sprintf("shard %d runs ccgw %s, the coordinator %s: every shard must run the same ccgw", h.Index, h.Version, co.cfg.Version)
+	case h.Count != n:
+		reason = fmt.Sprintf("run %s has %d shards; shard %d was started as %d/%d: every shard must have the same count (CCGW_SHARD_COUNT)", co.runID, n, h.Index, h.Index, h.Count)
+	case h.Index < 0 || h.Index >= n:
+		reason = fmt.Sprintf("shard index %d is not below the count %d", h.Index, n)
+	case h.Target != co.cfg.Target || h.Plan != co.cfg.Plan:
+		reason = fmt.Sprintf("shard %d runs %s/%s, the run %s/%s: every shard runs the same target and plan", h.Index, h.Target, h.Plan, co.cfg.Target, co.cfg.Plan)
+	case h.RunID != "" && h.RunID != co.runID:
+		reason = fmt.Sprintf("shard %d was started for run %s, this is run %s", h.Index, h.RunID, co.runID)
+	}
+	if old, dup := co.peers[h.Index]; reason == "" && dup {
+		reason = fmt.Sprintf("shard %d joined twice (a restarted or duplicate pod: pid %d on %s, then pid %d on %s)",
 			h.Index, old.hello.PID, old.hello.Host, h.PID, h.Host)
+	}
+	if reason != "" {
 		co.giveUpLocked(reason)
-		return nil, nil, reason
+		return nil, nil, reason + ": the run is given up"
 	}
 	p := &peer{index: h.Index, c: c, hello: h, lastSeen: time.Now()}
 	co.peers[h.Index] = p
@@ -283,8 +308,10 @@ func (co *Coordinator) receive(p *peer, m *msg) (done bool) {
 		p.final, p.state = m.Final, peerFinal
 		co.closeFileLocked(p)
 		p.hist.add(now, m.Final.State, co.keep())
-		if co.set.merged != nil {
-			co.set.merged.Gone(p.index)
+		if co.set.merged != nil && len(m.Final.Metrics) > 0 {
+			if err := co.set.merged.Set(p.index, m.Final.Metrics, false); err != nil {
+				co.set.logf("coordinator: shard %d: %v", p.index, err)
+			}
 		}
 		co.set.logf("coordinator: shard %d finished: %d results", p.index, m.Final.Results)
 		go func() { _ = p.c.send(&msg{T: tBye}) }()
@@ -511,24 +538,22 @@ func (co *Coordinator) closeFileLocked(p *peer) {
 func (co *Coordinator) progressLine() string {
 	co.mu.Lock()
 	agg := reports.NewAggregator()
-	stages := map[string]int{}
-	agents, alive, lost, n := 0, 0, 0, co.cfg.Shard.Count
-	var plan time.Duration
+	agents, alive, lost, present, n := 0, 0, 0, 0, co.cfg.Shard.Count
+	plan := co.planned
 	for _, p := range co.peers {
 		var s *reports.State
 		switch {
 		case p.final != nil:
 			s = p.final.State
-			stages["done"]++
-			plan = p.final.Meta.PlannedDuration
 		case p.live != nil:
 			s = p.live.State
-			stages[p.live.Stage]++
 			agents += p.live.Agents
 			alive += p.live.Alive
 		}
 		if p.state == peerLost || p.state == peerFailed {
 			lost++
+		} else {
+			present++
 		}
 		if s != nil {
 			_ = agg.Merge(s)
@@ -538,7 +563,7 @@ func (co *Coordinator) progressLine() string {
 	co.mu.Unlock()
 	l := agg.Snapshot()
 	var b strings.Builder
-	fmt.Fprintf(&b, "run %s: %d/%d shards", co.runID, len(stages), n)
+	fmt.Fprintf(&b, "run %s: %d/%d shards", co.runID, present, n)
 	if lost > 0 {
 		fmt.Fprintf(&b, " (%d lost)", lost)
 	}

@@ -163,36 +163,68 @@ func TestRunOfThree(t *testing.T) {
 	}
 }
 
-// TestRefusals: a shard without the run's token, of another count or run,
-// is refused without joining; a shard joining twice gives the run up.
+// TestRefusals: a shard without the run's token is refused and changes
+// nothing; a shard of the run that is not what the run needs (another
+// count or run) or joins twice gives the run up; a shard arriving after
+// the start is refused.
 func TestRefusals(t *testing.T) {
 	dir := t.TempDir()
-	ln := listen(t)
-	addr := ln.Addr().String()
-	var logs syncBuf
 	ctx := context.Background()
-	m0, err := Join(ctx, shardCfg(0, 3, addr, filepath.Join(dir, "run")), WithListener(ln), WithLog(logs.logf))
-	if err != nil {
-		t.Fatal(err)
+	var logs syncBuf
+	// coordinator starts a run of n shards on a fresh port.
+	coordinator := func(n int) (*Member, string) {
+		t.Helper()
+		ln := listen(t)
+		m0, err := Join(ctx, shardCfg(0, n, ln.Addr().String(), filepath.Join(dir, "run-"+ln.Addr().String())), WithListener(ln), WithLog(logs.logf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(m0.Close)
+		return m0, ln.Addr().String()
 	}
-	defer m0.Close()
+	stopped := func(m *Member, want string) {
+		t.Helper()
+		select {
+		case s := <-m.stops:
+			if s.By != reports.AbortedByStart || !strings.Contains(s.Reason, want) {
+				t.Errorf("stopped %+v, want by start saying %q", s, want)
+			}
+		case <-time.After(testscale.D(10 * time.Second)):
+			t.Fatalf("not stopped (want %q)", want)
+		}
+	}
+
+	m0, addr := coordinator(3)
 	bad := shardCfg(1, 3, addr, filepath.Join(dir, "x"))
 	bad.Token = "another-run-token-0123456789"
 	if _, err := Join(ctx, bad); err == nil || !strings.Contains(err.Error(), "not of this run") {
 		t.Errorf("another token: %v", err)
 	}
-	other := shardCfg(1, 4, addr, filepath.Join(dir, "x"))
-	if _, err := Join(ctx, other); err == nil || !strings.Contains(err.Error(), "has 3 shards") {
+	if _, err := Join(ctx, Config{Shard: load.Shard{Index: 1, Count: 3}, Coordinator: addr, Token: "short", Out: dir}); err == nil || !strings.Contains(err.Error(), "at least 16") {
+		t.Errorf("a short token: %v", err)
+	}
+	select {
+	case s := <-m0.stops:
+		t.Fatalf("a shard without the token stopped the run: %+v", s)
+	default:
+	}
+	if _, err := Join(ctx, shardCfg(1, 4, addr, filepath.Join(dir, "x"))); err == nil || !strings.Contains(err.Error(), "has 3 shards") {
 		t.Errorf("another count: %v", err)
 	}
-	other = shardCfg(1, 3, addr, filepath.Join(dir, "x"))
+	stopped(m0, "has 3 shards")
+	if _, err := Join(ctx, shardCfg(2, 3, addr, filepath.Join(dir, "x"))); err == nil || !strings.Contains(err.Error(), "was given up before shard 2 arrived") {
+		t.Errorf("after the run was given up: %v", err)
+	}
+
+	m0, addr = coordinator(3)
+	other := shardCfg(1, 3, addr, filepath.Join(dir, "x"))
 	other.RunID = "run-u"
 	if _, err := Join(ctx, other); err == nil || !strings.Contains(err.Error(), "started for run run-u") {
 		t.Errorf("another run: %v", err)
 	}
-	if _, err := Join(ctx, Config{Shard: load.Shard{Index: 1, Count: 3}, Coordinator: addr, Token: "short", Out: dir}); err == nil || !strings.Contains(err.Error(), "at least 16") {
-		t.Errorf("a short token: %v", err)
-	}
+	stopped(m0, "started for run run-u")
+
+	m0, addr = coordinator(3)
 	m1, err := Join(ctx, shardCfg(1, 3, addr, filepath.Join(dir, "x")))
 	if err != nil {
 		t.Fatal(err)
@@ -201,16 +233,29 @@ func TestRefusals(t *testing.T) {
 	if _, err := Join(ctx, shardCfg(1, 3, addr, filepath.Join(dir, "y"))); err == nil || !strings.Contains(err.Error(), "joined twice") {
 		t.Errorf("shard 1 again: %v", err)
 	}
-	// The run is given up: both members are told to stop.
-	for i, m := range []*Member{m0, m1} {
-		select {
-		case s := <-m.stops:
-			if s.By != reports.AbortedByStart || !strings.Contains(s.Reason, "joined twice") {
-				t.Errorf("member %d stopped %+v", i, s)
+	stopped(m0, "joined twice")
+	stopped(m1, "joined twice")
+
+	// A run of two that started: a third comer is refused.
+	m0, addr = coordinator(2)
+	m1, err = Join(ctx, shardCfg(1, 2, addr, filepath.Join(dir, "x")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m1.Close()
+	var wg sync.WaitGroup
+	for _, m := range []*Member{m0, m1} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := m.gate(ctx); err != nil {
+				t.Errorf("gate: %v", err)
 			}
-		case <-time.After(testscale.D(10 * time.Second)):
-			t.Fatalf("member %d was not stopped", i)
-		}
+		}()
+	}
+	wg.Wait()
+	if _, err := Join(ctx, shardCfg(1, 2, addr, filepath.Join(dir, "z"))); err == nil || !strings.Contains(err.Error(), "arrived late") {
+		t.Errorf("after the start: %v", err)
 	}
 	if strings.Contains(logs.String(), testToken) {
 		t.Error("the log holds the run token")

@@ -409,6 +409,12 @@ func (m *Member) finishShard(outc *load.Outcome, runErr error) int {
 	if runErr != nil {
 		f.Err = runErr.Error()
 	}
+	m.mu.Lock()
+	mm := m.mm
+	m.mu.Unlock()
+	if mm != nil && m.want.metrics {
+		f.Metrics, _ = mm.Exposition()
+	}
 	if err := m.c.send(&msg{T: tFinal, Final: f}); err != nil {
 		m.lose("cannot send the final figures: " + errText(err))
 		return exitHarness

@@ -131,6 +131,9 @@ type final struct {
 	FirstSend time.Time `json:"first_send,omitzero"`
 	// Err is the error the shard's run ended with, if any.
 	Err string `json:"err,omitempty"`
+	// Metrics is the shard's final metrics exposition (when the
+	// coordinator serves metrics).
+	Metrics []byte `json:"metrics,omitempty"`
 }
 
 // runKey derives the key every session key of a run comes from.

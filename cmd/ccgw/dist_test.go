@@ -240,12 +240,19 @@ func TestDistAbortWhen(t *testing.T) {
 	procs := r.startAll()
 	started := procs[0].waitFor(t, regexp.MustCompile(`the attack starts at`), 2*time.Minute)
 	t0 := time.Now()
+	procs[0].waitFor(t, regexp.MustCompile(`^coordinator: abort_when: error rate`), time.Minute)
+	tripped := time.Now()
+	for _, p := range procs {
+		p.waitFor(t, regexp.MustCompile(`^sign-out: 4 agents signed out`), time.Minute)
+	}
+	signedOut := time.Since(tripped)
 	codes := make([]int, 3)
 	for i, p := range procs {
 		codes[i] = p.wait(t, 2*time.Minute)
 	}
 	elapsed := time.Since(t0)
-	t.Logf("%s; every shard ended %s later", started, elapsed.Round(time.Millisecond))
+	t.Logf("%s; abort_when tripped %s later, the last agent was signed out %s after that, every shard ended %s after the start",
+		started, tripped.Sub(t0).Round(time.Millisecond), signedOut.Round(time.Millisecond), elapsed.Round(time.Millisecond))
 	if codes[0] != exitGateFailed || codes[1] != exitOK || codes[2] != exitOK {
 		t.Fatalf("exit codes %v, want 1 0 0\nshard 0:\n%s", codes, procs[0].stderr)
 	}
