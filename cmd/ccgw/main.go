@@ -35,7 +35,7 @@ var commands = map[string]command{
 	"load":     {runLoad, "run a load plan against a target and write reports"},
 	"report":   {runReport, "rebuild reports and the verdict from results files"},
 	"capacity": {runCapacity, "find the highest rate a target sustains within the SLOs"},
-	"shards":   {runShards, "run a plan as N local shards, as the Kubernetes Job does, and merge their verdict"},
+	"shards":   {runShards, "run a plan as N local shards coordinated by shard 0, as the Kubernetes Job does"},
 	"compare":  {runCompare, "compare a run with a baseline run and gate on regressions"},
 	"version":  {runVersion, "print the version"},
 }
