@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
-	"google.golang.org/protobuf/proto"
 )
 
 // The metrics of a distributed run: every shard keeps a Metrics of its own
@@ -135,7 +134,7 @@ func (m *Merged) gather() ([]*dto.MetricFamily, error) {
 	slices.Sort(ids)
 	byName := map[string]*dto.MetricFamily{}
 	series := map[string]*dto.Metric{} // family name + label set -> merged metric
-	stage := -1                         // the earliest stage of a shard still there
+	stage := -1                        // the earliest stage of a shard still there
 	for _, id := range ids {
 		s := m.shards[id]
 		for _, mf := range s.families {
@@ -161,8 +160,7 @@ func (m *Merged) gather() ([]*dto.MetricFamily, error) {
 				key := name + "\xff" + labelKey(mt.Label)
 				into, ok := series[key]
 				if !ok {
-					into = proto.Clone(mt).(*dto.Metric)
-					into.TimestampMs = nil
+					into = cloneMetric(mt)
 					series[key] = into
 					out.Metric = append(out.Metric, into)
 					continue
@@ -201,15 +199,15 @@ func currentStage(mf *dto.MetricFamily) int {
 
 // stageFamily is the stage gauge saying stage i.
 func stageFamily(i int) *dto.MetricFamily {
-	mf := &dto.MetricFamily{Name: proto.String(NameStage), Help: proto.String("1 for the run's current stage, 0 for the others."),
+	mf := &dto.MetricFamily{Name: ptr(NameStage), Help: ptr("1 for the run's current stage, 0 for the others."),
 		Type: dto.MetricType_GAUGE.Enum()}
 	for k, s := range Stages {
 		v := 0.0
 		if k == i {
 			v = 1
 		}
-		mf.Metric = append(mf.Metric, &dto.Metric{Label: []*dto.LabelPair{{Name: proto.String(LabelStage), Value: proto.String(s)}},
-			Gauge: &dto.Gauge{Value: proto.Float64(v)}})
+		mf.Metric = append(mf.Metric, &dto.Metric{Label: []*dto.LabelPair{{Name: ptr(LabelStage), Value: ptr(s)}},
+			Gauge: &dto.Gauge{Value: ptr(v)}})
 	}
 	return mf
 }
@@ -228,30 +226,54 @@ func labelKey(ls []*dto.LabelPair) string {
 func addMetric(into, mt *dto.Metric) {
 	switch {
 	case into.Counter != nil && mt.Counter != nil:
-		into.Counter.Value = proto.Float64(into.Counter.GetValue() + mt.Counter.GetValue())
+		into.Counter.Value = ptr(into.Counter.GetValue() + mt.Counter.GetValue())
 	case into.Gauge != nil && mt.Gauge != nil:
-		into.Gauge.Value = proto.Float64(into.Gauge.GetValue() + mt.Gauge.GetValue())
+		into.Gauge.Value = ptr(into.Gauge.GetValue() + mt.Gauge.GetValue())
 	case into.Untyped != nil && mt.Untyped != nil:
-		into.Untyped.Value = proto.Float64(into.Untyped.GetValue() + mt.Untyped.GetValue())
+		into.Untyped.Value = ptr(into.Untyped.GetValue() + mt.Untyped.GetValue())
 	case into.Histogram != nil && mt.Histogram != nil:
 		h, o := into.Histogram, mt.Histogram
-		h.SampleCount = proto.Uint64(h.GetSampleCount() + o.GetSampleCount())
-		h.SampleSum = proto.Float64(h.GetSampleSum() + o.GetSampleSum())
+		h.SampleCount = ptr(h.GetSampleCount() + o.GetSampleCount())
+		h.SampleSum = ptr(h.GetSampleSum() + o.GetSampleSum())
 		h.CreatedTimestamp = nil
 		for _, ob := range o.Bucket {
 			found := false
 			for _, b := range h.Bucket {
 				if b.GetUpperBound() == ob.GetUpperBound() {
-					b.CumulativeCount = proto.Uint64(b.GetCumulativeCount() + ob.GetCumulativeCount())
+					b.CumulativeCount = ptr(b.GetCumulativeCount() + ob.GetCumulativeCount())
 					b.Exemplar = nil
 					found = true
 					break
 				}
 			}
 			if !found {
-				h.Bucket = append(h.Bucket, proto.Clone(ob).(*dto.Bucket))
+				h.Bucket = append(h.Bucket, &dto.Bucket{UpperBound: ptr(ob.GetUpperBound()), CumulativeCount: ptr(ob.GetCumulativeCount())})
 			}
 		}
 		sort.Slice(h.Bucket, func(i, j int) bool { return h.Bucket[i].GetUpperBound() < h.Bucket[j].GetUpperBound() })
 	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// cloneMetric copies a series' labels and values (counter, gauge,
+// untyped, histogram: what a run's metrics hold), without timestamps or
+// exemplars.
+func cloneMetric(mt *dto.Metric) *dto.Metric {
+	out := &dto.Metric{Label: append([]*dto.LabelPair(nil), mt.Label...)}
+	switch {
+	case mt.Counter != nil:
+		out.Counter = &dto.Counter{Value: ptr(mt.Counter.GetValue())}
+	case mt.Gauge != nil:
+		out.Gauge = &dto.Gauge{Value: ptr(mt.Gauge.GetValue())}
+	case mt.Untyped != nil:
+		out.Untyped = &dto.Untyped{Value: ptr(mt.Untyped.GetValue())}
+	case mt.Histogram != nil:
+		h := &dto.Histogram{SampleCount: ptr(mt.Histogram.GetSampleCount()), SampleSum: ptr(mt.Histogram.GetSampleSum())}
+		for _, b := range mt.Histogram.Bucket {
+			h.Bucket = append(h.Bucket, &dto.Bucket{UpperBound: ptr(b.GetUpperBound()), CumulativeCount: ptr(b.GetCumulativeCount())})
+		}
+		out.Histogram = h
+	}
+	return out
 }
