@@ -383,3 +383,59 @@ func (s *syncBuf) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestAllowMissingShards: a shard lost in the middle of the run (its
+// connection cut) leaves the coordinator's report without it, named
+// missing; with WithAllowMissingShards the run passes on the other's
+// figures, and the lost shard, having lost its coordinator, stops and
+// signs out.
+func TestAllowMissingShards(t *testing.T) {
+	e := loadtest.New(t, loadtest.Spec{Agents: 4, Rate: 40, Duration: 4 * time.Second, Password: "pw-7"})
+	e.Plan.Name, e.Target.Name = "test", "mock"
+	dir := t.TempDir()
+	ln := listen(t)
+	addr := ln.Addr().String()
+	ctx := context.Background()
+	var logs syncBuf
+	var co *shardRun
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		co = runShard(ctx, t, e, shardCfg(0, 2, addr, filepath.Join(dir, "run")), WithListener(ln), WithLog(logs.logf),
+			WithStartLead(200*time.Millisecond), WithAllowMissingShards(true))
+	}()
+	m1, err := Join(ctx, shardCfg(1, 2, addr, filepath.Join(dir, "own-1")), WithLog(logs.logf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m1.Close()
+	off := false
+	job, err := load.NewJob(e.Target, e.Plan, m1.Out(), append(m1.Options(), load.WithSLO(reports.SLO{Saturation: &off}))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m1.Attach(job, nil)
+	go func() {
+		deadline := time.Now().Add(testscale.D(time.Minute))
+		for job.Status().Stage != "measure" && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond) // polling the job's stage, bounded
+		}
+		_ = m1.c.close() // cut off
+	}()
+	outc, err := job.Run(ctx, e.Client, e.Target)
+	code, _ := m1.Finish(ctx, outc, err)
+	if code != exitHarness || outc.Meta.AbortedBy != reports.AbortedByCoordinator || outc.SignOut.SignedOut != 2 {
+		t.Errorf("the cut shard: code %d, aborted %q by %q, sign-out %s; want 2, by coordinator, its 2 agents out", code, outc.Meta.Aborted, outc.Meta.AbortedBy, outc.SignOut)
+	}
+	<-done
+	if co.code != exitOK || co.co == nil || co.co.Report == nil || len(co.co.Missing) != 1 || co.co.Missing[0] != 1 {
+		t.Fatalf("coordinator: code %d, outcome %+v\nlog:\n%s", co.code, co.co, logs.String())
+	}
+	rep := co.co.Report
+	if rep.Shards.Count != 2 || len(rep.Shards.List) != 1 || rep.Requests != co.outc.Sent || co.outc.Sent != 80 {
+		t.Errorf("report: shards %+v, %d requests; want shard 0's 80 alone", rep.Shards, rep.Requests)
+	}
+	if e.Mock.Stats().ActiveSessions != 0 {
+		t.Errorf("the mock holds %d sessions", e.Mock.Stats().ActiveSessions)
+	}
+}
