@@ -20,7 +20,7 @@ var (
 	tlsKeys      = []string{"ca_file", "insecure_skip_verify", "server_name"}
 	mockKeys     = []string{"nodes", "auth_mode", "guid_interval", "guid_timeout", "guid_timeout_from", "idle_timeout", "poll_wait", "password", "faults", "defects", "capacity"}
 	agentsKeys   = []string{"ids", "phonenum_prefix", "password_env", "file"}
-	planKeys     = []string{"agents", "rate", "duration", "stages", "sine", "concurrency", "connections", "http2", "order", "warmup", "timeout", "max_signin_failures", "signin_concurrency", "slo", "capacity", "journey", "signin"}
+	planKeys     = []string{"agents", "rate", "duration", "stages", "sine", "concurrency", "connections", "http2", "order", "warmup", "timeout", "max_signin_failures", "signin_concurrency", "slo", "capacity", "journey", "signin", "abort_when"}
 	stageKeys    = []string{"rate", "duration", "ramp"}
 	sineKeys     = []string{"mean", "amplitude", "period"}
 	capacityKeys = []string{"start", "max", "step", "precision", "growth"}
@@ -70,6 +70,7 @@ var schema = func() []schemaRow {
 		{"plans.*.capacity", keysOf(capacityKeys)},
 		{"plans.*.journey", keysOf(journeyKeys)},
 		{"plans.*.signin", keysOf(signInKeys)},
+		{"plans.*.abort_when", keysOf(abortKeys)},
 		{"slo", func() []string { return append([]string{LatencyKey, slo.ReadyPrefix + LatencyKey}, slo.Keys...) }},
 		{"slo.calls", slo.GatedCalls},
 		{"slo.calls.*", func() []string { return []string{LatencyKey, slo.KeyErrorRate} }},

@@ -69,6 +69,7 @@ type Plan struct {
 	Capacity          *Capacity       // key capacity: a capacity search (ccgw capacity) instead of a rate shape; nil if none
 	Journey           *Journey        // key journey: each arrival is an agent's journey (see Journey); nil: a logininfo rate plan
 	SignIn            SignIn          // key signin: optional fields of every sign-in body (see SignIn)
+	AbortWhen         *AbortWhen      // key abort_when: stop the run early when its last seconds break it; nil if none
 }
 
 // Stage is one step of a staged plan: over the first Ramp of the stage the
@@ -193,6 +194,14 @@ func (p *Plan) clone() *Plan {
 		j := *p.Journey
 		c.Journey = &j
 	}
+	if p.AbortWhen != nil {
+		a := *p.AbortWhen
+		if a.ErrorRate != nil {
+			r := *a.ErrorRate
+			a.ErrorRate = &r
+		}
+		c.AbortWhen = &a
+	}
 	return &c
 }
 
@@ -297,6 +306,12 @@ func (p *parser) plan(name string, key, n *yaml.Node, path string) *Plan {
 	}
 	if e, ok := m.get("signin"); ok {
 		pl.SignIn = p.signIn(e.val, join(path, "signin"))
+	}
+	if e, ok := m.get("abort_when"); ok {
+		pl.AbortWhen = p.abortWhen(e.val, join(path, "abort_when"))
+		if hasCap {
+			p.errf(e.key, join(path, "abort_when"), "a capacity plan judges each step by its SLO: abort_when does not apply")
+		}
 	}
 	if e, ok := m.get("journey"); ok {
 		pl.Journey = p.journey(e.val, join(path, "journey"))

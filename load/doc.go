@@ -72,6 +72,10 @@
 //     whether a failed gate is the gateway's or the generator's.
 //   - drain.go: between steps, single probes until the gateway answers
 //     as fast as when idle.
+//   - shard.go, seams.go: what a Job offers whoever runs it as one of
+//     several generators (package dist) or under an abort rule: its part
+//     of a plan (Shard, ShardPacer), a start gate, a stop hook (WithStop),
+//     and a snapshot source (WithAggregator, Job.Status).
 //
 // Results files follow docs/architecture.md: vegeta gob results of every call,
 // Error is the verdict string, Body is nil, Headers hold only our own

@@ -527,6 +527,7 @@ func (r *run) measureJourneys(ctx context.Context, c *gateway.Client, t *config.
 	if r.rc.onStarted != nil {
 		r.rc.onStarted()
 	}
+	r.Job.state.started.Store(r.meta.Started.UnixNano())
 	js.run(ctx)
 	r.meta.Started = js.startedAt
 	r.log.Hide()

@@ -33,6 +33,7 @@ type Progress struct {
 	mu      sync.Mutex
 	lineLen int // length of the progress line on screen (tty)
 	status  func() string
+	pinned  func() string // Pin: printed instead of status
 	stop    chan struct{}
 	wg      sync.WaitGroup
 }
@@ -80,6 +81,18 @@ func (p *Progress) clearLocked() {
 	}
 }
 
+// Pin makes status the line printed whenever a line is shown, instead of
+// the one Show names (nil: Show's again): a distributed run's coordinator
+// shows the whole run's progress where its own shard would show its part.
+func (p *Progress) Pin(status func() string) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.pinned = status
+	p.mu.Unlock()
+}
+
 // Show starts printing status() periodically until Hide; a second Show
 // replaces the status function.
 func (p *Progress) Show(status func() string) {
@@ -120,7 +133,12 @@ func (p *Progress) print() {
 	if p.status == nil {
 		return
 	}
-	line := p.status()
+	var line string
+	if p.pinned != nil {
+		line = p.pinned()
+	} else {
+		line = p.status()
+	}
 	if p.tty {
 		pad := ""
 		if n := p.lineLen - len(line); n > 0 {

@@ -44,9 +44,11 @@ type runConfig struct {
 	rate      float64
 	duration  time.Duration
 	onStarted func()
-	shard     Shard     // WithShard
-	runID     string    // WithRunID
-	gate      StartGate // WithStartGate
+	shard     Shard               // WithShard
+	runID     string              // WithRunID
+	gate      StartGate           // WithStartGate
+	stop      <-chan Stop         // WithStop
+	agg       *reports.Aggregator // WithAggregator
 	metrics   *metrics.Metrics
 	require   float64 // WithRequire (capacity searches)
 }
@@ -184,6 +186,7 @@ type Job struct {
 	out      string
 	warnings []string     // planning warnings for the summary
 	journey  *JourneyPlan // a journey plan's resolution; nil: a logininfo rate plan
+	state    jobState     // what Status reads
 }
 
 // NewJob checks plan p against target t (with the --rate/--duration
@@ -277,39 +280,43 @@ func Run(ctx context.Context, c *gateway.Client, t *config.Target, p *config.Pla
 // The error is nil whenever the reports were written, whatever the verdict
 // (Outcome.Report.Pass) and also after an interruption.
 func (j *Job) Run(ctx context.Context, c *gateway.Client, t *config.Target) (*Outcome, error) {
-	defer j.rc.metrics.SetStage(metrics.StageDone)
+	defer j.setStage(metrics.StageDone)
+	parent := ctx
+	ctx, sw, release := j.watchStop(ctx)
+	defer release()
 	r, err := j.open(c, t)
 	if err != nil {
 		return nil, err
 	}
+	r.parent, r.sw = parent, sw
 	defer r.close(ctx)
 	if j.journey != nil {
 		if err := r.waitStart(ctx); err != nil {
 			return r.abort(ctx, err)
 		}
-		j.rc.metrics.SetStage(metrics.StageMeasure)
+		j.setStage(metrics.StageMeasure)
 		if err := r.measureJourneys(ctx, c, t); err != nil {
 			return r.outc, err
 		}
-		j.rc.metrics.SetStage(metrics.StageFinish)
+		j.setStage(metrics.StageFinish)
 		return r.finish(ctx)
 	}
-	j.rc.metrics.SetStage(metrics.StageSignIn)
+	j.setStage(metrics.StageSignIn)
 	if err := r.signIn(ctx); err != nil {
 		return r.outc, err
 	}
-	j.rc.metrics.SetStage(metrics.StageWarmUp)
+	j.setStage(metrics.StageWarmUp)
 	if err := r.warmUp(ctx); err != nil {
 		return r.outc, err
 	}
 	if err := r.waitStart(ctx); err != nil {
 		return r.abort(ctx, err)
 	}
-	j.rc.metrics.SetStage(metrics.StageMeasure)
+	j.setStage(metrics.StageMeasure)
 	if err := r.measure(ctx); err != nil {
 		return r.outc, err
 	}
-	j.rc.metrics.SetStage(metrics.StageFinish)
+	j.setStage(metrics.StageFinish)
 	return r.finish(ctx)
 }
 
@@ -331,8 +338,10 @@ type run struct {
 	outc        *Outcome
 	interrupted bool
 	signedOut   bool
-	agreed      time.Time // the start instant of the run's gate (zero: none)
-	live        liveRun   // what the live metrics read
+	agreed      time.Time       // the start instant of the run's gate (zero: none)
+	live        liveRun         // what the live metrics read
+	parent      context.Context // the caller's context (the run works under one a Stop cancels too)
+	sw          *stopWatch      // the run's WithStop
 }
 
 // name is the vegeta attack name of the run's results: "target/plan".
@@ -348,7 +357,11 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 	if err != nil {
 		return nil, refused(err, "%v", err)
 	}
-	r := &run{Job: j, log: j.rc.progress, agg: reports.NewAggregator(), outc: &Outcome{Dir: j.out},
+	agg := j.rc.agg
+	if agg == nil {
+		agg = reports.NewAggregator()
+	}
+	r := &run{Job: j, log: j.rc.progress, agg: agg, outc: &Outcome{Dir: j.out},
 		metaPath: filepath.Join(j.out, MetaFile)}
 	defer func() {
 		if err != nil {
@@ -398,6 +411,7 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 		return nil, refused(err, "%v", err)
 	}
 	r.pool.calls, r.calls.pool = r.calls, r.pool
+	j.state.pool.Store(r.pool)
 	if r.keep, err = NewKeepAlive(r.pool, ac, t); err != nil {
 		return nil, err
 	}
@@ -493,6 +507,8 @@ func (r *run) measure(ctx context.Context) error {
 		start = from // the schedule counts from the agreed start
 	}
 	r.meta.Started = start
+	j := r.Job
+	j.state.started.Store(start.UnixNano())
 	r.live.measuring(r.pacer, start)
 	r.rec.drain(newJudge(r.pool, r.pacer, start), results)
 	r.live.measured()
@@ -519,6 +535,12 @@ func (r *run) finish(ctx context.Context) (*Outcome, error) {
 	}
 	r.meta.Connections = r.attack.Dialed()
 	r.meta.ReSignIns = r.pool.ReSignIns()
+	if s := r.stopped(); s != nil {
+		// Stopped from outside: aborted, and interrupted only when the
+		// caller's context ended too.
+		r.meta.Aborted, r.meta.AbortedBy = s.Reason, s.By
+		r.interrupted = r.parent != nil && r.parent.Err() != nil
+	}
 	r.meta.Interrupted = r.interrupted
 	r.meta.Sent, r.meta.Recorded = r.outc.Sent, r.outc.Recorded
 	if n := r.pool.ReSignInFailures(); n > 0 {
@@ -543,6 +565,14 @@ func (r *run) finish(ctx context.Context) (*Outcome, error) {
 		return r.outc, fmt.Errorf("output directory %s: %w", r.out, r.rec.err)
 	}
 	return r.outc, nil
+}
+
+// stopped is the Stop that ended the run (nil: none).
+func (r *run) stopped() *Stop {
+	if r.sw == nil {
+		return nil
+	}
+	return r.sw.stop()
 }
 
 // signOut stops the keep-alive and signs every agent out, once. It runs on

@@ -325,9 +325,13 @@ func (p *latePacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, boo
 func (p *latePacer) Rate(elapsed time.Duration) float64 { return p.Pacer.Rate(elapsed + p.late) }
 
 // abort ends a run given up at its start gate: the agents are signed out
-// and the reports written, meta.json saying why; the error is err.
+// and the reports written, meta.json saying why (aborted_by from an
+// *AbortError, else reports.AbortedByStart); the error is err.
 func (r *run) abort(ctx context.Context, err error) (*Outcome, error) {
-	r.meta.Aborted = err.Error()
+	r.meta.Aborted, r.meta.AbortedBy = err.Error(), reports.AbortedByStart
+	if ae := (*AbortError)(nil); errors.As(err, &ae) {
+		r.meta.AbortedBy = ae.By
+	}
 	outc, ferr := r.finish(ctx)
 	if ferr != nil {
 		return outc, errors.Join(err, ferr)

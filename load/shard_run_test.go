@@ -17,11 +17,61 @@ import (
 	"ccgw-harness/slo"
 )
 
+// memGate is a start barrier in memory for shards of one process: when
+// all n are at the gate they start lead later; a shard that is not there
+// by the deadline gives the run up for those waiting.
+type memGate struct {
+	n        int
+	lead     time.Duration
+	deadline time.Time
+	mu       sync.Mutex
+	ready    map[int]bool
+	start    time.Time
+	all      chan struct{}
+}
+
+func newMemGate(n int, lead, timeout time.Duration) *memGate {
+	return &memGate{n: n, lead: lead, deadline: time.Now().Add(timeout), ready: map[int]bool{}, all: make(chan struct{})}
+}
+
+// gate is shard i's StartGate.
+func (g *memGate) gate(i int) load.StartGate {
+	return func(ctx context.Context) (time.Time, error) {
+		g.mu.Lock()
+		g.ready[i] = true
+		if len(g.ready) == g.n {
+			g.start = time.Now().Add(g.lead)
+			close(g.all)
+		}
+		g.mu.Unlock()
+		t := time.NewTimer(time.Until(g.deadline))
+		defer t.Stop()
+		select {
+		case <-g.all:
+			time.Sleep(time.Until(g.start))
+			return g.start, nil
+		case <-t.C:
+			var missing []string
+			g.mu.Lock()
+			for k := range g.n {
+				if !g.ready[k] {
+					missing = append(missing, "shard "+strconv.Itoa(k))
+				}
+			}
+			g.mu.Unlock()
+			return time.Time{}, &load.AbortError{Reason: strings.Join(missing, ", ") + " not ready", By: reports.AbortedByStart}
+		case <-ctx.Done():
+			return time.Time{}, ctx.Err()
+		}
+	}
+}
+
 // runShards runs shards idx of n of the env's plan, each in its own
-// goroutine with its own output directory and one barrier directory, and
+// goroutine with its own output directory and one start gate, and
 // returns their outcomes and errors.
-func (e *env) runShards(t *testing.T, n int, idx []int, barrier string, timeout time.Duration) ([]*load.Outcome, []error) {
+func (e *env) runShards(t *testing.T, n int, idx []int, timeout time.Duration) ([]*load.Outcome, []error) {
 	t.Helper()
+	g := newMemGate(n, 300*time.Millisecond, timeout)
 	outs := make([]*load.Outcome, len(idx))
 	errs := make([]error, len(idx))
 	var wg sync.WaitGroup
@@ -30,20 +80,9 @@ func (e *env) runShards(t *testing.T, n int, idx []int, barrier string, timeout 
 		go func() {
 			defer wg.Done()
 			s := load.Shard{Index: i, Count: n}
-			b, err := load.NewBarrier(barrier, s, load.WithBarrierTimeout(timeout), load.WithBarrierRunID("run-test"),
-				load.WithBarrierPoll(20*time.Millisecond), load.WithBarrierLead(300*time.Millisecond))
-			if err != nil {
-				errs[k] = err
-				return
-			}
-			id, err := b.Join()
-			if err != nil {
-				errs[k] = err
-				return
-			}
 			out := filepath.Join(filepath.Dir(e.out), "shard-"+strconv.Itoa(i))
 			outs[k], errs[k] = load.Run(context.Background(), e.client, e.target, e.plan, out,
-				load.WithShard(s), load.WithRunID(id), load.WithStartGate(b.Gate()))
+				load.WithShard(s), load.WithRunID("run-test"), load.WithStartGate(g.gate(i)))
 		}()
 	}
 	wg.Wait()
@@ -63,7 +102,7 @@ func TestShardedJobs(t *testing.T) {
 		mockgw.WithGuidInterval(interval), mockgw.WithGuidTimeout(timeout), mockgw.WithPollWait(200*time.Millisecond))
 	e.target.AuthMode, e.target.GuidInterval, e.target.GuidTimeout, e.target.PollWait = gateway.AuthDynamic, interval, timeout, 200*time.Millisecond
 	e.plan.Warmup = 200 * time.Millisecond
-	outs, errs := e.runShards(t, n, []int{0, 1, 2}, filepath.Join(filepath.Dir(e.out), "barrier"), time.Minute)
+	outs, errs := e.runShards(t, n, []int{0, 1, 2}, time.Minute)
 	var sent, recorded uint64
 	var files []string
 	seen := map[string]int{}
@@ -110,8 +149,8 @@ func TestShardedJobs(t *testing.T) {
 	for _, f := range first {
 		lo, hi = minTime(lo, f), maxTime(hi, f)
 	}
-	// One process, one clock: the barrier's start instant is the same
-	// for all; the spread is timer and scheduling delay only.
+	// One process, one clock: the gate's start instant is the same for
+	// all; the spread is timer and scheduling delay only.
 	if hi.Sub(lo) > 250*time.Millisecond {
 		t.Errorf("first sends of the shards span %s, want within 250ms", hi.Sub(lo))
 	}
@@ -130,24 +169,25 @@ func TestShardedJobs(t *testing.T) {
 	}
 }
 
-// TestShardedJobMissing: a shard that never arrives makes the others give
-// up within the deadline: they sign out, write their reports saying why,
-// and return a *BarrierError naming it.
+// TestShardedJobMissing: a gate that gives the run up (a shard never
+// arrived) makes the others stop before their attack: they sign out,
+// write their reports saying why (aborted, aborted_by start), and return
+// the gate's *AbortError.
 func TestShardedJobMissing(t *testing.T) {
 	noLeaks(t)
 	e := newEnv(t, 6, 60, time.Second, false)
 	const timeout = 1500 * time.Millisecond
 	t0 := time.Now()
-	outs, errs := e.runShards(t, 3, []int{0, 1}, filepath.Join(filepath.Dir(e.out), "barrier"), timeout)
+	outs, errs := e.runShards(t, 3, []int{0, 1}, timeout)
 	elapsed := time.Since(t0)
 	for k, err := range errs {
-		var be *load.BarrierError
-		if !errors.As(err, &be) || !strings.Contains(err.Error(), "shard 2 not ready") {
-			t.Fatalf("shard %d: %v, want a barrier error naming shard 2", k, err)
+		var ae *load.AbortError
+		if !errors.As(err, &ae) || !strings.Contains(err.Error(), "shard 2 not ready") {
+			t.Fatalf("shard %d: %v, want the gate's error naming shard 2", k, err)
 		}
 		o := outs[k]
-		if o == nil || o.Report == nil || !strings.Contains(o.Meta.Aborted, "shard 2 not ready") || o.Sent != 0 {
-			t.Fatalf("shard %d outcome %+v: want reports written, aborted naming shard 2, nothing sent", k, o)
+		if o == nil || o.Report == nil || !strings.Contains(o.Meta.Aborted, "shard 2 not ready") || o.Meta.AbortedBy != reports.AbortedByStart || o.Sent != 0 {
+			t.Fatalf("shard %d outcome %+v: want reports written, aborted naming shard 2 (by start), nothing sent", k, o)
 		}
 		m, err := reports.ReadMeta(filepath.Join(o.Dir, load.MetaFile))
 		if err != nil || m.Aborted != o.Meta.Aborted {

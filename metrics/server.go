@@ -48,7 +48,10 @@ type Server struct {
 
 // Serve listens on addr (see CheckAddr) and serves m at Path (and a short
 // pointer to it at /). The error names the address.
-func Serve(addr string, m *Metrics) (*Server, error) {
+func Serve(addr string, m *Metrics) (*Server, error) { return ServeHandler(addr, m.Handler()) }
+
+// ServeHandler is Serve for any metrics handler (a Merged's).
+func ServeHandler(addr string, h http.Handler) (*Server, error) {
 	if err := CheckAddr(addr); err != nil {
 		return nil, err
 	}
@@ -57,7 +60,7 @@ func Serve(addr string, m *Metrics) (*Server, error) {
 		return nil, fmt.Errorf("%s: %w", addr, unwrapOp(err))
 	}
 	mux := http.NewServeMux()
-	mux.Handle(Path, m.Handler())
+	mux.Handle(Path, h)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)

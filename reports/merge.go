@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // ShardInput is one shard of a distributed run as `ccgw report` finds it:
@@ -105,6 +104,7 @@ func MergeShardMeta(in []ShardInput, allowMissing bool) (Meta, []int, error) {
 		TLSVerify:       true,
 		RunID:           f.RunID,
 		SLO:             f.SLO,
+		Shards:          &MergedShards{Count: f.Shard.Count, Missing: append([]int{}, missing...)},
 	}
 	var slo0 []byte
 	if f.SLO != nil {
@@ -125,7 +125,7 @@ func MergeShardMeta(in []ShardInput, allowMissing bool) (Meta, []int, error) {
 			m.Started = sm.Started
 		}
 		if sm.Aborted != "" && m.Aborted == "" {
-			m.Aborted = sm.Aborted
+			m.Aborted, m.AbortedBy = sm.Aborted, sm.AbortedBy
 		}
 		for _, w := range sm.Warnings {
 			m.Warnings = append(m.Warnings, fmt.Sprintf("shard %d: %s", sm.Shard.Index, w))
@@ -140,7 +140,7 @@ func MergeShardMeta(in []ShardInput, allowMissing bool) (Meta, []int, error) {
 		if b, _ := json.Marshal(sm.SLO); sm.SLO != nil && string(b) != string(slo0) {
 			m.Warnings = append(m.Warnings, fmt.Sprintf("shard %d was gated by other SLOs than shard %d: the merged report applies shard %d's", sm.Shard.Index, f.Shard.Index, f.Shard.Index))
 		}
-		m.Shards = append(m.Shards, MergedShard{
+		m.Shards.List = append(m.Shards.List, MergedShard{
 			Index: sm.Shard.Index, Dir: s.Dir, Agents: sm.Agents, RequestedRate: sm.RequestedRate,
 			Interrupted: sm.Interrupted, Aborted: sm.Aborted,
 		})
@@ -151,18 +151,22 @@ func MergeShardMeta(in []ShardInput, allowMissing bool) (Meta, []int, error) {
 	return m, missing, nil
 }
 
-// AddFileStats fills in each merged shard's requests, first send and
-// whether its file was cut short, from what ReadFilesEach read from the
-// shards' files (in the order of the ShardInputs given to MergeShardMeta,
-// sorted by index).
+// AddFileStats fills in each merged shard's requests, first measured
+// send and whether its file was cut short, from what ReadFilesEach read
+// from the shards' files (in the order of the ShardInputs given to
+// MergeShardMeta, sorted by index), and the shards' start skew.
 func (m *Meta) AddFileStats(stats []FileStats) {
-	for i := range m.Shards {
+	if m.Shards == nil {
+		return
+	}
+	for i := range m.Shards.List {
 		if i < len(stats) {
-			m.Shards[i].Requests = uint64(stats[i].Results)
-			m.Shards[i].FirstSend = stats[i].FirstSend
-			m.Shards[i].Partial = stats[i].Partial
+			m.Shards.List[i].Requests = uint64(stats[i].Results)
+			m.Shards.List[i].FirstSend = stats[i].FirstSend
+			m.Shards.List[i].Partial = stats[i].Partial
 		}
 	}
+	m.Shards.StartSkewMS = durMS(m.Shards.StartSkew())
 }
 
 // SortShardInputs orders shards by index (the order MergeShardMeta lists
@@ -174,24 +178,6 @@ func SortShardInputs(in []ShardInput) {
 		}
 		return a.Meta.Shard.Index - b.Meta.Shard.Index
 	})
-}
-
-// FirstSendSpread is the time between the earliest and the latest first
-// send of the shards (0 with fewer than two shards that sent).
-func (m *Meta) FirstSendSpread() time.Duration {
-	var lo, hi time.Time
-	for _, s := range m.Shards {
-		if s.FirstSend.IsZero() {
-			continue
-		}
-		if lo.IsZero() || s.FirstSend.Before(lo) {
-			lo = s.FirstSend
-		}
-		if s.FirstSend.After(hi) {
-			hi = s.FirstSend
-		}
-	}
-	return hi.Sub(lo)
 }
 
 func shardWord(ids []int) string {

@@ -1,12 +1,15 @@
 package reports
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"ccgw-harness/slo"
 )
 
 func shardMeta(i, n int, id string) Meta {
@@ -29,8 +32,8 @@ func inputs(n int, id string) []ShardInput {
 func TestMetaRoundTripShard(t *testing.T) {
 	p := filepath.Join(t.TempDir(), MetaFile)
 	m := shardMeta(1, 3, "run-7")
-	m.Aborted = "shard 2 not ready"
-	m.Shards = []MergedShard{{Index: 0, Dir: "a", Requests: 3, Agents: 2, RequestedRate: 1.5, FirstSend: m.Started, Interrupted: true, Aborted: "x", Partial: true}}
+	m.Aborted, m.AbortedBy = "shard 2 not ready", AbortedByStart
+	m.Shards = &MergedShards{Count: 3, StartSkewMS: 1.5, Missing: []int{2}, List: []MergedShard{{Index: 0, Dir: "a", Requests: 3, Agents: 2, RequestedRate: 1.5, FirstSend: m.Started, Interrupted: true, Aborted: "x", Partial: true}}}
 	if err := WriteMeta(p, m); err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +42,7 @@ func TestMetaRoundTripShard(t *testing.T) {
 		t.Errorf("ReadMeta = %+v, %v\nwant %+v", got, err, m)
 	}
 	b, _ := os.ReadFile(p)
-	for _, key := range []string{`"run_id": "run-7"`, `"shard": {`, `"plan_requested_rate": 100`, `"sent": 50`, `"aborted": "shard 2 not ready"`} {
+	for _, key := range []string{`"run_id": "run-7"`, `"shard": {`, `"plan_requested_rate": 100`, `"sent": 50`, `"aborted": "shard 2 not ready"`, `"aborted_by": "start"`, `"start_skew_ms": 1.5`, `"missing": [`} {
 		if !strings.Contains(string(b), key) {
 			t.Errorf("meta.json lacks %s:\n%s", key, b)
 		}
@@ -67,15 +70,16 @@ func TestMergeShardMeta(t *testing.T) {
 	if !m.Started.Equal(shardMeta(0, 3, "").Started) {
 		t.Errorf("started %s, want the earliest shard's", m.Started)
 	}
-	if len(m.Shards) != 3 || m.Shards[0].Index != 0 || m.Shards[2].Dir != "s2" || m.Shards[1].Agents != 10 {
+	if l := m.Shards.List; m.Shards.Count != 3 || len(m.Shards.Missing) != 0 || len(l) != 3 || l[0].Index != 0 || l[2].Dir != "s2" || l[1].Agents != 10 {
 		t.Errorf("shards %+v: want all three in index order", m.Shards)
 	}
 	if want := []string{"shard 0: w", "shard 1: w", "shard 2: w"}; !reflect.DeepEqual(m.Warnings, want) {
 		t.Errorf("warnings %q, want %q", m.Warnings, want)
 	}
-	m.AddFileStats([]FileStats{{Results: 7}, {Results: 8, Partial: true}, {Results: 9}})
-	if m.Shards[1].Requests != 8 || !m.Shards[1].Partial || m.Shards[2].Requests != 9 {
-		t.Errorf("after AddFileStats: %+v", m.Shards)
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	m.AddFileStats([]FileStats{{Results: 7, FirstSend: t0.Add(2 * time.Millisecond)}, {Results: 8, Partial: true, FirstSend: t0}, {Results: 9}})
+	if l := m.Shards.List; l[1].Requests != 8 || !l[1].Partial || l[2].Requests != 9 || m.Shards.StartSkewMS != 2 {
+		t.Errorf("after AddFileStats: %+v, start skew %v ms (want 2)", m.Shards, m.Shards.StartSkewMS)
 	}
 
 	in := inputs(3, "r1")
@@ -108,7 +112,50 @@ func TestMergeShardMeta(t *testing.T) {
 		}
 	}
 	m, missing, err = MergeShardMeta(inputs(3, "a")[:2], true)
-	if err != nil || !reflect.DeepEqual(missing, []int{0}) || !strings.Contains(strings.Join(m.Warnings, "\n"), "shard 0 of 3 missing") {
-		t.Errorf("allowed missing: %v, missing %v, warnings %q", err, missing, m.Warnings)
+	if err != nil || !reflect.DeepEqual(missing, []int{0}) || !reflect.DeepEqual(m.Shards.Missing, []int{0}) || !strings.Contains(strings.Join(m.Warnings, "\n"), "shard 0 of 3 missing") {
+		t.Errorf("allowed missing: %v, missing %v (%v), warnings %q", err, missing, m.Shards.Missing, m.Warnings)
+	}
+}
+
+// TestMergedShardsReadsTheOldArray: report.json of earlier versions held
+// the shards' list as an array; it still reads, as the object's list.
+func TestMergedShardsReadsTheOldArray(t *testing.T) {
+	var r Report
+	if err := json.Unmarshal([]byte(`{"shards":[{"index":0,"dir":"a","requests":3},{"index":1,"dir":"b","requests":4}]}`), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Shards == nil || r.Shards.Count != 2 || len(r.Shards.List) != 2 || r.Shards.List[1].Requests != 4 {
+		t.Errorf("old shards array: %+v", r.Shards)
+	}
+	b, _ := json.Marshal(&Report{Shards: &MergedShards{Count: 3, StartSkewMS: 4.5, Missing: []int{2}, List: []MergedShard{{Index: 0}}}})
+	var back Report
+	if err := json.Unmarshal(b, &back); err != nil || back.Shards.StartSkewMS != 4.5 || back.Shards.Missing[0] != 2 || back.Shards.Count != 3 {
+		t.Errorf("shards object round trip: %+v, %v\n%s", back.Shards, err, b)
+	}
+}
+
+// TestAbortGate: a run its abort_when rule stopped fails the abort_when
+// gate, and says so loudly; a run aborted otherwise adds no gate.
+func TestAbortGate(t *testing.T) {
+	a := NewAggregator()
+	for _, r := range goldenSpec().Results()[:100] {
+		a.Add(&r)
+	}
+	m := goldenMeta()
+	m.Aborted, m.AbortedBy = "error rate 52% over the last 2s, above 20%", AbortedByRule
+	r := a.Report(m, slo.Objectives{})
+	g := r.SLO[len(r.SLO)-1]
+	if r.Pass || g.Name != GateAbortWhen || g.Pass || g.Detail != m.Aborted || r.AbortedBy != AbortedByRule {
+		t.Errorf("aborted by its rule: pass %v, last gate %+v", r.Pass, g)
+	}
+	var sum strings.Builder
+	if err := WriteSummary(&sum, r); err != nil || !strings.Contains(sum.String(), "ABORTED by abort_when: error rate 52%") {
+		t.Errorf("summary: %v\n%s", err, sum.String())
+	}
+	m.AbortedBy = AbortedByStart
+	for _, g := range a.Report(m, slo.Objectives{}).SLO {
+		if g.Name == GateAbortWhen {
+			t.Errorf("a start given up has an abort_when gate: %+v", g)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -59,12 +60,14 @@ type Meta struct {
 	// the results it recorded of them (results.bin's; equal unless writing
 	// failed).
 	Sent, Recorded uint64
-	// Aborted says why the run gave up before its measured attack (a shard
-	// missing at the start barrier); "" when it did not.
-	Aborted string
-	// Shards lists the shards a merged report covers (nil unless `ccgw
-	// report` merged a distributed run).
-	Shards []MergedShard
+	// Aborted says why the run stopped before its plan ended: its
+	// abort_when rule broke, its shards never all got ready, its
+	// coordinator was lost; "" when it did not. AbortedBy says which (an
+	// Aborted* value).
+	Aborted, AbortedBy string
+	// Shards describes the shards a merged report covers (nil unless the
+	// report merges a distributed run).
+	Shards *MergedShards
 	// LatencyFromPlanned says the run measured latency from each request's
 	// planned send time (lag + response time; see WithLatencyFromPlanned),
 	// so that `ccgw report` measures it the same way.
@@ -96,7 +99,76 @@ type ShardInfo struct {
 	PlanAgents int `json:"plan_agents"`
 }
 
-// MergedShard is one shard of a merged report (report.json key shards).
+// Values of Meta.AbortedBy: what stopped a run before its plan ended.
+const (
+	// AbortedByRule: the plan's abort_when rule broke (the run's verdict is
+	// a failed gate, exit 1).
+	AbortedByRule = "abort_when"
+	// AbortedByStart: the run was given up before its measured attack (a
+	// shard never ready, failed or refused; exit 2).
+	AbortedByStart = "start"
+	// AbortedByCoordinator: a shard lost its coordinator (exit 2).
+	AbortedByCoordinator = "coordinator"
+)
+
+// MergedShards is the `shards` of a merged report (report.json and
+// meta.json): the run's shard count, the spread of the shards' first
+// measured sends, the shards whose figures are missing, and each shard
+// merged. Reports written before the object existed held only the list,
+// as an array; UnmarshalJSON reads that too.
+type MergedShards struct {
+	Count int `json:"count"`
+	// StartSkewMS is the time from the earliest to the latest first
+	// measured send of the shards, in milliseconds.
+	StartSkewMS float64 `json:"start_skew_ms"`
+	// Missing lists the shards of the run that are not merged (lost, or
+	// never started).
+	Missing []int         `json:"missing"`
+	List    []MergedShard `json:"list"`
+}
+
+// UnmarshalJSON reads the object, or the array of the shards' list that
+// reports of earlier versions hold.
+func (m *MergedShards) UnmarshalJSON(b []byte) error {
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
+		var list []MergedShard
+		if err := json.Unmarshal(t, &list); err != nil {
+			return err
+		}
+		*m = MergedShards{Count: len(list), Missing: []int{}, List: list}
+		return nil
+	}
+	type plain MergedShards
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*m = MergedShards(p)
+	return nil
+}
+
+// StartSkew is the time between the earliest and the latest first send of
+// the shards (0 with fewer than two shards that sent).
+func (m *MergedShards) StartSkew() time.Duration {
+	if m == nil {
+		return 0
+	}
+	var lo, hi time.Time
+	for _, s := range m.List {
+		if s.FirstSend.IsZero() {
+			continue
+		}
+		if lo.IsZero() || s.FirstSend.Before(lo) {
+			lo = s.FirstSend
+		}
+		if s.FirstSend.After(hi) {
+			hi = s.FirstSend
+		}
+	}
+	return hi.Sub(lo)
+}
+
+// MergedShard is one shard of a merged report (report.json shards.list).
 type MergedShard struct {
 	Index         int     `json:"index"`
 	Dir           string  `json:"dir"`      // the shard's output directory as given to ccgw report
@@ -137,12 +209,13 @@ type metaJSON struct {
 
 // distributedJSON holds the meta.json keys of distributed runs.
 type distributedJSON struct {
-	RunID    string        `json:"run_id,omitempty"`
-	Shard    *ShardInfo    `json:"shard,omitempty"`
-	Sent     uint64        `json:"sent,omitempty"`
-	Recorded uint64        `json:"recorded,omitempty"`
-	Aborted  string        `json:"aborted,omitempty"`
-	Shards   []MergedShard `json:"shards,omitempty"`
+	RunID     string        `json:"run_id,omitempty"`
+	Shard     *ShardInfo    `json:"shard,omitempty"`
+	Sent      uint64        `json:"sent,omitempty"`
+	Recorded  uint64        `json:"recorded,omitempty"`
+	Aborted   string        `json:"aborted,omitempty"`
+	AbortedBy string        `json:"aborted_by,omitempty"`
+	Shards    *MergedShards `json:"shards,omitempty"`
 }
 
 // MarshalJSON writes the meta.json form (durations in seconds).
@@ -153,7 +226,7 @@ func (m Meta) MarshalJSON() ([]byte, error) {
 		Agents: m.Agents, AgentsFailed: m.AgentsFailed, Connections: m.Connections,
 		HTTP2: m.HTTP2, TLSVerify: m.TLSVerify, ReSignIns: m.ReSignIns,
 		Interrupted: m.Interrupted, Warnings: m.Warnings, Started: m.Started, SLO: m.SLO,
-		distributedJSON: distributedJSON{RunID: m.RunID, Shard: m.Shard, Sent: m.Sent, Recorded: m.Recorded, Aborted: m.Aborted, Shards: m.Shards},
+		distributedJSON: distributedJSON{RunID: m.RunID, Shard: m.Shard, Sent: m.Sent, Recorded: m.Recorded, Aborted: m.Aborted, AbortedBy: m.AbortedBy, Shards: m.Shards},
 		FromPlanned:     m.LatencyFromPlanned,
 		NoPassword:      m.NoPassword, Journeys: m.Journeys, JourneyRate: m.JourneyRate,
 		JourneyHold: m.JourneyHold.Seconds(), JourneyRepeat: m.JourneyRepeat.Seconds(),
@@ -179,7 +252,7 @@ func (m *Meta) UnmarshalJSON(b []byte) error {
 		Agents: j.Agents, AgentsFailed: j.AgentsFailed, Connections: j.Connections,
 		HTTP2: j.HTTP2, TLSVerify: j.TLSVerify, ReSignIns: j.ReSignIns,
 		Interrupted: j.Interrupted, Warnings: j.Warnings, Started: j.Started, SLO: j.SLO,
-		RunID: j.RunID, Shard: j.Shard, Sent: j.Sent, Recorded: j.Recorded, Aborted: j.Aborted, Shards: j.Shards,
+		RunID: j.RunID, Shard: j.Shard, Sent: j.Sent, Recorded: j.Recorded, Aborted: j.Aborted, AbortedBy: j.AbortedBy, Shards: j.Shards,
 		LatencyFromPlanned: j.FromPlanned,
 		NoPassword:         j.NoPassword, Journeys: j.Journeys, JourneyRate: j.JourneyRate,
 		JourneyHold:   time.Duration(math.Round(j.JourneyHold * 1e9)),

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"ccgw-harness/gateway"
 )
 
 // The results files of a run's directory (docs/results-files.md), beside
@@ -197,7 +199,7 @@ func readIntoEach(a adder, paths ...string) (n int, partial bool, stats []FileSt
 			st.Calls = s.count
 		default:
 			st.Results = s.count
-			if s.count > 0 {
+			if s.measured {
 				st.FirstSend = time.Unix(0, s.minNS).UTC()
 			}
 		}
@@ -263,15 +265,16 @@ func decodeAll(srcs []*source, full chan<- *batch, free <-chan *batch) error {
 
 // source is one results file being read.
 type source struct {
-	path    string
-	f       *os.File
-	dec     vegeta.Decoder
-	gob     bool
-	res     vegeta.Result // the current result, reused
-	ns      int64         // its timestamp
-	minNS   int64         // the earliest timestamp read
-	count   int
-	partial bool
+	path     string
+	f        *os.File
+	dec      vegeta.Decoder
+	gob      bool
+	res      vegeta.Result // the current result, reused
+	ns       int64         // its timestamp
+	minNS    int64         // the earliest timestamp of a measured result
+	measured bool          // a measured (top-level) result was read
+	count    int
+	partial  bool
 }
 
 func openSource(path string) (*source, error) {
@@ -420,8 +423,8 @@ func (s *source) next() (bool, error) {
 	case err == nil:
 		s.count++
 		s.ns = s.res.Timestamp.UnixNano()
-		if s.count == 1 || s.ns < s.minNS {
-			s.minNS = s.ns
+		if (!s.measured || s.ns < s.minNS) && IsTopLevel(gateway.CallOf(s.res.Method, s.res.URL)) {
+			s.minNS, s.measured = s.ns, true
 		}
 		s.res.Body = nil // never kept, never printed
 		return true, nil

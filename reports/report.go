@@ -79,10 +79,11 @@ type Report struct {
 	// Distributed runs (see Meta): the run ID, this shard's place, why the
 	// run gave up at its start barrier, and the shards a merged report
 	// covers.
-	RunID   string        `json:"run_id,omitempty"`
-	Shard   *ShardInfo    `json:"shard,omitempty"`
-	Aborted string        `json:"aborted,omitempty"`
-	Shards  []MergedShard `json:"shards,omitempty"`
+	RunID     string        `json:"run_id,omitempty"`
+	Shard     *ShardInfo    `json:"shard,omitempty"`
+	Aborted   string        `json:"aborted,omitempty"`
+	AbortedBy string        `json:"aborted_by,omitempty"`
+	Shards    *MergedShards `json:"shards,omitempty"`
 	// LatencyFromPlanned: every latency counts from the request's planned
 	// send time (lag + response time; WithLatencyFromPlanned).
 	LatencyFromPlanned bool `json:"latency_from_planned,omitempty"`
@@ -186,7 +187,7 @@ func (a *Aggregator) Report(m Meta, o slo.Objectives) *Report {
 		Warnings:  append([]string{}, m.Warnings...),
 		Partial:   a.partial,
 		Histogram: HistogramNote,
-		RunID:     m.RunID, Shard: m.Shard, Aborted: m.Aborted, Shards: m.Shards,
+		RunID:     m.RunID, Shard: m.Shard, Aborted: m.Aborted, AbortedBy: m.AbortedBy, Shards: m.Shards,
 		LatencyFromPlanned: a.fromPlanned,
 	}
 	if !m.Started.IsZero() {
@@ -240,6 +241,7 @@ func (a *Aggregator) Report(m Meta, o slo.Objectives) *Report {
 		r.Warnings = append(r.Warnings, "a results file was truncated (killed run?): the report covers the results up to the last whole one")
 	}
 	r.SLO = insertGates(gates(r, o, a.latencyAt), slo.GateContractViolations, a.extraGates(o))
+	r.SLO = append(r.SLO, abortGates(m)...)
 	r.Pass = true
 	for _, g := range r.SLO {
 		r.Pass = r.Pass && g.Pass

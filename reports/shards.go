@@ -5,14 +5,31 @@ import (
 	"strconv"
 )
 
-// The parts of the human-readable reports that concern distributed runs: a
-// shard's place in its run, the shards of a merged report, and a run that
-// gave up at its start barrier.
+// The parts of the human-readable reports that concern distributed runs
+// and runs stopped early: a shard's place in its run, the shards of a
+// merged report, and a run that was aborted (its abort_when rule, a start
+// given up, a lost coordinator).
 
-// shardAlerts are the loud lines of a distributed run.
-func shardAlerts(r *Report) []alert {
-	if r.Aborted == "" {
+// GateAbortWhen is the gate an abort_when rule that broke fails.
+const GateAbortWhen = "abort_when"
+
+// abortGates is the failed abort_when gate of a run its rule stopped.
+func abortGates(m Meta) []Gate {
+	if m.AbortedBy != AbortedByRule {
 		return nil
+	}
+	return []Gate{{Name: GateAbortWhen, Threshold: 0, Actual: 1, Op: "<=", Unit: "bool", Detail: m.Aborted}}
+}
+
+// shardAlerts are the loud lines of a run stopped early.
+func shardAlerts(r *Report) []alert {
+	switch {
+	case r.Aborted == "":
+		return nil
+	case r.AbortedBy == AbortedByRule:
+		return []alert{{"ABORTED", "ABORTED by abort_when: " + r.Aborted}}
+	case r.AbortedBy == AbortedByCoordinator:
+		return []alert{{"ABORTED", "ABORTED: the shard lost its coordinator: " + r.Aborted}}
 	}
 	return []alert{{"ABORTED", "ABORTED: the run gave up before its measured attack: " + r.Aborted}}
 }
@@ -23,21 +40,24 @@ func shardOverview(r *Report, add func(k, v string)) {
 	case r.Shard != nil:
 		add("shard", fmt.Sprintf("%d of %d (0-based) of run %s: %s of the plan (plan: %s requested, %d agents); this report is a diagnostic, the run's verdict is the merged report's",
 			r.Shard.Index, r.Shard.Count, orDash(r.RunID), pct(r.Shard.Share), yesNo(r.Shard.PlanRequestedRate > 0, rate(r.Shard.PlanRequestedRate), "-"), r.Shard.PlanAgents))
-	case len(r.Shards) > 0:
-		add("distributed", fmt.Sprintf("%d shards of run %s merged into one verdict", len(r.Shards), orDash(r.RunID)))
+	case r.Shards != nil:
+		v := fmt.Sprintf("%d of %d shards of run %s merged into one verdict", len(r.Shards.List), r.Shards.Count, orDash(r.RunID))
+		if len(r.Shards.Missing) > 0 {
+			v += fmt.Sprintf("; missing: %s", shardWord(r.Shards.Missing))
+		}
+		add("distributed", v)
 	}
 }
 
 // withShardSection inserts the shards table of a merged report after the
 // run table.
 func withShardSection(ss []section, r *Report) []section {
-	if len(r.Shards) == 0 {
+	if r.Shards == nil {
 		return ss
 	}
 	t := &table{head: []string{"shard", "requests", "agents", "requested", "first send", "state", "results"},
 		right: []bool{true, true, true, true, false, false, false}}
-	var first, last int64 // earliest and latest first send, UnixNano (0: none)
-	for _, s := range r.Shards {
+	for _, s := range r.Shards.List {
 		state := "complete"
 		switch {
 		case s.Aborted != "":
@@ -48,18 +68,17 @@ func withShardSection(ss []section, r *Report) []section {
 			state = "partial"
 		}
 		t.rows = append(t.rows, []string{strconv.Itoa(s.Index), u(s.Requests), strconv.Itoa(s.Agents), rate(s.RequestedRate), fmtTime(s.FirstSend), state, s.Dir})
-		if !s.FirstSend.IsZero() {
-			ns := s.FirstSend.UnixNano()
-			if first == 0 || ns < first {
-				first = ns
-			}
-			last = max(last, ns)
-		}
+	}
+	for _, i := range r.Shards.Missing {
+		t.rows = append(t.rows, []string{strconv.Itoa(i), "-", "-", "-", "-", "missing", "-"})
 	}
 	sec := section{id: "shards", title: "Shards", table: t,
 		lines: []string{"Every figure of this report is computed over the results of all shards together, as one run; each shard's own report (in its directory) is a diagnostic."}}
-	if first != 0 {
-		sec.lines = append(sec.lines, fmt.Sprintf("First sends of the shards span %s.", fmtMS(float64(last-first)/1e6)))
+	if len(r.Shards.List) > 1 {
+		sec.lines = append(sec.lines, fmt.Sprintf("First measured sends of the shards span %s (start skew).", fmtMS(r.Shards.StartSkewMS)))
+	}
+	if len(r.Shards.Missing) > 0 {
+		sec.lines = append(sec.lines, fmt.Sprintf("%s of %d missing: the figures cover the other shards only.", shardWord(r.Shards.Missing), r.Shards.Count))
 	}
 	out := make([]section, 0, len(ss)+1)
 	out = append(out, ss[0], sec)

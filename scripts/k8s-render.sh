@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Renders deploy/kubernetes for one distributed run of N shards into one YAML file of
 # Kubernetes objects (printed path), offline: kubectl kustomize of a generated overlay that sets
-# the shard count (completions = parallelism = CCGW_SHARD_COUNT), a fresh run ID, the target,
-# the plan, the targets file and the image.
+# the shard count (completions = parallelism = CCGW_SHARD_COUNT), a fresh run ID and run token,
+# the target, the plan, the targets file and the image. The rendered file holds the run token
+# (a Secret): it is written readable by its owner only.
 #
 #   scripts/k8s-render.sh SHARDS [RUN_ID]
 #   env: IMAGE (default ccgw-harness:latest), K8S_TARGET (default staging), PLAN (default smoke),
@@ -12,7 +13,7 @@
 #   make k8s SHARDS=5 K8S_TARGET=staging PLAN=golive IMAGE=registry.example/ccgw-harness:v1
 #
 # The overlay uses only what kustomize v2.0.3 (Debian's kubectl 1.20) knows: bases,
-# configMapGenerator with behavior: replace, patchesStrategicMerge and images.
+# configMapGenerator and secretGenerator with behavior: replace, patchesStrategicMerge and images.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,6 +45,10 @@ fi
 
 overlay=$out/overlay-$run_id
 mkdir -p "$overlay"
+chmod 700 "$overlay"
+# The run's token: 32 random bytes, hex. Shards prove with it that they belong to the run.
+token=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+[[ ${#token} -eq 64 ]] || die "could not read 32 random bytes from /dev/urandom"
 cp "$targets" "$overlay/targets.yaml"
 extra=()
 for f in ${K8S_FILES:-}; do
@@ -90,6 +95,12 @@ YAML
   echo "  files:"
   echo "  - targets.yaml"
   for b in "${extra[@]}"; do echo "  - $b"; done
+  echo "secretGenerator:"
+  echo "- name: ccgw-run-token"
+  echo "  behavior: replace"
+  echo "  literals:"
+  echo "  - token=$token"
+  echo "  type: Opaque"
   echo "images:"
   # The base renames the image ccgw to ccgw-harness:latest, and kustomize v2 applies the
   # overlay to that: name both.
@@ -103,6 +114,7 @@ YAML
 
 rendered=$out/ccgw-$run_id.yaml
 # kustomize v5 warns that bases and commonLabels are deprecated; v2.0.3 knows nothing else.
-"$kubectl" kustomize "$overlay" 2> >(grep -v -e "is deprecated" >&2) > "$rendered.tmp"
+(umask 077 && "$kubectl" kustomize "$overlay" 2> >(grep -v -e "is deprecated" >&2) > "$rendered.tmp")
 mv "$rendered.tmp" "$rendered"
+rm -f "$overlay/kustomization.yaml"   # it holds the token; the rendered file is the one to apply
 echo "$rendered"

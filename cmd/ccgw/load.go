@@ -6,15 +6,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"time"
 
 	"ccgw-harness/config"
 	"ccgw-harness/connect"
+	"ccgw-harness/dist"
 	"ccgw-harness/load"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
@@ -63,24 +66,35 @@ Exit codes: 0 every SLO gate held, 1 a gate failed, 2 harness error (bad
 flag or config, refused, target unreachable, output not writable), 130
 interrupted.
 
+A plan's abort_when: {error_rate, p99, window} stops the run as soon as
+the figures of its last window break it: the attack stops, the agents sign
+out, the reports say why (aborted) and its abort_when gate fails (exit 1).
+
 Distributed runs: --shard I/N (default from JOB_COMPLETION_INDEX and
 CCGW_SHARD_COUNT, as a Kubernetes Indexed Job sets them) runs shard I of N:
 agent k of the plan goes to shard k mod N, and hit g of the plan's schedule
-to shard g mod N, so the shards add up to the plan. With --barrier DIR (a
-directory all shards write) every shard signs in and warms up, then waits
-until all are ready and starts the measured attack at one agreed instant; a
-shard not ready --barrier-timeout after the first joined makes every shard
-give up (sign-out, reports, exit 2, naming it). A shard exits 0 when it ran,
-whatever its own gates: its report is a diagnostic, and the run's verdict
-comes from ccgw report merging the shards. ccgw shards runs N shards on
-this machine.
+to shard g mod N, so the shards add up to the plan. Shard 0 coordinates the
+run: it listens on the port of --coordinator HOST:PORT (CCGW_COORDINATOR),
+which every other shard reaches; every shard proves it belongs to the run
+with CCGW_RUN_TOKEN (never sent over the network). Every shard signs in and
+warms up, then all start the measured attack at one instant the coordinator
+chooses; a shard not ready --barrier-timeout after the coordinator started
+makes every shard give up (sign-out, reports, exit 2). Each shard sends its
+figures every second: the coordinator's progress line, --metrics-addr and
+abort_when are the whole run's. At the end the coordinator writes the run's
+reports into its --out (each shard's own under shards/I) and exits with the
+run's verdict; the other shards exit 0 when they ran their part, 2 when
+they could not. A shard lost mid-run (--heartbeat-timeout) is named in the
+report and fails the run unless --allow-missing-shards; a shard that loses
+its coordinator stops, signs out, writes its own reports and exits 2.
+ccgw shards runs N shards on this machine.
 
 Examples:
   ccgw load --targets targets.yaml --target mock --plan smoke --out out/smoke
   ccgw load --targets targets.yaml --target mock --plan shiftstart --out out/shiftstart
   ccgw load --target staging --plan golive --rate 200 --duration 2m --out out/staging-200
   CCGW_TARGETS=targets.yaml ccgw load --target prod --plan smoke --confirm prod --quiet
-  JOB_COMPLETION_INDEX=1 CCGW_SHARD_COUNT=3 ccgw load --target staging --plan golive --barrier /data/run-7/barrier --out /data/run-7/shard-1
+  JOB_COMPLETION_INDEX=1 CCGW_SHARD_COUNT=3 CCGW_COORDINATOR=ccgw-load-0.ccgw-load:9465 CCGW_RUN_TOKEN=... ccgw load --target staging --plan golive --out /reports
   ccgw load --target staging --plan soak --metrics-addr :9464 --metrics-linger 1m
 
 Flags:
@@ -187,39 +201,34 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 }
 
 // loadMain does the work of `ccgw load` once the flags are parsed.
-func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) (code int) {
-	var why string // the harness error the run ends with
+func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) int {
+	if f.shard.shard.Sharded() {
+		return shardMain(ctx, f, prog, stdout, stderr, linger)
+	}
 	fail := func(format string, args ...any) int {
-		why = fmt.Sprintf(format, args...)
-		fmt.Fprintf(stderr, "ccgw load: %s\n", why)
+		fmt.Fprintf(stderr, "ccgw load: %s\n", fmt.Sprintf(format, args...))
 		return exitHarness
 	}
-	sess, err := f.shard.join(prog.Logf)
-	if err != nil {
-		return fail("%v", err)
-	}
-	var outc *load.Outcome
-	defer func() { sess.end(f.shard.shard.Index, code, why, outc) }()
 	file, target, plan, err := targetAndPlan(f.targets, f.target, f.plan)
 	if err != nil {
 		return fail("%v", err)
 	}
-	if f.shard.shard.Sharded() && target.Mock != nil {
-		return fail("target %s is an embedded mock (mock:): each shard would start a gateway of its own; run the shards with ccgw shards (make load SHARDS=N), which starts one mock for all, or point the target at one ccgw mock with url:", target.Name)
-	}
 	objs := file.SLOFor(plan)
-	var mopts []metrics.Option
-	if f.shard.shard.Sharded() {
-		mopts = append(mopts, metrics.WithShard(strconv.Itoa(f.shard.shard.Index)))
-	}
-	live, err := f.metrics.newMetrics(target.Name, plan.Name, objs, mopts...)
+	live, err := f.metrics.newMetrics(target.Name, plan.Name, objs)
 	if err != nil {
 		return fail("%v", err)
 	}
-	job, err := load.NewJob(target, plan, f.out, append([]load.Option{
-		load.WithConfirm(f.confirm), load.WithProgress(prog),
+	// abort_when: the run judges its own last seconds, as a distributed
+	// run's coordinator judges the whole run's.
+	stop := make(chan load.Stop, 1)
+	agg := reports.NewAggregator()
+	opts := []load.Option{load.WithConfirm(f.confirm), load.WithProgress(prog),
 		load.WithSLO(objs), load.WithMetrics(live.Metrics()),
-		load.WithRate(f.rate), load.WithDuration(f.duration)}, f.shard.options(sess)...)...)
+		load.WithRate(f.rate), load.WithDuration(f.duration), load.WithStop(stop), load.WithAggregator(agg)}
+	if f.shard.given { // --shard 0/1: a run of one shard
+		opts = append(opts, load.WithShard(f.shard.shard), load.WithRunID(f.shard.runID))
+	}
+	job, err := load.NewJob(target, plan, f.out, opts...)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -239,13 +248,14 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	if rt.Mock != nil {
 		prog.Logf("target %s: embedded mock gateway at %s", target.Name, rt.URL())
 	}
-	outc, err = job.Run(ctx, rt.Client, rt.Config)
-	if outc != nil && outc.Report != nil {
-		if b, rerr := os.ReadFile(filepath.Join(f.out, reports.SummaryFile)); rerr == nil {
-			stdout.Write(b)
-		}
-		fmt.Fprintf(stdout, "\nreports in %s\n", f.out)
+	if rule := dist.RuleOf(plan.AbortWhen); rule != nil {
+		prog.Logf("abort_when: the run stops when its %s", rule)
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go dist.WatchRule(wctx, rule, job, agg, stop, prog.Logf)
 	}
+	outc, err := job.Run(ctx, rt.Client, rt.Config)
+	printSummary(stdout, outc, f.out)
 	live.finish(ctx, prog, linger)
 	switch {
 	case err != nil && outc != nil && outc.Report == nil && ctx.Err() != nil:
@@ -255,12 +265,139 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 		return fail("%v", err)
 	case outc.Meta.Interrupted:
 		return exitInterrupted
-	case !outc.Report.Pass && f.shard.given:
-		fmt.Fprintf(stderr, "ccgw load: shard %s: its own gates failed (a diagnostic: the run's verdict is the merged report's, ccgw report)\n", f.shard.shard)
 	case !outc.Report.Pass:
 		return exitGateFailed
 	}
 	return exitOK
+}
+
+// printSummary prints the summary of the reports a run wrote into dir.
+func printSummary(stdout io.Writer, outc *load.Outcome, dir string) {
+	if outc == nil || outc.Report == nil {
+		return
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, reports.SummaryFile)); err == nil {
+		stdout.Write(b)
+	}
+	fmt.Fprintf(stdout, "\nreports in %s\n", dir)
+}
+
+// shardMain is `ccgw load` as one shard of a distributed run: it joins the
+// run (shard 0 coordinates it) before anything else, so that whatever
+// stops it before the start gives the run up for every shard at once.
+func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) int {
+	s := &f.shard
+	coord := s.shard.Index == 0
+	opts := append(s.options(), dist.WithLog(prog.Logf))
+	var merged *metrics.Merged
+	if coord {
+		opts = append(opts, dist.WithProgress(prog))
+		if f.metrics.addr != "" {
+			var err error
+			if merged, err = metrics.NewMerged(); err != nil {
+				fmt.Fprintf(stderr, "ccgw load: %v\n", err)
+				return exitHarness
+			}
+			opts = append(opts, dist.WithMerged(merged))
+		}
+	}
+	m, err := dist.Join(ctx, s.config(f.target, f.plan, f.out), opts...)
+	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "ccgw load: interrupted before the run started")
+			return exitInterrupted
+		}
+		fmt.Fprintf(stderr, "ccgw load: shard %s: %v\n", s.shard, err)
+		return exitHarness
+	}
+	defer m.Close()
+	live := &liveMetrics{addr: f.metrics.addr, linger: f.metrics.linger}
+	// fail ends the shard's part before or instead of its run: the
+	// coordinator learns why (before the start, the run is given up).
+	fail := func(format string, args ...any) int {
+		why := fmt.Sprintf(format, args...)
+		fmt.Fprintf(stderr, "ccgw load: shard %s: %s\n", s.shard, why)
+		m.Fail(why)
+		code, o := m.Finish(ctx, nil, errors.New(why))
+		if o != nil && o.Report != nil {
+			printSummary(stdout, &load.Outcome{Report: o.Report}, f.out)
+		}
+		return max(code, exitHarness)
+	}
+	switch {
+	case coord && merged != nil:
+		srv, err := metrics.ServeHandler(f.metrics.addr, merged.Handler())
+		if err != nil {
+			return fail("--metrics-addr %v", err)
+		}
+		live.srv = srv
+		defer live.close()
+		prog.Logf("metrics: the whole run's, listening on %s", srv.URL())
+	case f.metrics.addr != "":
+		prog.Logf("metrics: the coordinator (shard 0) serves the whole run's; --metrics-addr %s is not served by shard %s", f.metrics.addr, s.shard)
+	}
+	file, target, plan, err := targetAndPlan(f.targets, f.target, f.plan)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if target.Mock != nil {
+		return fail("target %s is an embedded mock (mock:): each shard would start a gateway of its own; run the shards with ccgw shards (make load SHARDS=N), which starts one mock for all, or point the target at one ccgw mock with url:", target.Name)
+	}
+	objs := file.SLOFor(plan)
+	if coord {
+		planned := plan.Total()
+		if f.duration > 0 {
+			planned = f.duration
+		}
+		m.Coordinator().SetPlanned(planned)
+		if rule := dist.RuleOf(plan.AbortWhen); rule != nil {
+			m.Coordinator().SetRule(rule)
+			prog.Logf("abort_when: the run stops when its %s", rule)
+		}
+	}
+	var mm *metrics.Metrics
+	if m.SendsMetrics() {
+		th := slices.Collect(maps.Values(objs.Latency))
+		ready := slices.Collect(maps.Values(objs.Ready))
+		if mm, err = metrics.New(metrics.WithTarget(target.Name), metrics.WithPlan(plan.Name), metrics.WithLatencyThresholds(th...),
+			metrics.WithReadyThresholds(ready...), metrics.WithoutRuntimeMetrics()); err != nil {
+			return fail("%v", err)
+		}
+	}
+	job, err := load.NewJob(target, plan, m.Out(), append([]load.Option{
+		load.WithConfirm(f.confirm), load.WithProgress(prog), load.WithSLO(objs), load.WithMetrics(mm),
+		load.WithRate(f.rate), load.WithDuration(f.duration)}, m.Options()...)...)
+	if err != nil {
+		return fail("%v", err)
+	}
+	m.Attach(job, mm)
+	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer rt.Close()
+	outc, runErr := job.Run(ctx, rt.Client, rt.Config)
+	if runErr != nil {
+		fmt.Fprintf(stderr, "ccgw load: shard %s: %v\n", s.shard, runErr)
+	}
+	code, o := m.Finish(ctx, outc, runErr)
+	if !coord {
+		if outc != nil && outc.Report != nil {
+			fmt.Fprintf(stderr, "ccgw load: shard %s of run %s: its own reports in %s (a diagnostic: the run's verdict is the coordinator's)\n", s.shard, m.RunID(), outc.Dir)
+		}
+		return code
+	}
+	if o != nil && o.Report != nil {
+		printSummary(stdout, &load.Outcome{Report: o.Report}, f.out)
+		rep := o.Report
+		fmt.Fprintf(stderr, "ccgw load: run %s: %d of %d shards merged, start skew %s", m.RunID(), len(rep.Shards.List), rep.Shards.Count, rep.Shards.StartSkew().Round(time.Millisecond))
+		if len(o.Missing) > 0 {
+			fmt.Fprintf(stderr, ", missing %v", o.Missing)
+		}
+		fmt.Fprintf(stderr, "; exit %d\n", code)
+	}
+	live.finish(ctx, prog, linger)
+	return code
 }
 
 // Garbage-collector settings of a load run, unless GOGC or GOMEMLIMIT say

@@ -166,10 +166,11 @@ func writeTargets(t *testing.T, dir string, blocks ...string) string {
 
 // loadProc is a running ccgw process whose stderr is split into lines.
 type loadProc struct {
-	cmd    *exec.Cmd
-	stdout *syncWriter
-	stderr *lineWriter
-	done   chan struct{} // closed when the process has exited
+	cmd         *exec.Cmd
+	stdout      *syncWriter
+	stdoutLines *lineWriter // stdout by lines (startLoadEnvCmd only)
+	stderr      *lineWriter
+	done        chan struct{} // closed when the process has exited
 }
 
 // startLoad starts `ccgw args...` (with loadEnv); it is killed at cleanup
@@ -246,6 +247,23 @@ func (p *loadProc) waitFor(t *testing.T, re *regexp.Regexp, d time.Duration) str
 			}
 		case <-timeout:
 			t.Fatalf("no stderr line matching %q within %s\nstderr:\n%s", re, d, p.stderr)
+		}
+	}
+}
+
+// waitForStdout returns the first stdout line with prefix, or fails after
+// testscale.D(d).
+func (p *loadProc) waitForStdout(t *testing.T, prefix string, d time.Duration) string {
+	t.Helper()
+	timeout := time.After(testscale.D(d))
+	for {
+		select {
+		case l := <-p.stdoutLines.lines:
+			if strings.HasPrefix(l, prefix) {
+				return l
+			}
+		case <-timeout:
+			t.Fatalf("no stdout line starting %q within %s\nstderr:\n%s", prefix, testscale.D(d), p.stderr)
 		}
 	}
 }

@@ -48,7 +48,7 @@ var commands = map[string]command{
 		func() *flag.FlagSet { fs, _ := newReportFlags(io.Discard); return fs }},
 	"capacity": {runCapacity, "find the highest rate a target sustains within the SLOs",
 		func() *flag.FlagSet { return newCapacityFlags(&capacityFlags{}, noEnv) }},
-	"shards": {runShards, "run a plan as N local shards, as the Kubernetes Job does, and merge their verdict",
+	"shards": {runShards, "run a plan as N local shards coordinated by shard 0, as the Kubernetes Job does",
 		func() *flag.FlagSet { return helpFlags("shards", runShards) }},
 	"compare": {runCompare, "compare a run with a baseline run and gate on regressions",
 		func() *flag.FlagSet { th := reports.DefaultThresholds(); fs, _, _ := newCompareFlags(&th); return fs }},

@@ -1,38 +1,26 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
-	"time"
 
 	"ccgw-harness/load"
 	"ccgw-harness/reports"
 )
 
-// DefaultMergeWait is how long `ccgw report --barrier` waits for every
-// shard to end.
-const DefaultMergeWait = time.Hour
-
 // mergeFlags are the flags of `ccgw report` for the shards of a
 // distributed run.
 type mergeFlags struct {
 	allowMissing bool
-	barrier      string
-	wait         time.Duration
 }
 
 func (m *mergeFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&m.allowMissing, "allow-missing-shards", false, "merge the shards there are when some of the run's are missing (a warning, the report marked partial) instead of refusing")
-	fs.StringVar(&m.barrier, "barrier", "", "the run's barrier `DIR`: first wait until every shard has ended (its done file), then merge")
-	fs.DurationVar(&m.wait, "barrier-timeout", DefaultMergeWait, "with --barrier: wait at most `D` for the shards to end")
 }
 
 // expandResults turns the DIR|FILE arguments into results files: a file is
@@ -98,65 +86,6 @@ func shardInputs(files []string) ([]reports.ShardInput, error) {
 	}
 	reports.SortShardInputs(in)
 	return in, nil
-}
-
-// shardsEnded is how the shards of a run ended, as their barrier says.
-type shardsEnded struct {
-	run load.BarrierRun
-	// warnings go into the merged report; problems make the merge a
-	// harness error (a shard that failed, or did not end in time).
-	warnings, problems []string
-	// aborted: the run was given up at its start barrier.
-	aborted bool
-}
-
-// waitShards waits, for `ccgw report --barrier DIR`, until every shard of
-// the run in DIR has ended, and says how they ended.
-func (m *mergeFlags) waitShards(ctx context.Context, stderr io.Writer) (e shardsEnded, err error) {
-	fmt.Fprintf(stderr, "ccgw report: waiting up to %s for the shards of the run of barrier %s to end\n", m.wait, m.barrier)
-	run, done, missing, err := load.WaitDone(ctx, m.barrier, m.wait, load.DefaultBarrierPoll)
-	e.run = run
-	if err != nil {
-		return e, err
-	}
-	fmt.Fprintf(stderr, "ccgw report: %d of the %d shards of run %s ended\n", len(done), run.Count, run.RunID)
-	if len(missing) > 0 {
-		e.problems = append(e.problems, fmt.Sprintf("%s did not end within %s (no done file in %s): killed or still running; its results may be cut short", shardNames(missing), m.wait, m.barrier))
-	}
-	for i := range run.Count {
-		d, ok := done[i]
-		if !ok {
-			continue
-		}
-		switch d.ExitCode {
-		case exitOK, exitGateFailed:
-		case exitInterrupted:
-			e.warnings = append(e.warnings, fmt.Sprintf("shard %d was interrupted", i))
-		default:
-			why := d.Reason
-			if why == "" {
-				why = "no reason recorded"
-			}
-			e.problems = append(e.problems, fmt.Sprintf("shard %d ended with exit code %d: %s", i, d.ExitCode, why))
-		}
-	}
-	if d, ok, _ := load.ReadBarrierDecision(m.barrier); ok && d.Abort != "" {
-		e.aborted = true
-		e.problems = append(e.problems, "the run was given up at its start barrier: "+d.Abort)
-	}
-	return e, nil
-}
-
-// shardNames names shards for a message.
-func shardNames(ids []int) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = fmt.Sprint(id)
-	}
-	if len(ids) == 1 {
-		return "shard " + s[0]
-	}
-	return "shards " + strings.Join(s, ", ")
 }
 
 // readResults reads the results files into a; for the shards of a run it

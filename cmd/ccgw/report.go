@@ -1,19 +1,16 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"ccgw-harness/reports"
@@ -55,14 +52,13 @@ all results, the agent and node tables cover all shards, and the SLO gates
 and junit.xml judge the merged results only; each shard's own report stays
 in its directory as a diagnostic. Shards of different runs (run IDs),
 counts, targets or plans are refused, and so is a run with a shard missing
-unless --allow-missing-shards. --barrier DIR first waits (up to
---barrier-timeout) until every shard of the run has ended, as the merge
-Job of deploy/kubernetes does.
+unless --allow-missing-shards. A distributed run's coordinator writes the
+same merged report itself; this merges the shards' files again, e.g. those
+it collected (ccgw report OUT/shards).
 
-Exit status: 0 every SLO gate passes, 1 an SLO gate failed, 2 harness error
-(bad flag, unreadable file, shards that are not one whole run, a shard
-that failed or never ended, a run given up at its start barrier), 130
-interrupted while waiting for the shards.
+Exit status: 0 every SLO gate passes, 1 an SLO gate failed (abort_when
+included), 2 harness error (bad flag, unreadable file, shards that are not
+one whole run, a run given up before its start).
 
 Flags:
 `
@@ -76,8 +72,7 @@ Examples:
   ccgw report --slo p99.99=1s --slo mean=20ms --slo-saturation=false results.bin
   ccgw report --slo ready_p99=5s --slo calls.signin.p99=2s --slo-call-error-rate poll=0.001 out/shiftstart/results.bin
   ccgw report --rate 500 --target staging --plan golive results.bin   # no meta.json
-  ccgw report --out out/golive-shards/merged out/golive-shards              # the shards of one run
-  ccgw report --barrier /data/runs/R/barrier --out /data/runs/R/merged /data/runs/R
+  ccgw report --out out/golive-again out/golive-shards/shards             # the shards of one run
 `
 
 // sloFlag collects repeated --slo KEY=DURATION latency gates.
@@ -269,26 +264,6 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	set := map[string]bool{}
 	fset.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	// The shards of a distributed run: wait until they ended, then merge.
-	var ended shardsEnded
-	if mf.barrier != "" {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		var err error
-		ended, err = mf.waitShards(ctx, stderr)
-		interrupted := ctx.Err() != nil
-		stop()
-		if interrupted {
-			fmt.Fprintln(stderr, "ccgw report: interrupted while waiting for the shards")
-			return exitInterrupted
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "ccgw report: --barrier: %v\n", err)
-			return exitHarness
-		}
-	} else if set["barrier-timeout"] {
-		fmt.Fprintln(stderr, "ccgw report: --barrier-timeout: only with --barrier DIR")
-		return exitHarness
-	}
 	files, err := expandResults(files)
 	if err != nil {
 		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
@@ -299,6 +274,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
 		return exitHarness
 	}
+	var problems []string // a run that is not whole: exit 2 once the reports are written
 
 	// Run metadata.
 	var meta reports.Meta
@@ -308,25 +284,21 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "ccgw report: --meta: not with the shards of a distributed run (their meta.json files are merged)")
 			return exitHarness
 		}
-		// A run given up at its barrier is explained: merge what there is
-		// (exit 2 below) rather than refuse for the shards that never came.
-		aborted := ended.aborted
+		// A run given up before its start is explained: merge what there
+		// is (exit 2 below) rather than refuse for the shards that never
+		// came.
+		givenUp := false
 		for _, s := range shards {
-			aborted = aborted || s.Meta.Aborted != ""
+			givenUp = givenUp || s.Meta.AbortedBy == reports.AbortedByStart
 		}
-		m, _, err := reports.MergeShardMeta(shards, mf.allowMissing || aborted)
+		m, _, err := reports.MergeShardMeta(shards, mf.allowMissing || givenUp)
 		if err != nil {
 			fmt.Fprintf(stderr, "ccgw report: %v\n", err)
 			return exitHarness
 		}
-		if mf.barrier != "" && m.RunID != ended.run.RunID {
-			fmt.Fprintf(stderr, "ccgw report: the shards are of run %s, the barrier %s of run %s\n", m.RunID, mf.barrier, ended.run.RunID)
-			return exitHarness
+		if givenUp {
+			problems = append(problems, "the run was given up before its start: "+m.Aborted)
 		}
-		if m.Aborted != "" && !ended.aborted {
-			ended.problems = append(ended.problems, "the run was given up at its start barrier: "+m.Aborted)
-		}
-		m.Warnings = append(m.Warnings, ended.warnings...)
 		meta, files = m, make([]string, len(shards))
 		for i, s := range shards {
 			files[i] = s.Results
@@ -458,11 +430,11 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stderr, "ccgw report: %d results; reports in %s\n", n, dir)
-	if len(r.Shards) > 0 {
-		fmt.Fprintf(stderr, "ccgw report: merged %d shards of run %s; their first sends span %s\n", len(r.Shards), r.RunID, meta.FirstSendSpread().Round(time.Millisecond))
+	if r.Shards != nil {
+		fmt.Fprintf(stderr, "ccgw report: merged %d shards of run %s; their first measured sends span %s\n", len(r.Shards.List), r.RunID, r.Shards.StartSkew().Round(time.Millisecond))
 	}
-	if len(ended.problems) > 0 {
-		for _, p := range ended.problems {
+	if len(problems) > 0 {
+		for _, p := range problems {
 			fmt.Fprintf(stderr, "ccgw report: %s\n", p)
 		}
 		fmt.Fprintln(stderr, "ccgw report: not a whole run: exit 2 (the reports were written)")
@@ -494,7 +466,7 @@ func unfinishedJourneys(r *reports.Report, meta reports.Meta) uint64 {
 // engine rewrites meta.json at the end of every run it finishes, SIGINT
 // included.
 func endedEarly(r *reports.Report, meta reports.Meta) time.Duration {
-	if meta.Interrupted || meta.PlannedDuration <= 0 || r.Requests == 0 || r.End.IsZero() {
+	if meta.Interrupted || meta.Aborted != "" || meta.PlannedDuration <= 0 || r.Requests == 0 || r.End.IsZero() {
 		return 0
 	}
 	start := meta.Started

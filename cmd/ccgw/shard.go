@@ -1,44 +1,50 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"strconv"
 	"time"
 
+	"ccgw-harness/dist"
 	"ccgw-harness/load"
 )
 
 // The environment of a shard, as a Kubernetes Indexed Job gives it (the
-// index) and the manifests set it (the count and the run ID).
+// index) and the manifests set it (the rest).
 const (
-	envShardIndex = "JOB_COMPLETION_INDEX"
-	envShardCount = "CCGW_SHARD_COUNT"
-	envRunID      = "CCGW_RUN_ID"
+	envShardIndex  = dist.EnvShardIndex
+	envShardCount  = dist.EnvShardCount
+	envRunID       = dist.EnvRunID
+	envCoordinator = dist.EnvCoordinator
+	envRunToken    = dist.EnvRunToken
 )
-
-// maxBarrierTimeout bounds --barrier-timeout.
-const maxBarrierTimeout = 24 * time.Hour
 
 // shardFlags are the flags of `ccgw load` that make it one shard of a
 // distributed run.
 type shardFlags struct {
-	spec           string // --shard I/N
-	runID          string // --run-id
-	barrier        string // --barrier DIR
-	barrierTimeout time.Duration
+	spec             string // --shard I/N
+	runID            string // --run-id
+	coordinator      string // --coordinator HOST:PORT
+	barrierTimeout   time.Duration
+	heartbeatTimeout time.Duration
+	allowMissing     bool
+	collect          bool
 
 	shard load.Shard // resolved from --shard or the environment
 	given bool       // the run is a shard (flag or environment)
+	token string     // CCGW_RUN_TOKEN (never printed)
 }
 
 // register adds the flags to fs.
 func (s *shardFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&s.spec, "shard", "", "run shard `I/N` of the plan (0-based; default from "+envShardIndex+" and "+envShardCount+")")
-	fs.StringVar(&s.runID, "run-id", "", "the `ID` common to all shards of a distributed run (default "+envRunID+", else the barrier's)")
-	fs.StringVar(&s.barrier, "barrier", "", "start barrier: a `DIR` every shard can write; all shards start the measured attack at one instant")
-	fs.DurationVar(&s.barrierTimeout, "barrier-timeout", load.DefaultBarrierTimeout, "give the run up when a shard is not ready this long `D` after the first joined")
+	fs.StringVar(&s.spec, "shard", "", "run shard `I/N` of the plan (0-based; default from "+envShardIndex+" and "+envShardCount+"); shard 0 coordinates the run")
+	fs.StringVar(&s.runID, "run-id", "", "the `ID` of the distributed run (default "+envRunID+", else the coordinator's)")
+	fs.StringVar(&s.coordinator, "coordinator", "", "`HOST:PORT` of shard 0, the run's coordinator (default "+envCoordinator+"; shard 0 listens on PORT)")
+	fs.DurationVar(&s.barrierTimeout, "barrier-timeout", dist.DefaultBarrierTimeout, "give the run up when a shard is not ready `D` after the coordinator started (a shard tries to reach the coordinator that long)")
+	fs.DurationVar(&s.heartbeatTimeout, "heartbeat-timeout", dist.DefaultHeartbeatTimeout, "take a shard or the coordinator for lost after `D` without a message from it")
+	fs.BoolVar(&s.allowMissing, "allow-missing-shards", false, "coordinator: a run with shards lost or never started passes on the others' figures (default: exit 2)")
+	fs.BoolVar(&s.collect, "collect-results", false, "coordinator: every shard sends its results file, written under --out's shards/I")
 }
 
 // resolve fills in the shard from the flags and the environment and
@@ -61,22 +67,40 @@ func (s *shardFlags) resolve(env func(string) string, set map[string]bool) error
 	if !set["run-id"] {
 		s.runID = env(envRunID)
 		if s.runID != "" {
-			if err := load.ValidRunID(s.runID); err != nil {
+			if err := dist.ValidRunID(s.runID); err != nil {
 				return fmt.Errorf("%s: %v", envRunID, err)
 			}
 		}
-	} else if err := load.ValidRunID(s.runID); err != nil {
+	} else if err := dist.ValidRunID(s.runID); err != nil {
 		return fmt.Errorf("--run-id: %v", err)
 	}
+	if !set["coordinator"] {
+		s.coordinator = env(envCoordinator)
+	}
+	s.token = env(envRunToken)
+	distributed := s.shard.Sharded()
+	for _, f := range []string{"coordinator", "barrier-timeout", "heartbeat-timeout", "allow-missing-shards", "collect-results"} {
+		if set[f] && !distributed {
+			return fmt.Errorf("--%s: only for a shard of a distributed run of 2 shards or more (--shard I/N, or %s and %s)", f, envShardIndex, envShardCount)
+		}
+	}
 	switch {
-	case set["barrier-timeout"] && s.barrier == "":
-		return errors.New("--barrier-timeout: only with --barrier DIR")
-	case s.barrierTimeout <= 0 || s.barrierTimeout > maxBarrierTimeout:
-		return fmt.Errorf("--barrier-timeout %s: want a positive duration of at most %s, e.g. 5m", s.barrierTimeout, maxBarrierTimeout)
-	case s.barrier != "" && !s.given:
-		return fmt.Errorf("--barrier: only for a shard of a distributed run (--shard I/N, or %s and %s)", envShardIndex, envShardCount)
-	case s.shard.Sharded() && s.barrier == "" && s.runID == "":
-		return fmt.Errorf("--run-id: shard %s of a run without --barrier needs the run ID common to all its shards (--run-id ID or %s)", s.shard, envRunID)
+	case s.barrierTimeout <= 0 || s.barrierTimeout > dist.MaxBarrierTimeout:
+		return fmt.Errorf("--barrier-timeout %s: want a positive duration of at most %s, e.g. 5m", s.barrierTimeout, dist.MaxBarrierTimeout)
+	case s.heartbeatTimeout < 500*time.Millisecond || s.heartbeatTimeout > time.Hour:
+		return fmt.Errorf("--heartbeat-timeout %s: want a duration from 500ms to 1h, e.g. 5s", s.heartbeatTimeout)
+	case !distributed:
+		return nil
+	case s.coordinator == "":
+		return fmt.Errorf("--coordinator: shard %s needs HOST:PORT of shard 0 (--coordinator or %s; in Kubernetes ccgw-load-0.ccgw-load:%d)", s.shard, envCoordinator, dist.DefaultPort)
+	case s.token == "":
+		return fmt.Errorf("%s: shard %s needs the run's token, the same for every shard (make k8s and ccgw shards make one)", envRunToken, s.shard)
+	}
+	if _, err := dist.ListenAddress(s.coordinator); err != nil {
+		return fmt.Errorf("--coordinator: %v", err)
+	}
+	if err := dist.ValidToken(s.token); err != nil {
+		return fmt.Errorf("%s: %v", envRunToken, err)
 	}
 	return nil
 }
@@ -104,63 +128,14 @@ func shardFromEnv(env func(string) string) (load.Shard, error) {
 	return load.Shard{Index: i, Count: n}, nil
 }
 
-// shardSession is a shard's part in its run's barrier (nil methods are
-// no-ops: a run of one process, or a shard without --barrier).
-type shardSession struct {
-	b *load.Barrier
+// config is the shard's part in its run.
+func (s *shardFlags) config(target, plan, out string) dist.Config {
+	return dist.Config{Shard: s.shard, Coordinator: s.coordinator, Token: s.token, RunID: s.runID,
+		Target: target, Plan: plan, Version: buildVersion(), Out: out}
 }
 
-// join joins the barrier (when --barrier is given) and settles the run
-// ID: the flag's or variable's, else the barrier's.
-func (s *shardFlags) join(logf func(string, ...any)) (*shardSession, error) {
-	if s.barrier == "" {
-		return nil, nil
-	}
-	b, err := load.NewBarrier(s.barrier, s.shard, load.WithBarrierTimeout(s.barrierTimeout),
-		load.WithBarrierRunID(s.runID), load.WithBarrierLog(logf))
-	if err != nil {
-		return nil, fmt.Errorf("--barrier: %v", err)
-	}
-	id, err := b.Join()
-	if err != nil {
-		return nil, err
-	}
-	s.runID = id
-	return &shardSession{b: b}, nil
-}
-
-// options are the load options of the shard.
-func (s *shardFlags) options(sess *shardSession) []load.Option {
-	if !s.given {
-		return nil
-	}
-	opts := []load.Option{load.WithShard(s.shard), load.WithRunID(s.runID)}
-	if sess != nil {
-		opts = append(opts, load.WithStartGate(sess.b.Gate()))
-	}
-	return opts
-}
-
-// end records how the shard's process ends: a shard that fails or is
-// interrupted before the start gives the run up for every shard, and the
-// done file tells the merge step the shard is over.
-func (sess *shardSession) end(index, code int, why string, outc *load.Outcome) {
-	if sess == nil {
-		return
-	}
-	if !sess.b.Started() {
-		reason := fmt.Sprintf("shard %d ended before the start", index)
-		switch {
-		case why != "":
-			reason = fmt.Sprintf("shard %d failed before the start: %s", index, why)
-		case code == exitInterrupted:
-			reason = fmt.Sprintf("shard %d was interrupted before the start", index)
-		}
-		_, _ = sess.b.Abort(reason)
-	}
-	d := load.ShardDone{ExitCode: code, Reason: why}
-	if outc != nil {
-		d.Sent, d.Recorded = outc.Sent, outc.Recorded
-	}
-	_ = sess.b.Done(d)
+// options are the run's settings (the coordinator's are the run's).
+func (s *shardFlags) options() []dist.Option {
+	return []dist.Option{dist.WithBarrierTimeout(s.barrierTimeout), dist.WithHeartbeatTimeout(s.heartbeatTimeout),
+		dist.WithAllowMissingShards(s.allowMissing), dist.WithCollectResults(s.collect)}
 }

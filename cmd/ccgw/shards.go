@@ -9,12 +9,9 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -22,37 +19,39 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/connect"
+	"ccgw-harness/dist"
 	"ccgw-harness/load"
+	"ccgw-harness/metrics"
 )
 
 const shardsUsage = `Usage: ccgw shards --shards N --targets FILE --target NAME --plan NAME [--out DIR] [flags]
 
 Runs a load plan as N shard processes on this machine, exactly as the
 Kubernetes Indexed Job of deploy/kubernetes runs it: N 'ccgw load'
-processes with JOB_COMPLETION_INDEX, CCGW_SHARD_COUNT and CCGW_RUN_ID in
-their environment, one start barrier directory and an output directory
-each, then 'ccgw report --barrier' merging their results into the run's
-one verdict (printed, and its exit code is this command's).
+processes with JOB_COMPLETION_INDEX, CCGW_SHARD_COUNT, CCGW_RUN_ID,
+CCGW_COORDINATOR (shard 0, on the loopback) and a fresh CCGW_RUN_TOKEN in
+their environment. Shard 0 coordinates the run: one start instant, one
+live view, the plan's abort_when, and the run's one verdict (its exit code
+is this command's).
 
 For a target with a mock: block, ONE mock gateway is started here for all
 shards (a 'ccgw load' of an embedded mock would start one per process), and
 the shards get a generated targets file pointing at it (url, tls.ca_file,
 password_env). Any other target is used as the targets file says.
 
-DIR (default out/TARGET-PLAN-shards) gets barrier/ (the barrier's files),
-shard-0/ ... shard-N-1/ (each shard's results and own report, a
-diagnostic), merged/ (the run's reports: summary.txt, report.json,
-junit.xml, ...), and for a mock target mock.pem and targets.yaml. A DIR of
-an earlier ccgw shards run is cleared of those first.
+DIR (default out/TARGET-PLAN-shards) gets the run's reports (summary.txt,
+report.json, junit.xml, ...; written by shard 0), shards/I/ (each shard's
+own figures), pods/I/ (what shard I's own --out holds, I > 0: what its pod
+would keep), and for a mock target mock.pem and targets.yaml. What an
+earlier ccgw shards run left in shards/ and pods/ is cleared first.
 
-The shards' stderr is shown prefixed with [shard I]. The first SIGINT or
-SIGTERM is passed on to every shard (they stop, sign out and write their
-reports; the merge still runs; exit 130); a second one makes them quit at
-once.
+The shards' stderr is shown prefixed with [shard I]; shard 0's progress
+line is the whole run's. SIGINT or SIGTERM is passed on to every shard
+(they stop, sign out and write their reports; exit 130).
 
-Exit codes: those of ccgw report: 0 every gate of the merged run held, 1 a
-gate failed, 2 harness error (a shard failed or the run was given up at
-its barrier), 130 interrupted.
+Exit codes: the coordinator's: 0 every gate of the run held, 1 a gate
+failed (abort_when included), 2 harness error (a shard failed, was lost
+or never started, the run was given up), 130 interrupted.
 
 Examples:
   ccgw shards --shards 3 --targets targets.yaml --target mock --plan smoke
@@ -62,28 +61,18 @@ Examples:
 Flags:
 `
 
-// Names of the local run's files and directories (the same layout as the
-// Kubernetes manifests' volume: deploy/kubernetes).
-const (
-	shardsBarrierDir = "barrier"
-	shardsMergedDir  = "merged"
-	shardsDirPrefix  = "shard-"
-	// shardsPasswordEnv carries the agents' password to the shards of an
-	// embedded mock target (the generated targets file names it).
-	shardsPasswordEnv = "CCGW_SHARDS_AGENT_PASSWORD"
-	// shardsMergeWait bounds the merge's wait for done files: every shard
-	// has ended by then.
-	shardsMergeWait = time.Minute
-)
+// shardsPasswordEnv carries the agents' password to the shards of an
+// embedded mock target (the generated targets file names it).
+const shardsPasswordEnv = "CCGW_SHARDS_AGENT_PASSWORD"
 
 // shardsFlags is the parsed command line of `ccgw shards`.
 type shardsFlags struct {
-	targets, target, plan, out, confirm, runID string
-	shards                                     int
-	rate                                       float64
-	duration, barrierTimeout                   time.Duration
-	quiet                                      bool
-	set                                        map[string]bool
+	targets, target, plan, out, confirm, runID, metricsAddr string
+	shards                                                  int
+	rate                                                    float64
+	duration, barrierTimeout                                time.Duration
+	quiet, allowMissing, collect                            bool
+	set                                                     map[string]bool
 }
 
 func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) (*shardsFlags, error) {
@@ -95,7 +84,7 @@ func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) 
 	if defTargets == "" {
 		defTargets = "targets.yaml"
 	}
-	fs.IntVar(&f.shards, "shards", 0, "run `N` shard processes (1 to "+strconv.Itoa(load.MaxShards)+")")
+	fs.IntVar(&f.shards, "shards", 0, "run `N` shard processes (2 to "+strconv.Itoa(load.MaxShards)+")")
 	fs.StringVar(&f.targets, "targets", defTargets, "the targets file `FILE` (env CCGW_TARGETS)")
 	fs.StringVar(&f.target, "target", env("CCGW_TARGET"), "the target `NAME` (env CCGW_TARGET)")
 	fs.StringVar(&f.plan, "plan", "", "the plan `NAME`")
@@ -104,8 +93,11 @@ func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) 
 	fs.StringVar(&f.runID, "run-id", "", "the run's `ID` (default: the time and a random suffix)")
 	fs.Float64Var(&f.rate, "rate", 0, "override the plan: a constant `R` requests/s, all shards together")
 	fs.DurationVar(&f.duration, "duration", 0, "override the plan's length `D`")
-	fs.DurationVar(&f.barrierTimeout, "barrier-timeout", load.DefaultBarrierTimeout, "give the run up when a shard is not ready `D` after the first joined")
-	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines from the shards")
+	fs.DurationVar(&f.barrierTimeout, "barrier-timeout", dist.DefaultBarrierTimeout, "give the run up when a shard is not ready `D` after the coordinator started")
+	fs.BoolVar(&f.allowMissing, "allow-missing-shards", false, "a run with shards lost passes on the others' figures (default: exit 2)")
+	fs.BoolVar(&f.collect, "collect-results", false, "every shard sends its results file to the coordinator (DIR/shards/I/results.bin)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "the coordinator serves the whole run's Prometheus metrics at http://`HOST:PORT`/metrics")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stderr, shardsUsage)
@@ -119,8 +111,8 @@ func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) 
 	switch {
 	case fs.NArg() > 0:
 		return nil, fmt.Errorf("ccgw shards: unexpected argument %q (flags only; see ccgw shards -h)", fs.Arg(0))
-	case f.shards < 1 || f.shards > load.MaxShards:
-		return nil, fmt.Errorf("ccgw shards: --shards %d: want the number of shard processes, 1 to %d", f.shards, load.MaxShards)
+	case f.shards < 2 || f.shards > load.MaxShards:
+		return nil, fmt.Errorf("ccgw shards: --shards %d: want the number of shard processes, 2 to %d (one is ccgw load)", f.shards, load.MaxShards)
 	case f.target == "":
 		return nil, errors.New("ccgw shards: --target: want a target name from the targets file (or set CCGW_TARGET)")
 	case f.plan == "":
@@ -131,12 +123,17 @@ func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) 
 		return nil, errors.New("ccgw shards: --rate 0: want requests/s above 0")
 	case f.duration < 0 || (f.set["duration"] && f.duration == 0) || f.duration > config.MaxPlanDuration:
 		return nil, fmt.Errorf("ccgw shards: --duration %s: want a positive duration of at most %s", f.duration, config.MaxPlanDuration)
-	case f.barrierTimeout <= 0 || f.barrierTimeout > maxBarrierTimeout:
-		return nil, fmt.Errorf("ccgw shards: --barrier-timeout %s: want a positive duration of at most %s", f.barrierTimeout, maxBarrierTimeout)
+	case f.barrierTimeout <= 0 || f.barrierTimeout > dist.MaxBarrierTimeout:
+		return nil, fmt.Errorf("ccgw shards: --barrier-timeout %s: want a positive duration of at most %s", f.barrierTimeout, dist.MaxBarrierTimeout)
 	}
 	if f.runID != "" {
-		if err := load.ValidRunID(f.runID); err != nil {
+		if err := dist.ValidRunID(f.runID); err != nil {
 			return nil, fmt.Errorf("ccgw shards: --run-id: %v", err)
+		}
+	}
+	if f.metricsAddr != "" {
+		if err := metrics.CheckAddr(f.metricsAddr); err != nil {
+			return nil, fmt.Errorf("ccgw shards: --metrics-addr %v", err)
 		}
 	}
 	if f.out == "" {
@@ -178,11 +175,7 @@ func shardsMain(f *shardsFlags, sigs <-chan os.Signal, stdout, stderr io.Writer)
 	if err := prepareShardsOut(f.out); err != nil {
 		return fail("--out %s: %v", f.out, err)
 	}
-	runID := f.runID
-	if runID == "" {
-		runID = load.NewRunID(time.Now())
-	}
-	targets, extraEnv := f.targets, []string(nil)
+	targets, env := f.targets, os.Environ()
 	if target.Mock != nil {
 		// One mock for every shard, here; the shards reach it by url.
 		rt, err := connect.Open(context.Background(), target)
@@ -198,163 +191,49 @@ func shardsMain(f *shardsFlags, sigs <-chan os.Signal, stdout, stderr io.Writer)
 		if targets, err = writeMockTargets(f.out, f.targets, rt); err != nil {
 			return fail("%v", err)
 		}
-		extraEnv = append(extraEnv, shardsPasswordEnv+"="+rt.Config.Agents.Password)
+		env = append(env, shardsPasswordEnv+"="+rt.Config.Agents.Password)
 		fmt.Fprintf(stderr, "ccgw shards: target %s: one mock gateway for all shards at %s (targets file %s)\n", target.Name, rt.URL(), targets)
 	}
-	barrier := filepath.Join(f.out, shardsBarrierDir)
-	fmt.Fprintf(stderr, "ccgw shards: run %s: %d shards of plan %s against target %s, barrier %s\n", runID, f.shards, f.plan, target.Name, barrier)
-
-	var mu sync.Mutex // serialises the shards' stderr lines
-	procs := make([]*exec.Cmd, f.shards)
-	for i := range f.shards {
-		args := []string{"load", "--targets", targets, "--target", f.target, "--plan", f.plan,
-			"--barrier", barrier, "--barrier-timeout", f.barrierTimeout.String(),
-			"--out", filepath.Join(f.out, shardsDirPrefix+strconv.Itoa(i))}
-		if f.set["rate"] {
-			args = append(args, "--rate", strconv.FormatFloat(f.rate, 'f', -1, 64))
-		}
-		if f.set["duration"] {
-			args = append(args, "--duration", f.duration.String())
-		}
-		if f.confirm != "" {
-			args = append(args, "--confirm", f.confirm)
-		}
-		if f.quiet {
-			args = append(args, "--quiet")
-		}
-		cmd := exec.Command(exe, args...)
-		cmd.Env = append(shardEnv(os.Environ()), extraEnv...)
-		cmd.Env = append(cmd.Env, envShardIndex+"="+strconv.Itoa(i), envShardCount+"="+strconv.Itoa(f.shards), envRunID+"="+runID)
-		cmd.Stdout = io.Discard // each shard's summary is in its summary.txt
-		cmd.Stderr = &prefixWriter{prefix: fmt.Sprintf("[shard %d] ", i), w: stderr, mu: &mu}
-		// Own process group: a terminal's Ctrl-C reaches this process only,
-		// which passes it on once (a second SIGINT makes a shard quit at
-		// once, leaving its agents signed in).
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := cmd.Start(); err != nil {
-			for _, p := range procs[:i] {
-				_ = p.Process.Kill()
-				_ = p.Wait()
-			}
-			return fail("starting shard %d: %v", i, err)
-		}
-		procs[i] = cmd
+	args := []string{"--targets", targets, "--target", f.target, "--plan", f.plan, "--barrier-timeout", f.barrierTimeout.String()}
+	if f.set["rate"] {
+		args = append(args, "--rate", strconv.FormatFloat(f.rate, 'f', -1, 64))
 	}
-
-	codes := make([]int, f.shards)
-	var wg sync.WaitGroup
-	for i, p := range procs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = p.Wait()
-			codes[i] = p.ProcessState.ExitCode()
-		}()
+	if f.set["duration"] {
+		args = append(args, "--duration", f.duration.String())
 	}
-	allDone := make(chan struct{})
-	go func() { wg.Wait(); close(allDone) }()
-	interrupted := false
-wait:
-	for signals := 0; ; {
-		select {
-		case <-allDone:
-			break wait
-		case s := <-sigs:
-			signals++
-			interrupted = true
-			if signals == 1 {
-				fmt.Fprintf(stderr, "ccgw shards: %s: stopping every shard (they sign out and write their reports; again to quit at once)\n", s)
-			} else {
-				fmt.Fprintf(stderr, "ccgw shards: %s again: the shards quit at once\n", s)
-			}
-			for _, p := range procs {
-				_ = p.Process.Signal(os.Interrupt)
-			}
-		}
+	if f.confirm != "" {
+		args = append(args, "--confirm", f.confirm)
 	}
-	worst := exitOK
-	for i, c := range codes {
-		switch {
-		case c == exitInterrupted:
-			interrupted = true
-		case c != exitOK:
-			fmt.Fprintf(stderr, "ccgw shards: shard %d exited with code %d\n", i, c)
-			worst = exitHarness
-		}
+	if f.quiet {
+		args = append(args, "--quiet")
 	}
-
-	// The merge, as the Kubernetes merge Job runs it.
-	// The shards' directories are named one by one: DIR may also hold
-	// the results.bin of an earlier run of one process.
-	margs := []string{"report", "--barrier", barrier, "--barrier-timeout", shardsMergeWait.String(), "--out", filepath.Join(f.out, shardsMergedDir)}
-	for i := range f.shards {
-		margs = append(margs, filepath.Join(f.out, shardsDirPrefix+strconv.Itoa(i)))
+	if f.allowMissing {
+		args = append(args, "--allow-missing-shards")
 	}
-	merge := exec.Command(exe, margs...)
-	merge.Env = os.Environ()
-	merge.Stdout, merge.Stderr = stdout, stderr
-	err = merge.Run()
-	code := merge.ProcessState.ExitCode()
-	if err != nil && code < 0 {
-		return fail("merging the shards: %v", err)
+	if f.collect {
+		args = append(args, "--collect-results")
 	}
-	fmt.Fprintf(stdout, "\nrun %s: the merged reports are in %s; each shard's own in %s\n", runID,
-		filepath.Join(f.out, shardsMergedDir), filepath.Join(f.out, shardsDirPrefix+"I"))
-	switch {
-	case interrupted:
-		return exitInterrupted
-	case worst == exitHarness || code == exitHarness:
-		return exitHarness
+	if f.metricsAddr != "" {
+		args = append(args, "--metrics-addr", f.metricsAddr)
 	}
+	l := &dist.Local{Exe: exe, Shards: f.shards, Args: args, Out: f.out, RunID: f.runID, Env: env, Stdout: stdout, Stderr: stderr}
+	code, err := l.Run(sigs)
+	if err != nil {
+		return fail("%v", err)
+	}
+	fmt.Fprintf(stdout, "\nthe run's reports are in %s; each shard's own figures in %s\n", f.out, filepath.Join(f.out, dist.ShardsDir, "I"))
 	return code
 }
 
-// shardEnv is env without the shard variables (the shards get their own).
-func shardEnv(env []string) []string {
-	out := make([]string, 0, len(env))
-	for _, kv := range env {
-		k, _, _ := strings.Cut(kv, "=")
-		if k == envShardIndex || k == envShardCount || k == envRunID || k == shardsPasswordEnv {
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
-}
-
-// prepareShardsOut creates out, first clearing what an earlier ccgw shards
-// run left there (its barrier, shard and merged directories): a fresh run
-// needs a fresh barrier. A barrier directory that is not one is refused.
+// prepareShardsOut creates out, first clearing the shards' directories an
+// earlier ccgw shards run left there (shards/ and pods/).
 func prepareShardsOut(out string) error {
-	b := filepath.Join(out, shardsBarrierDir)
-	if _, err := os.Stat(b); err == nil {
-		if _, err := load.ReadBarrierRun(b); err != nil {
-			return fmt.Errorf("%s exists but is not the barrier of an earlier ccgw shards run: choose another --out", b)
-		}
-		ents, err := os.ReadDir(out)
-		if err != nil {
+	for _, d := range []string{dist.ShardsDir, dist.PodsDir} {
+		if err := os.RemoveAll(filepath.Join(out, d)); err != nil {
 			return err
-		}
-		for _, e := range ents {
-			n := e.Name()
-			if _, isShard := shardDirIndex(n); e.IsDir() && (isShard || n == shardsBarrierDir || n == shardsMergedDir) {
-				if err := os.RemoveAll(filepath.Join(out, n)); err != nil {
-					return err
-				}
-			}
 		}
 	}
 	return load.PrepareOut(out)
-}
-
-// shardDirIndex parses "shard-N".
-func shardDirIndex(name string) (int, bool) {
-	s, ok := strings.CutPrefix(name, shardsDirPrefix)
-	if !ok {
-		return 0, false
-	}
-	i, err := strconv.Atoi(s)
-	return i, err == nil && i >= 0 && strconv.Itoa(i) == s
 }
 
 // writeMockTargets writes out/targets.yaml: the targets file at path with
@@ -459,36 +338,4 @@ func replaceTarget(doc *yaml.Node, name string, node *yaml.Node) bool {
 		}
 	}
 	return false
-}
-
-// prefixWriter writes whole lines to w, each with prefix, one writer at a
-// time.
-type prefixWriter struct {
-	prefix string
-	w      io.Writer
-	mu     *sync.Mutex
-	part   []byte
-}
-
-func (p *prefixWriter) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.part = append(p.part, b...)
-	for {
-		i := bytes.IndexByte(p.part, '\n')
-		if i < 0 {
-			break
-		}
-		line := p.part[:i+1]
-		// A terminal's rewritten progress line arrives with \r: keep the
-		// last state only.
-		if j := bytes.LastIndexByte(line[:i], '\r'); j >= 0 {
-			line = line[j+1:]
-		}
-		if _, err := io.WriteString(p.w, p.prefix+string(line)); err != nil {
-			return len(b), err
-		}
-		p.part = p.part[i+1:]
-	}
-	return len(b), nil
 }

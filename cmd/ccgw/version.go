@@ -10,6 +10,23 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
+// buildVersion is the version and VCS revision of this binary: the shards
+// of a distributed run must all run the same.
+func buildVersion() string {
+	v := version
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			switch {
+			case s.Key == "vcs.revision":
+				v += " " + s.Value
+			case s.Key == "vcs.modified" && s.Value == "true":
+				v += "+dirty"
+			}
+		}
+	}
+	return v
+}
+
 func runVersion(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		fmt.Fprintf(stderr, "ccgw version: takes no arguments, got %q\n", args)
