@@ -154,8 +154,8 @@ func TestCapacityRefusesMeaninglessObjectives(t *testing.T) {
 	dir := t.TempDir()
 	targets := writeObjectiveTargets(t, dir, objectivePlans)
 	for plan, want := range map[string]string{
-		"capready":   "plan capready: objective ready_p50 has no meaning in a capacity search",
-		"capcalls":   "plan capcalls: objective calls.logininfo.p99 has no meaning in a capacity search",
+		"capready": "plan capready: objective ready_p50 has no meaning in a capacity search",
+		"capcalls": "plan capcalls: objective calls.logininfo.p99 has no meaning in a capacity search",
 	} {
 		out := filepath.Join(dir, plan)
 		code, stdout, stderr := runCCGW(t, loadEnv, "capacity", "--targets", targets, "--target", "local", "--plan", plan, "--out", out)
