@@ -75,14 +75,15 @@ func (r *distRun) start(i int) *loadProc {
 	if r.coordinator != "" {
 		coord = r.coordinator
 	}
-	env := []string{envShardIndex + "=" + strconv.Itoa(i), envShardCount + "=" + strconv.Itoa(r.n), envRunID + "=" + r.id, envRunToken + "=" + r.token}
+	env := []string{envRunToken + "=" + r.token}
 	args := append([]string{"load", "--targets", r.targets, "--target", "gw", "--plan", r.plan, "--out", r.out(i)}, r.extra...)
-	// The last shard is told the coordinator by --coordinator, the others
-	// by CCGW_COORDINATOR, as a Job's pods are: both must reach it.
+	// The last shard is told its place in the run by flags (--shard,
+	// --run-id, --coordinator), the others by the variables a Job's pods
+	// get: both must meet.
 	if i == r.n-1 {
-		args = append(args, "--coordinator", coord)
+		args = append(args, "--shard", strconv.Itoa(i)+"/"+strconv.Itoa(r.n), "--run-id", r.id, "--coordinator", coord)
 	} else {
-		env = append(env, envCoordinator+"="+coord)
+		env = append(env, envShardIndex+"="+strconv.Itoa(i), envShardCount+"="+strconv.Itoa(r.n), envRunID+"="+r.id, envCoordinator+"="+coord)
 	}
 	if len(r.netns) > i && r.netns[i] != "" {
 		return startInNetns(r.t, r.netns[i], env, args...)

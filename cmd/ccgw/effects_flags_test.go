@@ -45,22 +45,14 @@ func TestLoadFlagEffects(t *testing.T) {
 					t.Errorf("--quiet: a progress line, or no log lines:\n%s", r.stderr)
 				}
 			}},
-		{name: "shard and run-id", files: oneTarget(urlTarget(m, "m", "1001-1004"), "{agents: 4, rate: 20, duration: 1s}"),
+		// A shard of a distributed run meets its coordinator before
+		// anything else: alone, with none named, it is refused, naming
+		// what it needs (TestDistAcceptance runs --shard and --run-id in
+		// a whole run).
+		{name: "shard", files: oneTarget(urlTarget(m, "m", "1001-1004"), "{agents: 4, rate: 20, duration: 1s}"),
 			args: loadArgs("--shard", "1/2", "--run-id", "r-keys-7"),
 			check: func(t *testing.T, r *cliRun) {
-				// Shard 1 of 2: agents 1 and 3 of the plan, every other hit.
-				if r.code != exitOK {
-					t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
-				}
-				rep := r.report(t)
-				if rep.Shard == nil || rep.Shard.Index != 1 || rep.Shard.Count != 2 || rep.RunID != "r-keys-7" || rep.Requests != 10 || rep.Agents != 2 {
-					t.Errorf("shard %+v, run %q, %d requests of %d agents; want shard 1/2 of run r-keys-7, half the plan", rep.Shard, rep.RunID, rep.Requests, rep.Agents)
-				}
-				for _, id := range sendOrder(t, r.out()) {
-					if id != 1002 && id != 1004 {
-						t.Errorf("shard 1/2 sent a request of agent %d; its agents are 1002 and 1004", id)
-					}
-				}
+				r.refused(t, "--coordinator: shard 1/2 needs HOST:PORT of shard 0")
 			}},
 	})
 }
