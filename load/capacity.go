@@ -11,6 +11,7 @@ import (
 	"ccgw-harness/gateway"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -226,7 +227,7 @@ func (cj *CapacityJob) Run(ctx context.Context, c *gateway.Client, t *config.Tar
 	r.log.Logf("%s", cj.EstimateText())
 	// The merged results carry every step's rate: no one requested rate.
 	r.meta.RequestedRate, r.meta.PlannedDuration, r.meta.LatencyFromPlanned = 0, 0, true
-	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
+	if err := results.WriteMeta(r.metaPath, r.meta); err != nil {
 		return nil, refused(err, "output directory %s: %v", r.out, err)
 	}
 	m.SetStage(metrics.StageSignIn)
@@ -323,7 +324,7 @@ func (cr *capRun) finish(ctx context.Context) (*CapacityOutcome, error) {
 	cr.meta.ReSignIns = cr.pool.ReSignIns()
 	cr.meta.Interrupted = cr.interrupted
 	cr.meta.Warnings = cr.warnings
-	if err := reports.WriteMeta(cr.metaPath, cr.meta); err != nil {
+	if err := results.WriteMeta(cr.metaPath, cr.meta); err != nil {
 		return cr.cout, fmt.Errorf("output directory %s: %w", cr.out, err)
 	}
 	cr.cout.Capacity = cr.capacity(cr.interrupted)

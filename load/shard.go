@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"ccgw-harness/config"
-	"ccgw-harness/reports"
+	"ccgw-harness/results"
 )
 
 // MaxShards bounds the number of shards of a distributed run.
@@ -261,13 +261,13 @@ func (j *Job) agentList(t *config.Target) ([]config.Agent, error) {
 }
 
 // shardMeta adds the run ID and the shard's place to m.
-func (j *Job) shardMeta(m *reports.Meta) {
+func (j *Job) shardMeta(m *results.Meta) {
 	m.RunID = j.rc.runID
 	s := j.rc.shard
 	if s.Count == 0 {
 		return
 	}
-	m.Shard = &reports.ShardInfo{
+	m.Shard = &results.ShardInfo{
 		Index: s.Index, Count: s.Count,
 		Share:             Share(j.plan0, j.pacer),
 		PlanRequestedRate: j.plan0.MeanRate(),

@@ -12,6 +12,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -47,7 +48,7 @@ func TestSuccessSemantics(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := res(c.code, c.verdict, time.Millisecond, 0)
-		rep := aggregate([]vegeta.Result{r}).Report(Meta{}, slo.Objectives{})
+		rep := aggregate([]vegeta.Result{r}).Report(results.Meta{}, slo.Objectives{})
 		if (rep.Success == 1) != c.ok {
 			t.Errorf("%d %q: success=%d, want ok=%v", c.code, c.verdict, rep.Success, c.ok)
 		}
@@ -81,7 +82,7 @@ func TestRatesAndDuration(t *testing.T) {
 		}
 		rs = append(rs, res(200, v, lat, time.Duration(i)*100*time.Millisecond))
 	}
-	r := aggregate(rs).Report(Meta{RequestedRate: 10}, slo.Objectives{})
+	r := aggregate(rs).Report(results.Meta{RequestedRate: 10}, slo.Objectives{})
 	if r.DurationS != 1.5 || r.Rate.Achieved != 11 || r.Throughput != 4 || r.Rate.Requested != 10 {
 		t.Errorf("duration %g rate %+v throughput %g; want 1.5, achieved 11, 6/1.5=4", r.DurationS, r.Rate, r.Throughput)
 	}
@@ -103,7 +104,7 @@ func TestSaturation(t *testing.T) {
 		rs := make([]vegeta.Result, n)
 		for i := range rs {
 			rs[i] = res(200, "", time.Millisecond, time.Duration(i)*every)
-			rs[i].Headers = http.Header{HeaderLagUs: {fmt.Sprint(lagUS(i))}}
+			rs[i].Headers = http.Header{results.HeaderLagUs: {fmt.Sprint(lagUS(i))}}
 		}
 		return rs
 	}
@@ -131,7 +132,7 @@ func TestSaturation(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := aggregate(c.rs).Report(Meta{RequestedRate: 100}, c.slo)
+			r := aggregate(c.rs).Report(results.Meta{RequestedRate: 100}, c.slo)
 			if r.Saturation.Saturated != c.saturated {
 				t.Errorf("saturated=%v (%s), want %v", r.Saturation.Saturated, r.Saturation.Reason, c.saturated)
 			}
@@ -154,11 +155,11 @@ func TestSaturation(t *testing.T) {
 			}
 		})
 	}
-	if r := aggregate(late).Report(Meta{RequestedRate: 100}, slo.Objectives{}); r.Saturation.LateRequests != 20 || r.Saturation.MaxLagMS != 5 {
+	if r := aggregate(late).Report(results.Meta{RequestedRate: 100}, slo.Objectives{}); r.Saturation.LateRequests != 20 || r.Saturation.MaxLagMS != 5 {
 		t.Errorf("late %d max lag %g, want 20 and 5 ms", r.Saturation.LateRequests, r.Saturation.MaxLagMS)
 	}
 	// 10 req/s: inter-arrival 100 ms, so a request is late only after 10 ms.
-	if r := aggregate(late).Report(Meta{RequestedRate: 10}, slo.Objectives{}); r.Saturation.LateRequests != 0 || r.Saturation.LateThresholdMS != 10 {
+	if r := aggregate(late).Report(results.Meta{RequestedRate: 10}, slo.Objectives{}); r.Saturation.LateRequests != 0 || r.Saturation.LateThresholdMS != 10 {
 		t.Errorf("at 10 req/s: late %d threshold %g, want 0 and 10 ms", r.Saturation.LateRequests, r.Saturation.LateThresholdMS)
 	}
 }
@@ -172,13 +173,13 @@ func TestBoundedKeys(t *testing.T) {
 		rs = append(rs, res(200, fmt.Sprintf("retcode 9%02d-000", i), time.Millisecond, time.Duration(i)*time.Millisecond))
 	}
 	a := aggregate(rs, WithMaxKinds(10))
-	r := a.Report(Meta{}, slo.Objectives{})
+	r := a.Report(results.Meta{}, slo.Objectives{})
 	if len(r.Errors) != 11 || r.Errors[OtherKey] != 40 || r.Errors["retcode 900-000"] != 1 || r.Errors["retcode 909-000"] != 1 {
 		t.Errorf("errors %v: want the 10 smallest kinds and other=40", r.Errors)
 	}
 	rev := slices.Clone(rs)
 	slices.Reverse(rev)
-	if a, b := reportJSON(t, r), reportJSON(t, aggregate(rev, WithMaxKinds(10)).Report(Meta{}, slo.Objectives{})); !bytes.Equal(a, b) {
+	if a, b := reportJSON(t, r), reportJSON(t, aggregate(rev, WithMaxKinds(10)).Report(results.Meta{}, slo.Objectives{})); !bytes.Equal(a, b) {
 		t.Errorf("bounded counting depends on order: %s", firstDiff(b, a))
 	}
 }
@@ -190,7 +191,7 @@ func TestSeriesCoarsening(t *testing.T) {
 	for i := range 200 {
 		rs = append(rs, res(200, "", time.Millisecond, time.Duration(i)*time.Second))
 	}
-	r := aggregate(rs, WithMaxSeriesBuckets(50)).Report(Meta{}, slo.Objectives{})
+	r := aggregate(rs, WithMaxSeriesBuckets(50)).Report(results.Meta{}, slo.Objectives{})
 	if r.TimeSeriesStep != 8 || len(r.TimeSeries) > 50 || len(r.TimeSeries) < 25 {
 		t.Errorf("step %g, %d buckets; want 8 s buckets, at most 50", r.TimeSeriesStep, len(r.TimeSeries))
 	}
@@ -203,7 +204,7 @@ func TestSeriesCoarsening(t *testing.T) {
 	}
 	shuffled := slices.Clone(rs)
 	rand.New(rand.NewPCG(3, 4)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-	if a, b := reportJSON(t, r), reportJSON(t, aggregate(shuffled, WithMaxSeriesBuckets(50)).Report(Meta{}, slo.Objectives{})); !bytes.Equal(a, b) {
+	if a, b := reportJSON(t, r), reportJSON(t, aggregate(shuffled, WithMaxSeriesBuckets(50)).Report(results.Meta{}, slo.Objectives{})); !bytes.Equal(a, b) {
 		t.Errorf("coarsened series depends on order: %s", firstDiff(b, a))
 	}
 }
@@ -258,7 +259,7 @@ func TestSnapshot(t *testing.T) {
 
 // TestNoResults: an empty run fails with a "requests" gate.
 func TestNoResults(t *testing.T) {
-	r := NewAggregator().Report(Meta{Target: "mock", Plan: "smoke"}, slo.Objectives{ErrorRate: ptr(0.01)})
+	r := NewAggregator().Report(results.Meta{Target: "mock", Plan: "smoke"}, slo.Objectives{ErrorRate: ptr(0.01)})
 	if r.Pass || r.SLO[0].Name != slo.GateRequests || r.SLO[0].Pass {
 		t.Errorf("empty run: pass=%v gates %+v", r.Pass, r.SLO)
 	}
@@ -279,7 +280,7 @@ func TestNoResults(t *testing.T) {
 func TestAttackName(t *testing.T) {
 	r1 := res(200, "", time.Millisecond, 0)
 	r1.Attack = "staging/golive"
-	r := aggregate([]vegeta.Result{r1}).Report(Meta{}, slo.Objectives{})
+	r := aggregate([]vegeta.Result{r1}).Report(results.Meta{}, slo.Objectives{})
 	if r.Target != "staging" || r.Plan != "golive" {
 		t.Errorf("target %q plan %q", r.Target, r.Plan)
 	}
@@ -294,7 +295,7 @@ func TestAbsurdTimestamps(t *testing.T) {
 	epoch := res(200, "", time.Millisecond, 0)
 	epoch.Timestamp = time.Unix(0, 0)
 	rs = append(rs, zero, epoch)
-	r := aggregate(rs).Report(Meta{}, slo.Objectives{})
+	r := aggregate(rs).Report(results.Meta{}, slo.Objectives{})
 	if r.Requests != 3 || len(r.TimeSeries) > DefaultMaxSeriesBuckets || len(r.TimeSeries) == 0 {
 		t.Errorf("requests %d, %d buckets", r.Requests, len(r.TimeSeries))
 	}

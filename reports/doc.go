@@ -11,13 +11,13 @@
 // and comparisons of two runs (Compare) build on Reports.
 //
 // The same Aggregator serves the live load run (results are Added as they
-// complete) and `ccgw report` (results are read back from a run's two
-// files, ResultsFile and CallsFile, with ReadFiles). Aggregation does not
-// depend on the order results arrive in, so both produce the same
-// report.json for the same results and Meta.
+// complete) and `ccgw report` (results are read back from a run's
+// directory with results.ReadFiles). Aggregation does not depend on the
+// order results arrive in, so both produce the same report.json for the
+// same results and results.Meta.
 //
 // A result counts as success only when its Error field (a gateway.Verdict
 // string) parses to success and its HTTP status is 200; FactsOf is that rule
 // for one result, shared with the live metrics. Results never carry bodies;
-// the only headers read are the harness's own (the Header* constants).
+// the only headers read are the harness's own (results.Header*).
 package reports

@@ -13,6 +13,7 @@ import (
 
 	"ccgw-harness/internal/testscale"
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -63,13 +64,13 @@ func FuzzReadResults(f *testing.F) {
 		go func() {
 			var o outcome
 			a := NewAggregator()
-			o.n, o.partial, o.err = ReadFiles(a, path)
-			o.rep = a.Report(Meta{Target: "t", Plan: "p", RequestedRate: 10, PlannedDuration: time.Second}, slo.Objectives{})
+			o.n, o.partial, o.err = results.ReadFiles(a, path)
+			o.rep = a.Report(results.Meta{Target: "t", Plan: "p", RequestedRate: 10, PlannedDuration: time.Second}, slo.Objectives{})
 			_ = WriteJSON(io.Discard, o.rep)
 			_ = WriteSummary(io.Discard, o.rep)
 			_ = WriteJUnit(io.Discard, o.rep)
 			if o.err == nil {
-				o.twice, o.partial2, o.err2 = ReadFiles(NewAggregator(), path, path)
+				o.twice, o.partial2, o.err2 = results.ReadFiles(NewAggregator(), path, path)
 			}
 			done <- o
 		}()
@@ -95,47 +96,4 @@ func FuzzReadResults(f *testing.F) {
 			t.Fatalf("the file read twice: %d results, partial %v, %v; want %d, %v, no error", o.twice, o.partial2, o.err2, 2*o.n, o.partial)
 		}
 	})
-}
-
-// TestReadEveryCutAndJunk: a gob results file cut anywhere (a run killed
-// mid-write) reads without error up to its last whole result, while junk
-// that merely cannot be decoded is an error naming the file and the
-// formats read, not an empty "truncated" results file.
-func TestReadEveryCutAndJunk(t *testing.T) {
-	rs := reportstest.DefaultSpec(4).Results()
-	var buf bytes.Buffer
-	if err := reportstest.WriteGob(&buf, rs); err != nil {
-		t.Fatal(err)
-	}
-	data := buf.Bytes()
-	path := filepath.Join(t.TempDir(), "results.bin")
-	last := 0
-	for k := 0; k <= len(data); k++ {
-		if err := os.WriteFile(path, data[:k], 0o644); err != nil {
-			t.Fatal(err)
-		}
-		n, partial, err := ReadFiles(NewAggregator(), path)
-		if err != nil {
-			t.Fatalf("cut at %d of %d bytes: %v, want the whole results before the cut", k, len(data), err)
-		}
-		if n < last || (k == len(data) && (n != len(rs) || partial)) {
-			t.Fatalf("cut at %d of %d bytes: %d results (partial %v), after %d at the previous cut", k, len(data), n, partial, last)
-		}
-		last = n
-	}
-	for _, junk := range []string{
-		"hello, junk\x00\x01\x02",                  // a length, then not a type definition
-		"targets:\n  gw: {url: https://gw:8043}\n", // text
-		"<!DOCTYPE html><html></html>\n",           // report.html by mistake
-		"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",      // a picture
-		"\x10\xff\x81\x05\x01\x01\x04Time\x01",     // gob, but not of vegeta results
-	} {
-		if err := os.WriteFile(path, []byte(junk), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		n, partial, err := ReadFiles(NewAggregator(), path)
-		if err == nil || !strings.Contains(err.Error(), path+": not a vegeta results file (gob, json or csv)") {
-			t.Errorf("junk %q: %d results, partial %v, error %v; want an error naming the file and the formats", junk, n, partial, err)
-		}
-	}
 }

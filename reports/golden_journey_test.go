@@ -14,15 +14,16 @@ import (
 
 	"ccgw-harness/gateway"
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
 // goldenJourneySpec is the journey run behind testdata/golden/journey.
 func goldenJourneySpec() reportstest.JourneySpec { return reportstest.DefaultJourneySpec(200) }
 
-func goldenJourneyMeta() Meta {
+func goldenJourneyMeta() results.Meta {
 	s := goldenJourneySpec()
-	return Meta{
+	return results.Meta{
 		Target: "mock", Plan: "shiftstart", Profile: "constant", PlannedDuration: 20 * time.Second,
 		Agents: 100, TLSVerify: true, Started: s.Start,
 		Journeys: s.Journeys, JourneyRate: s.Rate, JourneyHold: s.Hold, JourneyRepeat: s.Repeat,
@@ -48,7 +49,7 @@ func TestGoldenJourneys(t *testing.T) {
 	rs, _ := goldenJourneySpec().Results()
 	path := writeResults(t, t.TempDir(), "results.bin", rs)
 	a := NewAggregator()
-	if n, partial, err := ReadFiles(a, path); err != nil || partial || n != len(rs) {
+	if n, partial, err := results.ReadFiles(a, path); err != nil || partial || n != len(rs) {
 		t.Fatalf("ReadFiles = %d, %v, %v; want %d, false, nil", n, partial, err, len(rs))
 	}
 	r := a.Report(goldenJourneyMeta(), goldenJourneySLO())
@@ -167,7 +168,7 @@ func TestJourneyLiveEqualsFile(t *testing.T) {
 	rs, _ := goldenJourneySpec().Results()
 	path := writeResults(t, t.TempDir(), "results.bin", rs)
 	fromFile := NewAggregator()
-	if _, _, err := ReadFiles(fromFile, path); err != nil {
+	if _, _, err := results.ReadFiles(fromFile, path); err != nil {
 		t.Fatal(err)
 	}
 	rev := slices.Clone(rs)
@@ -213,7 +214,7 @@ func TestJourneyAndCallGates(t *testing.T) {
 
 	// A rate run: the ready gate and a gate of a call never made are
 	// skipped, not failed.
-	plain := aggregate(reportstest.DefaultSpec(100).Results()).Report(Meta{RequestedRate: 100}, slo.Objectives{
+	plain := aggregate(reportstest.DefaultSpec(100).Results()).Report(results.Meta{RequestedRate: 100}, slo.Objectives{
 		Ready: map[string]time.Duration{"p99": time.Second},
 		Calls: map[string]slo.CallObjectives{gateway.CallPoll: {ErrorRate: ptr(0.01)}, gateway.CallLoginInfo: {Latency: map[string]time.Duration{"p50": time.Hour}}},
 	})
@@ -245,9 +246,9 @@ func TestJourneyAndCallGates(t *testing.T) {
 func TestJourneySaturation(t *testing.T) {
 	rs, _ := goldenJourneySpec().Results()
 	for i := range rs {
-		if v := rs[i].Headers.Get(HeaderLagUs); v != "" {
+		if v := rs[i].Headers.Get(results.HeaderLagUs); v != "" {
 			rs[i].Headers = rs[i].Headers.Clone()
-			rs[i].Headers.Set(HeaderLagUs, "50000") // 50 ms late, at 10 arrivals/s: over the 10 ms threshold
+			rs[i].Headers.Set(results.HeaderLagUs, "50000") // 50 ms late, at 10 arrivals/s: over the 10 ms threshold
 		}
 	}
 	r := aggregate(rs).Report(goldenJourneyMeta(), slo.Objectives{})
@@ -281,7 +282,7 @@ func TestCallsWithForeignResults(t *testing.T) {
 		}
 		rs = append(rs, r)
 	}
-	rep := aggregate(rs).Report(Meta{}, slo.Objectives{Calls: map[string]slo.CallObjectives{gateway.CallLoginInfo: {Latency: map[string]time.Duration{"max": 20 * time.Millisecond}}}})
+	rep := aggregate(rs).Report(results.Meta{}, slo.Objectives{Calls: map[string]slo.CallObjectives{gateway.CallLoginInfo: {Latency: map[string]time.Duration{"max": 20 * time.Millisecond}}}})
 	li, other := rep.Calls[gateway.CallLoginInfo], rep.Calls[gateway.CallOther]
 	if rep.Requests != 300 || li.Requests != 200 || other.Requests != 100 || li.Errors != 0 || other.Errors != 50 || rep.Requests-rep.Success != 50 {
 		t.Errorf("top %d (%d errors), logininfo %+v, other %+v", rep.Requests, rep.Requests-rep.Success, li, other)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"testing"
 
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -18,7 +19,7 @@ func TestGolden(t *testing.T) {
 	dir := t.TempDir()
 	path := writeResults(t, dir, "results.bin", goldenSpec().Results())
 	a := NewAggregator()
-	n, partial, err := ReadFiles(a, path)
+	n, partial, err := results.ReadFiles(a, path)
 	if err != nil || partial || n != 2000 {
 		t.Fatalf("ReadFiles = %d, %v, %v; want 2000, false, nil", n, partial, err)
 	}
@@ -138,7 +139,7 @@ func TestLiveEqualsFile(t *testing.T) {
 	rs := goldenSpec().Results()
 	path := writeResults(t, t.TempDir(), "results.bin", rs)
 	fromFile := NewAggregator()
-	if _, _, err := ReadFiles(fromFile, path); err != nil {
+	if _, _, err := results.ReadFiles(fromFile, path); err != nil {
 		t.Fatal(err)
 	}
 	shuffled := slices.Clone(rs)

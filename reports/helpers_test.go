@@ -12,6 +12,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -20,8 +21,8 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 // goldenSpec is the fixed, deterministic run behind the golden files.
 func goldenSpec() reportstest.Spec { return reportstest.DefaultSpec(2000) }
 
-func goldenMeta() Meta {
-	return Meta{
+func goldenMeta() results.Meta {
+	return results.Meta{
 		Target: "mock", Plan: "smoke", Profile: "constant", RequestedRate: 100,
 		PlannedDuration: 20 * time.Second, Agents: 20, AgentsFailed: 1, Connections: 8,
 		TLSVerify: true, ReSignIns: 2, Started: time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC),

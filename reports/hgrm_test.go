@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -56,7 +57,7 @@ func TestHgrmFormat(t *testing.T) {
 	if len(last) != 3 || last[1] != 1 || last[2] != 2000 {
 		t.Errorf("last row %v, want percentile 1.0 and count 2000 without 1/(1-p)", last)
 	}
-	r := a.Report(Meta{}, slo.Objectives{})
+	r := a.Report(results.Meta{}, slo.Objectives{})
 	for _, row := range rows {
 		if row[1] == 0.5 && row[0] != r.LatencyMS.P50 {
 			t.Errorf("hgrm p50 %v ms, report p50 %v ms", row[0], r.LatencyMS.P50)

@@ -8,6 +8,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -23,11 +24,11 @@ func TestLatencyFromPlanned(t *testing.T) {
 			URL:       "https://127.0.0.1/agentgateway/resource/onlineagent/1001/logininfo",
 			Timestamp: t0.Add(time.Duration(i) * 10 * time.Millisecond), Latency: 2 * time.Millisecond}
 		if i < 90 { // 90 results 5 ms late, 10 without a lag (the closed model)
-			r.Headers = http.Header{HeaderLagUs: []string{"5000"}}
+			r.Headers = http.Header{results.HeaderLagUs: []string{"5000"}}
 		}
 		rs = append(rs, r)
 	}
-	m := Meta{Target: "mock", Plan: "cap", RequestedRate: 100}
+	m := results.Meta{Target: "mock", Plan: "cap", RequestedRate: 100}
 	objs := slo.Objectives{Latency: map[string]time.Duration{"p50": 6 * time.Millisecond}, Saturation: ptr(false)}
 	send := aggregate(rs).Report(m, objs)
 	planned := aggregate(rs, WithLatencyFromPlanned(true)).Report(m, objs)

@@ -11,6 +11,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -79,10 +80,10 @@ type Report struct {
 	// Distributed runs (see Meta): the run ID, this shard's place, why the
 	// run gave up at its start barrier, and the shards a merged report
 	// covers.
-	RunID   string        `json:"run_id,omitempty"`
-	Shard   *ShardInfo    `json:"shard,omitempty"`
-	Aborted string        `json:"aborted,omitempty"`
-	Shards  []MergedShard `json:"shards,omitempty"`
+	RunID   string                `json:"run_id,omitempty"`
+	Shard   *results.ShardInfo    `json:"shard,omitempty"`
+	Aborted string                `json:"aborted,omitempty"`
+	Shards  []results.MergedShard `json:"shards,omitempty"`
 	// LatencyFromPlanned: every latency counts from the request's planned
 	// send time (lag + response time; WithLatencyFromPlanned).
 	LatencyFromPlanned bool `json:"latency_from_planned,omitempty"`
@@ -168,7 +169,7 @@ const UnknownNode = "unknown"
 // Report computes the report of everything added so far, with m's run
 // metadata and the gates of objectives o. It does not change the
 // Aggregator.
-func (a *Aggregator) Report(m Meta, o slo.Objectives) *Report {
+func (a *Aggregator) Report(m results.Meta, o slo.Objectives) *Report {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 
@@ -322,7 +323,7 @@ func (a *Aggregator) latencyAt(k slo.LatencyKey) float64 {
 }
 
 // saturation decides whether the generator kept its schedule.
-func (a *Aggregator) saturation(m Meta, sendSpan time.Duration, o slo.Objectives) Saturation {
+func (a *Aggregator) saturation(m results.Meta, sendSpan time.Duration, o slo.Objectives) Saturation {
 	return saturationOf(a.lag, a.lagSamples, a.lagMaxUS, a.requests, sendSpan, m.RequestedRate, o, false)
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -78,7 +79,7 @@ func gates(r *Report, o slo.Objectives, latencyAt func(slo.LatencyKey) float64) 
 		g := Gate{Name: slo.GateMinRateRatio, Threshold: *o.MinRateRatio, Op: ">=", Unit: "ratio"}
 		if rr := r.Saturation.RateRatio; rr != nil {
 			g.Actual, g.Pass = *rr, *rr >= *o.MinRateRatio
-		} else if r.Profile == ProfileClosed {
+		} else if r.Profile == results.ProfileClosed {
 			// A closed-model plan keeps a concurrency, not a rate: there is
 			// no requested rate to fall short of. The gate is shown, skipped.
 			g.Pass, g.Skipped = true, true

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"ccgw-harness/reports"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -279,7 +280,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	}
 
 	// Run metadata.
-	var meta reports.Meta
+	var meta results.Meta
 	mp := *metaPath
 	if shards != nil {
 		if mp != "" {
@@ -292,7 +293,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		for _, s := range shards {
 			aborted = aborted || s.Meta.Aborted != ""
 		}
-		m, _, err := reports.MergeShardMeta(shards, mf.allowMissing || aborted)
+		m, _, err := results.MergeShardMeta(shards, mf.allowMissing || aborted)
 		if err != nil {
 			fmt.Fprintf(stderr, "ccgw report: %v\n", err)
 			return exitHarness
@@ -310,13 +311,13 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 			files[i] = s.Results
 		}
 	} else if mp == "" {
-		mp = filepath.Join(filepath.Dir(files[0]), reports.MetaFile)
+		mp = filepath.Join(filepath.Dir(files[0]), results.MetaFile)
 		if _, err := os.Stat(mp); errors.Is(err, fs.ErrNotExist) {
 			mp = ""
 		}
 	}
 	if mp != "" {
-		m, err := reports.ReadMeta(mp)
+		m, err := results.ReadMeta(mp)
 		if err != nil {
 			fmt.Fprintf(stderr, "ccgw report: --meta: %v\n", err)
 			return exitHarness
@@ -398,7 +399,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		// A journey plan: every journey the results start also records its
 		// outcome, unless the run was killed.
 		w := fmt.Sprintf("%d of %d journeys have no outcome and %s records no interruption: the run was probably killed; the report covers only the results flushed before that",
-			n, r.Journeys.Started, reports.MetaFile)
+			n, r.Journeys.Started, results.MetaFile)
 		fmt.Fprintf(stderr, "ccgw report: warning: %s\n", w)
 		meta.Warnings = append(append([]string{}, meta.Warnings...), w)
 		a.MarkPartial()
@@ -408,7 +409,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		// on a whole result, and the meta.json written before its attack:
 		// nothing else says the results stop short of the plan.
 		w := fmt.Sprintf("the results end %s before the planned end (%s from the start) and %s records no interruption: the run was probably killed; the report covers only the results flushed before that",
-			short.Round(100*time.Millisecond), meta.PlannedDuration, reports.MetaFile)
+			short.Round(100*time.Millisecond), meta.PlannedDuration, results.MetaFile)
 		fmt.Fprintf(stderr, "ccgw report: warning: %s\n", w)
 		meta.Warnings = append(append([]string{}, meta.Warnings...), w)
 		a.MarkPartial()
@@ -456,7 +457,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 // start but give no outcome (completed, failed or interrupted) when its
 // meta.json records no interruption: a run killed before its journeys
 // ended.
-func unfinishedJourneys(r *reports.Report, meta reports.Meta) uint64 {
+func unfinishedJourneys(r *reports.Report, meta results.Meta) uint64 {
 	j := r.Journeys
 	if meta.Interrupted || j.Started <= j.Completed+j.Failed+j.Interrupted {
 		return 0
@@ -471,7 +472,7 @@ func unfinishedJourneys(r *reports.Report, meta reports.Meta) uint64 {
 // killed (kill -9, a crash) before it could write its own reports: the load
 // engine rewrites meta.json at the end of every run it finishes, SIGINT
 // included.
-func endedEarly(r *reports.Report, meta reports.Meta) time.Duration {
+func endedEarly(r *reports.Report, meta results.Meta) time.Duration {
 	if meta.Interrupted || meta.PlannedDuration <= 0 || r.Requests == 0 || r.End.IsZero() {
 		return 0
 	}

@@ -25,6 +25,7 @@ import (
 	"ccgw-harness/mockgw"
 	"ccgw-harness/reports"
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -137,7 +138,7 @@ func TestShardsAcceptance(t *testing.T) {
 	var starts []time.Time
 	for i := range 3 {
 		sd := filepath.Join(out, "shard-"+strconv.Itoa(i))
-		meta, err := reports.ReadMeta(filepath.Join(sd, reports.MetaFile))
+		meta, err := results.ReadMeta(filepath.Join(sd, results.MetaFile))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,7 +215,7 @@ func TestShardsAcceptance(t *testing.T) {
 			a.Add(&r)
 		}
 	}
-	one := a.Report(reports.Meta{}, slo.Objectives{})
+	one := a.Report(results.Meta{}, slo.Objectives{})
 	if one.LatencyMS != merged.LatencyMS || !reflect.DeepEqual(one.Percentiles, merged.Percentiles) || one.Requests != merged.Requests {
 		t.Errorf("merged latencies %+v differ from one aggregator's %+v over the union", merged.LatencyMS, one.LatencyMS)
 	}
@@ -279,7 +280,7 @@ func TestShardNeverArrives(t *testing.T) {
 		if s := p.stderr.String(); !strings.Contains(s, "shard 2 not ready within 4s") {
 			t.Errorf("shard %d must name the missing shard 2:\n%s", i, s)
 		}
-		meta, err := reports.ReadMeta(filepath.Join(dir, "shard-"+strconv.Itoa(i), reports.MetaFile))
+		meta, err := results.ReadMeta(filepath.Join(dir, "shard-"+strconv.Itoa(i), results.MetaFile))
 		if err != nil || !strings.Contains(meta.Aborted, "shard 2 not ready") || meta.Sent != 0 {
 			t.Errorf("shard %d meta.json: aborted %q, sent %d, %v; want the reason and nothing sent", i, meta.Aborted, meta.Sent, err)
 		}
@@ -329,10 +330,10 @@ func TestReportMergesShards(t *testing.T) {
 		if err := spec.WriteFile(filepath.Join(sd, load.ResultsFile)); err != nil {
 			t.Fatal(err)
 		}
-		meta := reports.Meta{Target: "mock", Plan: "smoke", Profile: "constant", RequestedRate: 30, PlannedDuration: 10 * time.Second / 3,
+		meta := results.Meta{Target: "mock", Plan: "smoke", Profile: "constant", RequestedRate: 30, PlannedDuration: 10 * time.Second / 3,
 			Agents: 20, Connections: 8, TLSVerify: true, Started: start, RunID: id, Sent: 100, Recorded: 100,
-			Shard: &reports.ShardInfo{Index: i, Count: n, Share: 1 / float64(n), PlanRequestedRate: 90, PlanAgents: 60}}
-		if err := reports.WriteMeta(filepath.Join(sd, reports.MetaFile), meta); err != nil {
+			Shard: &results.ShardInfo{Index: i, Count: n, Share: 1 / float64(n), PlanRequestedRate: 90, PlanAgents: 60}}
+		if err := results.WriteMeta(filepath.Join(sd, results.MetaFile), meta); err != nil {
 			t.Fatal(err)
 		}
 		return sd
@@ -361,10 +362,10 @@ func TestReportMergesShards(t *testing.T) {
 	for i := range 3 {
 		paths = append(paths, filepath.Join(good, "shard-"+strconv.Itoa(i), load.ResultsFile))
 	}
-	if _, _, err := reports.ReadFiles(a, paths...); err != nil {
+	if _, _, err := results.ReadFiles(a, paths...); err != nil {
 		t.Fatal(err)
 	}
-	if one := a.Report(reports.Meta{}, slo.Objectives{}); one.LatencyMS != rep.LatencyMS || !reflect.DeepEqual(one.Percentiles, rep.Percentiles) {
+	if one := a.Report(results.Meta{}, slo.Objectives{}); one.LatencyMS != rep.LatencyMS || !reflect.DeepEqual(one.Percentiles, rep.Percentiles) {
 		t.Errorf("merged latencies %+v, the union's %+v", rep.LatencyMS, one.LatencyMS)
 	}
 	// Each shard's own report stays: merging never writes into a shard.

@@ -1,4 +1,4 @@
-package reports
+package results
 
 import (
 	"encoding/json"
@@ -10,10 +10,6 @@ import (
 
 	"ccgw-harness/slo"
 )
-
-// MetaFile is the name of the run-metadata file the load engine writes beside
-// its results file.
-const MetaFile = "meta.json"
 
 // ProfileClosed is meta.json's profile of a closed-model run (a
 // concurrency, no requested rate): config.ProfileClosed, the name the
@@ -66,8 +62,9 @@ type Meta struct {
 	// report` merged a distributed run).
 	Shards []MergedShard
 	// LatencyFromPlanned says the run measured latency from each request's
-	// planned send time (lag + response time; see WithLatencyFromPlanned),
-	// so that `ccgw report` measures it the same way.
+	// planned send time (lag + response time; see
+	// reports.WithLatencyFromPlanned), so that `ccgw report` measures it the
+	// same way.
 	LatencyFromPlanned bool
 	// NoPassword is set when the agents sign in with an empty password
 	// (password_env set and empty, or a mock whose agents have none).

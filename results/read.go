@@ -1,4 +1,4 @@
-package reports
+package results
 
 import (
 	"bufio"
@@ -13,24 +13,19 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// The results files of a run's directory (docs/results-files.md), beside
-// its MetaFile. Both are vegeta gob results streams.
-const (
-	// ResultsFile holds the results that make report.json's top-level
-	// figures (IsTopLevel: the measured logininfo requests), so that
-	// `vegeta report`, `vegeta plot` and `vegeta encode` over it see what
-	// the report counts.
-	ResultsFile = "results.bin"
-	// CallsFile holds the agents' own calls (sign-in, forced sign-in, event
-	// polls, sign-out, Guid refresh): report.json's calls.* and journeys
-	// come from both files together.
-	CallsFile = "calls.bin"
-)
-
 // readBuffer is the read buffer size of a results file.
 const readBuffer = 256 << 10
 
-// ReadFiles streams vegeta results into a from each of paths, which is a
+// Sink receives the results a reader reads: a reports.Aggregator is one.
+type Sink interface {
+	// Add takes one whole result. The reader reuses r once Add returns.
+	Add(r *vegeta.Result)
+	// MarkPartial is called, once all is read, when a file ended inside a
+	// result.
+	MarkPartial()
+}
+
+// ReadFiles streams vegeta results into s from each of paths, which is a
 // run's directory or a results file (gob as the load engine writes them;
 // also vegeta's csv and json encodings). A run's directory is read as its
 // ResultsFile and, when there, its CallsFile; so is a file named
@@ -38,13 +33,13 @@ const readBuffer = 256 << 10
 // unless that CallsFile is itself one of paths. Several files are merged
 // in timestamp order (a k-way merge holding one result per file). A file
 // that ends inside a result (a run killed with -9) is read up to its last
-// whole result: partial is then true and a is marked partial; that is not
+// whole result: partial is then true and s is marked partial; that is not
 // an error. Errors name the file. n counts the results added, of every
 // file.
-func ReadFiles(a *Aggregator, paths ...string) (n int, partial bool, err error) {
-	n, partial, err = readInto(a, paths...)
+func ReadFiles(s Sink, paths ...string) (n int, partial bool, err error) {
+	n, partial, err = readInto(s, paths...)
 	if partial {
-		a.MarkPartial()
+		s.MarkPartial()
 	}
 	return n, partial, err
 }
@@ -67,10 +62,10 @@ type FileStats struct {
 // ReadFilesEach is ReadFiles that also says what it read for each of
 // paths, in their order (the shards of a distributed run, for the merged
 // report).
-func ReadFilesEach(a *Aggregator, paths ...string) ([]FileStats, error) {
-	_, partial, stats, err := readIntoEach(a, paths...)
+func ReadFilesEach(s Sink, paths ...string) ([]FileStats, error) {
+	_, partial, stats, err := readIntoEach(s, paths...)
 	if partial {
-		a.MarkPartial()
+		s.MarkPartial()
 	}
 	return stats, err
 }
@@ -117,7 +112,7 @@ func absPath(p string) string {
 	return filepath.Clean(p)
 }
 
-// adder receives results.
+// adder receives results (a Sink less its MarkPartial).
 type adder interface{ Add(*vegeta.Result) }
 
 // batchSize is how many results the decoding goroutine hands over at once.

@@ -1,4 +1,4 @@
-package reports
+package results
 
 import (
 	"encoding/json"
@@ -210,4 +210,11 @@ func isAre(ids []int) string {
 		return "is"
 	}
 	return "are"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
