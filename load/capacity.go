@@ -11,12 +11,13 @@ import (
 	"ccgw-harness/gateway"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/render"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
 // Where a capacity search writes, inside its output directory, besides
-// reports.WriteCapacity's files.
+// render.WriteCapacity's files.
 const (
 	// stepsDir holds one directory per step, named NN-RATE (01-100,
 	// 05-612.5): its results.bin (its logininfo results), meta.json and
@@ -292,7 +293,7 @@ func (cr *capRun) search(ctx context.Context) error {
 		cr.steps = append(cr.steps, st)
 		// Keep capacity.json current: a killed search leaves the steps done.
 		cr.answer = interruptedAnswer(cr.outcomes)
-		if err := reports.WriteCapacity(cr.cj.dir, cr.capacity(true)); err != nil {
+		if err := render.WriteCapacity(cr.cj.dir, cr.capacity(true)); err != nil {
 			return fmt.Errorf("output directory %s: %w", cr.cj.dir, err)
 		}
 	}
@@ -329,7 +330,7 @@ func (cr *capRun) finish(ctx context.Context) (*CapacityOutcome, error) {
 	}
 	cr.cout.Capacity = cr.capacity(cr.interrupted)
 	cr.cout.Interrupted = cr.interrupted
-	if err := reports.WriteCapacity(cr.cj.dir, cr.cout.Capacity); err != nil {
+	if err := render.WriteCapacity(cr.cj.dir, cr.cout.Capacity); err != nil {
 		return cr.cout, fmt.Errorf("output directory %s: %w", cr.cj.dir, err)
 	}
 	return cr.cout, nil

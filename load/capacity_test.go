@@ -19,6 +19,7 @@ import (
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/render"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
@@ -81,7 +82,7 @@ func checkStepFiles(t *testing.T, dir string, o *load.CapacityOutcome) *reports.
 		}
 		var again bytes.Buffer
 		rep := a.Report(meta, *meta.SLO)
-		if err := reports.WriteJSON(&again, rep); err != nil {
+		if err := render.RunJSON(&again, rep); err != nil {
 			t.Fatal(err)
 		}
 		live, err := os.ReadFile(filepath.Join(sd, reports.JSONFile))

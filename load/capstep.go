@@ -12,6 +12,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/render"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
 
@@ -112,7 +113,7 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 	}
 	rep := planned.Report(meta, objs)
 	resp := response.Report(meta, objs)
-	if err := reports.WriteAll(dir, rep, planned); err != nil {
+	if err := render.WriteRun(dir, rep, planned); err != nil {
 		return fail(fmt.Errorf("step %d: writing reports: %w", n, err))
 	}
 	if rec.err != nil {

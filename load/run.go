@@ -14,12 +14,13 @@ import (
 	"ccgw-harness/gateway"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/render"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
 // Files a run writes into its output directory besides those of
-// reports.WriteAll.
+// render.WriteRun.
 const (
 	// ResultsFile holds the judged results that make report.json's top
 	// level (the measured logininfo requests), vegeta gob-encoded.
@@ -537,7 +538,7 @@ func (r *run) finish(ctx context.Context) (*Outcome, error) {
 	if err := results.WriteMeta(r.metaPath, r.meta); err != nil {
 		return r.outc, fmt.Errorf("output directory %s: %w", r.out, err)
 	}
-	if err := reports.WriteAll(r.out, r.outc.Report, r.agg); err != nil {
+	if err := render.WriteRun(r.out, r.outc.Report, r.agg); err != nil {
 		return r.outc, fmt.Errorf("output directory %s: writing reports: %w", r.out, err)
 	}
 	if r.rec.err != nil {

@@ -401,6 +401,15 @@ type Live struct {
 	Rate float64
 }
 
+// LatencyHistogram returns a copy of the run-wide latency histogram of
+// everything added so far: microseconds from HistogramLowestUS to
+// HistogramHighestUS, HistogramDigits significant digits.
+func (a *Aggregator) LatencyHistogram() *hdr.Histogram {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.hist.Clone()
+}
+
 // Snapshot returns the live figures. It is safe to call while results are
 // being added.
 func (a *Aggregator) Snapshot() Live {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"sync"
 	"testing"
@@ -94,73 +93,6 @@ func TestRatesAndDuration(t *testing.T) {
 	}
 	if r.ErrorRate != 0.454545 {
 		t.Errorf("error rate %g", r.ErrorRate)
-	}
-}
-
-// TestSaturation: late requests and a missed rate make the run saturated,
-// the summary says so loudly, and the gate fails unless disabled.
-func TestSaturation(t *testing.T) {
-	mk := func(n int, every time.Duration, lagUS func(i int) int) []vegeta.Result {
-		rs := make([]vegeta.Result, n)
-		for i := range rs {
-			rs[i] = res(200, "", time.Millisecond, time.Duration(i)*every)
-			rs[i].Headers = http.Header{results.HeaderLagUs: {fmt.Sprint(lagUS(i))}}
-		}
-		return rs
-	}
-	onTime := mk(1000, 10*time.Millisecond, func(i int) int { return 200 })
-	// 100 req/s: mean inter-arrival 10 ms, late threshold max(1 ms, 1 ms).
-	late := mk(1000, 10*time.Millisecond, func(i int) int {
-		if i%50 == 0 { // 2 % at 5 ms
-			return 5000
-		}
-		return 900
-	})
-	slow := mk(1000, 12*time.Millisecond, func(int) int { return 0 }) // 83 req/s of 100
-	cases := []struct {
-		name      string
-		rs        []vegeta.Result
-		slo       slo.Objectives
-		saturated bool
-		gate      *bool // nil: no saturation gate expected
-	}{
-		{"on time", onTime, slo.Objectives{}, false, ptr(true)},
-		{"late", late, slo.Objectives{}, true, ptr(false)},
-		{"late within a raised limit", late, slo.Objectives{MaxLateRatio: ptr(0.05)}, false, ptr(true)},
-		{"slow", slow, slo.Objectives{}, true, ptr(false)},
-		{"slow, gate off", slow, slo.Objectives{Saturation: ptr(false)}, true, nil},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			r := aggregate(c.rs).Report(results.Meta{RequestedRate: 100}, c.slo)
-			if r.Saturation.Saturated != c.saturated {
-				t.Errorf("saturated=%v (%s), want %v", r.Saturation.Saturated, r.Saturation.Reason, c.saturated)
-			}
-			var gate *Gate
-			for i := range r.SLO {
-				if r.SLO[i].Name == slo.GateSaturation {
-					gate = &r.SLO[i]
-				}
-			}
-			switch {
-			case c.gate == nil && gate != nil:
-				t.Errorf("saturation gate present though disabled")
-			case c.gate != nil && (gate == nil || gate.Pass != *c.gate):
-				t.Errorf("saturation gate %+v, want pass=%v", gate, *c.gate)
-			}
-			var sum bytes.Buffer
-			_ = WriteSummary(&sum, r)
-			if loud := bytes.Contains(sum.Bytes(), []byte("LATENCIES UNDERSTATED: the generator could not keep the schedule")); loud != c.saturated {
-				t.Errorf("summary warning present=%v, want %v", loud, c.saturated)
-			}
-		})
-	}
-	if r := aggregate(late).Report(results.Meta{RequestedRate: 100}, slo.Objectives{}); r.Saturation.LateRequests != 20 || r.Saturation.MaxLagMS != 5 {
-		t.Errorf("late %d max lag %g, want 20 and 5 ms", r.Saturation.LateRequests, r.Saturation.MaxLagMS)
-	}
-	// 10 req/s: inter-arrival 100 ms, so a request is late only after 10 ms.
-	if r := aggregate(late).Report(results.Meta{RequestedRate: 10}, slo.Objectives{}); r.Saturation.LateRequests != 0 || r.Saturation.LateThresholdMS != 10 {
-		t.Errorf("at 10 req/s: late %d threshold %g, want 0 and 10 ms", r.Saturation.LateRequests, r.Saturation.LateThresholdMS)
 	}
 }
 
@@ -254,25 +186,6 @@ func TestSnapshot(t *testing.T) {
 	}
 	if l.Rate != 1000 {
 		t.Errorf("live rate %g, want 1000/s", l.Rate)
-	}
-}
-
-// TestNoResults: an empty run fails with a "requests" gate.
-func TestNoResults(t *testing.T) {
-	r := NewAggregator().Report(results.Meta{Target: "mock", Plan: "smoke"}, slo.Objectives{ErrorRate: ptr(0.01)})
-	if r.Pass || r.SLO[0].Name != slo.GateRequests || r.SLO[0].Pass {
-		t.Errorf("empty run: pass=%v gates %+v", r.Pass, r.SLO)
-	}
-	for _, w := range []func() error{
-		func() error { return WriteSummary(&bytes.Buffer{}, r) },
-		func() error { return WriteHTML(&bytes.Buffer{}, r) },
-		func() error { return WriteMarkdown(&bytes.Buffer{}, r) },
-		func() error { return WriteJUnit(&bytes.Buffer{}, r) },
-		func() error { return WriteHgrm(&bytes.Buffer{}, NewAggregator()) },
-	} {
-		if err := w(); err != nil {
-			t.Error(err)
-		}
 	}
 }
 

@@ -50,45 +50,6 @@ func TestMergeEqualsCombined(t *testing.T) {
 	}
 }
 
-// TestTruncated: a results file cut inside a result (a run killed with -9)
-// is read up to its last whole result and flagged partial, not an error.
-func TestTruncated(t *testing.T) {
-	rs := goldenSpec().Results()[:500]
-	dir := t.TempDir()
-	full := writeResults(t, dir, "full.bin", rs)
-	data, err := os.ReadFile(full)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, cut := range []int{len(data) - 1, len(data) - 37, len(data) / 2, 200, 3} {
-		p := filepath.Join(dir, "cut.bin")
-		if err := os.WriteFile(p, data[:cut], 0o644); err != nil {
-			t.Fatal(err)
-		}
-		a := NewAggregator()
-		n, partial, err := results.ReadFiles(a, p)
-		if err != nil {
-			t.Fatalf("cut at %d: error %v, want none", cut, err)
-		}
-		if !partial || n >= len(rs) {
-			t.Fatalf("cut at %d: n=%d partial=%v, want fewer than %d and partial", cut, n, partial, len(rs))
-		}
-		r := a.Report(goldenMeta(), slo.Objectives{})
-		if !r.Partial || r.Requests != uint64(n) {
-			t.Errorf("cut at %d: report partial=%v requests=%d, want true %d", cut, r.Partial, r.Requests, n)
-		}
-		var sum bytes.Buffer
-		_ = WriteSummary(&sum, r)
-		if !strings.Contains(sum.String(), "truncated") {
-			t.Errorf("cut at %d: summary does not say the file was truncated", cut)
-		}
-	}
-	// The whole file is not partial.
-	if n, partial, err := results.ReadFiles(NewAggregator(), full); n != len(rs) || partial || err != nil {
-		t.Errorf("full file: %d %v %v", n, partial, err)
-	}
-}
-
 // TestFormats: vegeta's json and csv encodings read like gob.
 func TestFormats(t *testing.T) {
 	rs := goldenSpec().Results()[:400]

@@ -12,6 +12,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/render"
 	"ccgw-harness/reports/reportstest"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
@@ -33,7 +34,7 @@ func compareRun(t *testing.T, m results.Meta, mod func([]vegeta.Result)) string 
 		a.Add(&rs[i])
 	}
 	dir := t.TempDir()
-	if err := reports.WriteAll(dir, a.Report(m, slo.Objectives{}), a); err != nil {
+	if err := render.WriteRun(dir, a.Report(m, slo.Objectives{}), a); err != nil {
 		t.Fatal(err)
 	}
 	return dir

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/render"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
@@ -426,12 +427,12 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 			return exitHarness
 		}
 	}
-	if err := reports.WriteAll(dir, r, a); err != nil {
+	if err := render.WriteRun(dir, r, a); err != nil {
 		fmt.Fprintf(stderr, "ccgw report: --out %s: %v\n", dir, err)
 		return exitHarness
 	}
 	if !*quiet {
-		if err := reports.WriteSummary(stdout, r); err != nil {
+		if err := render.RunText(stdout, r); err != nil {
 			fmt.Fprintf(stderr, "ccgw report: %v\n", err)
 			return exitHarness
 		}

@@ -1,4 +1,4 @@
-package reports
+package render
 
 import (
 	"encoding/json"
@@ -9,24 +9,25 @@ import (
 	"testing"
 	"time"
 
+	"ccgw-harness/reports"
 	"ccgw-harness/slo"
 )
 
 // sampleCapacity is a finished search against a gateway of capacity 600:
 // a pass, a gateway failure, an invalid step and the confirmation.
-func sampleCapacity() *Capacity {
-	step := func(n int, phase string, rate, p99 float64, pass, valid bool, gates []string, by, reason string) CapacityStep {
-		return CapacityStep{Step: n, Phase: phase, Rate: rate, Dir: filepath.Join("steps", itoa(n)), Achieved: rate, Throughput: rate,
-			Requests: uint64(rate * 10), Success: uint64(rate * 10), LatencyMS: Latencies{P50: p99 / 2, P99: p99},
-			ResponseLatencyMS: Latencies{P50: p99 / 2, P99: p99}, Pass: pass, Valid: valid, FailingGates: gates, LimitedBy: by, Reason: reason,
+func sampleCapacity() *reports.Capacity {
+	step := func(n int, phase string, rate, p99 float64, pass, valid bool, gates []string, by, reason string) reports.CapacityStep {
+		return reports.CapacityStep{Step: n, Phase: phase, Rate: rate, Dir: filepath.Join("steps", itoa(n)), Achieved: rate, Throughput: rate,
+			Requests: uint64(rate * 10), Success: uint64(rate * 10), LatencyMS: reports.Latencies{P50: p99 / 2, P99: p99},
+			ResponseLatencyMS: reports.Latencies{P50: p99 / 2, P99: p99}, Pass: pass, Valid: valid, FailingGates: gates, LimitedBy: by, Reason: reason,
 			Drained: true}
 	}
-	c := &Capacity{Target: "mock", Plan: "capacity", LimitedBy: "slo:p99", Confirmed: true,
+	c := &reports.Capacity{Target: "mock", Plan: "capacity", LimitedBy: "slo:p99", Confirmed: true,
 		MaxSustainableRate: ptr(600.0), Bound: ptr(625.0),
-		Settings: CapacitySettings{Start: 100, Max: 3000, StepS: 10, Precision: 0.05, Growth: 2, MaxSteps: 13, EstimateS: 135},
+		Settings: reports.CapacitySettings{Start: 100, Max: 3000, StepS: 10, Precision: 0.05, Growth: 2, MaxSteps: 13, EstimateS: 135},
 		SLO:      &slo.Objectives{Latency: map[string]time.Duration{"p99": 100 * time.Millisecond}, ErrorRate: ptr(0.01)}, LatencyFromPlanned: true,
 		Agents: 100, Connections: 128, Workers: 256, TLSVerify: true, DurationS: 95,
-		Steps: []CapacityStep{
+		Steps: []reports.CapacityStep{
 			step(1, "grow", 400, 2, true, true, nil, "", ""),
 			step(2, "grow", 800, 420, false, true, []string{"p99"}, "slo:p99", "p99 412 ms > 100 ms on the response time alone: the gateway's"),
 			step(3, "bisect", 700, 90, false, false, []string{"p99"}, "generator", "sent 91% of the planned requests"),
@@ -50,7 +51,7 @@ func TestCapacityOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	var raw map[string]any
-	b, _ := os.ReadFile(filepath.Join(dir, CapacityFile))
+	b, _ := os.ReadFile(filepath.Join(dir, reports.CapacityFile))
 	if err := json.Unmarshal(b, &raw); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestCapacityOutputs(t *testing.T) {
 			t.Errorf("capacity.json steps[0] lacks %s", k)
 		}
 	}
-	back, err := ReadCapacity(filepath.Join(dir, CapacityFile))
+	back, err := reports.ReadCapacity(filepath.Join(dir, reports.CapacityFile))
 	if err != nil || *back.MaxSustainableRate != 600 || len(back.Steps) != 5 || *back.RequireMet != true {
 		t.Fatalf("ReadCapacity: %+v, %v", back, err)
 	}
@@ -73,14 +74,14 @@ func TestCapacityOutputs(t *testing.T) {
 		t.Errorf("answer %q, want %q", c.Answer, want)
 	}
 
-	sum := readFile(t, filepath.Join(dir, SummaryFile))
+	sum := readFile(t, filepath.Join(dir, reports.SummaryFile))
 	for _, want := range []string{"Answer: 600 req/s", "limited_by slo:p99", "Require: at least 500 req/s: met", "INVALID (generator)", "FAIL p99",
 		"planned send time", "CAPACITY: 600 req/s"} {
 		if !strings.Contains(sum, want) {
 			t.Errorf("summary.txt lacks %q:\n%s", want, sum)
 		}
 	}
-	page := readFile(t, filepath.Join(dir, HTMLFile))
+	page := readFile(t, filepath.Join(dir, reports.HTMLFile))
 	for _, want := range []string{`id="chart-capacity-latency"`, `id="chart-capacity-errors"`, `id="chart-capacity-throughput"`,
 		"p99 SLO", "answer 600/s", "error_rate SLO", "p99, invalid steps", "<circle"} {
 		if !strings.Contains(page, want) {
@@ -102,7 +103,7 @@ func TestCapacityOutputs(t *testing.T) {
 			} `xml:"testcase"`
 		} `xml:"testsuite"`
 	}
-	if err := xml.Unmarshal([]byte(readFile(t, filepath.Join(dir, JUnitFile))), &ju); err != nil {
+	if err := xml.Unmarshal([]byte(readFile(t, filepath.Join(dir, reports.JUnitFile))), &ju); err != nil {
 		t.Fatal(err)
 	}
 	if ju.Tests != 7 || ju.Failures != 0 || ju.Suite[0].Skipped != 1 {
@@ -118,25 +119,27 @@ func TestCapacityOutputs(t *testing.T) {
 func TestCapacityVerdicts(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		mod     func(*Capacity)
+		mod     func(*reports.Capacity)
 		require float64
 		answer  string
 		met     *bool
 		fails   int
 	}{
-		{"below requirement", func(*Capacity) {}, 700, "600 req/s: the highest rate", ptr(false), 1},
-		{"generator", func(c *Capacity) { c.LimitedBy, c.Bound = CapacityLimitedByGenerator, ptr(700.0) }, 1000,
+		{"below requirement", func(*reports.Capacity) {}, 700, "600 req/s: the highest rate", ptr(false), 1},
+		{"generator", func(c *reports.Capacity) { c.LimitedBy, c.Bound = reports.CapacityLimitedByGenerator, ptr(700.0) }, 1000,
 			"at least 600 req/s; the generator, not the gateway, stopped here (at 700 req/s it could not keep the schedule)", nil, 0},
-		{"generator above requirement", func(c *Capacity) { c.LimitedBy = CapacityLimitedByGenerator }, 500, "at least 600 req/s; the generator", ptr(true), 0},
-		{"max", func(c *Capacity) { c.LimitedBy, c.Bound = CapacityLimitedByMax, nil }, 0, "at least 600 req/s: every SLO gate held at the plan's max", nil, 0},
-		{"none", func(c *Capacity) { c.MaxSustainableRate, c.Bound = nil, ptr(100.0) }, 50, "none: even the start rate 100 req/s failed the p99 gate", ptr(false), 2},
-		{"none, generator", func(c *Capacity) {
-			c.MaxSustainableRate, c.Bound, c.LimitedBy = nil, ptr(100.0), CapacityLimitedByGenerator
+		{"generator above requirement", func(c *reports.Capacity) { c.LimitedBy = reports.CapacityLimitedByGenerator }, 500, "at least 600 req/s; the generator", ptr(true), 0},
+		{"max", func(c *reports.Capacity) { c.LimitedBy, c.Bound = reports.CapacityLimitedByMax, nil }, 0, "at least 600 req/s: every SLO gate held at the plan's max", nil, 0},
+		{"none", func(c *reports.Capacity) { c.MaxSustainableRate, c.Bound = nil, ptr(100.0) }, 50, "none: even the start rate 100 req/s failed the p99 gate", ptr(false), 2},
+		{"none, generator", func(c *reports.Capacity) {
+			c.MaxSustainableRate, c.Bound, c.LimitedBy = nil, ptr(100.0), reports.CapacityLimitedByGenerator
 		}, 0,
 			"none measured: the generator could not keep the schedule even at the start rate 100 req/s", nil, 0},
-		{"interrupted", func(c *Capacity) { c.Interrupted, c.LimitedBy, c.Confirmed = true, CapacityLimitedByInterrupted, false }, 1000,
+		{"interrupted", func(c *reports.Capacity) {
+			c.Interrupted, c.LimitedBy, c.Confirmed = true, reports.CapacityLimitedByInterrupted, false
+		}, 1000,
 			"at least 600 req/s so far: the search was interrupted", nil, 0},
-		{"unconfirmed", func(c *Capacity) { c.Confirmed = false }, 0, "(not confirmed)", nil, 0},
+		{"unconfirmed", func(c *reports.Capacity) { c.Confirmed = false }, 0, "(not confirmed)", nil, 0},
 	} {
 		c := sampleCapacity()
 		tc.mod(c)
@@ -151,7 +154,7 @@ func TestCapacityVerdicts(t *testing.T) {
 			t.Errorf("%s: require_met %v, want %v", tc.name, c.RequireMet, tc.met)
 		}
 		var b strings.Builder
-		if err := WriteCapacityJUnit(&b, c); err != nil {
+		if err := CapacityJUnit(&b, c); err != nil {
 			t.Fatal(err)
 		}
 		if got := strings.Count(b.String(), "<failure "); got != tc.fails {

@@ -1,22 +1,24 @@
-package reports
+package render
 
 import (
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+
+	"ccgw-harness/reports"
+	"ccgw-harness/reports/internal/human"
 )
 
-// The view of a Comparison (as view.go is a Report's): title, alerts and
-// sections, which the compare writers beside the report writers render as
-// text, Markdown and JUnit.
+// The view of a Comparison: title, alerts and sections, which the text
+// and Markdown writers render.
 
-func compareTitle(c *Comparison) string {
-	name := func(ri RunInfo) string { return orDash(ri.Target) + "/" + orDash(ri.Plan) }
+func compareTitle(c *reports.Comparison) string {
+	name := func(ri reports.RunInfo) string { return orDash(ri.Target) + "/" + orDash(ri.Plan) }
 	return "ccgw compare: baseline " + name(c.Baseline) + " vs current " + name(c.Current)
 }
 
-func compareAlerts(c *Comparison) []alert {
+func compareAlerts(c *reports.Comparison) []alert {
 	var as []alert
 	if !c.Comparable {
 		text := "NOT COMPARABLE: " + strings.Join(c.Mismatches, "; ") +
@@ -32,32 +34,34 @@ func compareAlerts(c *Comparison) []alert {
 	return as
 }
 
-func compareSections(c *Comparison) []section {
+func compareSections(c *reports.Comparison) []section {
 	runs := &table{head: []string{"", "baseline", "current"}}
-	addRun := func(k string, f func(RunInfo) string) {
+	addRun := func(k string, f func(reports.RunInfo) string) {
 		runs.rows = append(runs.rows, []string{k, f(c.Baseline), f(c.Current)})
 	}
 	if c.Baseline.Source != "" || c.Current.Source != "" {
-		addRun("report", func(r RunInfo) string { return orDash(r.Source) })
+		addRun("report", func(r reports.RunInfo) string { return orDash(r.Source) })
 	}
-	addRun("target / plan", func(r RunInfo) string { return orDash(r.Target) + " / " + orDash(r.Plan) })
-	addRun("profile", func(r RunInfo) string { return orDash(r.Profile) })
-	addRun("requested rate", func(r RunInfo) string { return yesNo(r.RequestedRate > 0, rate(r.RequestedRate), "-") })
-	addRun("connections", func(r RunInfo) string {
-		return yesNo(r.Connections > 0, strconv.Itoa(r.Connections), "-") + ", " + yesNo(r.HTTP2, "HTTP/2", "HTTP/1.1")
+	addRun("target / plan", func(r reports.RunInfo) string { return orDash(r.Target) + " / " + orDash(r.Plan) })
+	addRun("profile", func(r reports.RunInfo) string { return orDash(r.Profile) })
+	addRun("requested rate", func(r reports.RunInfo) string {
+		return human.YesNo(r.RequestedRate > 0, human.Rate(r.RequestedRate), "-")
 	})
-	addRun("agents", func(r RunInfo) string { return strconv.Itoa(r.Agents) })
-	addRun("started", func(r RunInfo) string { return fmtTime(r.Started) })
-	addRun("duration", func(r RunInfo) string { return strconv.FormatFloat(r.DurationS, 'f', 3, 64) + " s" })
+	addRun("connections", func(r reports.RunInfo) string {
+		return human.YesNo(r.Connections > 0, strconv.Itoa(r.Connections), "-") + ", " + human.YesNo(r.HTTP2, "HTTP/2", "HTTP/1.1")
+	})
+	addRun("agents", func(r reports.RunInfo) string { return strconv.Itoa(r.Agents) })
+	addRun("started", func(r reports.RunInfo) string { return fmtTime(r.Started) })
+	addRun("duration", func(r reports.RunInfo) string { return strconv.FormatFloat(r.DurationS, 'f', 3, 64) + " s" })
 	ss := []section{{id: "runs", title: "Runs", table: runs}}
 
 	groups := []struct{ group, title, head string }{
-		{GroupRun, "Totals", "figure"},
-		{GroupLatency, "Latency", "latency"},
-		{GroupRetcode, "Retcodes", "retcode"},
-		{GroupErrorClass, "Error classes", "class"},
-		{GroupError, "Errors by kind", "error"},
-		{GroupNodeP99, "p99 by gateway node", "node"},
+		{reports.GroupRun, "Totals", "figure"},
+		{reports.GroupLatency, "Latency", "latency"},
+		{reports.GroupRetcode, "Retcodes", "retcode"},
+		{reports.GroupErrorClass, "Error classes", "class"},
+		{reports.GroupError, "Errors by kind", "error"},
+		{reports.GroupNodeP99, "p99 by gateway node", "node"},
 	}
 	for _, g := range groups {
 		t := &table{head: []string{g.head, "baseline", "current", "delta", "delta %", "gate"},
@@ -67,7 +71,7 @@ func compareSections(c *Comparison) []section {
 				continue
 			}
 			name := m.Name
-			if g.group == GroupRetcode {
+			if g.group == reports.GroupRetcode {
 				name += " " + retcodeMeaning(m.Name)
 			}
 			t.rows = append(t.rows, []string{name, metricValue(m, m.Baseline, m.Missing == "baseline"),
@@ -77,9 +81,9 @@ func compareSections(c *Comparison) []section {
 		switch {
 		case len(t.rows) > 0:
 			s.table = t
-		case g.group == GroupNodeP99:
+		case g.group == reports.GroupNodeP99:
 			s.lines = []string{"Not compared: one of the runs has no per-node figures."}
-		case g.group == GroupRetcode:
+		case g.group == reports.GroupRetcode:
 			s.lines = []string{"No retcodes in either run."}
 		default:
 			s.lines = []string{"None in either run."}
@@ -90,7 +94,7 @@ func compareSections(c *Comparison) []section {
 	gt := &table{head: []string{"gate", "rule", "baseline", "current", "limit", "result", "detail"},
 		right: []bool{false, false, true, true, true, false, false}}
 	for _, g := range c.Gates {
-		m := Metric{Unit: g.Unit}
+		m := reports.Metric{Unit: g.Unit}
 		limit := g.Op + " " + metricValue(m, g.Limit, false)
 		if g.Unit == "bool" {
 			limit = "comparable"
@@ -103,11 +107,11 @@ func compareSections(c *Comparison) []section {
 	return ss
 }
 
-func thresholdsLine(t Thresholds) string {
+func thresholdsLine(t reports.Thresholds) string {
 	s := fmt.Sprintf("A latency percentile (p50 to p99.9) regresses when it grows by more than %s and by more than %s; "+
 		"the error rate, when it grows by more than %s percentage points; throughput, when it drops by more than %s.",
-		fracPct(t.MaxLatencyRegression), t.MinLatencyDelta,
-		strconv.FormatFloat(t.MaxErrorRateIncrease*100, 'f', 2, 64), fracPct(t.MaxThroughputDrop))
+		human.FracPct(t.MaxLatencyRegression), t.MinLatencyDelta,
+		strconv.FormatFloat(t.MaxErrorRateIncrease*100, 'f', 2, 64), human.FracPct(t.MaxThroughputDrop))
 	if t.NoGates {
 		s += " Gates are disabled: nothing fails."
 	}
@@ -117,43 +121,43 @@ func thresholdsLine(t Thresholds) string {
 	return s
 }
 
-func gateRunValue(g CompareGate, x float64) string {
+func gateRunValue(g reports.CompareGate, x float64) string {
 	if g.Unit == "bool" {
-		return yesNo(x != 0, "comparable", "NOT comparable")
+		return human.YesNo(x != 0, "comparable", "NOT comparable")
 	}
-	return metricValue(Metric{Unit: g.Unit}, x, false)
+	return metricValue(reports.Metric{Unit: g.Unit}, x, false)
 }
 
 func gateStatusText(status string, enforced bool) string {
 	switch {
 	case status == "":
 		return ""
-	case !enforced && (status == StatusRegressed || status == StatusFailed):
+	case !enforced && (status == reports.StatusRegressed || status == reports.StatusFailed):
 		return status + " (not enforced)"
-	case status == StatusRegressed || status == StatusFailed:
+	case status == reports.StatusRegressed || status == reports.StatusFailed:
 		return strings.ToUpper(status)
 	}
 	return status
 }
 
-func metricValue(m Metric, x float64, missing bool) string {
+func metricValue(m reports.Metric, x float64, missing bool) string {
 	if missing {
 		return "-"
 	}
 	switch m.Unit {
 	case "rate":
-		return rate(x)
+		return human.Rate(x)
 	case "ratio":
-		return pct(x)
+		return human.Pct(x)
 	case "ms":
-		return fmtMS(x)
+		return human.MS(x)
 	case "bool":
-		return yesNo(x != 0, "yes", "no")
+		return human.YesNo(x != 0, "yes", "no")
 	}
 	return strconv.FormatFloat(x, 'f', -1, 64)
 }
 
-func metricDelta(m Metric) string {
+func metricDelta(m reports.Metric) string {
 	if m.Missing != "" {
 		return "-"
 	}
@@ -165,19 +169,19 @@ func metricDelta(m Metric) string {
 	case "ratio":
 		s = strconv.FormatFloat(d*100, 'f', 2, 64) + " pp"
 	case "ms":
-		s = fmtMS(d)
+		s = human.MS(d)
 	case "bool":
-		return yesNo(d == 0, "same", "changed")
+		return human.YesNo(d == 0, "same", "changed")
 	default:
 		s = strconv.FormatFloat(d, 'f', -1, 64)
 	}
 	if strings.Trim(s, "0./spm ") == "" { // rounds to zero: no sign
 		return s
 	}
-	return yesNo(m.Delta < 0, "-", "+") + s
+	return human.YesNo(m.Delta < 0, "-", "+") + s
 }
 
-func metricDeltaPct(m Metric) string {
+func metricDeltaPct(m reports.Metric) string {
 	switch {
 	case m.Missing != "":
 		return "-"
@@ -186,17 +190,5 @@ func metricDeltaPct(m Metric) string {
 	case m.DeltaPct == nil:
 		return "new"
 	}
-	return signedPct(*m.DeltaPct)
-}
-
-// signedPct formats a percentage with its sign: "+12.3%", "-4.0%", "0.0%".
-func signedPct(p float64) string {
-	s := strconv.FormatFloat(math.Abs(p), 'f', 1, 64) + "%"
-	switch {
-	case s == "0.0%":
-		return s
-	case p > 0:
-		return "+" + s
-	}
-	return "-" + s
+	return human.SignedPct(*m.DeltaPct)
 }

@@ -1,11 +1,13 @@
-package reports
+package render
 
 import (
 	"bytes"
-	"ccgw-harness/results"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"ccgw-harness/reports"
+	"ccgw-harness/results"
 )
 
 // TestNoSecretsInOutputs: even results that (wrongly) carry a body and
@@ -20,14 +22,14 @@ func TestNoSecretsInOutputs(t *testing.T) {
 	}
 	dir := t.TempDir()
 	path := writeResults(t, dir, "results.bin", rs)
-	a := NewAggregator()
+	a := reports.NewAggregator()
 	if _, _, err := results.ReadFiles(a, path); err != nil {
 		t.Fatal(err)
 	}
 	live := aggregate(rs)
-	for name, agg := range map[string]*Aggregator{"file": a, "live": live} {
+	for name, agg := range map[string]*reports.Aggregator{"file": a, "live": live} {
 		out := filepath.Join(dir, name)
-		if err := WriteAll(out, agg.Report(goldenMeta(), goldenSLO()), agg); err != nil {
+		if err := WriteRun(out, agg.Report(goldenMeta(), goldenSLO()), agg); err != nil {
 			t.Fatal(err)
 		}
 		entries, _ := os.ReadDir(out)

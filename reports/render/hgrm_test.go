@@ -1,4 +1,4 @@
-package reports
+package render
 
 import (
 	"bufio"
@@ -17,7 +17,7 @@ import (
 func TestHgrmFormat(t *testing.T) {
 	a := aggregate(goldenSpec().Results())
 	var buf bytes.Buffer
-	if err := WriteHgrm(&buf, a); err != nil {
+	if err := RunHgrm(&buf, a); err != nil {
 		t.Fatal(err)
 	}
 	sc := bufio.NewScanner(&buf)
@@ -65,7 +65,7 @@ func TestHgrmFormat(t *testing.T) {
 	}
 	// The footer's geometry agrees with the library's own printout.
 	var ref bytes.Buffer
-	if _, err := a.hist.PercentilesPrint(&ref, 5, 1000); err != nil {
+	if _, err := a.LatencyHistogram().PercentilesPrint(&ref, 5, 1000); err != nil {
 		t.Fatal(err)
 	}
 	want := ref.String()[strings.LastIndex(ref.String(), "#[Buckets"):]

@@ -1,4 +1,4 @@
-package reports
+package render
 
 import (
 	"encoding/xml"
@@ -6,14 +6,19 @@ import (
 	"io"
 	"strconv"
 
+	"ccgw-harness/reports"
+	"ccgw-harness/reports/internal/human"
 	"ccgw-harness/slo"
 )
 
-// JUnitSuite is the name of the junit.xml test suite.
-const JUnitSuite = "ccgw slo"
+// RunJUnitSuite is the name of the junit.xml test suite.
+const RunJUnitSuite = "ccgw slo"
 
-// CompareJUnitSuite is the name of compare-junit.xml's test suite.
-const CompareJUnitSuite = "ccgw compare"
+// ComparisonJUnitSuite is the name of compare-junit.xml's test suite.
+const ComparisonJUnitSuite = "ccgw compare"
+
+// CapacityJUnitSuite is the name of a capacity search's junit.xml suite.
+const CapacityJUnitSuite = "ccgw capacity"
 
 type junitSuites struct {
 	XMLName xml.Name     `xml:"testsuites"`
@@ -58,14 +63,14 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-// WriteJUnit writes junit.xml: test suite "ccgw slo" with one test case per
+// RunJUnit writes junit.xml: test suite "ccgw slo" with one test case per
 // SLO gate (the contract gate is the "contract violations" case, with the
 // violations by kind); a breached gate is a failure whose message says
 // threshold and actual value. Suite properties say whether the run was
 // interrupted or its results partial, so an archived verdict cannot pass
 // for a whole run.
-func WriteJUnit(w io.Writer, r *Report) error {
-	s := junitSuite{Name: JUnitSuite, Time: strconv.FormatFloat(r.DurationS, 'f', 3, 64),
+func RunJUnit(w io.Writer, r *reports.Report) error {
+	s := junitSuite{Name: RunJUnitSuite, Time: strconv.FormatFloat(r.DurationS, 'f', 3, 64),
 		Properties: []junitProperty{
 			{"target", r.Target}, {"plan", r.Plan},
 			{"requests", u(r.Requests)}, {"error_rate", strconv.FormatFloat(r.ErrorRate, 'f', -1, 64)},
@@ -90,7 +95,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 			desc += " (" + g.Detail + ")"
 		}
 		if g.Name == slo.GateContractViolations && len(r.Violations) > 0 {
-			c.SystemOut = "violations by kind: " + kindsText(r.Violations)
+			c.SystemOut = "violations by kind: " + human.Counts(r.Violations)
 		}
 		switch {
 		case g.Skipped:
@@ -107,16 +112,16 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		s.Cases = append(s.Cases, c)
 	}
 	s.Tests = len(s.Cases)
-	doc := junitSuites{Name: JUnitSuite, Tests: s.Tests, Fail: s.Failures, Suites: []junitSuite{s}}
+	doc := junitSuites{Name: RunJUnitSuite, Tests: s.Tests, Fail: s.Failures, Suites: []junitSuite{s}}
 	return writeXML(w, doc)
 }
 
-// WriteComparisonJUnit writes compare-junit.xml: test suite "ccgw compare"
+// ComparisonJUnit writes compare-junit.xml: test suite "ccgw compare"
 // with one test case per gate. A regressed or failed enforced gate is a
 // failure whose message says baseline, current and limit; a gate that is
 // not enforced or cannot be evaluated is skipped.
-func WriteComparisonJUnit(w io.Writer, c *Comparison) error {
-	s := junitSuite{Name: CompareJUnitSuite, Time: "0", Properties: []junitProperty{
+func ComparisonJUnit(w io.Writer, c *reports.Comparison) error {
+	s := junitSuite{Name: ComparisonJUnitSuite, Time: "0", Properties: []junitProperty{
 		{"baseline", orDash(c.Baseline.Target) + "/" + orDash(c.Baseline.Plan)},
 		{"current", orDash(c.Current.Target) + "/" + orDash(c.Current.Plan)},
 		{"comparable", strconv.FormatBool(c.Comparable)},
@@ -132,15 +137,15 @@ func WriteComparisonJUnit(w io.Writer, c *Comparison) error {
 			desc += ": " + g.Detail
 		}
 		tc := junitCase{Name: g.Name, Classname: "ccgw.compare", Time: "0"}
-		bad := g.Status == StatusRegressed || g.Status == StatusFailed
+		bad := g.Status == reports.StatusRegressed || g.Status == reports.StatusFailed
 		switch {
-		case !g.Enforced || g.Status == StatusSkipped:
+		case !g.Enforced || g.Status == reports.StatusSkipped:
 			s.Skipped++
 			tc.Skipped = &junitSkipped{Message: desc}
 		case bad:
 			s.Failures++
 			typ := "Regression"
-			if g.Name == GateComparable {
+			if g.Name == reports.GateComparable {
 				typ = "NotComparable"
 			}
 			tc.Failure = &junitFailure{Message: desc, Type: typ, Text: desc}
@@ -150,8 +155,66 @@ func WriteComparisonJUnit(w io.Writer, c *Comparison) error {
 		s.Cases = append(s.Cases, tc)
 	}
 	s.Tests = len(s.Cases)
-	doc := junitSuites{Name: CompareJUnitSuite, Tests: s.Tests, Fail: s.Failures, Suites: []junitSuite{s}}
+	doc := junitSuites{Name: ComparisonJUnitSuite, Tests: s.Tests, Fail: s.Failures, Suites: []junitSuite{s}}
 	return writeXML(w, doc)
+}
+
+// CapacityJUnit writes a capacity search's junit.xml: suite "ccgw
+// capacity" with one case per step (a measured step passes whatever its
+// verdict, which its name and output carry: failing above capacity is how
+// the search finds it; an invalid or interrupted step is skipped, for it
+// measured nothing of the gateway), the answer (a failure when there is
+// none; skipped when the generator or an interruption stopped the search)
+// and, with --require, the requirement (a failure when the answer is below
+// it; skipped when that is left open).
+func CapacityJUnit(w io.Writer, c *reports.Capacity) error {
+	s := junitSuite{Name: CapacityJUnitSuite, Time: strconv.FormatFloat(c.DurationS, 'f', 3, 64),
+		Properties: []junitProperty{
+			{"target", c.Target}, {"plan", c.Plan}, {"limited_by", c.LimitedBy},
+			{"max_sustainable_rate", optRate(c.MaxSustainableRate)},
+			{"interrupted", strconv.FormatBool(c.Interrupted)},
+		}}
+	for _, st := range c.Steps {
+		jc := junitCase{Name: fmt.Sprintf("step %02d %s %s: %s", st.Step, st.Phase, rateNum(st.Rate), stepVerdict(st)),
+			Classname: "ccgw.capacity.step", Time: "0", SystemOut: stepText(st)}
+		switch {
+		case st.Interrupted:
+			jc.Skipped = &junitSkipped{Message: "interrupted: the step did not run to its end"}
+		case !st.Valid:
+			jc.Skipped = &junitSkipped{Message: "invalid: " + st.Reason}
+		}
+		if jc.Skipped != nil {
+			s.Skipped++
+		}
+		s.Cases = append(s.Cases, jc)
+	}
+	ans := junitCase{Name: "max sustainable rate", Classname: "ccgw.capacity", Time: "0", SystemOut: c.Answer}
+	switch {
+	case c.Interrupted || (c.GeneratorLimited() && !c.Found()):
+		ans.Skipped = &junitSkipped{Message: c.Answer}
+		s.Skipped++
+	case !c.Found():
+		ans.Failure = &junitFailure{Message: c.Answer, Type: "NoCapacity", Text: c.Answer}
+		s.Failures++
+	}
+	s.Cases = append(s.Cases, ans)
+	if c.Require != nil {
+		req := junitCase{Name: "require " + rateNum(*c.Require), Classname: "ccgw.capacity", Time: "0"}
+		desc := fmt.Sprintf("required at least %s; answer: %s", human.ReqRate(*c.Require), c.Answer)
+		switch {
+		case c.RequireMet == nil:
+			req.Skipped = &junitSkipped{Message: "open: " + desc}
+			s.Skipped++
+		case !*c.RequireMet:
+			req.Failure = &junitFailure{Message: desc, Type: "CapacityBelowRequirement", Text: desc}
+			s.Failures++
+		default:
+			req.SystemOut = desc
+		}
+		s.Cases = append(s.Cases, req)
+	}
+	s.Tests = len(s.Cases)
+	return writeXML(w, junitSuites{Name: CapacityJUnitSuite, Tests: s.Tests, Fail: s.Failures, Suites: []junitSuite{s}})
 }
 
 // writeXML writes doc as an indented XML document with its header and a

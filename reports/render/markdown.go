@@ -1,14 +1,16 @@
-package reports
+package render
 
 import (
 	"bufio"
 	"io"
 	"strings"
+
+	"ccgw-harness/reports"
 )
 
-// WriteMarkdown writes report.md: the summary's content as Markdown tables
+// RunMarkdown writes report.md: the summary's content as Markdown tables
 // (for CI job summaries and pull requests).
-func WriteMarkdown(w io.Writer, r *Report) error {
+func RunMarkdown(w io.Writer, r *reports.Report) error {
 	v := buildView(r)
 	bw := bufio.NewWriter(w)
 	bw.WriteString("# " + mdEscape(v.title) + "\n\n")
@@ -26,6 +28,28 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		}
 	}
 	bw.WriteString("\n**" + mdEscape(v.verdict) + "**\n")
+	return bw.Flush()
+}
+
+// ComparisonMarkdown writes compare.md: compare.txt's content as
+// Markdown (for CI job summaries and pull requests).
+func ComparisonMarkdown(w io.Writer, c *reports.Comparison) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("# " + mdEscape(compareTitle(c)) + "\n\n")
+	bw.WriteString("**" + mdEscape(c.Verdict) + "**\n")
+	for _, a := range compareAlerts(c) {
+		bw.WriteString("\n> **" + mdEscape(a.title) + "**: " + mdEscape(strings.TrimPrefix(a.text, a.title+": ")) + "\n")
+	}
+	for _, s := range compareSections(c) {
+		bw.WriteString("\n## " + mdEscape(s.title) + "\n\n")
+		for _, l := range s.lines {
+			bw.WriteString(mdEscape(l) + "\n\n")
+		}
+		if s.table != nil {
+			writeMDTable(bw, s.table)
+		}
+	}
+	bw.WriteString("\n**" + mdEscape(c.Verdict) + "**\n")
 	return bw.Flush()
 }
 
@@ -55,25 +79,3 @@ func writeMDTable(w *bufio.Writer, t *table) {
 var mdReplacer = strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_", "`", "\\`")
 
 func mdEscape(s string) string { return mdReplacer.Replace(s) }
-
-// WriteComparisonMarkdown writes compare.md: compare.txt's content as
-// Markdown (for CI job summaries and pull requests).
-func WriteComparisonMarkdown(w io.Writer, c *Comparison) error {
-	bw := bufio.NewWriter(w)
-	bw.WriteString("# " + mdEscape(compareTitle(c)) + "\n\n")
-	bw.WriteString("**" + mdEscape(c.Verdict) + "**\n")
-	for _, a := range compareAlerts(c) {
-		bw.WriteString("\n> **" + mdEscape(a.title) + "**: " + mdEscape(strings.TrimPrefix(a.text, a.title+": ")) + "\n")
-	}
-	for _, s := range compareSections(c) {
-		bw.WriteString("\n## " + mdEscape(s.title) + "\n\n")
-		for _, l := range s.lines {
-			bw.WriteString(mdEscape(l) + "\n\n")
-		}
-		if s.table != nil {
-			writeMDTable(bw, s.table)
-		}
-	}
-	bw.WriteString("\n**" + mdEscape(c.Verdict) + "**\n")
-	return bw.Flush()
-}

@@ -1,18 +1,22 @@
-package reports
+package render
 
 import (
 	"bufio"
 	"fmt"
 	"html"
 	"io"
-	"math"
+	"strconv"
+	"strings"
+
+	"ccgw-harness/reports"
+	"ccgw-harness/reports/internal/human"
 )
 
-// WriteHTML writes report.html: one self-contained page (inline CSS and
+// RunHTML writes report.html: one self-contained page (inline CSS and
 // inline SVG charts, no script, nothing loaded from the network) with the
 // verdict, the alerts, latency over time, the latency percentile curve,
 // throughput and errors over time, and the summary's tables.
-func WriteHTML(w io.Writer, r *Report) error {
+func RunHTML(w io.Writer, r *reports.Report) error {
 	v := buildView(r)
 	bw := bufio.NewWriter(w)
 	e := html.EscapeString
@@ -20,7 +24,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 	bw.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
 	fmt.Fprintf(bw, "<title>%s</title>\n<style>%s</style>\n</head>\n<body>\n", e(v.title), pageCSS)
 	fmt.Fprintf(bw, "<header><h1>%s</h1><div id=\"verdict\" class=\"verdict %s\">%s</div></header>\n",
-		e(v.title), yesNo(v.pass, "pass", "fail"), e(v.verdict))
+		e(v.title), human.YesNo(v.pass, "pass", "fail"), e(v.verdict))
 	for _, a := range v.alerts {
 		fmt.Fprintf(bw, "<div class=\"alert\"><strong>%s</strong> %s</div>\n", e(a.title), e(trimTitle(a)))
 	}
@@ -29,18 +33,18 @@ func WriteHTML(w io.Writer, r *Report) error {
 		fmt.Fprintf(bw, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v\">%s</div></div>\n", e(k), e(val))
 	}
 	card("requests", u(r.Requests))
-	card("error rate", pct(r.ErrorRate))
-	card("achieved rate", rate(r.Rate.Achieved))
-	card("p50", fmtMS(r.LatencyMS.P50))
-	card("p99", fmtMS(r.LatencyMS.P99))
-	card("p99.9", fmtMS(r.LatencyMS.P999))
-	card("max", fmtMS(r.LatencyMS.Max))
+	card("error rate", human.Pct(r.ErrorRate))
+	card("achieved rate", human.Rate(r.Rate.Achieved))
+	card("p50", human.MS(r.LatencyMS.P50))
+	card("p99", human.MS(r.LatencyMS.P99))
+	card("p99.9", human.MS(r.LatencyMS.P999))
+	card("max", human.MS(r.LatencyMS.Max))
 	card("contract violations", u(r.ContractViolations))
 	if hasJourneys(r) {
 		card("journeys started", u(r.Journeys.Started))
 		card("journeys failed", u(r.Journeys.Failed))
-		card("ready p50", fmtMS(r.Journeys.ReadyMS.P50))
-		card("ready p99", fmtMS(r.Journeys.ReadyMS.P99))
+		card("ready p50", human.MS(r.Journeys.ReadyMS.P50))
+		card("ready p99", human.MS(r.Journeys.ReadyMS.P99))
 	}
 	bw.WriteString("</section>\n")
 
@@ -69,7 +73,76 @@ func WriteHTML(w io.Writer, r *Report) error {
 			writeSection(s)
 		}
 	}
-	fmt.Fprintf(bw, "<footer><div class=\"verdict %s\">%s</div></footer>\n</body>\n</html>\n", yesNo(v.pass, "pass", "fail"), e(v.verdict))
+	fmt.Fprintf(bw, "<footer><div class=\"verdict %s\">%s</div></footer>\n</body>\n</html>\n", human.YesNo(v.pass, "pass", "fail"), e(v.verdict))
+	return bw.Flush()
+}
+
+// CapacityHTML writes a capacity search's report.html: one
+// self-contained page (inline CSS and SVG, no script, nothing from the
+// network) with the answer, the capacity curve (offered rate against p50
+// and p99 latency, error rate, and achieved rate, with the SLO lines and
+// the answer marked), the steps and how to read them.
+func CapacityHTML(w io.Writer, c *reports.Capacity) error {
+	bw := bufio.NewWriter(w)
+	e := html.EscapeString
+	title := capacityTitle(c)
+	state := "pass"
+	switch {
+	case c.Interrupted || c.GeneratorLimited():
+		state = "open"
+	case !c.Found() || (c.RequireMet != nil && !*c.RequireMet):
+		state = "fail"
+	}
+	bw.WriteString("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+	bw.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+	fmt.Fprintf(bw, "<title>%s</title>\n<style>%s%s</style>\n</head>\n<body>\n", e(title), pageCSS, capacityCSS)
+	fmt.Fprintf(bw, "<header><h1>%s</h1><div id=\"verdict\" class=\"verdict %s\">%s</div></header>\n", e(title), state, e(capacityVerdict(c)))
+	for _, wn := range c.Warnings {
+		fmt.Fprintf(bw, "<div class=\"alert\"><strong>WARNING</strong> %s</div>\n", e(wn))
+	}
+	bw.WriteString("<section class=\"cards\">\n")
+	card := func(k, v string) {
+		fmt.Fprintf(bw, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v\">%s</div></div>\n", e(k), e(v))
+	}
+	answer := "none"
+	if c.Found() {
+		answer = human.ReqRate(*c.MaxSustainableRate)
+		if c.GeneratorLimited() || c.LimitedBy == reports.CapacityLimitedByMax || c.Interrupted {
+			answer = "≥ " + answer
+		}
+	}
+	card("max sustainable rate", answer)
+	card("limited by", c.LimitedBy)
+	if c.Bound != nil {
+		card("first rate not passing", human.ReqRate(*c.Bound))
+	}
+	if c.Require != nil {
+		card("require", human.ReqRate(*c.Require))
+	}
+	card("steps", strconv.Itoa(len(c.Steps)))
+	card("took", secs(c.DurationS))
+	bw.WriteString("</section>\n")
+	fmt.Fprintf(bw, "<section id=\"answer\"><h2>Answer</h2>\n")
+	for _, l := range capacityHead(c) {
+		if l != "" {
+			fmt.Fprintf(bw, "<p>%s</p>\n", e(l))
+		}
+	}
+	bw.WriteString("</section>\n")
+	for _, ch := range capacityCharts(c) {
+		fmt.Fprintf(bw, "<section class=\"chartbox\"><h2>%s</h2>\n%s\n</section>\n", e(ch.title), ch.svg())
+	}
+	bw.WriteString("<section id=\"steps\"><h2>Steps</h2>\n")
+	writeHTMLTable(bw, capacityTable(c))
+	for _, st := range c.Steps {
+		if st.Reason != "" {
+			fmt.Fprintf(bw, "<p>step %d (%s): %s</p>\n", st.Step, e(human.ReqRate(st.Rate)), e(st.Reason))
+		}
+	}
+	bw.WriteString("</section>\n<section id=\"notes\"><h2>How to read it</h2>\n<p>")
+	bw.WriteString(e(strings.Join(capacityNotes(c), " ")))
+	bw.WriteString("</p>\n</section>\n")
+	fmt.Fprintf(bw, "<footer><div class=\"verdict %s\">%s</div></footer>\n</body>\n</html>\n", state, e(capacityVerdict(c)))
 	return bw.Flush()
 }
 
@@ -108,60 +181,6 @@ func numClass(t *table, i int) string {
 	return ""
 }
 
-// charts builds the report's charts from its time series and percentiles.
-func charts(r *Report) []chart {
-	n := len(r.TimeSeries)
-	ts := make([]float64, n)
-	p50, p99 := make([]float64, n), make([]float64, n)
-	okRate, errRate := make([]float64, n), make([]float64, n)
-	step := r.TimeSeriesStep
-	if step <= 0 {
-		step = 1
-	}
-	for i, p := range r.TimeSeries {
-		ts[i] = p.T
-		p50[i], p99[i] = p.P50MS, p.P99MS
-		if p.Requests == 0 {
-			p50[i], p99[i] = math.NaN(), math.NaN() // no requests: a gap, not 0 ms
-		}
-		okRate[i] = float64(p.OK) / step
-		errRate[i] = float64(p.Errors) / step
-	}
-	lat := chart{id: "chart-latency", title: "Latency over time (p50 and p99 per " + stepName(step) + ")",
-		xLabel: "seconds since the first request", yLabel: "latency (ms, log scale)", logY: true,
-		lines: []line{{name: "p50", color: colorP50, xs: ts, ys: p50}, {name: "p99", color: colorP99, xs: ts, ys: p99}}}
-	thr := chart{id: "chart-throughput", title: "Throughput and errors over time",
-		xLabel: "seconds since the first request", yLabel: "responses per second (by send time)",
-		lines: []line{{name: "ok/s", color: colorOK, xs: ts, ys: okRate}, {name: "errors/s", color: colorErr, xs: ts, ys: errRate}}}
-	if r.Rate.Requested > 0 && n > 0 {
-		thr.lines = append(thr.lines, line{name: "requested", color: colorPlan, dashed: true,
-			xs: []float64{ts[0], ts[n-1]}, ys: []float64{r.Rate.Requested, r.Rate.Requested}})
-	}
-
-	// Percentile curve on a log axis of 1/(1-q); the maximum sits at the
-	// resolution of the data (1 in requests).
-	maxInv := math.Max(float64(r.Requests), 10)
-	var qx, qy []float64
-	for _, p := range r.Percentiles {
-		inv := maxInv
-		if p.Q < 100 {
-			inv = math.Min(1/(1-p.Q/100), maxInv)
-		}
-		qx, qy = append(qx, inv), append(qy, p.MS)
-	}
-	hdrc := chart{id: "chart-percentiles", title: "Latency by percentile (HdrHistogram, all results)",
-		xLabel: "percentile", yLabel: "latency (ms, log scale)", logX: true, logY: true, xTicks: percentileAxisTicks(maxInv),
-		lines: []line{{name: "latency", color: colorCurve, xs: qx, ys: qy}}}
-	return []chart{lat, hdrc, thr}
-}
-
-func stepName(step float64) string {
-	if step == 1 {
-		return "second"
-	}
-	return fmt.Sprintf("%g s", step)
-}
-
 const pageCSS = `
 :root{--fg:#1b1f23;--muted:#586069;--bg:#fff;--line:#e1e4e8;--ok:#1a7f37;--bad:#cf222e}
 *{box-sizing:border-box}
@@ -190,4 +209,9 @@ th{background:#f6f8fa}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 td.bad{color:var(--bad);font-weight:700}
 footer{margin-top:24px;border-top:2px solid var(--line);padding-top:12px}
+`
+
+const capacityCSS = `
+.verdict.open{background:#9a6700}
+svg .marker{stroke:#fff;stroke-width:1}
 `

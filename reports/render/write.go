@@ -1,4 +1,4 @@
-package reports
+package render
 
 import (
 	"bytes"
@@ -7,53 +7,49 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"ccgw-harness/reports"
 )
 
-// Output file names written by WriteAll.
-const (
-	SummaryFile  = "summary.txt"
-	JSONFile     = "report.json"
-	MarkdownFile = "report.md"
-	HTMLFile     = "report.html"
-	JUnitFile    = "junit.xml"
-	HgrmFile     = "latency.hgrm"
-)
-
-// Output file names written by WriteComparisonAll.
-const (
-	CompareTextFile     = "compare.txt"
-	CompareJSONFile     = "compare.json"
-	CompareMarkdownFile = "compare.md"
-	CompareJUnitFile    = "compare-junit.xml"
-)
-
-// WriteAll writes every output into dir (created if missing): summary.txt,
+// WriteRun writes every output into dir (created if missing): summary.txt,
 // report.json, report.md, report.html, junit.xml and latency.hgrm. Each file
 // is written whole and renamed into place. a supplies the histogram for
 // latency.hgrm.
-func WriteAll(dir string, r *Report, a *Aggregator) error {
+func WriteRun(dir string, r *reports.Report, a *reports.Aggregator) error {
 	return writeOutputs(dir, []output{
-		{SummaryFile, func(w io.Writer) error { return WriteSummary(w, r) }},
-		{JSONFile, func(w io.Writer) error { return WriteJSON(w, r) }},
-		{MarkdownFile, func(w io.Writer) error { return WriteMarkdown(w, r) }},
-		{HTMLFile, func(w io.Writer) error { return WriteHTML(w, r) }},
-		{JUnitFile, func(w io.Writer) error { return WriteJUnit(w, r) }},
-		{HgrmFile, func(w io.Writer) error { return WriteHgrm(w, a) }},
+		{reports.SummaryFile, func(w io.Writer) error { return RunText(w, r) }},
+		{reports.JSONFile, func(w io.Writer) error { return RunJSON(w, r) }},
+		{reports.MarkdownFile, func(w io.Writer) error { return RunMarkdown(w, r) }},
+		{reports.HTMLFile, func(w io.Writer) error { return RunHTML(w, r) }},
+		{reports.JUnitFile, func(w io.Writer) error { return RunJUnit(w, r) }},
+		{reports.HgrmFile, func(w io.Writer) error { return RunHgrm(w, a) }},
 	})
 }
 
-// WriteComparisonAll writes compare.txt, compare.json, compare.md and
+// WriteComparison writes compare.txt, compare.json, compare.md and
 // compare-junit.xml into dir (created if missing), each written whole and
 // renamed into place.
-func WriteComparisonAll(dir string, c *Comparison) error {
-	of := func(write func(io.Writer, *Comparison) error) func(io.Writer) error {
+func WriteComparison(dir string, c *reports.Comparison) error {
+	of := func(write func(io.Writer, *reports.Comparison) error) func(io.Writer) error {
 		return func(w io.Writer) error { return write(w, c) }
 	}
 	return writeOutputs(dir, []output{
-		{CompareTextFile, of(WriteComparisonText)},
-		{CompareJSONFile, of(WriteComparisonJSON)},
-		{CompareMarkdownFile, of(WriteComparisonMarkdown)},
-		{CompareJUnitFile, of(WriteComparisonJUnit)},
+		{reports.CompareTextFile, of(ComparisonText)},
+		{reports.CompareJSONFile, of(ComparisonJSON)},
+		{reports.CompareMarkdownFile, of(ComparisonMarkdown)},
+		{reports.CompareJUnitFile, of(ComparisonJUnit)},
+	})
+}
+
+// WriteCapacity writes capacity.json, summary.txt, report.html and
+// junit.xml of a search into dir, each whole and renamed into place, so a
+// search that is stopped keeps the files of the steps done so far.
+func WriteCapacity(dir string, c *reports.Capacity) error {
+	return writeOutputs(dir, []output{
+		{reports.CapacityFile, func(w io.Writer) error { return CapacityJSON(w, c) }},
+		{reports.SummaryFile, func(w io.Writer) error { return CapacityText(w, c) }},
+		{reports.HTMLFile, func(w io.Writer) error { return CapacityHTML(w, c) }},
+		{reports.JUnitFile, func(w io.Writer) error { return CapacityJUnit(w, c) }},
 	})
 }
 

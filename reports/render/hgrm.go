@@ -1,27 +1,26 @@
-package reports
+package render
 
 import (
 	"bufio"
 	"fmt"
 	"io"
 	"math"
+
+	"ccgw-harness/reports"
 )
 
 // HgrmTicksPerHalfDistance is the percentile resolution of latency.hgrm
 // (HdrHistogram's customary 5 ticks per half distance).
 const HgrmTicksPerHalfDistance = 5
 
-// WriteHgrm writes latency.hgrm: HdrHistogram's standard percentile
+// RunHgrm writes latency.hgrm: HdrHistogram's standard percentile
 // distribution of all latencies in milliseconds, formatted as the reference
 // (Java) implementation's outputPercentileDistribution does — a
 // `Value Percentile TotalCount 1/(1-Percentile)` table and the
 // Mean/StdDeviation/Max/Total count/Buckets footer — so HdrHistogram's
 // plotter and other tools read it.
-func WriteHgrm(w io.Writer, a *Aggregator) error {
-	a.mu.Lock()
-	h := a.hist.Clone()
-	a.mu.Unlock()
-
+func RunHgrm(w io.Writer, a *reports.Aggregator) error {
+	h := a.LatencyHistogram()
 	const scale = 1000.0 // µs -> ms
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)")
@@ -35,7 +34,7 @@ func WriteHgrm(w io.Writer, a *Aggregator) error {
 			fmt.Fprintf(bw, "%12.3f %2.12f %10d %14.2f\n", float64(b.ValueAt)/scale, q, b.Count, 1/(1-q))
 		}
 	}
-	buckets, subBuckets := hdrGeometry(HistogramLowestUS, HistogramHighestUS, HistogramDigits)
+	buckets, subBuckets := hdrGeometry(reports.HistogramLowestUS, reports.HistogramHighestUS, reports.HistogramDigits)
 	fmt.Fprintf(bw, "#[Mean    = %12.3f, StdDeviation   = %12.3f]\n", h.Mean()/scale, h.StdDev()/scale)
 	fmt.Fprintf(bw, "#[Max     = %12.3f, Total count    = %12d]\n", float64(h.Max())/scale, h.TotalCount())
 	fmt.Fprintf(bw, "#[Buckets = %12d, SubBuckets     = %12d]\n", buckets, subBuckets)

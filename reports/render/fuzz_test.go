@@ -1,4 +1,4 @@
-package reports
+package render
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/internal/testscale"
+	"ccgw-harness/reports"
 	"ccgw-harness/reports/reportstest"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
@@ -58,19 +59,19 @@ func FuzzReadResults(f *testing.F) {
 			n, twice          int
 			partial, partial2 bool
 			err, err2         error
-			rep               *Report
+			rep               *reports.Report
 		}
 		done := make(chan outcome, 1)
 		go func() {
 			var o outcome
-			a := NewAggregator()
+			a := reports.NewAggregator()
 			o.n, o.partial, o.err = results.ReadFiles(a, path)
 			o.rep = a.Report(results.Meta{Target: "t", Plan: "p", RequestedRate: 10, PlannedDuration: time.Second}, slo.Objectives{})
-			_ = WriteJSON(io.Discard, o.rep)
-			_ = WriteSummary(io.Discard, o.rep)
-			_ = WriteJUnit(io.Discard, o.rep)
+			_ = RunJSON(io.Discard, o.rep)
+			_ = RunText(io.Discard, o.rep)
+			_ = RunJUnit(io.Discard, o.rep)
 			if o.err == nil {
-				o.twice, o.partial2, o.err2 = results.ReadFiles(NewAggregator(), path, path)
+				o.twice, o.partial2, o.err2 = results.ReadFiles(reports.NewAggregator(), path, path)
 			}
 			done <- o
 		}()

@@ -1,4 +1,4 @@
-package reports
+package render
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"ccgw-harness/internal/testscale"
+	"ccgw-harness/reports"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -23,10 +24,10 @@ func goldenHTML(t *testing.T, dir string) (string, []byte) {
 	t.Helper()
 	r := aggregate(goldenSpec().Results()).Report(goldenMeta(), goldenSLO())
 	var buf bytes.Buffer
-	if err := WriteHTML(&buf, r); err != nil {
+	if err := RunHTML(&buf, r); err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(dir, HTMLFile)
+	p := filepath.Join(dir, reports.HTMLFile)
 	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
