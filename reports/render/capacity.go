@@ -14,7 +14,56 @@ import (
 )
 
 // The view of a capacity search's Capacity: its answer, the steps table,
-// how to read it, and report.html's capacity curve.
+// how to read it, and report.html's cards and capacity curve.
+
+// capacityView is a Capacity as its summary.txt and report.html show it.
+func capacityView(c *reports.Capacity) view {
+	v := view{title: capacityTitle(c), lead: &section{id: "answer", title: "Answer", lines: capacityHead(c)},
+		verdict: capacityVerdict(c), state: capacityState(c), css: capacityCSS,
+		cards: capacityCards(c), charts: capacityCharts(c)}
+	for _, wn := range c.Warnings {
+		v.alerts = append(v.alerts, alert{"WARNING", "WARNING: " + wn})
+	}
+	steps := section{id: "steps", title: "Steps", table: capacityTable(c)}
+	for _, st := range c.Steps {
+		if st.Reason != "" {
+			steps.after = append(steps.after, fmt.Sprintf("step %d (%s): %s", st.Step, human.ReqRate(st.Rate), st.Reason))
+		}
+	}
+	v.sections = []section{steps, {id: "notes", title: "How to read it", lines: capacityNotes(c), joined: true}}
+	return v
+}
+
+// capacityState is the verdict's colour: open when the generator or an
+// interruption left the answer a lower bound.
+func capacityState(c *reports.Capacity) string {
+	switch {
+	case c.Interrupted || c.GeneratorLimited():
+		return "open"
+	case !c.Found() || (c.RequireMet != nil && !*c.RequireMet):
+		return "fail"
+	}
+	return "pass"
+}
+
+// capacityCards are the figures at the top of the page.
+func capacityCards(c *reports.Capacity) []card {
+	answer := "none"
+	if c.Found() {
+		answer = human.ReqRate(*c.MaxSustainableRate)
+		if c.GeneratorLimited() || c.LimitedBy == reports.CapacityLimitedByMax || c.Interrupted {
+			answer = "≥ " + answer
+		}
+	}
+	cs := []card{{"max sustainable rate", answer}, {"limited by", c.LimitedBy}}
+	if c.Bound != nil {
+		cs = append(cs, card{"first rate not passing", human.ReqRate(*c.Bound)})
+	}
+	if c.Require != nil {
+		cs = append(cs, card{"require", human.ReqRate(*c.Require)})
+	}
+	return append(cs, card{"steps", strconv.Itoa(len(c.Steps))}, card{"took", secs(c.DurationS)})
+}
 
 func capacityTitle(c *reports.Capacity) string {
 	return fmt.Sprintf("ccgw capacity: target %s, plan %s", orDash(c.Target), orDash(c.Plan))

@@ -11,7 +11,13 @@ import (
 )
 
 // The view of a Comparison: title, alerts and sections, which the text
-// and Markdown writers render.
+// and Markdown writers render (compare-junit.xml is the gates').
+
+// comparisonView is a Comparison as compare.txt and compare.md show it.
+func comparisonView(c *reports.Comparison) view {
+	return view{title: compareTitle(c), alerts: compareAlerts(c), sections: compareSections(c),
+		verdict: c.Verdict, state: human.YesNo(c.Pass, "pass", "fail")}
+}
 
 func compareTitle(c *reports.Comparison) string {
 	name := func(ri reports.RunInfo) string { return orDash(ri.Target) + "/" + orDash(ri.Plan) }

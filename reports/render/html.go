@@ -5,144 +5,82 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"strconv"
 	"strings"
 
 	"ccgw-harness/reports"
-	"ccgw-harness/reports/internal/human"
 )
 
 // RunHTML writes report.html: one self-contained page (inline CSS and
 // inline SVG charts, no script, nothing loaded from the network) with the
 // verdict, the alerts, latency over time, the latency percentile curve,
 // throughput and errors over time, and the summary's tables.
-func RunHTML(w io.Writer, r *reports.Report) error {
-	v := buildView(r)
-	bw := bufio.NewWriter(w)
-	e := html.EscapeString
-	bw.WriteString("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-	bw.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-	fmt.Fprintf(bw, "<title>%s</title>\n<style>%s</style>\n</head>\n<body>\n", e(v.title), pageCSS)
-	fmt.Fprintf(bw, "<header><h1>%s</h1><div id=\"verdict\" class=\"verdict %s\">%s</div></header>\n",
-		e(v.title), human.YesNo(v.pass, "pass", "fail"), e(v.verdict))
-	for _, a := range v.alerts {
-		fmt.Fprintf(bw, "<div class=\"alert\"><strong>%s</strong> %s</div>\n", e(a.title), e(trimTitle(a)))
-	}
-	bw.WriteString("<section class=\"cards\">\n")
-	card := func(k, val string) {
-		fmt.Fprintf(bw, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v\">%s</div></div>\n", e(k), e(val))
-	}
-	card("requests", u(r.Requests))
-	card("error rate", human.Pct(r.ErrorRate))
-	card("achieved rate", human.Rate(r.Rate.Achieved))
-	card("p50", human.MS(r.LatencyMS.P50))
-	card("p99", human.MS(r.LatencyMS.P99))
-	card("p99.9", human.MS(r.LatencyMS.P999))
-	card("max", human.MS(r.LatencyMS.Max))
-	card("contract violations", u(r.ContractViolations))
-	if hasJourneys(r) {
-		card("journeys started", u(r.Journeys.Started))
-		card("journeys failed", u(r.Journeys.Failed))
-		card("ready p50", human.MS(r.Journeys.ReadyMS.P50))
-		card("ready p99", human.MS(r.Journeys.ReadyMS.P99))
-	}
-	bw.WriteString("</section>\n")
-
-	// The SLO gates first (what a pipeline failed on), then the charts, then
-	// the summary's other tables.
-	writeSection := func(s section) {
-		fmt.Fprintf(bw, "<section id=\"%s\"><h2>%s</h2>\n", s.id, e(s.title))
-		for _, l := range s.lines {
-			fmt.Fprintf(bw, "<p>%s</p>\n", e(l))
-		}
-		if s.table != nil {
-			writeHTMLTable(bw, s.table)
-		}
-		bw.WriteString("</section>\n")
-	}
-	for _, s := range v.sections {
-		if s.id == "slo" {
-			writeSection(s)
-		}
-	}
-	for _, c := range append(charts(r), journeyCharts(r)...) {
-		fmt.Fprintf(bw, "<section class=\"chartbox\"><h2>%s</h2>\n%s\n</section>\n", e(c.title), c.svg())
-	}
-	for _, s := range v.sections {
-		if s.id != "slo" {
-			writeSection(s)
-		}
-	}
-	fmt.Fprintf(bw, "<footer><div class=\"verdict %s\">%s</div></footer>\n</body>\n</html>\n", human.YesNo(v.pass, "pass", "fail"), e(v.verdict))
-	return bw.Flush()
-}
+func RunHTML(w io.Writer, r *reports.Report) error { return writePage(w, runView(r)) }
 
 // CapacityHTML writes a capacity search's report.html: one
 // self-contained page (inline CSS and SVG, no script, nothing from the
 // network) with the answer, the capacity curve (offered rate against p50
 // and p99 latency, error rate, and achieved rate, with the SLO lines and
 // the answer marked), the steps and how to read them.
-func CapacityHTML(w io.Writer, c *reports.Capacity) error {
+func CapacityHTML(w io.Writer, c *reports.Capacity) error { return writePage(w, capacityView(c)) }
+
+// writePage writes a view as one HTML page: the verdict in the header, the
+// alerts, the cards, the lead and the sections marked first, the charts,
+// the other sections, and the verdict again in the footer.
+func writePage(w io.Writer, v view) error {
 	bw := bufio.NewWriter(w)
 	e := html.EscapeString
-	title := capacityTitle(c)
-	state := "pass"
-	switch {
-	case c.Interrupted || c.GeneratorLimited():
-		state = "open"
-	case !c.Found() || (c.RequireMet != nil && !*c.RequireMet):
-		state = "fail"
-	}
 	bw.WriteString("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
 	bw.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-	fmt.Fprintf(bw, "<title>%s</title>\n<style>%s%s</style>\n</head>\n<body>\n", e(title), pageCSS, capacityCSS)
-	fmt.Fprintf(bw, "<header><h1>%s</h1><div id=\"verdict\" class=\"verdict %s\">%s</div></header>\n", e(title), state, e(capacityVerdict(c)))
-	for _, wn := range c.Warnings {
-		fmt.Fprintf(bw, "<div class=\"alert\"><strong>WARNING</strong> %s</div>\n", e(wn))
+	fmt.Fprintf(bw, "<title>%s</title>\n<style>%s%s</style>\n</head>\n<body>\n", e(v.title), pageCSS, v.css)
+	fmt.Fprintf(bw, "<header><h1>%s</h1><div id=\"verdict\" class=\"verdict %s\">%s</div></header>\n", e(v.title), v.state, e(v.verdict))
+	for _, a := range v.alerts {
+		fmt.Fprintf(bw, "<div class=\"alert\"><strong>%s</strong> %s</div>\n", e(a.title), e(trimTitle(a)))
 	}
 	bw.WriteString("<section class=\"cards\">\n")
-	card := func(k, v string) {
-		fmt.Fprintf(bw, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v\">%s</div></div>\n", e(k), e(v))
-	}
-	answer := "none"
-	if c.Found() {
-		answer = human.ReqRate(*c.MaxSustainableRate)
-		if c.GeneratorLimited() || c.LimitedBy == reports.CapacityLimitedByMax || c.Interrupted {
-			answer = "≥ " + answer
-		}
-	}
-	card("max sustainable rate", answer)
-	card("limited by", c.LimitedBy)
-	if c.Bound != nil {
-		card("first rate not passing", human.ReqRate(*c.Bound))
-	}
-	if c.Require != nil {
-		card("require", human.ReqRate(*c.Require))
-	}
-	card("steps", strconv.Itoa(len(c.Steps)))
-	card("took", secs(c.DurationS))
-	bw.WriteString("</section>\n")
-	fmt.Fprintf(bw, "<section id=\"answer\"><h2>Answer</h2>\n")
-	for _, l := range capacityHead(c) {
-		if l != "" {
-			fmt.Fprintf(bw, "<p>%s</p>\n", e(l))
-		}
+	for _, c := range v.cards {
+		fmt.Fprintf(bw, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v\">%s</div></div>\n", e(c.k), e(c.v))
 	}
 	bw.WriteString("</section>\n")
-	for _, ch := range capacityCharts(c) {
-		fmt.Fprintf(bw, "<section class=\"chartbox\"><h2>%s</h2>\n%s\n</section>\n", e(ch.title), ch.svg())
+	// An empty line separates paragraphs in text; here every line is a
+	// paragraph of its own.
+	writeSection := func(s section) {
+		fmt.Fprintf(bw, "<section id=\"%s\"><h2>%s</h2>\n", s.id, e(s.title))
+		if s.joined {
+			bw.WriteString("<p>" + e(strings.Join(s.lines, " ")) + "</p>\n")
+		} else {
+			for _, l := range s.lines {
+				if l != "" {
+					fmt.Fprintf(bw, "<p>%s</p>\n", e(l))
+				}
+			}
+		}
+		if s.table != nil {
+			writeHTMLTable(bw, s.table)
+		}
+		for _, l := range s.after {
+			if l != "" {
+				fmt.Fprintf(bw, "<p>%s</p>\n", e(l))
+			}
+		}
+		bw.WriteString("</section>\n")
 	}
-	bw.WriteString("<section id=\"steps\"><h2>Steps</h2>\n")
-	writeHTMLTable(bw, capacityTable(c))
-	for _, st := range c.Steps {
-		if st.Reason != "" {
-			fmt.Fprintf(bw, "<p>step %d (%s): %s</p>\n", st.Step, e(human.ReqRate(st.Rate)), e(st.Reason))
+	if v.lead != nil {
+		writeSection(*v.lead)
+	}
+	for _, s := range v.sections {
+		if s.first {
+			writeSection(s)
 		}
 	}
-	bw.WriteString("</section>\n<section id=\"notes\"><h2>How to read it</h2>\n<p>")
-	bw.WriteString(e(strings.Join(capacityNotes(c), " ")))
-	bw.WriteString("</p>\n</section>\n")
-	fmt.Fprintf(bw, "<footer><div class=\"verdict %s\">%s</div></footer>\n</body>\n</html>\n", state, e(capacityVerdict(c)))
+	for _, c := range v.charts {
+		fmt.Fprintf(bw, "<section class=\"chartbox\"><h2>%s</h2>\n%s\n</section>\n", e(c.title), c.svg())
+	}
+	for _, s := range v.sections {
+		if !s.first {
+			writeSection(s)
+		}
+	}
+	fmt.Fprintf(bw, "<footer><div class=\"verdict %s\">%s</div></footer>\n</body>\n</html>\n", v.state, e(v.verdict))
 	return bw.Flush()
 }
 

@@ -10,8 +10,19 @@ import (
 
 // RunMarkdown writes report.md: the summary's content as Markdown tables
 // (for CI job summaries and pull requests).
-func RunMarkdown(w io.Writer, r *reports.Report) error {
-	v := buildView(r)
+func RunMarkdown(w io.Writer, r *reports.Report) error { return writeMarkdown(w, runView(r)) }
+
+// ComparisonMarkdown writes compare.md: compare.txt's content as
+// Markdown (for CI job summaries and pull requests).
+func ComparisonMarkdown(w io.Writer, c *reports.Comparison) error {
+	return writeMarkdown(w, comparisonView(c))
+}
+
+// writeMarkdown writes a view as Markdown: the title, the verdict in bold
+// first and last, the alerts quoted, each section under its heading. A
+// capacity search has no Markdown form: its view's lead and lines after a
+// table are not written.
+func writeMarkdown(w io.Writer, v view) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString("# " + mdEscape(v.title) + "\n\n")
 	bw.WriteString("**" + mdEscape(v.verdict) + "**\n")
@@ -28,28 +39,6 @@ func RunMarkdown(w io.Writer, r *reports.Report) error {
 		}
 	}
 	bw.WriteString("\n**" + mdEscape(v.verdict) + "**\n")
-	return bw.Flush()
-}
-
-// ComparisonMarkdown writes compare.md: compare.txt's content as
-// Markdown (for CI job summaries and pull requests).
-func ComparisonMarkdown(w io.Writer, c *reports.Comparison) error {
-	bw := bufio.NewWriter(w)
-	bw.WriteString("# " + mdEscape(compareTitle(c)) + "\n\n")
-	bw.WriteString("**" + mdEscape(c.Verdict) + "**\n")
-	for _, a := range compareAlerts(c) {
-		bw.WriteString("\n> **" + mdEscape(a.title) + "**: " + mdEscape(strings.TrimPrefix(a.text, a.title+": ")) + "\n")
-	}
-	for _, s := range compareSections(c) {
-		bw.WriteString("\n## " + mdEscape(s.title) + "\n\n")
-		for _, l := range s.lines {
-			bw.WriteString(mdEscape(l) + "\n\n")
-		}
-		if s.table != nil {
-			writeMDTable(bw, s.table)
-		}
-	}
-	bw.WriteString("\n**" + mdEscape(c.Verdict) + "**\n")
 	return bw.Flush()
 }
 

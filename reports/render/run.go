@@ -13,10 +13,14 @@ import (
 )
 
 // The view of a run's Report: its sections, the per-call and journey
-// parts, the parts of a distributed run, and report.html's charts.
+// parts, the parts of a distributed run, and report.html's cards and
+// charts.
 
-func buildView(r *reports.Report) view {
-	v := view{title: fmt.Sprintf("ccgw load report: target %s, plan %s", orDash(r.Target), orDash(r.Plan)), pass: r.Pass}
+// runView is a run's Report as summary.txt, report.md and report.html show
+// it.
+func runView(r *reports.Report) view {
+	v := view{title: fmt.Sprintf("ccgw load report: target %s, plan %s", orDash(r.Target), orDash(r.Plan)),
+		state: human.YesNo(r.Pass, "pass", "fail")}
 	v.alerts = alerts(r)
 	v.sections = []section{overview(r)}
 	if hasJourneys(r) {
@@ -28,7 +32,31 @@ func buildView(r *reports.Report) view {
 	)
 	v.sections = withShardSection(v.sections, r)
 	v.verdict = verdictLine(r)
+	v.cards = runCards(r)
+	v.charts = append(charts(r), journeyCharts(r)...)
 	return v
+}
+
+// runCards are the figures at the top of report.html.
+func runCards(r *reports.Report) []card {
+	cs := []card{
+		{"requests", u(r.Requests)},
+		{"error rate", human.Pct(r.ErrorRate)},
+		{"achieved rate", human.Rate(r.Rate.Achieved)},
+		{"p50", human.MS(r.LatencyMS.P50)},
+		{"p99", human.MS(r.LatencyMS.P99)},
+		{"p99.9", human.MS(r.LatencyMS.P999)},
+		{"max", human.MS(r.LatencyMS.Max)},
+		{"contract violations", u(r.ContractViolations)},
+	}
+	if hasJourneys(r) {
+		cs = append(cs,
+			card{"journeys started", u(r.Journeys.Started)},
+			card{"journeys failed", u(r.Journeys.Failed)},
+			card{"ready p50", human.MS(r.Journeys.ReadyMS.P50)},
+			card{"ready p99", human.MS(r.Journeys.ReadyMS.P99)})
+	}
+	return cs
 }
 
 func alerts(r *reports.Report) []alert {
@@ -236,7 +264,7 @@ func sloSection(r *reports.Report) section {
 		}
 		t.rows = append(t.rows, []string{g.Name, th, actual, result, g.Detail})
 	}
-	return section{id: "slo", title: "SLO gates", table: t}
+	return section{id: "slo", title: "SLO gates", table: t, first: true}
 }
 
 func verdictLine(r *reports.Report) string {

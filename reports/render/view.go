@@ -13,16 +13,42 @@ import (
 	"ccgw-harness/slo"
 )
 
-// The human-readable documents (summary.txt, report.md, report.html, and a
-// comparison's and a capacity search's) are built from a view: a title,
-// loud alerts, and sections of lines and tables.
+// Each document has one view (runView, comparisonView, capacityView),
+// and every human-readable form renders that view, never the document:
+// writeText (summary.txt, compare.txt), writeMarkdown (report.md,
+// compare.md) and writePage (report.html), so they say the same.
 
-// section is one block of a rendered report.
+// view is a document as a person reads it.
+type view struct {
+	title string
+	// lead holds the lines under the title, before the alerts (a capacity
+	// search's answer); "" separates paragraphs. The page shows it as a
+	// section before the charts.
+	lead   *section
+	alerts []alert
+	// sections are in reading order; the page moves those marked first
+	// before its charts.
+	sections []section
+	verdict  string // the last line: "PASS: ...", "FAIL: ...", "CAPACITY: ..."
+	// cards, charts, state (the verdict's colour: pass, fail or open) and
+	// css (beyond pageCSS) are the page's alone.
+	cards  []card
+	charts []chart
+	state  string
+	css    string
+}
+
+// section is one block of a view.
 type section struct {
-	id    string // anchor / chart hook in HTML
+	id    string // the page's anchor
 	title string
 	lines []string // paragraphs before the table
 	table *table
+	after []string // paragraphs after the table
+	// first: the page shows it before the charts (the SLO gates, what a
+	// pipeline failed on). joined: the page shows lines as one paragraph
+	// (text hard-wrapped for summary.txt).
+	first, joined bool
 }
 
 // table is a rendered table; numeric columns are right-aligned.
@@ -32,20 +58,15 @@ type table struct {
 	rows  [][]string
 }
 
-// alert is a loud warning shown before everything else.
+// alert is a loud warning shown before the sections: text is "TITLE:
+// what", title the TITLE.
 type alert struct {
 	title string
 	text  string
 }
 
-// view is what every human-readable writer shows.
-type view struct {
-	title    string
-	alerts   []alert
-	sections []section
-	verdict  string // "PASS: ..." or "FAIL: ..."
-	pass     bool
-}
+// card is one figure at the top of the page.
+type card struct{ k, v string }
 
 func orDash(s string) string {
 	if s == "" {
