@@ -14,6 +14,8 @@ import (
 
 	"ccgw-harness/load"
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/render"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -352,7 +354,7 @@ func (co *Coordinator) giveUpLocked(reason string) {
 	}
 	co.phase, co.gaveUp = phaseGivenUp, reason
 	co.set.logf("coordinator: run %s given up: %s", co.runID, reason)
-	co.broadcastLocked(&msg{T: tStop, Reason: fmt.Sprintf("run %s given up: %s", co.runID, reason), By: reports.AbortedByStart})
+	co.broadcastLocked(&msg{T: tStop, Reason: fmt.Sprintf("run %s given up: %s", co.runID, reason), By: results.AbortedByStart})
 	co.settleLocked()
 }
 
@@ -495,7 +497,7 @@ func (co *Coordinator) judgeLocked(now time.Time) {
 	}
 	co.tripped = why
 	co.set.logf("coordinator: abort_when: %s: stopping every shard", why)
-	co.broadcastLocked(&msg{T: tStop, Reason: why, By: reports.AbortedByRule})
+	co.broadcastLocked(&msg{T: tStop, Reason: why, By: results.AbortedByRule})
 }
 
 // chunkLocked writes a chunk of one of shard p's results files
@@ -609,7 +611,7 @@ func (co *Coordinator) wait(ctx context.Context) {
 		return
 	case <-ctx.Done():
 	}
-	co.stopAll("the coordinator was interrupted", reports.AbortedByCoordinator)
+	co.stopAll("the coordinator was interrupted", results.AbortedByCoordinator)
 	t := time.NewTimer(2*co.set.heartbeatTimeout + 30*time.Second)
 	defer t.Stop()
 	select {
@@ -659,12 +661,12 @@ func (co *Coordinator) finish(interrupted bool) *Outcome {
 		out.Problems = append(out.Problems, "no shard's figures to merge: no report written")
 		return out
 	}
-	in := make([]reports.ShardInput, len(finals))
-	stats := make([]reports.FileStats, len(finals))
+	in := make([]results.ShardInput, len(finals))
+	stats := make([]results.FileStats, len(finals))
 	for k, d := range finals {
 		dir := ShardDir(co.cfg.Out, d.i)
-		in[k] = reports.ShardInput{Results: filepath.Join(dir, load.ResultsFile), Dir: dir, Meta: d.f.Meta}
-		stats[k] = reports.FileStats{Path: in[k].Results, Results: int(d.f.Results), Calls: int(d.f.Calls), FirstSend: d.f.FirstSend}
+		in[k] = results.ShardInput{Results: filepath.Join(dir, load.ResultsFile), Dir: dir, Meta: d.f.Meta}
+		stats[k] = results.FileStats{Path: in[k].Results, Results: int(d.f.Results), Calls: int(d.f.Calls), FirstSend: d.f.FirstSend}
 		if d.i == 0 {
 			continue // shard 0 wrote its own reports there
 		}
@@ -672,14 +674,14 @@ func (co *Coordinator) finish(interrupted bool) *Outcome {
 			out.Problems = append(out.Problems, fmt.Sprintf("shard %d's own reports: %v", d.i, err))
 		}
 	}
-	meta, _, err := reports.MergeShardMeta(in, true)
+	meta, _, err := results.MergeShardMeta(in, true)
 	if err != nil {
 		out.Problems = append(out.Problems, err.Error())
 		return out
 	}
 	meta.AddFileStats(stats)
-	if tripped != "" && meta.AbortedBy != reports.AbortedByRule {
-		meta.Aborted, meta.AbortedBy = tripped, reports.AbortedByRule
+	if tripped != "" && meta.AbortedBy != results.AbortedByRule {
+		meta.Aborted, meta.AbortedBy = tripped, results.AbortedByRule
 	}
 	agg := reports.NewAggregator(reports.WithLatencyFromPlanned(meta.LatencyFromPlanned))
 	for _, d := range finals {
@@ -694,17 +696,17 @@ func (co *Coordinator) finish(interrupted bool) *Outcome {
 	}
 	r := agg.Report(meta, objs)
 	out.Report = r
-	if err := reports.WriteMeta(filepath.Join(co.cfg.Out, reports.MetaFile), meta); err != nil {
+	if err := results.WriteMeta(filepath.Join(co.cfg.Out, results.MetaFile), meta); err != nil {
 		out.Problems = append(out.Problems, err.Error())
 	}
-	if err := reports.WriteAll(co.cfg.Out, r, agg); err != nil {
+	if err := render.WriteRun(co.cfg.Out, r, agg); err != nil {
 		out.Problems = append(out.Problems, fmt.Sprintf("writing the run's reports into %s: %v", co.cfg.Out, err))
 	}
 	for _, d := range finals {
 		switch {
 		case d.f.Err != "":
 			out.Problems = append(out.Problems, fmt.Sprintf("shard %d ended with an error: %s", d.i, d.f.Err))
-		case d.f.Meta.AbortedBy == reports.AbortedByCoordinator:
+		case d.f.Meta.AbortedBy == results.AbortedByCoordinator:
 			out.Problems = append(out.Problems, fmt.Sprintf("shard %d stopped: %s", d.i, d.f.Meta.Aborted))
 		}
 	}
@@ -731,7 +733,7 @@ func writeShard(dir string, f *final) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := reports.WriteMeta(filepath.Join(dir, reports.MetaFile), f.Meta); err != nil {
+	if err := results.WriteMeta(filepath.Join(dir, results.MetaFile), f.Meta); err != nil {
 		return err
 	}
 	a := reports.NewAggregator(reports.WithLatencyFromPlanned(f.Meta.LatencyFromPlanned))
@@ -742,7 +744,7 @@ func writeShard(dir string, f *final) error {
 	if f.Meta.SLO != nil {
 		objs = *f.Meta.SLO
 	}
-	return reports.WriteAll(dir, a.Report(f.Meta, objs), a)
+	return render.WriteRun(dir, a.Report(f.Meta, objs), a)
 }
 
 // Exit codes of a run (those of every ccgw command).

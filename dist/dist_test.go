@@ -20,6 +20,7 @@ import (
 	"ccgw-harness/load"
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/reports"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -125,23 +126,23 @@ func TestRunOfThree(t *testing.T) {
 	}
 	// What ccgw report makes of the collected results files.
 	out := filepath.Join(dir, "run")
-	var in []reports.ShardInput
+	var in []results.ShardInput
 	var files []string
 	for i := range 3 {
 		sd := ShardDir(out, i)
-		m, err := reports.ReadMeta(filepath.Join(sd, reports.MetaFile))
+		m, err := results.ReadMeta(filepath.Join(sd, results.MetaFile))
 		if err != nil {
 			t.Fatal(err)
 		}
-		in = append(in, reports.ShardInput{Results: filepath.Join(sd, load.ResultsFile), Dir: sd, Meta: m})
+		in = append(in, results.ShardInput{Results: filepath.Join(sd, load.ResultsFile), Dir: sd, Meta: m})
 		files = append(files, filepath.Join(sd, load.ResultsFile))
 	}
-	meta, _, err := reports.MergeShardMeta(in, false)
+	meta, _, err := results.MergeShardMeta(in, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := reports.NewAggregator()
-	stats, err := reports.ReadFilesEach(a, files...)
+	stats, err := results.ReadFilesEach(a, files...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +188,7 @@ func TestRefusals(t *testing.T) {
 		t.Helper()
 		select {
 		case s := <-m.stops:
-			if s.By != reports.AbortedByStart || !strings.Contains(s.Reason, want) {
+			if s.By != results.AbortedByStart || !strings.Contains(s.Reason, want) {
 				t.Errorf("stopped %+v, want by start saying %q", s, want)
 			}
 		case <-time.After(testscale.D(10 * time.Second)):
@@ -334,7 +335,7 @@ func TestLostBothWays(t *testing.T) {
 	defer m1.Close()
 	select {
 	case s := <-m1.stops:
-		if s.By != reports.AbortedByCoordinator || !strings.Contains(s.Reason, "lost the coordinator") {
+		if s.By != results.AbortedByCoordinator || !strings.Contains(s.Reason, "lost the coordinator") {
 			t.Errorf("stop %+v", s)
 		}
 	case <-time.After(testscale.D(30 * time.Second)):
@@ -342,7 +343,7 @@ func TestLostBothWays(t *testing.T) {
 	}
 	if _, err := m1.gate(ctx); err == nil {
 		t.Error("the gate opened without a coordinator")
-	} else if ae := (*load.AbortError)(nil); !errors.As(err, &ae) || ae.By != reports.AbortedByCoordinator {
+	} else if ae := (*load.AbortError)(nil); !errors.As(err, &ae) || ae.By != results.AbortedByCoordinator {
 		t.Errorf("gate: %v", err)
 	}
 }
@@ -425,7 +426,7 @@ func TestAllowMissingShards(t *testing.T) {
 	}()
 	outc, err := job.Run(ctx, e.Client, e.Target)
 	code, _ := m1.Finish(ctx, outc, err)
-	if code != exitHarness || outc.Meta.AbortedBy != reports.AbortedByCoordinator || outc.SignOut.SignedOut != 2 {
+	if code != exitHarness || outc.Meta.AbortedBy != results.AbortedByCoordinator || outc.SignOut.SignedOut != 2 {
 		t.Errorf("the cut shard: code %d, aborted %q by %q, sign-out %s; want 2, by coordinator, its 2 agents out", code, outc.Meta.Aborted, outc.Meta.AbortedBy, outc.SignOut)
 	}
 	<-done

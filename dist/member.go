@@ -16,6 +16,7 @@ import (
 	"ccgw-harness/load"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
+	"ccgw-harness/results"
 )
 
 // Member is one shard's part in a distributed run: its connection to the
@@ -238,7 +239,7 @@ func (m *Member) gate(ctx context.Context) (time.Time, error) {
 			return time.Time{}, ctx.Err()
 		}
 	case <-m.lost:
-		return time.Time{}, &load.AbortError{Reason: "lost the coordinator before the start: " + m.lostWhy, By: reports.AbortedByCoordinator}
+		return time.Time{}, &load.AbortError{Reason: "lost the coordinator before the start: " + m.lostWhy, By: results.AbortedByCoordinator}
 	case <-ctx.Done():
 		return time.Time{}, ctx.Err()
 	}
@@ -261,7 +262,7 @@ func (m *Member) lose(why string) {
 		default:
 		}
 		m.set.logf("shard %s: lost the coordinator: %s: stopping, signing out and writing this shard's reports", m.cfg.Shard, why)
-		m.stop(load.Stop{Reason: "lost the coordinator: " + why, By: reports.AbortedByCoordinator})
+		m.stop(load.Stop{Reason: "lost the coordinator: " + why, By: results.AbortedByCoordinator})
 	})
 }
 
@@ -388,7 +389,7 @@ func (m *Member) finishShard(outc *load.Outcome, runErr error) int {
 	switch {
 	case outc.Meta.Interrupted:
 		code = exitInterrupted
-	case runErr != nil, outc.Meta.AbortedBy == reports.AbortedByStart, outc.Meta.AbortedBy == reports.AbortedByCoordinator:
+	case runErr != nil, outc.Meta.AbortedBy == results.AbortedByStart, outc.Meta.AbortedBy == results.AbortedByCoordinator:
 		code = exitHarness
 	}
 	select {

@@ -10,6 +10,7 @@ import (
 	"ccgw-harness/load"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
+	"ccgw-harness/results"
 )
 
 // DefaultJudgeInterval is how often an abort_when rule is judged (and a
@@ -120,7 +121,7 @@ func (h *history) base(t time.Time) *reports.State {
 
 // WatchRule judges rule every DefaultJudgeInterval over the figures of a
 // single run (job, counting into agg) and sends one Stop (by
-// reports.AbortedByRule) on stop when they break it. It returns when ctx
+// results.AbortedByRule) on stop when they break it. It returns when ctx
 // ends; a run of one process calls it beside Job.Run, as the coordinator
 // of a distributed run judges the run's merged figures.
 func WatchRule(ctx context.Context, rule *Rule, job *load.Job, agg *reports.Aggregator, stop chan<- load.Stop, logf func(string, ...any)) {
@@ -151,7 +152,7 @@ func WatchRule(ctx context.Context, rule *Rule, job *load.Job, agg *reports.Aggr
 			if why, broke := rule.Judge(&w); broke {
 				logf("abort_when: %s: stopping the run", why)
 				select {
-				case stop <- load.Stop{Reason: why, By: reports.AbortedByRule}:
+				case stop <- load.Stop{Reason: why, By: results.AbortedByRule}:
 				default:
 				}
 				return

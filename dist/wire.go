@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ccgw-harness/reports"
+	"ccgw-harness/results"
 )
 
 // The wire protocol. A connection carries frames, each
@@ -123,7 +124,7 @@ type liveSnap struct {
 // final is a shard's end: its meta.json, its full figures, what its
 // results file holds, and how its run ended.
 type final struct {
-	Meta  reports.Meta   `json:"meta"`
+	Meta  results.Meta   `json:"meta"`
 	State *reports.State `json:"state"`
 	// Results, Calls and FirstSend are what ccgw report reads from the
 	// shard's results files: the results of its results.bin (its measured

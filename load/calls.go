@@ -9,7 +9,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
-	"ccgw-harness/reports"
+	"ccgw-harness/results"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -19,12 +19,12 @@ import (
 // gateway's, and hold no secret.
 const (
 	// HeaderJourney carries a journey's sequence number on its results.
-	HeaderJourney = reports.HeaderJourney
+	HeaderJourney = results.HeaderJourney
 	// HeaderJourneyEnd marks the result that decided a journey's outcome.
-	HeaderJourneyEnd = reports.HeaderJourneyEnd
+	HeaderJourneyEnd = results.HeaderJourneyEnd
 	// HeaderReadyUs carries a journey's time to softphone-ready on its first
 	// valid logininfo.
-	HeaderReadyUs = reports.HeaderReadyUs
+	HeaderReadyUs = results.HeaderReadyUs
 )
 
 // Indexes of gateway.Calls the hot paths use.

@@ -11,11 +11,13 @@ import (
 	"ccgw-harness/gateway"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/render"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
 // Where a capacity search writes, inside its output directory, besides
-// reports.WriteCapacity's files.
+// render.WriteCapacity's files.
 const (
 	// stepsDir holds one directory per step, named NN-RATE (01-100,
 	// 05-612.5): its results.bin (its logininfo results), meta.json and
@@ -226,7 +228,7 @@ func (cj *CapacityJob) Run(ctx context.Context, c *gateway.Client, t *config.Tar
 	r.log.Logf("%s", cj.EstimateText())
 	// The merged results carry every step's rate: no one requested rate.
 	r.meta.RequestedRate, r.meta.PlannedDuration, r.meta.LatencyFromPlanned = 0, 0, true
-	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
+	if err := results.WriteMeta(r.metaPath, r.meta); err != nil {
 		return nil, refused(err, "output directory %s: %v", r.out, err)
 	}
 	m.SetStage(metrics.StageSignIn)
@@ -291,7 +293,7 @@ func (cr *capRun) search(ctx context.Context) error {
 		cr.steps = append(cr.steps, st)
 		// Keep capacity.json current: a killed search leaves the steps done.
 		cr.answer = interruptedAnswer(cr.outcomes)
-		if err := reports.WriteCapacity(cr.cj.dir, cr.capacity(true)); err != nil {
+		if err := render.WriteCapacity(cr.cj.dir, cr.capacity(true)); err != nil {
 			return fmt.Errorf("output directory %s: %w", cr.cj.dir, err)
 		}
 	}
@@ -323,12 +325,12 @@ func (cr *capRun) finish(ctx context.Context) (*CapacityOutcome, error) {
 	cr.meta.ReSignIns = cr.pool.ReSignIns()
 	cr.meta.Interrupted = cr.interrupted
 	cr.meta.Warnings = cr.warnings
-	if err := reports.WriteMeta(cr.metaPath, cr.meta); err != nil {
+	if err := results.WriteMeta(cr.metaPath, cr.meta); err != nil {
 		return cr.cout, fmt.Errorf("output directory %s: %w", cr.out, err)
 	}
 	cr.cout.Capacity = cr.capacity(cr.interrupted)
 	cr.cout.Interrupted = cr.interrupted
-	if err := reports.WriteCapacity(cr.cj.dir, cr.cout.Capacity); err != nil {
+	if err := render.WriteCapacity(cr.cj.dir, cr.cout.Capacity); err != nil {
 		return cr.cout, fmt.Errorf("output directory %s: %w", cr.cj.dir, err)
 	}
 	return cr.cout, nil

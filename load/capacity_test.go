@@ -19,6 +19,8 @@ import (
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/render"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -62,12 +64,12 @@ func checkStepFiles(t *testing.T, dir string, o *load.CapacityOutcome) *reports.
 	var total uint64
 	for _, st := range c.Steps {
 		sd := filepath.Join(dir, st.Dir)
-		results := loadtest.ReadResults(t, filepath.Join(sd, load.ResultsFile))
-		if uint64(len(results)) != st.Requests {
-			t.Errorf("step %d: %d results in %s, capacity.json counts %d", st.Step, len(results), st.Dir, st.Requests)
+		rs := loadtest.ReadResults(t, filepath.Join(sd, load.ResultsFile))
+		if uint64(len(rs)) != st.Requests {
+			t.Errorf("step %d: %d results in %s, capacity.json counts %d", st.Step, len(rs), st.Dir, st.Requests)
 		}
 		total += st.Requests
-		meta, err := reports.ReadMeta(filepath.Join(sd, load.MetaFile))
+		meta, err := results.ReadMeta(filepath.Join(sd, load.MetaFile))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,12 +77,12 @@ func checkStepFiles(t *testing.T, dir string, o *load.CapacityOutcome) *reports.
 			t.Errorf("step %d meta.json: %+v; want latency_from_planned, rate %v and the SLO", st.Step, meta, st.Rate)
 		}
 		a := reports.NewAggregator(reports.WithLatencyFromPlanned(meta.LatencyFromPlanned))
-		if _, _, err := reports.ReadFiles(a, filepath.Join(sd, load.ResultsFile)); err != nil {
+		if _, _, err := results.ReadFiles(a, filepath.Join(sd, load.ResultsFile)); err != nil {
 			t.Fatal(err)
 		}
 		var again bytes.Buffer
 		rep := a.Report(meta, *meta.SLO)
-		if err := reports.WriteJSON(&again, rep); err != nil {
+		if err := render.RunJSON(&again, rep); err != nil {
 			t.Fatal(err)
 		}
 		live, err := os.ReadFile(filepath.Join(sd, reports.JSONFile))

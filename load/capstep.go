@@ -12,6 +12,8 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/render"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -54,14 +56,14 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 	}
 	defer rec.close()
 	objs := cr.cj.slo.Clone()
-	meta := reports.Meta{
+	meta := results.Meta{
 		Target: cr.target, Plan: cr.plan.Name, Profile: config.ProfileConstant,
 		RequestedRate: pacer.MeanRate(), PlannedDuration: pacer.Duration(),
 		Agents: cr.meta.Agents, AgentsFailed: cr.meta.AgentsFailed, Connections: cr.attack.Connections(),
 		HTTP2: cr.plan.HTTP2, TLSVerify: cr.meta.TLSVerify, SLO: &objs, LatencyFromPlanned: true,
 	}
 	metaPath := filepath.Join(dir, MetaFile)
-	if err := reports.WriteMeta(metaPath, meta); err != nil {
+	if err := results.WriteMeta(metaPath, meta); err != nil {
 		return fail(err)
 	}
 
@@ -80,13 +82,13 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 	cr.log.Show(func() string {
 		return fmt.Sprintf("step %d %s/s: %s", n, formatRate(rate), progressLine(planned.Snapshot(), time.Since(shown), cr.cj.step, cr.pool))
 	})
-	start, results := cr.attack.Attack(stepCtx, cr.name(), cr.tg.Targeter(), pacer)
+	start, rs := cr.attack.Attack(stepCtx, cr.name(), cr.tg.Targeter(), pacer)
 	if cr.started.IsZero() {
 		cr.started = start
 	}
 	meta.Started = start
 	cr.live.measuring(pacer, start)
-	maxInFlight, onTime := cr.record(newJudge(cr.pool, pacer, start), results, rec, response, hits0, onTimeLag(objs))
+	maxInFlight, onTime := cr.record(newJudge(cr.pool, pacer, start), rs, rec, response, hits0, onTimeLag(objs))
 	cr.live.measured()
 	cr.log.Hide()
 	wall := time.Since(start)
@@ -106,12 +108,12 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 	if rec.err != nil {
 		meta.Warnings = append(meta.Warnings, fmt.Sprintf("the step's results file is incomplete: %v", rec.err))
 	}
-	if err := reports.WriteMeta(metaPath, meta); err != nil {
+	if err := results.WriteMeta(metaPath, meta); err != nil {
 		return fail(err)
 	}
 	rep := planned.Report(meta, objs)
 	resp := response.Report(meta, objs)
-	if err := reports.WriteAll(dir, rep, planned); err != nil {
+	if err := render.WriteRun(dir, rep, planned); err != nil {
 		return fail(fmt.Errorf("step %d: writing reports: %w", n, err))
 	}
 	if rec.err != nil {

@@ -13,7 +13,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
-	"ccgw-harness/reports"
+	"ccgw-harness/results"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -199,13 +199,13 @@ func (j *journey) end(h http.Header, outcome string) {
 	}
 	h[HeaderJourneyEnd] = []string{outcome}
 	switch outcome {
-	case reports.JourneyCompleted:
+	case results.JourneyCompleted:
 		j.js.completed.Add(1)
 		j.js.r.rc.metrics.JourneyDone(true)
-	case reports.JourneyFailed:
+	case results.JourneyFailed:
 		j.js.failed.Add(1)
 		j.js.r.rc.metrics.JourneyDone(false)
-	case reports.JourneyInterrupted:
+	case results.JourneyInterrupted:
 		j.js.interrupted.Add(1)
 	}
 }
@@ -268,9 +268,9 @@ func (j *journey) run(ctx context.Context) {
 	case j.ended.Load():
 		j.signOut(s, "")
 	case ctx.Err() != nil:
-		j.signOut(s, reports.JourneyInterrupted)
+		j.signOut(s, results.JourneyInterrupted)
 	default:
-		j.signOut(s, reports.JourneyCompleted)
+		j.signOut(s, results.JourneyCompleted)
 	}
 }
 
@@ -329,7 +329,7 @@ func (j *journey) keepAlive(jctx context.Context, jcancel context.CancelFunc, s 
 		h[HeaderJourney] = j.tag
 		if v.SessionGone() {
 			j.gone.Store(true)
-			j.end(h, reports.JourneyFailed)
+			j.end(h, results.JourneyFailed)
 		}
 	}
 	timer := time.NewTimer(time.Hour)
@@ -405,7 +405,7 @@ func (j *journey) signIn() *gateway.Session {
 	if err != nil {
 		v := gateway.ParseVerdict(j.pending.Error)
 		if !(js.force && v.NeedsForceLogin()) {
-			j.record(reports.JourneyFailed, true)
+			j.record(results.JourneyFailed, true)
 			return nil
 		}
 		j.record("", true)
@@ -415,7 +415,7 @@ func (j *journey) signIn() *gateway.Session {
 		}
 	}
 	if err != nil {
-		j.record(reports.JourneyFailed, j.pendCI == callIndex(gateway.CallSignIn))
+		j.record(results.JourneyFailed, j.pendCI == callIndex(gateway.CallSignIn))
 		return nil
 	}
 	j.record("", j.pendCI == callIndex(gateway.CallSignIn))
@@ -424,7 +424,7 @@ func (j *journey) signIn() *gateway.Session {
 
 // signOut signs the agent out, retrying passing failures, and records each
 // attempt; the last carries the outcome: end when it succeeded (or
-// reports.JourneyInterrupted), reports.JourneyFailed otherwise ("" leaves an outcome
+// results.JourneyInterrupted), results.JourneyFailed otherwise ("" leaves an outcome
 // already recorded).
 func (j *journey) signOut(s *gateway.Session, end string) {
 	backoff := 100 * time.Millisecond
@@ -442,8 +442,8 @@ func (j *journey) signOut(s *gateway.Session, end string) {
 			outcome := ""
 			if last {
 				outcome = end
-				if !done && end == reports.JourneyCompleted {
-					outcome = reports.JourneyFailed
+				if !done && end == results.JourneyCompleted {
+					outcome = results.JourneyFailed
 				}
 			}
 			j.record(outcome, false)
@@ -498,7 +498,7 @@ func (j *journey) loginInfo(ctx context.Context, first bool) (v gateway.Verdict,
 	}
 	if !v.OK() {
 		j.gone.Store(v.SessionGone())
-		j.end(j.hdr, reports.JourneyFailed)
+		j.end(j.hdr, results.JourneyFailed)
 	}
 	r.Headers = j.hdr
 	js.r.rec.record(&r, loginInfoIndex)
@@ -519,7 +519,7 @@ func (r *run) measureJourneys(ctx context.Context, c *gateway.Client, t *config.
 		jp.Journeys, jp.Hold, repeatText(jp.Repeat), r.pacer, jp.PeakAgents)
 	r.meta.Started = time.Now()
 	r.meta.Warnings = r.warnings
-	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
+	if err := results.WriteMeta(r.metaPath, r.meta); err != nil {
 		return fmt.Errorf("output directory %s: %w", r.out, err)
 	}
 	shown := time.Now()

@@ -25,6 +25,7 @@ import (
 	"ccgw-harness/mockgw"
 	"ccgw-harness/mockgw/faultset"
 	"ccgw-harness/reports"
+	"ccgw-harness/results"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -76,12 +77,12 @@ func journeysOf(t *testing.T, all []vegeta.Result) map[int][]vegeta.Result {
 // results.bin, calls.bin and meta.json.
 func rebuiltReport(t *testing.T, dir string) *reports.Report {
 	t.Helper()
-	m, err := reports.ReadMeta(filepath.Join(dir, load.MetaFile))
+	m, err := results.ReadMeta(filepath.Join(dir, load.MetaFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := reports.NewAggregator()
-	if _, partial, err := reports.ReadFiles(a, dir); err != nil || partial {
+	if _, partial, err := results.ReadFiles(a, dir); err != nil || partial {
 		t.Fatalf("ReadFiles: partial %v, %v", partial, err)
 	}
 	return a.Report(m, *m.SLO)
@@ -187,7 +188,7 @@ func TestJourneysAcceptance(t *testing.T) {
 		if gateway.CallOf(first.Method, first.URL) != gateway.CallSignIn || first.Headers.Get(load.HeaderLagUs) == "" {
 			t.Fatalf("journey %d starts with %s %s (headers %v), want its sign-in with its lag", num, first.Method, first.URL, first.Headers)
 		}
-		if gateway.CallOf(last.Method, last.URL) != gateway.CallLogout || last.Headers.Get(load.HeaderJourneyEnd) != reports.JourneyCompleted {
+		if gateway.CallOf(last.Method, last.URL) != gateway.CallLogout || last.Headers.Get(load.HeaderJourneyEnd) != results.JourneyCompleted {
 			t.Fatalf("journey %d ends with %s %s end=%q, want its sign-out marked completed", num, last.Method, last.URL, last.Headers.Get(load.HeaderJourneyEnd))
 		}
 		if held := last.Timestamp.Sub(first.Timestamp.Add(first.Latency)); held < 4*time.Second {

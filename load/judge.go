@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
-	"ccgw-harness/reports"
+	"ccgw-harness/results"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -17,10 +17,10 @@ import (
 const (
 	// HeaderNode is the gateway node (N of `.AgentGateway<N>`) of the
 	// agent's session; absent when 0.
-	HeaderNode = reports.HeaderNode
+	HeaderNode = results.HeaderNode
 	// HeaderLagUs is how many microseconds after its planned time a request
 	// was sent (open model only).
-	HeaderLagUs = reports.HeaderLagUs
+	HeaderLagUs = results.HeaderLagUs
 )
 
 // nodeValues caches the header values of the first cluster nodes, so the

@@ -14,6 +14,7 @@ import (
 	"ccgw-harness/gateway"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
+	"ccgw-harness/results"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -22,7 +23,7 @@ import (
 // files (buffered, flushed at least every flushInterval so a killed run
 // leaves a readable prefix of each) and the aggregator the reports come
 // from. ResultsFile gets the results that make the report's top level
-// (reports.IsTopLevel: logininfo), so that vegeta's own tools over it
+// (results.IsTopLevel: logininfo), so that vegeta's own tools over it
 // count what report.json counts; CallsFile gets the agents' own calls
 // (sign-in, forced sign-in, event polls, sign-out, Guid refresh). It is
 // the one place results are written: the measured attack's (drain, on one
@@ -53,7 +54,7 @@ const (
 var outOf = func() []int {
 	out := make([]int, len(gateway.Calls))
 	for i, c := range gateway.Calls {
-		if !reports.IsTopLevel(c) {
+		if !results.IsTopLevel(c) {
 			out[i] = callsOut
 		}
 	}

@@ -14,20 +14,22 @@ import (
 	"ccgw-harness/gateway"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/render"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
 // Files a run writes into its output directory besides those of
-// reports.WriteAll.
+// render.WriteRun.
 const (
 	// ResultsFile holds the judged results that make report.json's top
 	// level (the measured logininfo requests), vegeta gob-encoded.
-	ResultsFile = reports.ResultsFile
+	ResultsFile = results.ResultsFile
 	// CallsFile holds the agents' own calls (sign-in, forced sign-in, event
 	// polls, sign-out, Guid refresh), judged, in the same encoding.
-	CallsFile = reports.CallsFile
-	// MetaFile holds the run's metadata (reports.Meta).
-	MetaFile = reports.MetaFile
+	CallsFile = results.CallsFile
+	// MetaFile holds the run's metadata (results.Meta).
+	MetaFile = results.MetaFile
 )
 
 // probeSize is how much the output check writes (and removes), so that a
@@ -84,7 +86,7 @@ type Outcome struct {
 	// started). Report.Pass is the SLO verdict.
 	Report *reports.Report
 	// Meta is the run's metadata as written to meta.json.
-	Meta reports.Meta
+	Meta results.Meta
 	// Dir is the output directory.
 	Dir     string
 	SignIn  SignInSummary
@@ -324,7 +326,7 @@ func (j *Job) Run(ctx context.Context, c *gateway.Client, t *config.Target) (*Ou
 type run struct {
 	*Job
 	log         *Progress
-	meta        reports.Meta
+	meta        results.Meta
 	metaPath    string
 	agg         *reports.Aggregator
 	rec         *recorder
@@ -376,7 +378,7 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 		return nil, err
 	}
 	objs := j.rc.slo.Clone()
-	r.meta = reports.Meta{
+	r.meta = results.Meta{
 		Target: j.target, Plan: j.plan.Name, Profile: j.plan.Profile(),
 		RequestedRate:   j.pacer.MeanRate(),
 		PlannedDuration: j.pacer.Duration(),
@@ -396,7 +398,7 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 		r.meta.JourneyHold, r.meta.JourneyRepeat = jp.Hold, jp.Repeat
 	}
 	j.shardMeta(&r.meta)
-	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
+	if err := results.WriteMeta(r.metaPath, r.meta); err != nil {
 		return nil, refused(err, "output directory %s: %v", j.out, err)
 	}
 	// The agents' own calls (sign-in, polls, sign-out) share one
@@ -489,7 +491,7 @@ func (r *run) measure(ctx context.Context) error {
 	}
 	r.meta.Started = time.Now()
 	r.meta.Warnings = r.warnings
-	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
+	if err := results.WriteMeta(r.metaPath, r.meta); err != nil {
 		return fmt.Errorf("output directory %s: %w", r.out, err)
 	}
 	total, shown := r.pacer.Duration(), time.Now()
@@ -555,10 +557,10 @@ func (r *run) finish(ctx context.Context) (*Outcome, error) {
 	r.meta.Warnings = r.warnings
 	r.outc.Meta = r.meta
 	r.outc.Report = r.agg.Report(r.meta, *r.meta.SLO)
-	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
+	if err := results.WriteMeta(r.metaPath, r.meta); err != nil {
 		return r.outc, fmt.Errorf("output directory %s: %w", r.out, err)
 	}
-	if err := reports.WriteAll(r.out, r.outc.Report, r.agg); err != nil {
+	if err := render.WriteRun(r.out, r.outc.Report, r.agg); err != nil {
 		return r.outc, fmt.Errorf("output directory %s: writing reports: %w", r.out, err)
 	}
 	if r.rec.err != nil {

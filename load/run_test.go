@@ -18,7 +18,7 @@ import (
 	"ccgw-harness/load"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/mockgw/faultset"
-	"ccgw-harness/reports"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -82,9 +82,9 @@ func TestDynamicRotation(t *testing.T) {
 	if n := rep.Retcodes[gateway.RetNoPermission]; n != 0 {
 		t.Errorf("report counts %d answers with retcode %s, want 0", n, gateway.RetNoPermission)
 	}
-	results := readResults(t, e.out)
+	rs := readResults(t, e.out)
 	var excused uint64
-	for _, r := range results {
+	for _, r := range rs {
 		if r.Error == "" {
 			continue
 		}
@@ -103,7 +103,7 @@ func TestDynamicRotation(t *testing.T) {
 	// one that follows it.
 	var after5 int
 	if len(steps) >= 5 {
-		for _, r := range results {
+		for _, r := range rs {
 			if r.Timestamp.After(steps[4]) {
 				after5++
 			}
@@ -137,10 +137,10 @@ func TestDynamicRotation(t *testing.T) {
 	// to the plan depends on the machine, not on the code: the saturation
 	// gate reports it to users, and BenchmarkConstantRate measures it.
 	want := uint64(rate * 3)
-	if o.Sent != want || o.Recorded != o.Sent || uint64(len(results)) != o.Sent || rep.Requests != o.Sent {
-		t.Errorf("sent %d, recorded %d, in results.bin %d, report.requests %d; want all %d", o.Sent, o.Recorded, len(results), rep.Requests, want)
+	if o.Sent != want || o.Recorded != o.Sent || uint64(len(rs)) != o.Sent || rep.Requests != o.Sent {
+		t.Errorf("sent %d, recorded %d, in results.bin %d, report.requests %d; want all %d", o.Sent, o.Recorded, len(rs), rep.Requests, want)
 	}
-	checkPlannedSchedule(t, results, rate)
+	checkPlannedSchedule(t, rs, rate)
 	if rep.Rate.Requested != rate || rep.Rate.Achieved <= 0 {
 		t.Errorf("rate requested %v achieved %v, want %v requested", rep.Rate.Requested, rep.Rate.Achieved, rate)
 	}
@@ -151,7 +151,7 @@ func TestDynamicRotation(t *testing.T) {
 	assertEveryCallRecorded(t, e.mock, readAllResults(t, e.out), agents, o)
 
 	// Results-file conventions (docs/architecture.md).
-	for _, r := range results[:10] {
+	for _, r := range rs[:10] {
 		if r.Attack != "mock/test" || r.Method != "POST" || r.Body != nil || r.Code != 200 {
 			t.Fatalf("result %+v breaks the results-file conventions", r)
 		}
@@ -181,7 +181,7 @@ func TestDynamicRotation(t *testing.T) {
 
 	// Agents spread evenly (round-robin).
 	per := map[string]int{}
-	for _, r := range results {
+	for _, r := range rs {
 		per[r.URL]++
 	}
 	for u, n := range per {
@@ -193,7 +193,7 @@ func TestDynamicRotation(t *testing.T) {
 		t.Errorf("%d agents used, want %d", len(per), agents)
 	}
 
-	m, err := reports.ReadMeta(filepath.Join(e.out, load.MetaFile))
+	m, err := results.ReadMeta(filepath.Join(e.out, load.MetaFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -557,7 +557,7 @@ func TestSignInFailures(t *testing.T) {
 // the report's gates know a closed-model run by (reports skips
 // min_rate_ratio there: no requested rate).
 func TestClosedProfileName(t *testing.T) {
-	if config.ProfileClosed != reports.ProfileClosed {
-		t.Fatalf("config.ProfileClosed %q, reports.ProfileClosed %q: a closed run's min_rate_ratio would fail again", config.ProfileClosed, reports.ProfileClosed)
+	if config.ProfileClosed != results.ProfileClosed {
+		t.Fatalf("config.ProfileClosed %q, results.ProfileClosed %q: a closed run's min_rate_ratio would fail again", config.ProfileClosed, results.ProfileClosed)
 	}
 }

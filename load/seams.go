@@ -41,15 +41,15 @@ func WithStartGate(g StartGate) Option { return func(c *runConfig) { c.gate = g 
 type Stop struct {
 	// Reason says why, for meta.json's aborted.
 	Reason string
-	// By says what stopped it: a reports.AbortedBy* value.
+	// By says what stopped it: a results.AbortedBy* value.
 	By string
 }
 
 // AbortError is a start gate's error that says what gave the run up (a
-// gate's other errors are reports.AbortedByStart).
+// gate's other errors are results.AbortedByStart).
 type AbortError struct {
 	Reason string
-	By     string // a reports.AbortedBy* value
+	By     string // a results.AbortedBy* value
 }
 
 // Error implements error.

@@ -8,6 +8,7 @@ import (
 	"ccgw-harness/load"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
+	"ccgw-harness/results"
 )
 
 // TestStopDuringAttack: a Stop in the middle of a 30 s attack ends it: the
@@ -39,7 +40,7 @@ func TestStopDuringAttack(t *testing.T) {
 		return s.Stage == metrics.StageMeasure && !s.Started.IsZero() && agg.Snapshot().Requests >= 20 && s.Alive == 4
 	})
 	t0 := time.Now()
-	stop <- load.Stop{Reason: "error rate 60% over the last 2s, above 20%", By: reports.AbortedByRule}
+	stop <- load.Stop{Reason: "error rate 60% over the last 2s, above 20%", By: results.AbortedByRule}
 	var o *load.Outcome
 	select {
 	case o = <-done:
@@ -47,7 +48,7 @@ func TestStopDuringAttack(t *testing.T) {
 		t.Fatal("the run did not end within a minute of its Stop")
 	}
 	t.Logf("stopped %s after the Stop, %d requests sent", time.Since(t0).Round(time.Millisecond), o.Sent)
-	if o.Meta.Aborted != "error rate 60% over the last 2s, above 20%" || o.Meta.AbortedBy != reports.AbortedByRule || o.Meta.Interrupted {
+	if o.Meta.Aborted != "error rate 60% over the last 2s, above 20%" || o.Meta.AbortedBy != results.AbortedByRule || o.Meta.Interrupted {
 		t.Errorf("meta: aborted %q by %q, interrupted %v", o.Meta.Aborted, o.Meta.AbortedBy, o.Meta.Interrupted)
 	}
 	if o.Sent >= 1500 || o.Report.Pass || o.Report.Requests != agg.Snapshot().Requests || o.Report.Requests != o.Recorded {
@@ -87,9 +88,9 @@ func TestStopAtTheGate(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the run never reached its gate")
 	}
-	stop <- load.Stop{Reason: "lost the coordinator", By: reports.AbortedByCoordinator}
+	stop <- load.Stop{Reason: "lost the coordinator", By: results.AbortedByCoordinator}
 	o := <-done
-	if o.Sent != 0 || o.Meta.AbortedBy != reports.AbortedByCoordinator || o.Meta.Interrupted || o.SignOut.SignedOut != 2 {
+	if o.Sent != 0 || o.Meta.AbortedBy != results.AbortedByCoordinator || o.Meta.Interrupted || o.SignOut.SignedOut != 2 {
 		t.Errorf("sent %d, aborted %q by %q, interrupted %v, sign-out %s", o.Sent, o.Meta.Aborted, o.Meta.AbortedBy, o.Meta.Interrupted, o.SignOut)
 	}
 }

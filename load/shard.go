@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"ccgw-harness/config"
-	"ccgw-harness/reports"
+	"ccgw-harness/results"
 )
 
 // MaxShards bounds the number of shards of a distributed run.
@@ -261,13 +261,13 @@ func (j *Job) agentList(t *config.Target) ([]config.Agent, error) {
 }
 
 // shardMeta adds the run ID and the shard's place to m.
-func (j *Job) shardMeta(m *reports.Meta) {
+func (j *Job) shardMeta(m *results.Meta) {
 	m.RunID = j.rc.runID
 	s := j.rc.shard
 	if s.Count == 0 {
 		return
 	}
-	m.Shard = &reports.ShardInfo{
+	m.Shard = &results.ShardInfo{
 		Index: s.Index, Count: s.Count,
 		Share:             Share(j.plan0, j.pacer),
 		PlanRequestedRate: j.plan0.MeanRate(),
@@ -326,9 +326,9 @@ func (p *latePacer) Rate(elapsed time.Duration) float64 { return p.Pacer.Rate(el
 
 // abort ends a run given up at its start gate: the agents are signed out
 // and the reports written, meta.json saying why (aborted_by from an
-// *AbortError, else reports.AbortedByStart); the error is err.
+// *AbortError, else results.AbortedByStart); the error is err.
 func (r *run) abort(ctx context.Context, err error) (*Outcome, error) {
-	r.meta.Aborted, r.meta.AbortedBy = err.Error(), reports.AbortedByStart
+	r.meta.Aborted, r.meta.AbortedBy = err.Error(), results.AbortedByStart
 	if ae := (*AbortError)(nil); errors.As(err, &ae) {
 		r.meta.AbortedBy = ae.By
 	}

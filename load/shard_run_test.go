@@ -14,6 +14,7 @@ import (
 	"ccgw-harness/load"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/reports"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -59,7 +60,7 @@ func (g *memGate) gate(i int) load.StartGate {
 				}
 			}
 			g.mu.Unlock()
-			return time.Time{}, &load.AbortError{Reason: strings.Join(missing, ", ") + " not ready", By: reports.AbortedByStart}
+			return time.Time{}, &load.AbortError{Reason: strings.Join(missing, ", ") + " not ready", By: results.AbortedByStart}
 		case <-ctx.Done():
 			return time.Time{}, ctx.Err()
 		}
@@ -164,8 +165,8 @@ func TestShardedJobs(t *testing.T) {
 	a := reports.NewAggregator()
 	// Each shard's results.bin (read with the calls.bin beside it) holds
 	// its logininfo requests, the report's top level.
-	if _, _, err := reports.ReadFiles(a, files...); err != nil || a.Report(reports.Meta{}, slo.Objectives{}).Requests != sent {
-		t.Errorf("merged %d logininfo results, %v; want %d", a.Report(reports.Meta{}, slo.Objectives{}).Requests, err, sent)
+	if _, _, err := results.ReadFiles(a, files...); err != nil || a.Report(results.Meta{}, slo.Objectives{}).Requests != sent {
+		t.Errorf("merged %d logininfo results, %v; want %d", a.Report(results.Meta{}, slo.Objectives{}).Requests, err, sent)
 	}
 }
 
@@ -186,10 +187,10 @@ func TestShardedJobMissing(t *testing.T) {
 			t.Fatalf("shard %d: %v, want the gate's error naming shard 2", k, err)
 		}
 		o := outs[k]
-		if o == nil || o.Report == nil || !strings.Contains(o.Meta.Aborted, "shard 2 not ready") || o.Meta.AbortedBy != reports.AbortedByStart || o.Sent != 0 {
+		if o == nil || o.Report == nil || !strings.Contains(o.Meta.Aborted, "shard 2 not ready") || o.Meta.AbortedBy != results.AbortedByStart || o.Sent != 0 {
 			t.Fatalf("shard %d outcome %+v: want reports written, aborted naming shard 2 (by start), nothing sent", k, o)
 		}
-		m, err := reports.ReadMeta(filepath.Join(o.Dir, load.MetaFile))
+		m, err := results.ReadMeta(filepath.Join(o.Dir, load.MetaFile))
 		if err != nil || m.Aborted != o.Meta.Aborted {
 			t.Errorf("shard %d meta.json: aborted %q, %v", k, m.Aborted, err)
 		}

@@ -17,6 +17,7 @@ import (
 	"ccgw-harness/load"
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/render"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -168,10 +169,10 @@ func callsFileCounts(t *testing.T, dir string) map[gateway.Call]uint64 {
 func sameAsRebuilt(t *testing.T, dir string, rep *reports.Report) {
 	t.Helper()
 	var live, again bytes.Buffer
-	if err := reports.WriteJSON(&live, rep); err != nil {
+	if err := render.RunJSON(&live, rep); err != nil {
 		t.Fatal(err)
 	}
-	if err := reports.WriteJSON(&again, rebuiltReport(t, dir)); err != nil {
+	if err := render.RunJSON(&again, rebuiltReport(t, dir)); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(live.Bytes(), again.Bytes()) {

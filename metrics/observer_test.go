@@ -15,6 +15,7 @@ import (
 	"ccgw-harness/metrics/metricstest"
 	"ccgw-harness/reports"
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -51,7 +52,7 @@ func TestObserveCountsAsTheReport(t *testing.T) {
 		agg.Add(r)
 		latSum += r.Latency.Seconds()
 	})
-	rep := agg.Report(reports.Meta{}, slo.Objectives{})
+	rep := agg.Report(results.Meta{}, slo.Objectives{})
 	e := gather(t, m)
 	consts := map[string]string{metrics.LabelTarget: "mock", metrics.LabelPlan: "smoke", metrics.LabelShard: "2"}
 
@@ -178,7 +179,7 @@ func TestLabelValuesBounded(t *testing.T) {
 		for _, r := range []vegeta.Result{
 			{Method: "POST", URL: url, Code: 200, Error: "retcode " + strconv.Itoa(900000+i)},
 			{Method: "POST", URL: url, Code: uint16(200 + i), Error: "http " + strconv.Itoa(200+i)},
-			{Method: "POST", URL: url, Code: 200, Headers: http.Header{reports.HeaderNode: {strconv.Itoa(i + 1)}}},
+			{Method: "POST", URL: url, Code: 200, Headers: http.Header{results.HeaderNode: {strconv.Itoa(i + 1)}}},
 		} {
 			o.Observe(&r)
 		}

@@ -12,16 +12,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/gateway"
-)
-
-// Result headers the load engine writes (and the only ones reports read).
-const (
-	// HeaderNode carries the gateway node N (of `.AgentGateway<N>`) of the
-	// agent's session; absent or "0" when unknown.
-	HeaderNode = "X-Ccgw-Node"
-	// HeaderLagUs carries how many microseconds after its planned time the
-	// request was sent (open model only).
-	HeaderLagUs = "X-Ccgw-Lag-Us"
+	"ccgw-harness/results"
 )
 
 // agentMarker precedes the agent ID in a logininfo URL.
@@ -131,7 +122,7 @@ func (a *Aggregator) MarkPartial() {
 func (a *Aggregator) Add(r *vegeta.Result) {
 	v, key := verdictOf(r)
 	call := gateway.CallOf(r.Method, r.URL)
-	if !IsTopLevel(call) {
+	if !results.IsTopLevel(call) {
 		a.mu.Lock()
 		a.addCall(callIndex(call), r, v, key)
 		a.journeyMarks(r, call, v)
@@ -141,13 +132,13 @@ func (a *Aggregator) Add(r *vegeta.Result) {
 	ok := v.OK()
 	start := r.Timestamp.UnixNano()
 	end := start + int64(r.Latency)
-	lagUS, hasLag := headerInt(r.Headers, HeaderLagUs)
+	lagUS, hasLag := headerInt(r.Headers, results.HeaderLagUs)
 	lat := r.Latency
 	if a.fromPlanned && hasLag && lagUS > 0 {
 		lat += time.Duration(min(lagUS, HistogramHighestUS)) * time.Microsecond
 	}
 	us := micros(lat)
-	node, _ := headerInt(r.Headers, HeaderNode)
+	node, _ := headerInt(r.Headers, results.HeaderNode)
 	agent, hasAgent := agentOf(r.URL)
 
 	a.mu.Lock()
@@ -408,6 +399,15 @@ type Live struct {
 	// Rate is the completion rate in responses per second over the last
 	// complete seconds (up to DefaultLiveWindow) of response end times.
 	Rate float64
+}
+
+// LatencyHistogram returns a copy of the run-wide latency histogram of
+// everything added so far: microseconds from HistogramLowestUS to
+// HistogramHighestUS, HistogramDigits significant digits.
+func (a *Aggregator) LatencyHistogram() *hdr.Histogram {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.hist.Clone()
 }
 
 // Snapshot returns the live figures. It is safe to call while results are

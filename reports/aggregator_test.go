@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -47,7 +47,7 @@ func TestSuccessSemantics(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := res(c.code, c.verdict, time.Millisecond, 0)
-		rep := aggregate([]vegeta.Result{r}).Report(Meta{}, slo.Objectives{})
+		rep := aggregate([]vegeta.Result{r}).Report(results.Meta{}, slo.Objectives{})
 		if (rep.Success == 1) != c.ok {
 			t.Errorf("%d %q: success=%d, want ok=%v", c.code, c.verdict, rep.Success, c.ok)
 		}
@@ -81,7 +81,7 @@ func TestRatesAndDuration(t *testing.T) {
 		}
 		rs = append(rs, res(200, v, lat, time.Duration(i)*100*time.Millisecond))
 	}
-	r := aggregate(rs).Report(Meta{RequestedRate: 10}, slo.Objectives{})
+	r := aggregate(rs).Report(results.Meta{RequestedRate: 10}, slo.Objectives{})
 	if r.DurationS != 1.5 || r.Rate.Achieved != 11 || r.Throughput != 4 || r.Rate.Requested != 10 {
 		t.Errorf("duration %g rate %+v throughput %g; want 1.5, achieved 11, 6/1.5=4", r.DurationS, r.Rate, r.Throughput)
 	}
@@ -96,73 +96,6 @@ func TestRatesAndDuration(t *testing.T) {
 	}
 }
 
-// TestSaturation: late requests and a missed rate make the run saturated,
-// the summary says so loudly, and the gate fails unless disabled.
-func TestSaturation(t *testing.T) {
-	mk := func(n int, every time.Duration, lagUS func(i int) int) []vegeta.Result {
-		rs := make([]vegeta.Result, n)
-		for i := range rs {
-			rs[i] = res(200, "", time.Millisecond, time.Duration(i)*every)
-			rs[i].Headers = http.Header{HeaderLagUs: {fmt.Sprint(lagUS(i))}}
-		}
-		return rs
-	}
-	onTime := mk(1000, 10*time.Millisecond, func(i int) int { return 200 })
-	// 100 req/s: mean inter-arrival 10 ms, late threshold max(1 ms, 1 ms).
-	late := mk(1000, 10*time.Millisecond, func(i int) int {
-		if i%50 == 0 { // 2 % at 5 ms
-			return 5000
-		}
-		return 900
-	})
-	slow := mk(1000, 12*time.Millisecond, func(int) int { return 0 }) // 83 req/s of 100
-	cases := []struct {
-		name      string
-		rs        []vegeta.Result
-		slo       slo.Objectives
-		saturated bool
-		gate      *bool // nil: no saturation gate expected
-	}{
-		{"on time", onTime, slo.Objectives{}, false, ptr(true)},
-		{"late", late, slo.Objectives{}, true, ptr(false)},
-		{"late within a raised limit", late, slo.Objectives{MaxLateRatio: ptr(0.05)}, false, ptr(true)},
-		{"slow", slow, slo.Objectives{}, true, ptr(false)},
-		{"slow, gate off", slow, slo.Objectives{Saturation: ptr(false)}, true, nil},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			r := aggregate(c.rs).Report(Meta{RequestedRate: 100}, c.slo)
-			if r.Saturation.Saturated != c.saturated {
-				t.Errorf("saturated=%v (%s), want %v", r.Saturation.Saturated, r.Saturation.Reason, c.saturated)
-			}
-			var gate *Gate
-			for i := range r.SLO {
-				if r.SLO[i].Name == slo.GateSaturation {
-					gate = &r.SLO[i]
-				}
-			}
-			switch {
-			case c.gate == nil && gate != nil:
-				t.Errorf("saturation gate present though disabled")
-			case c.gate != nil && (gate == nil || gate.Pass != *c.gate):
-				t.Errorf("saturation gate %+v, want pass=%v", gate, *c.gate)
-			}
-			var sum bytes.Buffer
-			_ = WriteSummary(&sum, r)
-			if loud := bytes.Contains(sum.Bytes(), []byte("LATENCIES UNDERSTATED: the generator could not keep the schedule")); loud != c.saturated {
-				t.Errorf("summary warning present=%v, want %v", loud, c.saturated)
-			}
-		})
-	}
-	if r := aggregate(late).Report(Meta{RequestedRate: 100}, slo.Objectives{}); r.Saturation.LateRequests != 20 || r.Saturation.MaxLagMS != 5 {
-		t.Errorf("late %d max lag %g, want 20 and 5 ms", r.Saturation.LateRequests, r.Saturation.MaxLagMS)
-	}
-	// 10 req/s: inter-arrival 100 ms, so a request is late only after 10 ms.
-	if r := aggregate(late).Report(Meta{RequestedRate: 10}, slo.Objectives{}); r.Saturation.LateRequests != 0 || r.Saturation.LateThresholdMS != 10 {
-		t.Errorf("at 10 req/s: late %d threshold %g, want 0 and 10 ms", r.Saturation.LateRequests, r.Saturation.LateThresholdMS)
-	}
-}
-
 // TestBoundedKeys: more distinct error kinds than the bound keeps the
 // smallest kinds by name and counts the rest under "other", whatever the
 // order.
@@ -172,13 +105,13 @@ func TestBoundedKeys(t *testing.T) {
 		rs = append(rs, res(200, fmt.Sprintf("retcode 9%02d-000", i), time.Millisecond, time.Duration(i)*time.Millisecond))
 	}
 	a := aggregate(rs, WithMaxKinds(10))
-	r := a.Report(Meta{}, slo.Objectives{})
+	r := a.Report(results.Meta{}, slo.Objectives{})
 	if len(r.Errors) != 11 || r.Errors[OtherKey] != 40 || r.Errors["retcode 900-000"] != 1 || r.Errors["retcode 909-000"] != 1 {
 		t.Errorf("errors %v: want the 10 smallest kinds and other=40", r.Errors)
 	}
 	rev := slices.Clone(rs)
 	slices.Reverse(rev)
-	if a, b := reportJSON(t, r), reportJSON(t, aggregate(rev, WithMaxKinds(10)).Report(Meta{}, slo.Objectives{})); !bytes.Equal(a, b) {
+	if a, b := reportJSON(t, r), reportJSON(t, aggregate(rev, WithMaxKinds(10)).Report(results.Meta{}, slo.Objectives{})); !bytes.Equal(a, b) {
 		t.Errorf("bounded counting depends on order: %s", firstDiff(b, a))
 	}
 }
@@ -190,7 +123,7 @@ func TestSeriesCoarsening(t *testing.T) {
 	for i := range 200 {
 		rs = append(rs, res(200, "", time.Millisecond, time.Duration(i)*time.Second))
 	}
-	r := aggregate(rs, WithMaxSeriesBuckets(50)).Report(Meta{}, slo.Objectives{})
+	r := aggregate(rs, WithMaxSeriesBuckets(50)).Report(results.Meta{}, slo.Objectives{})
 	if r.TimeSeriesStep != 8 || len(r.TimeSeries) > 50 || len(r.TimeSeries) < 25 {
 		t.Errorf("step %g, %d buckets; want 8 s buckets, at most 50", r.TimeSeriesStep, len(r.TimeSeries))
 	}
@@ -203,7 +136,7 @@ func TestSeriesCoarsening(t *testing.T) {
 	}
 	shuffled := slices.Clone(rs)
 	rand.New(rand.NewPCG(3, 4)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-	if a, b := reportJSON(t, r), reportJSON(t, aggregate(shuffled, WithMaxSeriesBuckets(50)).Report(Meta{}, slo.Objectives{})); !bytes.Equal(a, b) {
+	if a, b := reportJSON(t, r), reportJSON(t, aggregate(shuffled, WithMaxSeriesBuckets(50)).Report(results.Meta{}, slo.Objectives{})); !bytes.Equal(a, b) {
 		t.Errorf("coarsened series depends on order: %s", firstDiff(b, a))
 	}
 }
@@ -256,30 +189,11 @@ func TestSnapshot(t *testing.T) {
 	}
 }
 
-// TestNoResults: an empty run fails with a "requests" gate.
-func TestNoResults(t *testing.T) {
-	r := NewAggregator().Report(Meta{Target: "mock", Plan: "smoke"}, slo.Objectives{ErrorRate: ptr(0.01)})
-	if r.Pass || r.SLO[0].Name != slo.GateRequests || r.SLO[0].Pass {
-		t.Errorf("empty run: pass=%v gates %+v", r.Pass, r.SLO)
-	}
-	for _, w := range []func() error{
-		func() error { return WriteSummary(&bytes.Buffer{}, r) },
-		func() error { return WriteHTML(&bytes.Buffer{}, r) },
-		func() error { return WriteMarkdown(&bytes.Buffer{}, r) },
-		func() error { return WriteJUnit(&bytes.Buffer{}, r) },
-		func() error { return WriteHgrm(&bytes.Buffer{}, NewAggregator()) },
-	} {
-		if err := w(); err != nil {
-			t.Error(err)
-		}
-	}
-}
-
 // TestAttackName: without meta, target and plan come from the Attack field.
 func TestAttackName(t *testing.T) {
 	r1 := res(200, "", time.Millisecond, 0)
 	r1.Attack = "staging/golive"
-	r := aggregate([]vegeta.Result{r1}).Report(Meta{}, slo.Objectives{})
+	r := aggregate([]vegeta.Result{r1}).Report(results.Meta{}, slo.Objectives{})
 	if r.Target != "staging" || r.Plan != "golive" {
 		t.Errorf("target %q plan %q", r.Target, r.Plan)
 	}
@@ -294,7 +208,7 @@ func TestAbsurdTimestamps(t *testing.T) {
 	epoch := res(200, "", time.Millisecond, 0)
 	epoch.Timestamp = time.Unix(0, 0)
 	rs = append(rs, zero, epoch)
-	r := aggregate(rs).Report(Meta{}, slo.Objectives{})
+	r := aggregate(rs).Report(results.Meta{}, slo.Objectives{})
 	if r.Requests != 3 || len(r.TimeSeries) > DefaultMaxSeriesBuckets || len(r.TimeSeries) == 0 {
 		t.Errorf("requests %d, %d buckets", r.Requests, len(r.TimeSeries))
 	}

@@ -152,14 +152,6 @@ func callIndex(c gateway.Call) int {
 	return len(gateway.Calls) - 1 // CallOther
 }
 
-// IsTopLevel reports whether a call's results make the top-level figures:
-// logininfo, and anything that is not one of the agent interface's other
-// calls (a plain vegeta attack's results). A run writes exactly these to
-// its ResultsFile and the others (the agents' own calls) to its CallsFile,
-// so that vegeta's tools over the ResultsFile count what report.json's top
-// level counts.
-func IsTopLevel(c gateway.Call) bool { return c == gateway.CallLoginInfo || c == gateway.CallOther }
-
 // addCall counts a result in its call's figures; the caller holds a.mu.
 func (a *Aggregator) addCall(ci int, r *vegeta.Result, v gateway.Verdict, key string) {
 	c := a.calls[ci]

@@ -3,11 +3,11 @@ package reports
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
 
+	"ccgw-harness/reports/internal/human"
 	"ccgw-harness/slo"
 )
 
@@ -180,13 +180,13 @@ func (c *Capacity) Describe() {
 func capacityAnswer(c *Capacity) string {
 	bound := ""
 	if c.Bound != nil {
-		bound = rateText(*c.Bound)
+		bound = human.ReqRate(*c.Bound)
 	}
 	var s string
 	gate, isSLO := strings.CutPrefix(c.LimitedBy, CapacityLimitedBySLO)
 	switch {
 	case c.Interrupted && c.Found():
-		s = fmt.Sprintf("at least %s so far: the search was interrupted before it ended", rateText(*c.MaxSustainableRate))
+		s = fmt.Sprintf("at least %s so far: the search was interrupted before it ended", human.ReqRate(*c.MaxSustainableRate))
 	case c.Interrupted:
 		s = "none yet: the search was interrupted before any step passed"
 	case !c.Found() && c.GeneratorLimited():
@@ -196,31 +196,18 @@ func capacityAnswer(c *Capacity) string {
 	case !c.Found():
 		s = "none"
 	case c.GeneratorLimited():
-		s = fmt.Sprintf("at least %s; the generator, not the gateway, stopped here (at %s it could not keep the schedule)", rateText(*c.MaxSustainableRate), bound)
+		s = fmt.Sprintf("at least %s; the generator, not the gateway, stopped here (at %s it could not keep the schedule)", human.ReqRate(*c.MaxSustainableRate), bound)
 	case c.LimitedBy == CapacityLimitedByMax:
-		s = fmt.Sprintf("at least %s: every SLO gate held at the plan's max (raise capacity.max to search further)", rateText(*c.MaxSustainableRate))
+		s = fmt.Sprintf("at least %s: every SLO gate held at the plan's max (raise capacity.max to search further)", human.ReqRate(*c.MaxSustainableRate))
 	case isSLO:
-		s = fmt.Sprintf("%s: the highest rate at which every SLO gate held; at %s the %s gate failed", rateText(*c.MaxSustainableRate), bound, gate)
+		s = fmt.Sprintf("%s: the highest rate at which every SLO gate held; at %s the %s gate failed", human.ReqRate(*c.MaxSustainableRate), bound, gate)
 	default:
-		s = rateText(*c.MaxSustainableRate)
+		s = human.ReqRate(*c.MaxSustainableRate)
 	}
 	if c.Found() && !c.Confirmed && !c.Interrupted {
 		s += " (not confirmed)"
 	}
 	return s
-}
-
-// rateText formats a request rate: "600 req/s", "612.5 req/s".
-func rateText(r float64) string {
-	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", r), "0"), ".") + " req/s"
-}
-
-// WriteCapacityJSON writes capacity.json: c indented.
-func WriteCapacityJSON(w io.Writer, c *Capacity) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(c)
 }
 
 // ReadCapacity reads a capacity.json file. Errors name the file.
@@ -234,16 +221,4 @@ func ReadCapacity(path string) (*Capacity, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &c, nil
-}
-
-// WriteCapacity writes capacity.json, summary.txt, report.html and
-// junit.xml of a search into dir, each whole and renamed into place, so a
-// search that is stopped keeps the files of the steps done so far.
-func WriteCapacity(dir string, c *Capacity) error {
-	return writeOutputs(dir, []output{
-		{CapacityFile, func(w io.Writer) error { return WriteCapacityJSON(w, c) }},
-		{SummaryFile, func(w io.Writer) error { return WriteCapacitySummary(w, c) }},
-		{HTMLFile, func(w io.Writer) error { return WriteCapacityHTML(w, c) }},
-		{JUnitFile, func(w io.Writer) error { return WriteCapacityJUnit(w, c) }},
-	})
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"ccgw-harness/reports/internal/human"
 	"ccgw-harness/slo"
 )
 
@@ -53,6 +54,14 @@ const (
 	GroupErrorClass = "error_class"
 	GroupError      = "error"
 	GroupNodeP99    = "node_p99"
+)
+
+// Output file names written by render.WriteComparison.
+const (
+	CompareTextFile     = "compare.txt"
+	CompareJSONFile     = "compare.json"
+	CompareMarkdownFile = "compare.md"
+	CompareJUnitFile    = "compare-junit.xml"
 )
 
 // comparedPercentiles are the gated latency percentiles.
@@ -278,10 +287,10 @@ func mismatches(base, cur *Report, th Thresholds) []string {
 		diff("requested rate", rateOrUnknown(b), rateOrUnknown(c))
 	case math.Abs(c-b)/b > th.MaxRateDifference:
 		out = append(out, fmt.Sprintf("requested rate differs by %s (more than %s): baseline %s, current %s",
-			signedPct((c-b)/b*100), strconv.FormatFloat(th.MaxRateDifference*100, 'f', -1, 64)+"%", rate(b), rate(c)))
+			human.SignedPct((c-b)/b*100), strconv.FormatFloat(th.MaxRateDifference*100, 'f', -1, 64)+"%", human.Rate(b), human.Rate(c)))
 	}
 	diff("number of connections", connOrUnknown(base.Connections), connOrUnknown(cur.Connections))
-	diff("protocol", yesNo(base.HTTP2, "HTTP/2", "HTTP/1.1"), yesNo(cur.HTTP2, "HTTP/2", "HTTP/1.1"))
+	diff("protocol", human.YesNo(base.HTTP2, "HTTP/2", "HTTP/1.1"), human.YesNo(cur.HTTP2, "HTTP/2", "HTTP/1.1"))
 	if base.Requests == 0 {
 		out = append(out, "the baseline has no results: there is nothing to compare with")
 	}
@@ -295,7 +304,7 @@ func orUnknown(s string) string {
 	return s
 }
 
-func rateOrUnknown(x float64) string { return yesNo(x > 0, rate(x), "unknown") }
+func rateOrUnknown(x float64) string { return human.YesNo(x > 0, human.Rate(x), "unknown") }
 
 func connOrUnknown(n int) string {
 	if n <= 0 {
@@ -344,7 +353,7 @@ func compareGates(base, cur *Report, th Thresholds, c *Comparison) []CompareGate
 		b, v := p.get(base.LatencyMS), p.get(cur.LatencyMS)
 		g := CompareGate{Name: p.name, Unit: "ms", Baseline: b, Current: v, Op: "<=",
 			Limit: round(max(b*(1+th.MaxLatencyRegression), b+minMS), 6),
-			Rule:  "+" + fracPct(th.MaxLatencyRegression) + " and +" + th.MinLatencyDelta.String()}
+			Rule:  "+" + human.FracPct(th.MaxLatencyRegression) + " and +" + th.MinLatencyDelta.String()}
 		switch d := v - b; {
 		case v > g.Limit:
 			g.Status = StatusRegressed
@@ -368,7 +377,7 @@ func compareGates(base, cur *Report, th Thresholds, c *Comparison) []CompareGate
 	}
 	gs = append(gs, eg)
 	tg := CompareGate{Name: GateThroughput, Unit: "rate", Baseline: base.Throughput, Current: cur.Throughput, Op: ">=",
-		Limit: round(base.Throughput*(1-th.MaxThroughputDrop), 6), Rule: "-" + fracPct(th.MaxThroughputDrop)}
+		Limit: round(base.Throughput*(1-th.MaxThroughputDrop), 6), Rule: "-" + human.FracPct(th.MaxThroughputDrop)}
 	switch {
 	case cur.Throughput < tg.Limit:
 		tg.Status = StatusRegressed
@@ -389,7 +398,7 @@ func compareGates(base, cur *Report, th Thresholds, c *Comparison) []CompareGate
 	}
 	if th.Strict {
 		g := CompareGate{Name: GateComparable, Unit: "bool", Baseline: 1, Current: 1, Limit: 1, Op: ">=",
-			Rule: "same plan, profile, connections and protocol; requested rate within " + fracPct(th.MaxRateDifference), Status: StatusOK}
+			Rule: "same plan, profile, connections and protocol; requested rate within " + human.FracPct(th.MaxRateDifference), Status: StatusOK}
 		if !c.Comparable {
 			g.Current, g.Status, g.Detail = 0, StatusFailed, strings.Join(c.Mismatches, "; ")
 		}
@@ -405,9 +414,6 @@ func compareGates(base, cur *Report, th Thresholds, c *Comparison) []CompareGate
 	}
 	return gs
 }
-
-// fracPct formats a fraction as a percentage: 0.1 → "10%".
-func fracPct(x float64) string { return strconv.FormatFloat(round(x*100, 4), 'f', -1, 64) + "%" }
 
 // metrics builds the rows of the comparison.
 func metrics(base, cur *Report, status map[string]string) []Metric {
@@ -443,7 +449,7 @@ func metrics(base, cur *Report, status map[string]string) []Metric {
 	add(GroupLatency, "max", "ms", "lower", base.LatencyMS.Max, cur.LatencyMS.Max)
 	add(GroupLatency, "mean", "ms", "lower", base.LatencyMS.Mean, cur.LatencyMS.Mean)
 	for _, k := range retcodeKeys(base.Retcodes, cur.Retcodes) {
-		add(GroupRetcode, k, "count", yesNo(k == "0", "", "lower"), float64(base.Retcodes[k]), float64(cur.Retcodes[k]))
+		add(GroupRetcode, k, "count", human.YesNo(k == "0", "", "lower"), float64(base.Retcodes[k]), float64(cur.Retcodes[k]))
 	}
 	classes := func(r *Report) map[string]uint64 {
 		m := make(map[string]uint64, len(r.Classes))
@@ -481,7 +487,7 @@ func metrics(base, cur *Report, status map[string]string) []Metric {
 			add(GroupNodeP99, n, "ms", "lower", b, c)
 			m := &ms[len(ms)-1]
 			if !inB || !inC {
-				m.Missing = yesNo(inB, "current", "baseline")
+				m.Missing = human.YesNo(inB, "current", "baseline")
 				m.Delta, m.DeltaPct = 0, nil
 			}
 		}
@@ -573,7 +579,7 @@ func compareVerdict(c *Comparison) string {
 	if len(improved) > 0 {
 		imp = "; improved: " + strings.Join(improved, ", ")
 	}
-	caveat := yesNo(c.Comparable, "", " (runs NOT comparable: see the warning)")
+	caveat := human.YesNo(c.Comparable, "", " (runs NOT comparable: see the warning)")
 	switch {
 	case c.Thresholds.NoGates && len(bad) > 0:
 		return fmt.Sprintf("NOT GATED: gates disabled; would have failed: %s%s%s", strings.Join(bad, ", "), imp, caveat)

@@ -7,15 +7,16 @@ import (
 
 	"ccgw-harness/gateway"
 	"ccgw-harness/reports"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 // The aggregator takes judged vegeta results (Error is a gateway.Verdict
-// string, "" for success) as a run records them or as ReadFiles reads them
-// back, and reports on them. Here ten logininfo results are built in code:
-// nine answered in 10 ms, one refused with retcode 100-006.
+// string, "" for success) as a run records them or as results.ReadFiles
+// reads them back, and reports on them. Here ten logininfo results are
+// built in code: nine answered in 10 ms, one refused with retcode 100-006.
 func ExampleAggregator() {
 	agg := reports.NewAggregator()
 	start := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -36,7 +37,7 @@ func ExampleAggregator() {
 		agg.Add(r) // Add keeps no reference to r
 	}
 
-	rep := agg.Report(reports.Meta{Target: "mock", Plan: "smoke"}, slo.Objectives{})
+	rep := agg.Report(results.Meta{Target: "mock", Plan: "smoke"}, slo.Objectives{})
 	fmt.Println("requests:", rep.Requests)
 	fmt.Println("success:", rep.Success)
 	fmt.Printf("error rate: %.2f\n", rep.ErrorRate)

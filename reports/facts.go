@@ -6,13 +6,14 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/results"
 )
 
 // Facts are what the reports count of one judged result: its verdict as the
 // Aggregator classifies it (a success with an HTTP status other than 200 is
-// an HTTP error) and the load engine's own headers (HeaderNode,
-// HeaderLagUs). Live views of a run (the metrics package) read results
-// through FactsOf, so they count exactly what the reports count.
+// an HTTP error) and the load engine's own headers (results.HeaderNode,
+// results.HeaderLagUs). Live views of a run (the metrics package) read
+// results through FactsOf, so they count exactly what the reports count.
 type Facts struct {
 	// Verdict is the result's outcome.
 	Verdict gateway.Verdict
@@ -29,10 +30,10 @@ type Facts struct {
 func FactsOf(r *vegeta.Result) Facts {
 	v, _ := verdictOf(r)
 	f := Facts{Verdict: v}
-	if node, ok := headerInt(r.Headers, HeaderNode); ok && node > 0 && node <= 1<<20 {
+	if node, ok := headerInt(r.Headers, results.HeaderNode); ok && node > 0 && node <= 1<<20 {
 		f.Node = int(node)
 	}
-	if us, ok := headerInt(r.Headers, HeaderLagUs); ok {
+	if us, ok := headerInt(r.Headers, results.HeaderLagUs); ok {
 		f.Lag, f.HasLag = time.Duration(max(us, 0))*time.Microsecond, true
 	}
 	return f

@@ -10,6 +10,7 @@ import (
 
 	"ccgw-harness/gateway"
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -23,7 +24,7 @@ func TestFactsCountAsTheReport(t *testing.T) {
 	rs = append(rs,
 		vegeta.Result{Code: 503, Error: "", Timestamp: rs[0].Timestamp, Latency: time.Millisecond},
 		vegeta.Result{Code: 0, Error: "dial tcp: connection refused", Timestamp: rs[0].Timestamp},
-		vegeta.Result{Code: 200, Timestamp: rs[0].Timestamp, Headers: http.Header{HeaderLagUs: {"-5"}, HeaderNode: {"-3"}}},
+		vegeta.Result{Code: 200, Timestamp: rs[0].Timestamp, Headers: http.Header{results.HeaderLagUs: {"-5"}, results.HeaderNode: {"-3"}}},
 	)
 	a := NewAggregator()
 	classes := map[string]uint64{}
@@ -49,7 +50,7 @@ func TestFactsCountAsTheReport(t *testing.T) {
 			}
 		}
 	}
-	rep := a.Report(Meta{}, slo.Objectives{})
+	rep := a.Report(results.Meta{}, slo.Objectives{})
 	if !equalCounts(classes, rep.Classes) {
 		t.Errorf("classes by FactsOf %v, report %v", classes, rep.Classes)
 	}

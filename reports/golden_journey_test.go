@@ -2,9 +2,6 @@ package reports
 
 import (
 	"bytes"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,15 +11,16 @@ import (
 
 	"ccgw-harness/gateway"
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
 // goldenJourneySpec is the journey run behind testdata/golden/journey.
 func goldenJourneySpec() reportstest.JourneySpec { return reportstest.DefaultJourneySpec(200) }
 
-func goldenJourneyMeta() Meta {
+func goldenJourneyMeta() results.Meta {
 	s := goldenJourneySpec()
-	return Meta{
+	return results.Meta{
 		Target: "mock", Plan: "shiftstart", Profile: "constant", PlannedDuration: 20 * time.Second,
 		Agents: 100, TLSVerify: true, Started: s.Start,
 		Journeys: s.Journeys, JourneyRate: s.Rate, JourneyHold: s.Hold, JourneyRepeat: s.Repeat,
@@ -39,50 +37,6 @@ func goldenJourneySLO() slo.Objectives {
 			gateway.CallPoll:       {ErrorRate: ptr(0.05)},
 			gateway.CallUpdateGuid: {Latency: map[string]time.Duration{"p99": time.Second}},
 		},
-	}
-}
-
-// TestGoldenJourneys renders every writer for the journey golden run and
-// compares the bytes with testdata/golden/journey (-update rewrites them).
-func TestGoldenJourneys(t *testing.T) {
-	rs, _ := goldenJourneySpec().Results()
-	path := writeResults(t, t.TempDir(), "results.bin", rs)
-	a := NewAggregator()
-	if n, partial, err := ReadFiles(a, path); err != nil || partial || n != len(rs) {
-		t.Fatalf("ReadFiles = %d, %v, %v; want %d, false, nil", n, partial, err, len(rs))
-	}
-	r := a.Report(goldenJourneyMeta(), goldenJourneySLO())
-	writers := map[string]func(io.Writer) error{
-		SummaryFile:  func(w io.Writer) error { return WriteSummary(w, r) },
-		JSONFile:     func(w io.Writer) error { return WriteJSON(w, r) },
-		MarkdownFile: func(w io.Writer) error { return WriteMarkdown(w, r) },
-		HTMLFile:     func(w io.Writer) error { return WriteHTML(w, r) },
-		JUnitFile:    func(w io.Writer) error { return WriteJUnit(w, r) },
-	}
-	for name, write := range writers {
-		t.Run(name, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := write(&buf); err != nil {
-				t.Fatal(err)
-			}
-			golden := filepath.Join("testdata", "golden", "journey", name)
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./reports -update to create it)", err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Errorf("%s differs from %s: %s", name, golden, firstDiff(buf.Bytes(), want))
-			}
-		})
 	}
 }
 
@@ -167,7 +121,7 @@ func TestJourneyLiveEqualsFile(t *testing.T) {
 	rs, _ := goldenJourneySpec().Results()
 	path := writeResults(t, t.TempDir(), "results.bin", rs)
 	fromFile := NewAggregator()
-	if _, _, err := ReadFiles(fromFile, path); err != nil {
+	if _, _, err := results.ReadFiles(fromFile, path); err != nil {
 		t.Fatal(err)
 	}
 	rev := slices.Clone(rs)
@@ -176,92 +130,6 @@ func TestJourneyLiveEqualsFile(t *testing.T) {
 	b := reportJSON(t, aggregate(rev).Report(goldenJourneyMeta(), goldenJourneySLO()))
 	if !bytes.Equal(a, b) {
 		t.Errorf("report.json depends on result order: %s", firstDiff(b, a))
-	}
-}
-
-// TestJourneyAndCallGates: ready and per-call gates judge their own
-// figures, are skipped when there is nothing to judge, and say so in
-// junit.xml.
-func TestJourneyAndCallGates(t *testing.T) {
-	rs, _ := goldenJourneySpec().Results()
-	a := aggregate(rs)
-	objs := slo.Objectives{
-		Ready: map[string]time.Duration{"p50": time.Second, "max": time.Millisecond},
-		Calls: map[string]slo.CallObjectives{
-			gateway.CallLogout:     {Latency: map[string]time.Duration{"p99": time.Second}, ErrorRate: ptr(0.0)},
-			gateway.CallForceLogin: {Latency: map[string]time.Duration{"mean": time.Millisecond}},
-		},
-	}
-	r := a.Report(goldenJourneyMeta(), objs)
-	got := map[string]Gate{}
-	for _, g := range r.SLO {
-		got[g.Name] = g
-	}
-	for name, pass := range map[string]bool{"ready_p50": true, "ready_max": false, "calls.logout.p99": true,
-		"calls.logout.error_rate": true, "calls.forcelogin.mean": false} {
-		g, ok := got[name]
-		if !ok || g.Pass != pass || g.Skipped {
-			t.Errorf("gate %s: %+v, want pass=%v", name, g, pass)
-		}
-	}
-	if g := got["ready_max"]; g.Actual != r.Journeys.ReadyMS.Max {
-		t.Errorf("ready_max actual %v, want journeys.ready_ms.max %v", g.Actual, r.Journeys.ReadyMS.Max)
-	}
-	if r.Pass {
-		t.Error("a breached ready gate passed the run")
-	}
-
-	// A rate run: the ready gate and a gate of a call never made are
-	// skipped, not failed.
-	plain := aggregate(reportstest.DefaultSpec(100).Results()).Report(Meta{RequestedRate: 100}, slo.Objectives{
-		Ready: map[string]time.Duration{"p99": time.Second},
-		Calls: map[string]slo.CallObjectives{gateway.CallPoll: {ErrorRate: ptr(0.01)}, gateway.CallLoginInfo: {Latency: map[string]time.Duration{"p50": time.Hour}}},
-	})
-	var buf bytes.Buffer
-	if err := WriteJUnit(&buf, plain); err != nil {
-		t.Fatal(err)
-	}
-	for _, g := range plain.SLO {
-		switch g.Name {
-		case "ready_p99", "calls.poll.error_rate":
-			if !g.Skipped || !g.Pass || g.Detail == "" {
-				t.Errorf("gate %+v: want skipped with a reason", g)
-			}
-			if !strings.Contains(buf.String(), `<skipped message="`+g.Name+": "+g.Detail) {
-				t.Errorf("junit.xml does not skip %s:\n%s", g.Name, buf.String())
-			}
-		case "calls.logininfo.p50":
-			if g.Skipped || !g.Pass || g.Actual != plain.Calls[gateway.CallLoginInfo].LatencyMS.P50 {
-				t.Errorf("gate %+v: want evaluated on calls.logininfo", g)
-			}
-		}
-	}
-}
-
-// TestJourneySaturation: journeys that started late (their sign-ins' lag
-// against the planned arrivals) flag the generator saturated, as late
-// requests do a rate plan: LATENCIES UNDERSTATED and a failed saturation
-// gate.
-func TestJourneySaturation(t *testing.T) {
-	rs, _ := goldenJourneySpec().Results()
-	for i := range rs {
-		if v := rs[i].Headers.Get(HeaderLagUs); v != "" {
-			rs[i].Headers = rs[i].Headers.Clone()
-			rs[i].Headers.Set(HeaderLagUs, "50000") // 50 ms late, at 10 arrivals/s: over the 10 ms threshold
-		}
-	}
-	r := aggregate(rs).Report(goldenJourneyMeta(), slo.Objectives{})
-	if !r.Saturation.Saturated || r.Saturation.LateRequests != uint64(goldenJourneySpec().Journeys) || r.Saturation.LateThresholdMS != 10 {
-		t.Errorf("saturation %+v: want every journey late (threshold 10 ms)", r.Saturation)
-	}
-	var buf bytes.Buffer
-	if err := WriteSummary(&buf, r); err != nil || !strings.Contains(buf.String(), "LATENCIES UNDERSTATED") {
-		t.Errorf("summary does not flag the saturated generator (%v)", err)
-	}
-	for _, g := range r.SLO {
-		if g.Name == slo.GateSaturation && g.Pass {
-			t.Error("the saturation gate passed")
-		}
 	}
 }
 
@@ -281,7 +149,7 @@ func TestCallsWithForeignResults(t *testing.T) {
 		}
 		rs = append(rs, r)
 	}
-	rep := aggregate(rs).Report(Meta{}, slo.Objectives{Calls: map[string]slo.CallObjectives{gateway.CallLoginInfo: {Latency: map[string]time.Duration{"max": 20 * time.Millisecond}}}})
+	rep := aggregate(rs).Report(results.Meta{}, slo.Objectives{Calls: map[string]slo.CallObjectives{gateway.CallLoginInfo: {Latency: map[string]time.Duration{"max": 20 * time.Millisecond}}}})
 	li, other := rep.Calls[gateway.CallLoginInfo], rep.Calls[gateway.CallOther]
 	if rep.Requests != 300 || li.Requests != 200 || other.Requests != 100 || li.Errors != 0 || other.Errors != 50 || rep.Requests-rep.Success != 50 {
 		t.Errorf("top %d (%d errors), logininfo %+v, other %+v", rep.Requests, rep.Requests-rep.Success, li, other)

@@ -2,72 +2,13 @@ package reports
 
 import (
 	"bytes"
-	"io"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
-
-// TestGolden renders every writer for the fixed golden run and compares the
-// bytes with testdata/golden (go test ./reports -update rewrites them).
-func TestGolden(t *testing.T) {
-	dir := t.TempDir()
-	path := writeResults(t, dir, "results.bin", goldenSpec().Results())
-	a := NewAggregator()
-	n, partial, err := ReadFiles(a, path)
-	if err != nil || partial || n != 2000 {
-		t.Fatalf("ReadFiles = %d, %v, %v; want 2000, false, nil", n, partial, err)
-	}
-	r := a.Report(goldenMeta(), goldenSLO())
-	writers := map[string]func(io.Writer) error{
-		SummaryFile:  func(w io.Writer) error { return WriteSummary(w, r) },
-		JSONFile:     func(w io.Writer) error { return WriteJSON(w, r) },
-		MarkdownFile: func(w io.Writer) error { return WriteMarkdown(w, r) },
-		HTMLFile:     func(w io.Writer) error { return WriteHTML(w, r) },
-		JUnitFile:    func(w io.Writer) error { return WriteJUnit(w, r) },
-		HgrmFile:     func(w io.Writer) error { return WriteHgrm(w, a) },
-	}
-	for name, write := range writers {
-		t.Run(name, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := write(&buf); err != nil {
-				t.Fatal(err)
-			}
-			golden := filepath.Join("testdata", "golden", name)
-			if *update {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./reports -update to create it)", err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Errorf("%s differs from %s: %s", name, golden, firstDiff(buf.Bytes(), want))
-			}
-		})
-	}
-
-	// WriteAll writes the same bytes into a directory.
-	out := filepath.Join(dir, "out")
-	if err := WriteAll(out, r, a); err != nil {
-		t.Fatal(err)
-	}
-	for name, write := range writers {
-		var buf bytes.Buffer
-		_ = write(&buf)
-		got, err := os.ReadFile(filepath.Join(out, name))
-		if err != nil || !bytes.Equal(got, buf.Bytes()) {
-			t.Errorf("WriteAll %s: differs from its writer (err %v)", name, err)
-		}
-	}
-}
 
 // TestGoldenFacts checks what the golden files must say, so that an -update
 // cannot silently bless a wrong report.
@@ -138,7 +79,7 @@ func TestLiveEqualsFile(t *testing.T) {
 	rs := goldenSpec().Results()
 	path := writeResults(t, t.TempDir(), "results.bin", rs)
 	fromFile := NewAggregator()
-	if _, _, err := ReadFiles(fromFile, path); err != nil {
+	if _, _, err := results.ReadFiles(fromFile, path); err != nil {
 		t.Fatal(err)
 	}
 	shuffled := slices.Clone(rs)

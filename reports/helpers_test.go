@@ -2,7 +2,7 @@ package reports
 
 import (
 	"bytes"
-	"flag"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,16 +12,15 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // goldenSpec is the fixed, deterministic run behind the golden files.
 func goldenSpec() reportstest.Spec { return reportstest.DefaultSpec(2000) }
 
-func goldenMeta() Meta {
-	return Meta{
+func goldenMeta() results.Meta {
+	return results.Meta{
 		Target: "mock", Plan: "smoke", Profile: "constant", RequestedRate: 100,
 		PlannedDuration: 20 * time.Second, Agents: 20, AgentsFailed: 1, Connections: 8,
 		TLSVerify: true, ReSignIns: 2, Started: time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC),
@@ -52,11 +51,15 @@ func writeResults(t testing.TB, dir, name string, rs []vegeta.Result) string {
 	return p
 }
 
-// reportJSON renders a report as report.json bytes.
+// reportJSON encodes a report as render.RunJSON writes report.json (the
+// bytes of report.json itself are render's golden tests').
 func reportJSON(t testing.TB, r *Report) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteJSON(&buf, r); err != nil {
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()

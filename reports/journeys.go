@@ -8,31 +8,8 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
-)
-
-// Result headers of a journey run (docs/architecture.md). They identify
-// journeys without any Guid or token: a journey is its sequence number, its
-// outcome is written once, on the result that decided it, and its time to
-// softphone-ready once, on its first valid logininfo.
-const (
-	// HeaderJourney carries the journey's sequence number (0-based, in
-	// arrival order) on every result of the journey.
-	HeaderJourney = "X-Ccgw-Journey"
-	// HeaderJourneyEnd marks the result that decided a journey's outcome:
-	// JourneyCompleted (its sign-out), JourneyFailed (the call that ended
-	// it) or JourneyInterrupted (its last call when the run was stopped).
-	HeaderJourneyEnd = "X-Ccgw-Journey-End"
-	// HeaderReadyUs carries, on a journey's first valid logininfo, the
-	// microseconds from sending its sign-in to receiving that token.
-	HeaderReadyUs = "X-Ccgw-Ready-Us"
-)
-
-// Journey outcomes (values of HeaderJourneyEnd).
-const (
-	JourneyCompleted   = "completed"
-	JourneyFailed      = "failed"
-	JourneyInterrupted = "interrupted"
 )
 
 // JourneyReport is report.json's `journeys`: the agents' journeys of a
@@ -94,7 +71,7 @@ type journeyStats struct {
 // holds a.mu. call and v are the result's call and verdict.
 func (a *Aggregator) journeyMarks(r *vegeta.Result, call gateway.Call, v gateway.Verdict) {
 	j := &a.j
-	if _, ok := r.Headers[HeaderJourney]; ok && call == gateway.CallSignIn {
+	if _, ok := r.Headers[results.HeaderJourney]; ok && call == gateway.CallSignIn {
 		j.started++
 		ns := r.Timestamp.UnixNano()
 		if !j.haveArr {
@@ -102,7 +79,7 @@ func (a *Aggregator) journeyMarks(r *vegeta.Result, call gateway.Call, v gateway
 		} else {
 			j.arrFirstNS, j.arrLast = min(j.arrFirstNS, ns), max(j.arrLast, ns)
 		}
-		if lagUS, ok := headerInt(r.Headers, HeaderLagUs); ok {
+		if lagUS, ok := headerInt(r.Headers, results.HeaderLagUs); ok {
 			if j.lag == nil {
 				j.lag = newLatencyHist(lagDigits)
 			}
@@ -112,21 +89,21 @@ func (a *Aggregator) journeyMarks(r *vegeta.Result, call gateway.Call, v gateway
 			_ = j.lag.RecordValue(lagUS)
 		}
 	}
-	if vs := r.Headers[HeaderJourneyEnd]; len(vs) > 0 {
+	if vs := r.Headers[results.HeaderJourneyEnd]; len(vs) > 0 {
 		switch vs[0] {
-		case JourneyCompleted:
+		case results.JourneyCompleted:
 			j.completed++
-		case JourneyFailed:
+		case results.JourneyFailed:
 			j.failed++
 			if j.failedBy == nil {
 				j.failedBy = newCounter[string](a.maxKinds)
 			}
 			j.failedBy.add(boundKey(call+" "+v.Key()), 1)
-		case JourneyInterrupted:
+		case results.JourneyInterrupted:
 			j.interrupted++
 		}
 	}
-	if us, ok := headerInt(r.Headers, HeaderReadyUs); ok && us >= 0 {
+	if us, ok := headerInt(r.Headers, results.HeaderReadyUs); ok && us >= 0 {
 		d := time.Duration(min(us, HistogramHighestUS)) * time.Microsecond
 		j.ready.add(d)
 		startNS := r.Timestamp.UnixNano() + int64(r.Latency) - int64(d)
@@ -135,7 +112,7 @@ func (a *Aggregator) journeyMarks(r *vegeta.Result, call gateway.Call, v gateway
 }
 
 // journeyReport returns report.json's `journeys`; the caller holds a.mu.
-func (a *Aggregator) journeyReport(m Meta) JourneyReport {
+func (a *Aggregator) journeyReport(m results.Meta) JourneyReport {
 	j := &a.j
 	jr := JourneyReport{
 		Planned: m.Journeys, Started: j.started, Completed: j.completed, Failed: j.failed, Interrupted: j.interrupted,
@@ -160,7 +137,7 @@ func (a *Aggregator) journeyReport(m Meta) JourneyReport {
 // journeySaturation is the generator check of a journey run: whether the
 // journeys started on their schedule (their sign-ins' lag against the
 // planned arrival times) and at the planned rate.
-func (a *Aggregator) journeySaturation(m Meta, o slo.Objectives) Saturation {
+func (a *Aggregator) journeySaturation(m results.Meta, o slo.Objectives) Saturation {
 	j := &a.j
 	var span time.Duration
 	if j.haveArr {
@@ -170,7 +147,7 @@ func (a *Aggregator) journeySaturation(m Meta, o slo.Objectives) Saturation {
 }
 
 // isJourneyRun reports whether the figures are a journey run's.
-func (a *Aggregator) isJourneyRun(m Meta) bool { return m.JourneyRate > 0 || a.j.started > 0 }
+func (a *Aggregator) isJourneyRun(m results.Meta) bool { return m.JourneyRate > 0 || a.j.started > 0 }
 
 // buckets is a time series of sparse histograms in buckets aligned to the
 // Unix epoch, widened (doubled) whenever it would span more than its

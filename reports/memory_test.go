@@ -8,6 +8,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -65,7 +66,7 @@ func TestMemoryBoundedAgents(t *testing.T) {
 			URL: "https://127.0.0.1:8043/agentgateway/resource/onlineagent/" + itoa(2000-i) + "/logininfo"}
 		a.Add(&r)
 	}
-	r := a.Report(Meta{}, slo.Objectives{})
+	r := a.Report(results.Meta{}, slo.Objectives{})
 	if r.AgentsSeen != 100 || len(r.Warnings) != 1 {
 		t.Errorf("agents seen %d warnings %v, want 100 and a warning", r.AgentsSeen, r.Warnings)
 	}

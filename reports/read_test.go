@@ -10,6 +10,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -31,12 +32,12 @@ func TestMergeEqualsCombined(t *testing.T) {
 	f2 := writeResults(t, dir, "b.bin", even)
 
 	one := NewAggregator()
-	n1, p1, err := ReadFiles(one, combined)
+	n1, p1, err := results.ReadFiles(one, combined)
 	if err != nil {
 		t.Fatal(err)
 	}
 	two := NewAggregator()
-	n2, p2, err := ReadFiles(two, f1, f2)
+	n2, p2, err := results.ReadFiles(two, f1, f2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,75 +50,13 @@ func TestMergeEqualsCombined(t *testing.T) {
 	}
 }
 
-// TestMergeOrder: the k-way merge hands results to the aggregator in
-// timestamp order.
-func TestMergeOrder(t *testing.T) {
-	rs := goldenSpec().Results()[:300]
-	dir := t.TempDir()
-	var parts [3][]vegeta.Result
-	for i, r := range rs {
-		parts[i%3] = append(parts[i%3], r)
-	}
-	paths := []string{writeResults(t, dir, "0.bin", parts[0]), writeResults(t, dir, "1.bin", parts[1]), writeResults(t, dir, "2.bin", parts[2])}
-	var got []int64
-	rec := &recorder{fn: func(r *vegeta.Result) { got = append(got, r.Timestamp.UnixNano()) }}
-	n, _, err := readInto(rec, paths...)
-	if err != nil || n != len(rs) {
-		t.Fatalf("read %d, %v", n, err)
-	}
-	for i := 1; i < len(got); i++ {
-		if got[i] < got[i-1] {
-			t.Fatalf("result %d is out of timestamp order", i)
-		}
-	}
-}
-
-// TestTruncated: a results file cut inside a result (a run killed with -9)
-// is read up to its last whole result and flagged partial, not an error.
-func TestTruncated(t *testing.T) {
-	rs := goldenSpec().Results()[:500]
-	dir := t.TempDir()
-	full := writeResults(t, dir, "full.bin", rs)
-	data, err := os.ReadFile(full)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, cut := range []int{len(data) - 1, len(data) - 37, len(data) / 2, 200, 3} {
-		p := filepath.Join(dir, "cut.bin")
-		if err := os.WriteFile(p, data[:cut], 0o644); err != nil {
-			t.Fatal(err)
-		}
-		a := NewAggregator()
-		n, partial, err := ReadFiles(a, p)
-		if err != nil {
-			t.Fatalf("cut at %d: error %v, want none", cut, err)
-		}
-		if !partial || n >= len(rs) {
-			t.Fatalf("cut at %d: n=%d partial=%v, want fewer than %d and partial", cut, n, partial, len(rs))
-		}
-		r := a.Report(goldenMeta(), slo.Objectives{})
-		if !r.Partial || r.Requests != uint64(n) {
-			t.Errorf("cut at %d: report partial=%v requests=%d, want true %d", cut, r.Partial, r.Requests, n)
-		}
-		var sum bytes.Buffer
-		_ = WriteSummary(&sum, r)
-		if !strings.Contains(sum.String(), "truncated") {
-			t.Errorf("cut at %d: summary does not say the file was truncated", cut)
-		}
-	}
-	// The whole file is not partial.
-	if n, partial, err := ReadFiles(NewAggregator(), full); n != len(rs) || partial || err != nil {
-		t.Errorf("full file: %d %v %v", n, partial, err)
-	}
-}
-
 // TestFormats: vegeta's json and csv encodings read like gob.
 func TestFormats(t *testing.T) {
 	rs := goldenSpec().Results()[:400]
 	dir := t.TempDir()
 	gob := writeResults(t, dir, "r.bin", rs)
 	want := NewAggregator()
-	if _, _, err := ReadFiles(want, gob); err != nil {
+	if _, _, err := results.ReadFiles(want, gob); err != nil {
 		t.Fatal(err)
 	}
 	wantJSON := reportJSON(t, want.Report(goldenMeta(), goldenSLO()))
@@ -138,7 +77,7 @@ func TestFormats(t *testing.T) {
 				t.Fatal(err)
 			}
 			a := NewAggregator()
-			n, partial, err := ReadFiles(a, p)
+			n, partial, err := results.ReadFiles(a, p)
 			if err != nil || partial || n != len(rs) {
 				t.Fatalf("ReadFiles = %d %v %v", n, partial, err)
 			}
@@ -149,45 +88,13 @@ func TestFormats(t *testing.T) {
 			if err := os.WriteFile(p, buf.Bytes()[:buf.Len()-5], 0o644); err != nil {
 				t.Fatal(err)
 			}
-			n, partial, err = ReadFiles(NewAggregator(), p)
+			n, partial, err = results.ReadFiles(NewAggregator(), p)
 			if err != nil || !partial || n != len(rs)-1 {
 				t.Errorf("cut %s: ReadFiles = %d %v %v, want %d true nil", name, n, partial, err, len(rs)-1)
 			}
 		})
 	}
 }
-
-// TestReadErrors: unreadable input is an error that names the file.
-func TestReadErrors(t *testing.T) {
-	dir := t.TempDir()
-	missing := filepath.Join(dir, "missing.bin")
-	if _, _, err := ReadFiles(NewAggregator(), missing); err == nil || !strings.Contains(err.Error(), missing) {
-		t.Errorf("missing file: %v, want an error naming %s", err, missing)
-	}
-	junk := filepath.Join(dir, "junk.txt")
-	os.WriteFile(junk, []byte("12 this is not,a results file\n"), 0o644)
-	if _, _, err := ReadFiles(NewAggregator(), junk); err == nil || !strings.Contains(err.Error(), junk) {
-		t.Errorf("junk file: %v, want an error naming %s", err, junk)
-	}
-	garbage := filepath.Join(dir, "garbage.bin")
-	os.WriteFile(garbage, bytes.Repeat([]byte{0xfe, 0x01, 0x02, 0x7f}, 100), 0o644)
-	if _, _, err := ReadFiles(NewAggregator(), garbage); err == nil || !strings.Contains(err.Error(), garbage) {
-		t.Errorf("garbage file: %v, want an error naming %s", err, garbage)
-	}
-	if _, _, err := ReadFiles(NewAggregator(), dir); err == nil || !strings.Contains(err.Error(), dir) {
-		t.Errorf("directory: %v, want an error naming %s", err, dir)
-	}
-	empty := filepath.Join(dir, "empty.bin")
-	os.WriteFile(empty, nil, 0o644)
-	if n, partial, err := ReadFiles(NewAggregator(), empty); n != 0 || partial || err != nil {
-		t.Errorf("empty file: %d %v %v, want 0 false nil", n, partial, err)
-	}
-}
-
-// recorder is an adder that calls fn.
-type recorder struct{ fn func(*vegeta.Result) }
-
-func (r *recorder) Add(x *vegeta.Result) { r.fn(x) }
 
 // TestReadRunDirectory: a run's directory is read as its results.bin and
 // calls.bin together, and so is its results.bin named alone; a calls.bin
@@ -198,7 +105,7 @@ func TestReadRunDirectory(t *testing.T) {
 	rs, _ := goldenJourneySpec().Results()
 	var top, calls []vegeta.Result
 	for _, r := range rs {
-		if IsTopLevel(gateway.CallOf(r.Method, r.URL)) {
+		if results.IsTopLevel(gateway.CallOf(r.Method, r.URL)) {
 			top = append(top, r)
 		} else {
 			calls = append(calls, r)
@@ -213,21 +120,21 @@ func TestReadRunDirectory(t *testing.T) {
 	if err := os.MkdirAll(run, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	results := writeResults(t, run, ResultsFile, top)
-	callsFile := writeResults(t, run, CallsFile, calls)
+	resultsFile := writeResults(t, run, results.ResultsFile, top)
+	callsFile := writeResults(t, run, results.CallsFile, calls)
 	want := NewAggregator()
-	if _, _, err := ReadFiles(want, all); err != nil {
+	if _, _, err := results.ReadFiles(want, all); err != nil {
 		t.Fatal(err)
 	}
 	wantJSON := reportJSON(t, want.Report(goldenJourneyMeta(), slo.Objectives{}))
 	for name, paths := range map[string][]string{
 		"directory":            {run},
-		"results.bin":          {results},
-		"both named":           {results, callsFile},
+		"results.bin":          {resultsFile},
+		"both named":           {resultsFile, callsFile},
 		"directory, calls.bin": {run, callsFile},
 	} {
 		a := NewAggregator()
-		n, partial, err := ReadFiles(a, paths...)
+		n, partial, err := results.ReadFiles(a, paths...)
 		if err != nil || partial || n != len(rs) {
 			t.Errorf("%s: ReadFiles = %d %v %v; want %d whole results", name, n, partial, err, len(rs))
 			continue
@@ -238,7 +145,7 @@ func TestReadRunDirectory(t *testing.T) {
 	}
 	// ReadFilesEach: per path, the results file's count and first send
 	// (the measured requests) and the calls file's count.
-	stats, err := ReadFilesEach(NewAggregator(), run, all)
+	stats, err := results.ReadFilesEach(NewAggregator(), run, all)
 	if err != nil || len(stats) != 2 {
 		t.Fatalf("ReadFilesEach: %v, %v", stats, err)
 	}
@@ -263,7 +170,7 @@ func TestReadRunDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := NewAggregator()
-	if n, partial, err := ReadFiles(a, run); err != nil || !partial || n != len(rs)-1 || !a.Report(goldenJourneyMeta(), slo.Objectives{}).Partial {
+	if n, partial, err := results.ReadFiles(a, run); err != nil || !partial || n != len(rs)-1 || !a.Report(goldenJourneyMeta(), slo.Objectives{}).Partial {
 		t.Errorf("calls.bin cut short: ReadFiles = %d %v %v; want %d and partial", n, partial, err, len(rs)-1)
 	}
 	// A directory that is no run's.
@@ -271,7 +178,7 @@ func TestReadRunDirectory(t *testing.T) {
 	if err := os.MkdirAll(empty, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := ReadFiles(NewAggregator(), empty); err == nil || !strings.Contains(err.Error(), empty) || !strings.Contains(err.Error(), ResultsFile) {
-		t.Errorf("a directory without %s: %v; want an error naming it and the file", ResultsFile, err)
+	if _, _, err := results.ReadFiles(NewAggregator(), empty); err == nil || !strings.Contains(err.Error(), empty) || !strings.Contains(err.Error(), results.ResultsFile) {
+		t.Errorf("a directory without %s: %v; want an error naming it and the file", results.ResultsFile, err)
 	}
 }

@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -10,7 +12,8 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
-	"ccgw-harness/gateway"
+	"ccgw-harness/reports/internal/human"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -21,6 +24,16 @@ const OtherKey = "other"
 // HistogramNote says how latency percentiles are measured; the summary
 // prints it and report.json carries it.
 const HistogramNote = "HdrHistogram of all results (successes and errors, like vegeta), 1 µs to 1 h, 3 significant digits"
+
+// Output file names written by render.WriteRun.
+const (
+	SummaryFile  = "summary.txt"
+	JSONFile     = "report.json"
+	MarkdownFile = "report.md"
+	HTMLFile     = "report.html"
+	JUnitFile    = "junit.xml"
+	HgrmFile     = "latency.hgrm"
+)
 
 // Report is the outcome of a run. Its JSON form is report.json: the keys of
 // docs/reports-and-gates.md first (latencies in milliseconds), then the extras. It holds no
@@ -79,11 +92,11 @@ type Report struct {
 	// Distributed runs (see Meta): the run ID, this shard's place, why the
 	// run gave up at its start barrier, and the shards a merged report
 	// covers.
-	RunID     string        `json:"run_id,omitempty"`
-	Shard     *ShardInfo    `json:"shard,omitempty"`
-	Aborted   string        `json:"aborted,omitempty"`
-	AbortedBy string        `json:"aborted_by,omitempty"`
-	Shards    *MergedShards `json:"shards,omitempty"`
+	RunID     string                `json:"run_id,omitempty"`
+	Shard     *results.ShardInfo    `json:"shard,omitempty"`
+	Aborted   string                `json:"aborted,omitempty"`
+	AbortedBy string                `json:"aborted_by,omitempty"`
+	Shards    *results.MergedShards `json:"shards,omitempty"`
 	// LatencyFromPlanned: every latency counts from the request's planned
 	// send time (lag + response time; WithLatencyFromPlanned).
 	LatencyFromPlanned bool `json:"latency_from_planned,omitempty"`
@@ -169,7 +182,7 @@ const UnknownNode = "unknown"
 // Report computes the report of everything added so far, with m's run
 // metadata and the gates of objectives o. It does not change the
 // Aggregator.
-func (a *Aggregator) Report(m Meta, o slo.Objectives) *Report {
+func (a *Aggregator) Report(m results.Meta, o slo.Objectives) *Report {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 
@@ -324,7 +337,7 @@ func (a *Aggregator) latencyAt(k slo.LatencyKey) float64 {
 }
 
 // saturation decides whether the generator kept its schedule.
-func (a *Aggregator) saturation(m Meta, sendSpan time.Duration, o slo.Objectives) Saturation {
+func (a *Aggregator) saturation(m results.Meta, sendSpan time.Duration, o slo.Objectives) Saturation {
 	return saturationOf(a.lag, a.lagSamples, a.lagMaxUS, a.requests, sendSpan, m.RequestedRate, o, false)
 }
 
@@ -369,7 +382,7 @@ func saturationOf(lag *hdr.Histogram, lagSamples uint64, lagMaxUS int64, n uint6
 	}
 	if limit := saturationLateLimit(o); s.LateRatio > limit {
 		reasons = append(reasons, fmt.Sprintf("%.2f%% of %s more than %s late (limit %.2f%%, max lag %s)",
-			s.LateRatio*100, sent, threshold, limit*100, fmtMS(s.MaxLagMS)))
+			s.LateRatio*100, sent, threshold, limit*100, human.MS(s.MaxLagMS)))
 	}
 	s.Saturated = len(reasons) > 0
 	s.Reason = strings.Join(reasons, "; ")
@@ -442,25 +455,11 @@ func (a *Aggregator) nodeStats() []NodeStats {
 	return out
 }
 
-// fmtMS formats milliseconds for people: "0.912 ms", "12.3 ms", "1.52 s".
-func fmtMS(ms float64) string {
-	switch {
-	case ms >= 10000:
-		return strconv.FormatFloat(ms/1000, 'f', 1, 64) + " s"
-	case ms >= 1000:
-		return strconv.FormatFloat(ms/1000, 'f', 2, 64) + " s"
-	case ms >= 100:
-		return strconv.FormatFloat(ms, 'f', 0, 64) + " ms"
-	case ms >= 10:
-		return strconv.FormatFloat(ms, 'f', 1, 64) + " ms"
+// ReadReport reads a report.json written by render.RunJSON.
+func ReadReport(rd io.Reader) (*Report, error) {
+	var r Report
+	if err := json.NewDecoder(rd).Decode(&r); err != nil {
+		return nil, err
 	}
-	return strconv.FormatFloat(ms, 'f', 3, 64) + " ms"
-}
-
-// retcodeMeaning is gateway.RetcodeMeaning, with the "other" bucket named.
-func retcodeMeaning(code string) string {
-	if code == OtherKey {
-		return "retcodes beyond the counted kinds"
-	}
-	return gateway.RetcodeMeaning(code)
+	return &r, nil
 }

@@ -1,13 +1,11 @@
 package reports
 
 import (
-	"fmt"
-	"maps"
 	"math"
-	"slices"
-	"strings"
 	"time"
 
+	"ccgw-harness/reports/internal/human"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -78,7 +76,7 @@ func gates(r *Report, o slo.Objectives, latencyAt func(slo.LatencyKey) float64) 
 		g := Gate{Name: slo.GateMinRateRatio, Threshold: *o.MinRateRatio, Op: ">=", Unit: "ratio"}
 		if rr := r.Saturation.RateRatio; rr != nil {
 			g.Actual, g.Pass = *rr, *rr >= *o.MinRateRatio
-		} else if r.Profile == ProfileClosed {
+		} else if r.Profile == results.ProfileClosed {
 			// A closed-model plan keeps a concurrency, not a rate: there is
 			// no requested rate to fall short of. The gate is shown, skipped.
 			g.Pass, g.Skipped = true, true
@@ -95,7 +93,7 @@ func gates(r *Report, o slo.Objectives, latencyAt func(slo.LatencyKey) float64) 
 	cv := Gate{Name: slo.GateContractViolations, Threshold: float64(maxCV), Actual: float64(r.ContractViolations),
 		Pass: r.ContractViolations <= uint64(maxCV), Op: "<=", Unit: "count"}
 	if r.ContractViolations > 0 {
-		cv.Detail = kindsText(r.Violations)
+		cv.Detail = human.Counts(r.Violations)
 	}
 	gs = append(gs, cv)
 	if o.SaturationGated() {
@@ -106,33 +104,6 @@ func gates(r *Report, o slo.Objectives, latencyAt func(slo.LatencyKey) float64) 
 		gs = append(gs, g)
 	}
 	return gs
-}
-
-// kindsText lists counts by key, largest first: "wrong_phonenum 3, empty_token 1".
-func kindsText(m map[string]uint64) string {
-	var b strings.Builder
-	for i, k := range sortedByCount(m) {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%s %d", k, m[k])
-	}
-	return b.String()
-}
-
-// sortedByCount returns the keys of m by descending count, then name.
-func sortedByCount(m map[string]uint64) []string {
-	ks := slices.Collect(maps.Keys(m))
-	slices.SortFunc(ks, func(a, b string) int {
-		if m[a] != m[b] {
-			if m[a] > m[b] {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a, b)
-	})
-	return ks
 }
 
 func cmpFloat(a, b float64) int {

@@ -8,6 +8,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -17,7 +18,7 @@ func gateRun() *Aggregator {
 	a := NewAggregator()
 	for i := range 1000 {
 		r := vegeta.Result{Code: 200, Latency: time.Duration(i+1) * time.Millisecond,
-			Timestamp: t0.Add(time.Duration(i) * 10 * time.Millisecond), Headers: http.Header{HeaderLagUs: {"100"}}}
+			Timestamp: t0.Add(time.Duration(i) * 10 * time.Millisecond), Headers: http.Header{results.HeaderLagUs: {"100"}}}
 		switch {
 		case i < 8:
 			r.Error = "retcode 100-006"
@@ -32,7 +33,7 @@ func gateRun() *Aggregator {
 // TestGates is the SLO gate logic table.
 func TestGates(t *testing.T) {
 	a := gateRun()
-	meta := Meta{RequestedRate: 100}
+	meta := results.Meta{RequestedRate: 100}
 	cases := []struct {
 		name  string
 		slo   slo.Objectives
@@ -77,7 +78,7 @@ func TestGates(t *testing.T) {
 		t.Errorf("contract gate %+v", g)
 	}
 	// Without a requested rate, a rate-ratio gate cannot pass.
-	r = a.Report(Meta{}, slo.Objectives{MinRateRatio: ptr(0.5)})
+	r = a.Report(results.Meta{}, slo.Objectives{MinRateRatio: ptr(0.5)})
 	if g := r.SLO[0]; g.Name != slo.GateMinRateRatio || g.Pass || g.Detail == "" {
 		t.Errorf("rate gate without requested rate: %+v", g)
 	}

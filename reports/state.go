@@ -13,6 +13,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/results"
 )
 
 // StateVersion is the version of the State format. Aggregators merge
@@ -597,7 +598,7 @@ func mergeSeries(m map[int64]*sparseHist, lo, hi, width int64, s *SeriesState, l
 func (s *State) Results() uint64 {
 	n := s.Requests
 	for name, c := range s.Calls {
-		if !IsTopLevel(name) {
+		if !results.IsTopLevel(name) {
 			n += c.Lat.N
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -126,10 +127,10 @@ func TestVegetaCrossCheck(t *testing.T) {
 		rng.Shuffle(n, func(i, j int) { rs[i].Latency, rs[j].Latency = rs[j].Latency, rs[i].Latency })
 		path := writeResults(t, dir, "plateaus.bin", rs)
 		a := NewAggregator()
-		if _, _, err := ReadFiles(a, path); err != nil {
+		if _, _, err := results.ReadFiles(a, path); err != nil {
 			t.Fatal(err)
 		}
-		ours := a.Report(Meta{}, slo.Objectives{})
+		ours := a.Report(results.Meta{}, slo.Objectives{})
 		v := vegetaReport(t, path)
 		if v.Requests != ours.Requests {
 			t.Errorf("requests: vegeta %d, ours %d", v.Requests, ours.Requests)
@@ -159,7 +160,7 @@ func TestVegetaCrossCheck(t *testing.T) {
 		rs, _ := goldenJourneySpec().Results()
 		var top, calls []vegeta.Result
 		for _, r := range rs {
-			if IsTopLevel(gateway.CallOf(r.Method, r.URL)) {
+			if results.IsTopLevel(gateway.CallOf(r.Method, r.URL)) {
 				top = append(top, r)
 			} else {
 				calls = append(calls, r)
@@ -169,33 +170,33 @@ func TestVegetaCrossCheck(t *testing.T) {
 		if err := os.MkdirAll(run, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		writeResults(t, run, ResultsFile, top)
-		writeResults(t, run, CallsFile, calls)
+		writeResults(t, run, results.ResultsFile, top)
+		writeResults(t, run, results.CallsFile, calls)
 		all := writeResults(t, dir, "journeys-all.bin", rs)
 		a, b := NewAggregator(), NewAggregator()
-		if _, _, err := ReadFiles(a, run); err != nil {
+		if _, _, err := results.ReadFiles(a, run); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := ReadFiles(b, all); err != nil {
+		if _, _, err := results.ReadFiles(b, all); err != nil {
 			t.Fatal(err)
 		}
 		ours := a.Report(goldenJourneyMeta(), slo.Objectives{})
 		if x, y := reportJSON(t, ours), reportJSON(t, b.Report(goldenJourneyMeta(), slo.Objectives{})); !bytes.Equal(x, y) {
 			t.Errorf("the run's directory reports differently from one file of all its results: %s", firstDiff(x, y))
 		}
-		v := vegetaReport(t, filepath.Join(run, ResultsFile))
+		v := vegetaReport(t, filepath.Join(run, results.ResultsFile))
 		if v.Requests != ours.Requests || v.Requests != uint64(len(top)) || !withinHDR(ours.LatencyMS.Max, v.Latencies.Max) {
 			t.Errorf("vegeta reads %d results (max %d ns) in results.bin, our top level %d (max %.3f ms)", v.Requests, v.Latencies.Max, ours.Requests, ours.LatencyMS.Max)
 		}
 		var n uint64
 		var maxMS float64
 		for name, c := range ours.Calls {
-			if !IsTopLevel(name) {
+			if !results.IsTopLevel(name) {
 				n += c.Requests
 				maxMS = math.Max(maxMS, c.LatencyMS.Max)
 			}
 		}
-		if v := vegetaReport(t, filepath.Join(run, CallsFile)); v.Requests != n || v.Requests != uint64(len(calls)) || !withinHDR(maxMS, v.Latencies.Max) {
+		if v := vegetaReport(t, filepath.Join(run, results.CallsFile)); v.Requests != n || v.Requests != uint64(len(calls)) || !withinHDR(maxMS, v.Latencies.Max) {
 			t.Errorf("vegeta reads %d results (max %d ns) in calls.bin, our calls but logininfo add up to %d (max %.3f ms)", v.Requests, v.Latencies.Max, n, maxMS)
 		}
 	})
@@ -207,10 +208,10 @@ func TestVegetaCrossCheck(t *testing.T) {
 		rs := goldenSpec().Results()
 		path := writeResults(t, dir, "golden.bin", rs)
 		a := NewAggregator()
-		if _, _, err := ReadFiles(a, path); err != nil {
+		if _, _, err := results.ReadFiles(a, path); err != nil {
 			t.Fatal(err)
 		}
-		ours := a.Report(Meta{}, slo.Objectives{})
+		ours := a.Report(results.Meta{}, slo.Objectives{})
 		v := vegetaReport(t, path)
 		lat := make([]int64, len(rs))
 		for i, r := range rs {

@@ -15,6 +15,7 @@ import (
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
+	"ccgw-harness/results"
 )
 
 // capacityPlans are the capacity plans of the capacity tests' targets
@@ -158,7 +159,7 @@ func TestCapacitySIGINT(t *testing.T) {
 	if !strings.Contains(readText(t, filepath.Join(out, reports.SummaryFile)), "INTERRUPTED") || !strings.Contains(p.stdout.String(), "CAPACITY INTERRUPTED") {
 		t.Errorf("summary.txt and stdout must say the search was interrupted:\n%s", p.stdout)
 	}
-	meta, err := reports.ReadMeta(filepath.Join(out, "merged", "meta.json"))
+	meta, err := results.ReadMeta(filepath.Join(out, "merged", "meta.json"))
 	if err != nil || !meta.Interrupted || !meta.LatencyFromPlanned {
 		t.Errorf("merged/meta.json: %+v, %v; want interrupted, latency_from_planned", meta, err)
 	}

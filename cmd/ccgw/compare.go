@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/render"
 )
 
 const compareUsage = `Usage: ccgw compare [flags] BASELINE CURRENT
@@ -53,10 +54,10 @@ Examples:
 
 // Compare output formats.
 var compareFormats = map[string]func(io.Writer, *reports.Comparison) error{
-	"text":     reports.WriteComparisonText,
-	"md":       reports.WriteComparisonMarkdown,
-	"markdown": reports.WriteComparisonMarkdown,
-	"json":     reports.WriteComparisonJSON,
+	"text":     render.ComparisonText,
+	"md":       render.ComparisonMarkdown,
+	"markdown": render.ComparisonMarkdown,
+	"json":     render.ComparisonJSON,
 }
 
 // maxReportSize bounds how much of a file is read as report.json (a
@@ -187,7 +188,7 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 		return exitHarness
 	}
 	if *out != "" {
-		if err := reports.WriteComparisonAll(*out, c); err != nil {
+		if err := render.WriteComparison(*out, c); err != nil {
 			fmt.Fprintf(stderr, "ccgw compare: --out %s: %v\n", *out, err)
 			return exitHarness
 		}

@@ -12,14 +12,16 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/render"
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
 // compareRun writes a run directory (report.json and the other reports) for
 // generated results, changed by mod, with run metadata m, and returns the
 // directory.
-func compareRun(t *testing.T, m reports.Meta, mod func([]vegeta.Result)) string {
+func compareRun(t *testing.T, m results.Meta, mod func([]vegeta.Result)) string {
 	t.Helper()
 	spec := reportstest.DefaultSpec(1000)
 	spec.LateFraction = 0 // an unsaturated generator: no notes to wade through
@@ -32,7 +34,7 @@ func compareRun(t *testing.T, m reports.Meta, mod func([]vegeta.Result)) string 
 		a.Add(&rs[i])
 	}
 	dir := t.TempDir()
-	if err := reports.WriteAll(dir, a.Report(m, slo.Objectives{}), a); err != nil {
+	if err := render.WriteRun(dir, a.Report(m, slo.Objectives{}), a); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -43,8 +45,8 @@ func compareRun(t *testing.T, m reports.Meta, mod func([]vegeta.Result)) string 
 // many short runs slow.
 var noExitSleep = []string{"GORACE=atexit_sleep_ms=0"}
 
-func compareMeta() reports.Meta {
-	return reports.Meta{Target: "mock", Plan: "smoke", Profile: "constant", RequestedRate: 100,
+func compareMeta() results.Meta {
+	return results.Meta{Target: "mock", Plan: "smoke", Profile: "constant", RequestedRate: 100,
 		PlannedDuration: 10 * time.Second, Agents: 20, Connections: 8, TLSVerify: true}
 }
 
@@ -175,7 +177,7 @@ func TestCompareCommandHarnessErrors(t *testing.T) {
 	base := compareRun(t, compareMeta(), nil)
 	empty := t.TempDir()
 	meta := filepath.Join(empty, "meta.json")
-	if err := reports.WriteMeta(meta, compareMeta()); err != nil {
+	if err := results.WriteMeta(meta, compareMeta()); err != nil {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(empty, "results.bin")

@@ -20,6 +20,7 @@ import (
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
+	"ccgw-harness/results"
 )
 
 // These tests run a distributed run as the Kubernetes Indexed Job runs
@@ -181,7 +182,7 @@ func TestDistAcceptance(t *testing.T) {
 	owner := map[string]int{}
 	for i := range 3 {
 		sd := dist.ShardDir(out, i)
-		meta, err := reports.ReadMeta(filepath.Join(sd, reports.MetaFile))
+		meta, err := results.ReadMeta(filepath.Join(sd, results.MetaFile))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -270,7 +271,7 @@ func TestDistAbortWhen(t *testing.T) {
 		t.Errorf("the run ended %s after the start: not stopped by its 2 s window", elapsed)
 	}
 	rep := r.report()
-	if rep.AbortedBy != reports.AbortedByRule || !strings.Contains(rep.Aborted, "error rate") || !strings.Contains(rep.Aborted, "above abort_when's 20%") || rep.Pass {
+	if rep.AbortedBy != results.AbortedByRule || !strings.Contains(rep.Aborted, "error rate") || !strings.Contains(rep.Aborted, "above abort_when's 20%") || rep.Pass {
 		t.Errorf("report: aborted %q by %q, pass %v", rep.Aborted, rep.AbortedBy, rep.Pass)
 	}
 	if !slices.ContainsFunc(rep.SLO, func(g reports.Gate) bool { return g.Name == reports.GateAbortWhen && !g.Pass }) {
@@ -280,8 +281,8 @@ func TestDistAbortWhen(t *testing.T) {
 		t.Errorf("%d requests: want some, far fewer than the plan's 1200", rep.Requests)
 	}
 	for i := range 3 {
-		meta, err := reports.ReadMeta(filepath.Join(dist.ShardDir(r.out(0), i), reports.MetaFile))
-		if err != nil || meta.AbortedBy != reports.AbortedByRule || meta.Interrupted {
+		meta, err := results.ReadMeta(filepath.Join(dist.ShardDir(r.out(0), i), results.MetaFile))
+		if err != nil || meta.AbortedBy != results.AbortedByRule || meta.Interrupted {
 			t.Errorf("shard %d meta.json: aborted %q by %q, interrupted %v, %v", i, meta.Aborted, meta.AbortedBy, meta.Interrupted, err)
 		}
 	}
@@ -332,9 +333,9 @@ func TestDistShardKilled(t *testing.T) {
 	rep := r.report()
 	var sent uint64
 	for i := range 2 {
-		meta, err := reports.ReadMeta(filepath.Join(r.out(i), dist.ShardsDir, "0", reports.MetaFile))
+		meta, err := results.ReadMeta(filepath.Join(r.out(i), dist.ShardsDir, "0", results.MetaFile))
 		if i == 1 {
-			meta, err = reports.ReadMeta(filepath.Join(r.out(1), reports.MetaFile))
+			meta, err = results.ReadMeta(filepath.Join(r.out(1), results.MetaFile))
 		}
 		if err != nil || meta.Interrupted || meta.Aborted != "" {
 			t.Errorf("shard %d meta.json: interrupted %v, aborted %q, %v", i, meta.Interrupted, meta.Aborted, err)
@@ -391,8 +392,8 @@ func TestDistCoordinatorKilled(t *testing.T) {
 		if !strings.Contains(procs[i].stderr.String(), "lost the coordinator") {
 			t.Errorf("shard %d does not say it lost its coordinator:\n%s", i, procs[i].stderr)
 		}
-		meta, err := reports.ReadMeta(filepath.Join(r.out(i), reports.MetaFile))
-		if err != nil || meta.AbortedBy != reports.AbortedByCoordinator || meta.Sent == 0 {
+		meta, err := results.ReadMeta(filepath.Join(r.out(i), results.MetaFile))
+		if err != nil || meta.AbortedBy != results.AbortedByCoordinator || meta.Sent == 0 {
 			t.Errorf("shard %d meta.json: aborted %q by %q, sent %d, %v", i, meta.Aborted, meta.AbortedBy, meta.Sent, err)
 		}
 		if _, err := os.Stat(filepath.Join(r.out(i), reports.JSONFile)); err != nil {
@@ -423,7 +424,7 @@ func TestLoadAbortWhen(t *testing.T) {
 		t.Errorf("the 40 s run ended %s after its sign-in: not stopped by its 2 s window", time.Since(t0))
 	}
 	rep := readReport(t, out)
-	if rep.AbortedBy != reports.AbortedByRule || !strings.Contains(rep.Aborted, "above abort_when's 20%") || rep.Interrupted || rep.Pass {
+	if rep.AbortedBy != results.AbortedByRule || !strings.Contains(rep.Aborted, "above abort_when's 20%") || rep.Interrupted || rep.Pass {
 		t.Errorf("report: aborted %q by %q, interrupted %v, pass %v", rep.Aborted, rep.AbortedBy, rep.Interrupted, rep.Pass)
 	}
 	if st := m.stats(t); !st.accounted() || st.SignIns != 12 {
@@ -452,7 +453,7 @@ func TestLoadAbortWhenP99(t *testing.T) {
 		t.Fatalf("exit %d, want 1\nstderr:\n%s", code, p.stderr)
 	}
 	rep := readReport(t, out)
-	if rep.AbortedBy != reports.AbortedByRule || !strings.Contains(rep.Aborted, "p99") || !strings.Contains(rep.Aborted, "1s") || rep.ErrorRate != 0 || rep.Pass {
+	if rep.AbortedBy != results.AbortedByRule || !strings.Contains(rep.Aborted, "p99") || !strings.Contains(rep.Aborted, "1s") || rep.ErrorRate != 0 || rep.Pass {
 		t.Errorf("report: aborted %q by %q, error rate %v, pass %v; want stopped by abort_when's p99 over its 1s window, no errors", rep.Aborted, rep.AbortedBy, rep.ErrorRate, rep.Pass)
 	}
 	if rep.Requests >= 800 {

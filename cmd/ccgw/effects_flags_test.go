@@ -13,6 +13,7 @@ import (
 	"ccgw-harness/gateway"
 	"ccgw-harness/reports"
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/results"
 )
 
 // Progress lines of a 6 s plan or capacity step: printed every 5 s
@@ -147,8 +148,8 @@ func TestCapacityEffects(t *testing.T) {
 func TestReportFlagEffects(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	results := filepath.Join(dir, "run", "results.bin")
-	if err := os.MkdirAll(filepath.Dir(results), 0o755); err != nil {
+	resultsBin := filepath.Join(dir, "run", "results.bin")
+	if err := os.MkdirAll(filepath.Dir(resultsBin), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	// Every 40th answer, if it succeeded, broke the contract instead.
@@ -162,18 +163,18 @@ func TestReportFlagEffects(t *testing.T) {
 	if err := reportstest.WriteGob(&buf, rs); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(results, buf.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(resultsBin, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	meta := filepath.Join(dir, "other-meta.json")
-	if err := reports.WriteMeta(meta, reports.Meta{Target: "from-meta", Plan: "meta-plan", Profile: "constant", RequestedRate: 100, PlannedDuration: 2 * time.Second}); err != nil {
+	if err := results.WriteMeta(meta, results.Meta{Target: "from-meta", Plan: "meta-plan", Profile: "constant", RequestedRate: 100, PlannedDuration: 2 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	report := func(flags ...string) []string {
-		return append(append([]string{"report", "--quiet", "--out", "{dir}/out"}, flags...), results)
+		return append(append([]string{"report", "--quiet", "--out", "{dir}/out"}, flags...), resultsBin)
 	}
 	base := filepath.Join(t.TempDir(), "base")
-	if code, _, stderr := runCCGW(t, nil, "report", "--quiet", "--out", base, results); code != exitOK && code != exitGateFailed {
+	if code, _, stderr := runCCGW(t, nil, "report", "--quiet", "--out", base, resultsBin); code != exitOK && code != exitGateFailed {
 		t.Fatalf("ccgw report: exit %d\n%s", code, stderr)
 	}
 	plain := readReport(t, base)
@@ -193,7 +194,7 @@ func TestReportFlagEffects(t *testing.T) {
 					t.Errorf("stdout %q; want the report in --out and nothing printed", r.stdout)
 				}
 			}},
-		{name: "quiet left out", args: []string{"report", "--out", "{dir}/out", results},
+		{name: "quiet left out", args: []string{"report", "--out", "{dir}/out", resultsBin},
 			check: func(t *testing.T, r *cliRun) {
 				if !strings.Contains(r.stdout, "SLO gates") {
 					t.Errorf("stdout %q; want the summary", r.stdout)

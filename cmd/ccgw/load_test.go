@@ -28,6 +28,7 @@ import (
 
 	"ccgw-harness/internal/testscale"
 	"ccgw-harness/reports"
+	"ccgw-harness/results"
 )
 
 // These tests run the ccgw binary as a pipeline does: a `ccgw mock`
@@ -411,7 +412,7 @@ func TestLoadSIGINT(t *testing.T) {
 	if !strings.Contains(p.stdout.String(), "INTERRUPTED") || !strings.Contains(p.stdout.String(), "reports in "+out) {
 		t.Errorf("stdout must carry the summary and where the reports are:\n%s", p.stdout)
 	}
-	meta, err := reports.ReadMeta(filepath.Join(out, "meta.json"))
+	meta, err := results.ReadMeta(filepath.Join(out, "meta.json"))
 	if err != nil || !meta.Interrupted {
 		t.Errorf("meta.json: interrupted %v, %v; want true", meta.Interrupted, err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"ccgw-harness/load"
 	"ccgw-harness/reports"
+	"ccgw-harness/results"
 )
 
 // mergeFlags are the flags of `ccgw report` for the shards of a
@@ -25,7 +26,7 @@ func (m *mergeFlags) register(fs *flag.FlagSet) {
 
 // expandResults turns the DIR|FILE arguments into results files: a file is
 // itself; a directory holding results.bin is that file (the reader adds
-// the calls.bin beside it: reports.ReadFiles); any other directory stands
+// the calls.bin beside it: results.ReadFiles); any other directory stands
 // for the results.bin of each of its subdirectories (the shards of a
 // distributed run, in name order).
 func expandResults(args []string) ([]string, error) {
@@ -63,14 +64,14 @@ func expandResults(args []string) ([]string, error) {
 // shardInputs reads the meta.json beside each results file. It returns
 // nil when none of them is a shard of a distributed run (an ordinary
 // merge of results files).
-func shardInputs(files []string) ([]reports.ShardInput, error) {
-	var in []reports.ShardInput
+func shardInputs(files []string) ([]results.ShardInput, error) {
+	var in []results.ShardInput
 	sharded := false
 	for _, f := range files {
 		dir := filepath.Dir(f)
-		s := reports.ShardInput{Results: f, Dir: dir}
-		mp := filepath.Join(dir, reports.MetaFile)
-		m, err := reports.ReadMeta(mp)
+		s := results.ShardInput{Results: f, Dir: dir}
+		mp := filepath.Join(dir, results.MetaFile)
+		m, err := results.ReadMeta(mp)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:
@@ -84,17 +85,17 @@ func shardInputs(files []string) ([]reports.ShardInput, error) {
 	if !sharded {
 		return nil, nil
 	}
-	reports.SortShardInputs(in)
+	results.SortShardInputs(in)
 	return in, nil
 }
 
 // readResults reads the results files into a; for the shards of a run it
 // also fills in each shard's figures in meta.
-func readResults(a *reports.Aggregator, meta *reports.Meta, files []string, sharded bool) (n int, partial bool, err error) {
+func readResults(a *reports.Aggregator, meta *results.Meta, files []string, sharded bool) (n int, partial bool, err error) {
 	if !sharded {
-		return reports.ReadFiles(a, files...)
+		return results.ReadFiles(a, files...)
 	}
-	stats, err := reports.ReadFilesEach(a, files...)
+	stats, err := results.ReadFilesEach(a, files...)
 	for _, s := range stats {
 		n += s.Results
 		partial = partial || s.Partial
@@ -106,7 +107,7 @@ func readResults(a *reports.Aggregator, meta *reports.Meta, files []string, shar
 // mergedOut is the directory of a merged report: --out, by default
 // "merged" beside the first shard's directory; never a shard's own
 // directory, whose report stays as a diagnostic.
-func mergedOut(out string, shards []reports.ShardInput) (string, error) {
+func mergedOut(out string, shards []results.ShardInput) (string, error) {
 	if out == "" {
 		out = filepath.Join(filepath.Dir(filepath.Clean(shards[0].Dir)), "merged")
 	}

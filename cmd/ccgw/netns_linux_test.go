@@ -21,7 +21,7 @@ import (
 
 	"ccgw-harness/dist"
 	"ccgw-harness/internal/testscale"
-	"ccgw-harness/reports"
+	"ccgw-harness/results"
 )
 
 // The network-cut test runs every process inside two network namespaces
@@ -170,7 +170,7 @@ func TestDistNetworkCut(t *testing.T) {
 	if s := procs[2].stderr.String(); !strings.Contains(s, "lost the coordinator") {
 		t.Errorf("the cut shard does not say it lost its coordinator:\n%s", s)
 	}
-	if meta, err := reports.ReadMeta(filepath.Join(r.out(2), reports.MetaFile)); err != nil || meta.AbortedBy != reports.AbortedByCoordinator {
+	if meta, err := results.ReadMeta(filepath.Join(r.out(2), results.MetaFile)); err != nil || meta.AbortedBy != results.AbortedByCoordinator {
 		t.Errorf("the cut shard's own meta.json: aborted %q by %q, %v", meta.Aborted, meta.AbortedBy, err)
 	}
 	if c := procs[1].wait(t, 2*time.Minute); c != exitOK {
@@ -180,8 +180,8 @@ func TestDistNetworkCut(t *testing.T) {
 		t.Errorf("coordinator: exit %d, want 2\n%s", c, procs[0].stderr)
 	}
 	rep := r.report()
-	m0, _ := reports.ReadMeta(filepath.Join(dist.ShardDir(r.out(0), 0), reports.MetaFile))
-	m1, _ := reports.ReadMeta(filepath.Join(r.out(1), reports.MetaFile))
+	m0, _ := results.ReadMeta(filepath.Join(dist.ShardDir(r.out(0), 0), results.MetaFile))
+	m1, _ := results.ReadMeta(filepath.Join(r.out(1), results.MetaFile))
 	if !slices.Equal(rep.Shards.Missing, []int{2}) || rep.Requests != m0.Sent+m1.Sent || m0.Sent+m1.Sent != 240 {
 		t.Errorf("report: missing %v, %d requests; want shard 2 missing and the others' 240 (sent %d + %d)", rep.Shards.Missing, rep.Requests, m0.Sent, m1.Sent)
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/render"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -277,7 +279,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	var problems []string // a run that is not whole: exit 2 once the reports are written
 
 	// Run metadata.
-	var meta reports.Meta
+	var meta results.Meta
 	mp := *metaPath
 	if shards != nil {
 		if mp != "" {
@@ -289,9 +291,9 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		// came.
 		givenUp := false
 		for _, s := range shards {
-			givenUp = givenUp || s.Meta.AbortedBy == reports.AbortedByStart
+			givenUp = givenUp || s.Meta.AbortedBy == results.AbortedByStart
 		}
-		m, _, err := reports.MergeShardMeta(shards, mf.allowMissing || givenUp)
+		m, _, err := results.MergeShardMeta(shards, mf.allowMissing || givenUp)
 		if err != nil {
 			fmt.Fprintf(stderr, "ccgw report: %v\n", err)
 			return exitHarness
@@ -304,13 +306,13 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 			files[i] = s.Results
 		}
 	} else if mp == "" {
-		mp = filepath.Join(filepath.Dir(files[0]), reports.MetaFile)
+		mp = filepath.Join(filepath.Dir(files[0]), results.MetaFile)
 		if _, err := os.Stat(mp); errors.Is(err, fs.ErrNotExist) {
 			mp = ""
 		}
 	}
 	if mp != "" {
-		m, err := reports.ReadMeta(mp)
+		m, err := results.ReadMeta(mp)
 		if err != nil {
 			fmt.Fprintf(stderr, "ccgw report: --meta: %v\n", err)
 			return exitHarness
@@ -392,7 +394,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		// A journey plan: every journey the results start also records its
 		// outcome, unless the run was killed.
 		w := fmt.Sprintf("%d of %d journeys have no outcome and %s records no interruption: the run was probably killed; the report covers only the results flushed before that",
-			n, r.Journeys.Started, reports.MetaFile)
+			n, r.Journeys.Started, results.MetaFile)
 		fmt.Fprintf(stderr, "ccgw report: warning: %s\n", w)
 		meta.Warnings = append(append([]string{}, meta.Warnings...), w)
 		a.MarkPartial()
@@ -402,7 +404,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		// on a whole result, and the meta.json written before its attack:
 		// nothing else says the results stop short of the plan.
 		w := fmt.Sprintf("the results end %s before the planned end (%s from the start) and %s records no interruption: the run was probably killed; the report covers only the results flushed before that",
-			short.Round(100*time.Millisecond), meta.PlannedDuration, reports.MetaFile)
+			short.Round(100*time.Millisecond), meta.PlannedDuration, results.MetaFile)
 		fmt.Fprintf(stderr, "ccgw report: warning: %s\n", w)
 		meta.Warnings = append(append([]string{}, meta.Warnings...), w)
 		a.MarkPartial()
@@ -419,12 +421,12 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 			return exitHarness
 		}
 	}
-	if err := reports.WriteAll(dir, r, a); err != nil {
+	if err := render.WriteRun(dir, r, a); err != nil {
 		fmt.Fprintf(stderr, "ccgw report: --out %s: %v\n", dir, err)
 		return exitHarness
 	}
 	if !*quiet {
-		if err := reports.WriteSummary(stdout, r); err != nil {
+		if err := render.RunText(stdout, r); err != nil {
 			fmt.Fprintf(stderr, "ccgw report: %v\n", err)
 			return exitHarness
 		}
@@ -450,7 +452,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 // start but give no outcome (completed, failed or interrupted) when its
 // meta.json records no interruption: a run killed before its journeys
 // ended.
-func unfinishedJourneys(r *reports.Report, meta reports.Meta) uint64 {
+func unfinishedJourneys(r *reports.Report, meta results.Meta) uint64 {
 	j := r.Journeys
 	if meta.Interrupted || j.Started <= j.Completed+j.Failed+j.Interrupted {
 		return 0
@@ -465,7 +467,7 @@ func unfinishedJourneys(r *reports.Report, meta reports.Meta) uint64 {
 // killed (kill -9, a crash) before it could write its own reports: the load
 // engine rewrites meta.json at the end of every run it finishes, SIGINT
 // included.
-func endedEarly(r *reports.Report, meta reports.Meta) time.Duration {
+func endedEarly(r *reports.Report, meta results.Meta) time.Duration {
 	if meta.Interrupted || meta.Aborted != "" || meta.PlannedDuration <= 0 || r.Requests == 0 || r.End.IsZero() {
 		return 0
 	}

@@ -25,6 +25,7 @@ import (
 	"ccgw-harness/mockgw"
 	"ccgw-harness/reports"
 	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
@@ -124,8 +125,8 @@ func TestShardNeverArrives(t *testing.T) {
 		if i == 0 {
 			dir = dist.ShardDir(r.out(0), 0)
 		}
-		meta, err := reports.ReadMeta(filepath.Join(dir, reports.MetaFile))
-		if err != nil || !strings.Contains(meta.Aborted, "shard 2 not ready") || meta.AbortedBy != reports.AbortedByStart || meta.Sent != 0 {
+		meta, err := results.ReadMeta(filepath.Join(dir, results.MetaFile))
+		if err != nil || !strings.Contains(meta.Aborted, "shard 2 not ready") || meta.AbortedBy != results.AbortedByStart || meta.Sent != 0 {
 			t.Errorf("shard %d meta.json: aborted %q by %q, sent %d, %v; want the reason and nothing sent", i, meta.Aborted, meta.AbortedBy, meta.Sent, err)
 		}
 	}
@@ -170,10 +171,10 @@ func TestReportMergesShards(t *testing.T) {
 		if err := spec.WriteFile(filepath.Join(sd, load.ResultsFile)); err != nil {
 			t.Fatal(err)
 		}
-		meta := reports.Meta{Target: "mock", Plan: "smoke", Profile: "constant", RequestedRate: 30, PlannedDuration: 10 * time.Second / 3,
+		meta := results.Meta{Target: "mock", Plan: "smoke", Profile: "constant", RequestedRate: 30, PlannedDuration: 10 * time.Second / 3,
 			Agents: 20, Connections: 8, TLSVerify: true, Started: start, RunID: id, Sent: 100, Recorded: 100,
-			Shard: &reports.ShardInfo{Index: i, Count: n, Share: 1 / float64(n), PlanRequestedRate: 90, PlanAgents: 60}}
-		if err := reports.WriteMeta(filepath.Join(sd, reports.MetaFile), meta); err != nil {
+			Shard: &results.ShardInfo{Index: i, Count: n, Share: 1 / float64(n), PlanRequestedRate: 90, PlanAgents: 60}}
+		if err := results.WriteMeta(filepath.Join(sd, results.MetaFile), meta); err != nil {
 			t.Fatal(err)
 		}
 		return sd
@@ -202,10 +203,10 @@ func TestReportMergesShards(t *testing.T) {
 	for i := range 3 {
 		paths = append(paths, filepath.Join(good, "shard-"+strconv.Itoa(i), load.ResultsFile))
 	}
-	if _, _, err := reports.ReadFiles(a, paths...); err != nil {
+	if _, _, err := results.ReadFiles(a, paths...); err != nil {
 		t.Fatal(err)
 	}
-	if one := a.Report(reports.Meta{}, slo.Objectives{}); one.LatencyMS != rep.LatencyMS || !reflect.DeepEqual(one.Percentiles, rep.Percentiles) {
+	if one := a.Report(results.Meta{}, slo.Objectives{}); one.LatencyMS != rep.LatencyMS || !reflect.DeepEqual(one.Percentiles, rep.Percentiles) {
 		t.Errorf("merged latencies %+v, the union's %+v", rep.LatencyMS, one.LatencyMS)
 	}
 	// Each shard's own report stays: merging never writes into a shard.

@@ -15,7 +15,7 @@ import (
 	"ccgw-harness/gateway"
 	"ccgw-harness/internal/testscale"
 	"ccgw-harness/mockgw"
-	"ccgw-harness/reports"
+	"ccgw-harness/results"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -140,13 +140,13 @@ func ReadResults(t testing.TB, path string) []vegeta.Result {
 }
 
 // ReadRun decodes, with vegeta's own decoder, the two results files of a
-// run's directory: its results file (reports.ResultsFile, the measured
-// logininfo) and then its calls file (reports.CallsFile, the agents' own
+// run's directory: its results file (results.ResultsFile, the measured
+// logininfo) and then its calls file (results.CallsFile, the agents' own
 // calls): every call the run recorded. A missing calls file is none.
 func ReadRun(t testing.TB, dir string) []vegeta.Result {
 	t.Helper()
-	rs := ReadResults(t, filepath.Join(dir, reports.ResultsFile))
-	calls := filepath.Join(dir, reports.CallsFile)
+	rs := ReadResults(t, filepath.Join(dir, results.ResultsFile))
+	calls := filepath.Join(dir, results.CallsFile)
 	if _, err := os.Stat(calls); errors.Is(err, os.ErrNotExist) {
 		return rs
 	}

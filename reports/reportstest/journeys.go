@@ -12,8 +12,8 @@ import (
 	"ccgw-harness/gateway"
 )
 
-// Result headers of journey runs (the values of reports.HeaderJourney,
-// HeaderJourneyEnd and HeaderReadyUs; reportstest cannot import reports).
+// Result headers of journey runs (the values of results.HeaderJourney,
+// HeaderJourneyEnd and HeaderReadyUs; reportstest cannot import results).
 const (
 	headerJourney    = "X-Ccgw-Journey"
 	headerJourneyEnd = "X-Ccgw-Journey-End"
