@@ -175,28 +175,6 @@ func TestClosedModel(t *testing.T) {
 	}
 }
 
-func TestOverride(t *testing.T) {
-	p := &config.Plan{Name: "p", Stages: []config.Stage{{Rate: 10, Duration: 2 * time.Second}, {Rate: 20, Duration: 3 * time.Second, Ramp: time.Second}}}
-	q := *p
-	if err := load.Override(&q, 0, 3*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	if q.Total() != 3*time.Second || len(q.Stages) != 2 || q.Stages[1].Duration != time.Second {
-		t.Errorf("stages cut at 3s: %+v", q.Stages)
-	}
-	q = *p
-	if err := load.Override(&q, 0, 7*time.Second); err != nil || q.Total() != 7*time.Second || q.Stages[1].Duration != 5*time.Second {
-		t.Errorf("stages lengthened to 7s: %+v %v", q.Stages, err)
-	}
-	q = *p
-	if err := load.Override(&q, 50, 0); err != nil || q.Profile() != config.ProfileConstant || q.Rate != 50 || q.Duration != 5*time.Second {
-		t.Errorf("rate override: %+v %v", q, err)
-	}
-	if err := load.Override(&q, -1, 0); err == nil {
-		t.Error("negative rate accepted")
-	}
-}
-
 func TestSchedulesRejectBadInput(t *testing.T) {
 	if _, err := load.Constant(0, time.Second); err == nil {
 		t.Error("rate 0 accepted")

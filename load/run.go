@@ -65,10 +65,10 @@ func WithProgress(p *Progress) Option { return func(c *runConfig) { c.progress =
 // an objective that means nothing in the run (slo.Objectives.CheckMode).
 func WithSLO(o slo.Objectives) Option { return func(c *runConfig) { c.slo = o.Clone() } }
 
-// WithRate overrides the plan's rate (see Override).
+// WithRate overrides the plan's rate (see config.Plan.Override).
 func WithRate(r float64) Option { return func(c *runConfig) { c.rate = r } }
 
-// WithDuration overrides the plan's duration (see Override).
+// WithDuration overrides the plan's duration (see config.Plan.Override).
 func WithDuration(d time.Duration) Option { return func(c *runConfig) { c.duration = d } }
 
 // WithAttackStarted calls f just before the measured attack starts (after
@@ -201,7 +201,7 @@ func NewJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*Job,
 	if p.Capacity != nil {
 		return nil, &RefusedError{Reason: fmt.Sprintf("plan %s is a capacity search (key capacity): run it with ccgw capacity --plan %s, not as a load plan", p.Name, p.Name)}
 	}
-	if err := Override(&j.plan, j.rc.rate, j.rc.duration); err != nil {
+	if err := j.plan.Override(j.rc.rate, j.rc.duration); err != nil {
 		return nil, refused(err, "%v", err)
 	}
 	if err := checkRails(t, &j.plan, j.rc.confirm); err != nil {
