@@ -116,11 +116,11 @@ func NewCapacityJob(t *config.Target, p *config.Plan, out string, opts ...Option
 	if err != nil {
 		return nil, refused(err, "plan %s: %v", p.Name, err)
 	}
-	if err := PrepareOut(out); err != nil {
+	if err := prepareOut(out); err != nil {
 		return nil, err
 	}
 	merged := filepath.Join(out, MergedDir)
-	if err := PrepareOut(merged); err != nil {
+	if err := prepareOut(merged); err != nil {
 		return nil, err
 	}
 	rc.slo = cj.slo

@@ -30,10 +30,6 @@ const (
 	MetaFile = reports.MetaFile
 )
 
-// probeSize is how much the output check writes (and removes), so that a
-// full disk is found before anyone signs in.
-const probeSize = 64 << 10
-
 // Option configures Run.
 type Option func(*runConfig)
 
@@ -135,40 +131,22 @@ func checkRails(t *config.Target, p *config.Plan, confirm string) error {
 	return nil
 }
 
-// PrepareOut creates the output directory and proves it writable (and not
-// full) by writing and removing a probe file. The error names the directory.
-func PrepareOut(dir string) error {
-	if dir == "" {
-		return &RefusedError{Reason: "no output directory given"}
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return refused(err, "output directory %s cannot be created: %v", dir, unwrapPath(err))
-	}
-	f, err := os.CreateTemp(dir, ".ccgw-probe-*")
-	if err != nil {
-		return refused(err, "output directory %s is not writable: %v", dir, unwrapPath(err))
-	}
-	name := f.Name()
-	_, werr := f.Write(make([]byte, probeSize))
-	if werr == nil {
-		werr = f.Sync()
-	}
-	cerr := f.Close()
-	rerr := os.Remove(name)
-	for _, err := range []error{werr, cerr, rerr} {
-		if err != nil {
-			return refused(err, "output directory %s is not writable (disk full?): %v", dir, unwrapPath(err))
-		}
-	}
-	return nil
-}
-
+// unwrapPath is a path error's cause, for messages that name the path
+// already.
 func unwrapPath(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
 	}
 	return err
+}
+
+// prepareOut is reports.PrepareDir, refused when it fails.
+func prepareOut(dir string) error {
+	if err := reports.PrepareDir(dir); err != nil {
+		return &RefusedError{Reason: err.Error(), Err: errors.Unwrap(err)}
+	}
+	return nil
 }
 
 // Job is a load run that passed every check that needs no gateway: the
@@ -238,7 +216,7 @@ func NewJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*Job,
 	if t.TLS.InsecureSkipVerify {
 		j.warnings = append(j.warnings, fmt.Sprintf("TLS certificate verification is OFF for target %s (tls.insecure_skip_verify): the gateway was not authenticated", t.Name))
 	}
-	if err := PrepareOut(out); err != nil {
+	if err := prepareOut(out); err != nil {
 		return nil, err
 	}
 	return j, nil

@@ -23,6 +23,7 @@ import (
 	"ccgw-harness/config"
 	"ccgw-harness/connect"
 	"ccgw-harness/load"
+	"ccgw-harness/reports"
 )
 
 const shardsUsage = `Usage: ccgw shards --shards N --targets FILE --target NAME --plan NAME [--out DIR] [flags]
@@ -344,7 +345,7 @@ func prepareShardsOut(out string) error {
 			}
 		}
 	}
-	return load.PrepareOut(out)
+	return reports.PrepareDir(out)
 }
 
 // shardDirIndex parses "shard-N".
