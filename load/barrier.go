@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"ccgw-harness/pace"
 )
 
 // Barrier defaults.
@@ -185,7 +187,7 @@ func WithBarrierLog(logf func(format string, args ...any)) BarrierOption {
 // shard.
 type Barrier struct {
 	dir                 string
-	shard               Shard
+	shard               pace.Shard
 	runID               string
 	timeout, poll, lead time.Duration
 	logf                func(string, ...any)
@@ -197,15 +199,15 @@ type Barrier struct {
 }
 
 // NewBarrier returns the barrier of shard s in dir (created if missing).
-func NewBarrier(dir string, s Shard, opts ...BarrierOption) (*Barrier, error) {
+func NewBarrier(dir string, s pace.Shard, opts ...BarrierOption) (*Barrier, error) {
 	if dir == "" {
 		return nil, errors.New("barrier: no directory given")
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	if s == (Shard{}) {
-		s = Shard{Index: 0, Count: 1}
+	if s == (pace.Shard{}) {
+		s = pace.Shard{Index: 0, Count: 1}
 	}
 	b := &Barrier{dir: dir, shard: s, timeout: DefaultBarrierTimeout, poll: DefaultBarrierPoll, lead: barrierLead,
 		logf: func(string, ...any) {}, now: time.Now}
@@ -525,8 +527,8 @@ func ReadBarrierRun(dir string) (BarrierRun, error) {
 		return r, fmt.Errorf("barrier %s: %s: %w", dir, barrierRunFile, err)
 	case !ok:
 		return r, fmt.Errorf("barrier %s: no %s file: not the barrier directory of a distributed run (ccgw load --barrier)", dir, barrierRunFile)
-	case r.Count < 1 || r.Count > MaxShards:
-		return r, fmt.Errorf("barrier %s: %s: count %d: want 1 to %d", dir, barrierRunFile, r.Count, MaxShards)
+	case r.Count < 1 || r.Count > pace.MaxShards:
+		return r, fmt.Errorf("barrier %s: %s: count %d: want 1 to %d", dir, barrierRunFile, r.Count, pace.MaxShards)
 	}
 	return r, nil
 }

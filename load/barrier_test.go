@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ccgw-harness/load"
+	"ccgw-harness/pace"
 )
 
 // Barrier tests use a short poll and lead; their deadlines are generous
@@ -24,7 +25,7 @@ const (
 
 func newBarrier(t *testing.T, dir string, i, n int, opts ...load.BarrierOption) *load.Barrier {
 	t.Helper()
-	b, err := load.NewBarrier(dir, load.Shard{Index: i, Count: n},
+	b, err := load.NewBarrier(dir, pace.Shard{Index: i, Count: n},
 		append([]load.BarrierOption{load.WithBarrierPoll(testPoll), load.WithBarrierLead(testLead)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
 	"ccgw-harness/metrics"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 	"ccgw-harness/slo"
 )
@@ -112,7 +113,7 @@ func NewCapacityJob(t *config.Target, p *config.Plan, out string, opts ...Option
 	}
 	cj.slo = stepSLO(rc.slo)
 	cj.warnings = append(cj.warnings, sloWarnings(p, cj.slo, cj.settings.Max)...)
-	pacer, err := Constant(cj.settings.Start, cj.step)
+	pacer, err := pace.Constant(cj.settings.Start, cj.step)
 	if err != nil {
 		return nil, refused(err, "plan %s: %v", p.Name, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ccgw-harness/config"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 	"ccgw-harness/slo"
 
@@ -42,7 +43,7 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fail(err)
 	}
-	pacer, err := Constant(rate, cr.cj.step)
+	pacer, err := pace.Constant(rate, cr.cj.step)
 	if err != nil {
 		return st, stepOutcome{}, err
 	}

@@ -18,6 +18,7 @@ import (
 	"ccgw-harness/load"
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
+	"ccgw-harness/pace"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"go.uber.org/goleak"
@@ -186,7 +187,7 @@ func assertNoSecrets(t *testing.T, dir string, secrets ...string) {
 // checkPlannedSchedule asserts that the results of a constant-rate attack
 // were planned i/rate apart, whatever the scheduler did: a result's send
 // time minus the lag it records (X-Ccgw-Lag-Us: truncated to the
-// microsecond, clamped at 0) is its planned time, or up to load.TimerSlack
+// microsecond, clamped at 0) is its planned time, or up to pace.TimerSlack
 // before it when the hit went out early. So the planned offset of every
 // result from the first is exact to TimerSlack plus the truncation, however
 // late any of them was sent.
@@ -204,7 +205,7 @@ func checkPlannedSchedule(t *testing.T, results []vegeta.Result, rate float64) {
 		}
 		return r.Timestamp.Add(-time.Duration(us) * time.Microsecond)
 	}
-	const tol = load.TimerSlack + 5*time.Microsecond
+	const tol = pace.TimerSlack + 5*time.Microsecond
 	p0 := planned(rs[0])
 	for i, r := range rs {
 		if r.Seq != uint64(i) {

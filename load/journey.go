@@ -13,6 +13,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -55,7 +56,7 @@ import (
 type journeys struct {
 	r         *run
 	jp        *JourneyPlan
-	pacer     Pacer
+	arrivals  *pace.Schedule
 	free      chan *agent
 	base      *http.Transport // cloned for each journey
 	baseURL   string
@@ -75,7 +76,7 @@ type journeys struct {
 // newJourneys prepares the journey stage of r; base is the transport each
 // journey's own is cloned from.
 func newJourneys(r *run, jp *JourneyPlan, base *http.Transport, baseURL string, t *config.Target) *journeys {
-	js := &journeys{r: r, jp: jp, pacer: r.pacer, base: base, baseURL: baseURL,
+	js := &journeys{r: r, jp: jp, arrivals: jp.arrivals, base: base, baseURL: baseURL,
 		timeout: r.plan.Timeout, pollTO: t.PollWait + pollTimeoutMargin, force: t.ForceLogin, fields: r.plan.SignIn,
 		free: make(chan *agent, len(r.pool.agents))}
 	if js.timeout <= 0 {
@@ -103,12 +104,11 @@ func (js *journeys) run(ctx context.Context) {
 	js.startedAt = time.Now()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	n := js.pacer.Hits()
+	n := js.arrivals.Hits()
 arrivals:
 	for i := uint64(0); i < n && ctx.Err() == nil; i++ {
-		at, _ := js.pacer.Planned(i)
-		planned := js.startedAt.Add(at)
-		if wait := time.Until(planned) - TimerSlack; wait > 0 {
+		planned := js.startedAt.Add(js.arrivals.Planned(i))
+		if wait := time.Until(planned) - pace.TimerSlack; wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-ctx.Done():

@@ -24,6 +24,7 @@ import (
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/mockgw/faultset"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -243,7 +244,7 @@ func TestJourneysKeepTheirSchedule(t *testing.T) {
 	o := e.run(context.Background(), t)
 	all := readAllResults(t, e.out)
 	byJourney := journeysOf(t, all)
-	sched, err := load.Constant(20, 2*time.Second)
+	sched, err := pace.Constant(20, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,8 +256,8 @@ func TestJourneysKeepTheirSchedule(t *testing.T) {
 			t.Fatalf("journey %d has no results", num)
 		}
 		si, lo := rs[0], rs[len(rs)-1]
-		planned, _ := sched.Planned(uint64(num))
-		if si.Timestamp.Before(start.Add(planned - load.TimerSlack - time.Millisecond)) {
+		planned := sched.Planned(uint64(num))
+		if si.Timestamp.Before(start.Add(planned - pace.TimerSlack - time.Millisecond)) {
 			t.Errorf("journey %d signed in %v after the start, before its planned %v", num, si.Timestamp.Sub(start), planned)
 		}
 		if lag, err := strconv.ParseInt(si.Headers.Get(load.HeaderLagUs), 10, 64); err != nil || lag < 0 ||
@@ -429,9 +430,9 @@ func TestJourneyPlanRefusals(t *testing.T) {
 	}
 }
 
-func mustConstant(t *testing.T, rate float64, d time.Duration) load.Pacer {
+func mustConstant(t *testing.T, rate float64, d time.Duration) pace.Pacer {
 	t.Helper()
-	s, err := load.Constant(rate, d)
+	s, err := pace.Constant(rate, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,7 +500,7 @@ func TestRepoShiftStartPlan(t *testing.T) {
 	if _, err := load.NewJob(tgt, p, t.TempDir()); err != nil {
 		t.Fatalf("NewJob(shiftstart): %v", err)
 	}
-	pacer, _, err := load.PlanPacer(p, tgt.MaxRate)
+	pacer, _, err := pace.ForPlan(p, tgt.MaxRate)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -38,8 +39,8 @@ var nodeValues = func() [][]string {
 // every response header, and adds our own headers.
 type judge struct {
 	pool  *Pool
-	pacer Pacer     // nil: no lag (warm-up, closed model)
-	start time.Time // the measured attack's start, for lag
+	sched *pace.Schedule // nil: no lag (warm-up, closed model)
+	start time.Time      // the measured attack's start, for lag
 	// hdr, when set, is reused as every result's Headers: the recorder
 	// encodes and aggregates each result before judging the next, and
 	// neither keeps the map.
@@ -89,14 +90,12 @@ func (j *judge) Judge(r *vegeta.Result) (*agent, gateway.Verdict) {
 			}
 		}
 	}
-	if j.pacer != nil {
-		if at, ok := j.pacer.Planned(r.Seq); ok {
-			lag := r.Timestamp.Sub(j.start.Add(at))
-			if lag < 0 {
-				lag = 0
-			}
-			h[HeaderLagUs] = []string{strconv.FormatInt(int64(lag/time.Microsecond), 10)}
+	if j.sched != nil {
+		lag := r.Timestamp.Sub(j.start.Add(j.sched.Planned(r.Seq)))
+		if lag < 0 {
+			lag = 0
 		}
+		h[HeaderLagUs] = []string{strconv.FormatInt(int64(lag/time.Microsecond), 10)}
 	}
 	if len(h) == 0 {
 		h = nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"ccgw-harness/metrics"
+	"ccgw-harness/pace"
 )
 
 // WithMetrics feeds m, the live Prometheus metrics, with the run: every
@@ -26,7 +27,7 @@ type liveRun struct {
 
 // livePace is the measured attack's pace and start.
 type livePace struct {
-	p     Pacer
+	p     pace.Pacer
 	start time.Time
 }
 
@@ -71,7 +72,9 @@ func (l *liveRun) attach(r *run) {
 }
 
 // measuring says the measured attack of pace p started at start.
-func (l *liveRun) measuring(p Pacer, start time.Time) { l.pace.Store(&livePace{p: p, start: start}) }
+func (l *liveRun) measuring(p pace.Pacer, start time.Time) {
+	l.pace.Store(&livePace{p: p, start: start})
+}
 
 // measured says the measured attack is over.
 func (l *liveRun) measured() { l.pace.Store(nil) }

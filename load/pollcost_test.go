@@ -33,6 +33,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -476,11 +477,11 @@ func measureLoginInfo(b *testing.B, c *gateway.Client, agents []config.Agent) fl
 		b.Fatal(err)
 	}
 	defer rec.close()
-	warm, _ := Constant(rate, 3*time.Second)
+	warm, _ := pace.Constant(rate, 3*time.Second)
 	_, res := atk.Attack(context.Background(), "warm", tg.Targeter(), warm)
 	for range res {
 	}
-	p, _ := Constant(rate, pollCostWindow)
+	p, _ := pace.Constant(rate, pollCostWindow)
 	stopProf := profileTo(b, "CCGW_POLLCOST_INFOPROF")
 	c0 := cpuTime()
 	start, results := atk.Attack(context.Background(), "indep/bench", tg.Targeter(), p)

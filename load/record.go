@@ -13,6 +13,7 @@ import (
 
 	"ccgw-harness/gateway"
 	"ccgw-harness/metrics"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -198,9 +199,11 @@ func (rec *recorder) drain(j *judge, results <-chan *vegeta.Result) {
 // newJudge returns the judge of a recorded attack: it reuses one header map
 // for every result (the recorder encodes and aggregates each result before
 // the next is judged, and neither keeps the map) and computes each
-// request's lag against p's schedule from start.
-func newJudge(pool *Pool, p Pacer, start time.Time) *judge {
-	return &judge{pool: pool, pacer: p, start: start, hdr: make(http.Header, 2)}
+// request's lag against p's schedule from start (none for the closed
+// model).
+func newJudge(pool *Pool, p pace.Pacer, start time.Time) *judge {
+	s, _ := p.(*pace.Schedule)
+	return &judge{pool: pool, sched: s, start: start, hdr: make(http.Header, 2)}
 }
 
 // feedback handles a result that is not recorded (warm-up): only whether

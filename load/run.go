@@ -13,6 +13,7 @@ import (
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
 	"ccgw-harness/metrics"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 	"ccgw-harness/slo"
 )
@@ -40,9 +41,9 @@ type runConfig struct {
 	rate      float64
 	duration  time.Duration
 	onStarted func()
-	shard     Shard     // WithShard
-	runID     string    // WithRunID
-	gate      StartGate // WithStartGate
+	shard     pace.Shard // WithShard
+	runID     string     // WithRunID
+	gate      StartGate  // WithStartGate
 	metrics   *metrics.Metrics
 	require   float64 // WithRequire (capacity searches)
 }
@@ -156,8 +157,8 @@ type Job struct {
 	rc       runConfig
 	target   string // the target's name, for the attack and the reports
 	plan     config.Plan
-	pacer    Pacer
-	plan0    Pacer // the whole plan's pace (pacer is this shard's part of it)
+	pacer    pace.Pacer
+	plan0    pace.Pacer // the whole plan's pace (pacer is this shard's part of it)
 	order    agentOrder
 	out      string
 	warnings []string     // planning warnings for the summary
@@ -186,7 +187,7 @@ func NewJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*Job,
 		return nil, err
 	}
 	var err error
-	if j.pacer, j.warnings, err = PlanPacer(&j.plan, t.MaxRate); err != nil {
+	if j.pacer, j.warnings, err = pace.ForPlan(&j.plan, t.MaxRate); err != nil {
 		return nil, refused(err, "%v", err)
 	}
 	if err := j.shardPace(t); err != nil {
@@ -343,7 +344,7 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 	objs := j.rc.slo.Clone()
 	r.meta = reports.Meta{
 		Target: j.target, Plan: j.plan.Name, Profile: j.plan.Profile(),
-		RequestedRate:   j.pacer.MeanRate(),
+		RequestedRate:   pace.MeanRate(j.pacer),
 		PlannedDuration: j.pacer.Duration(),
 		Agents:          len(agents),
 		Connections:     r.attack.Connections(),
@@ -357,7 +358,7 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 		// journeys started per second, its length the arrivals plus a hold.
 		r.meta.RequestedRate = 0
 		r.meta.PlannedDuration = j.pacer.Duration() + jp.Hold
-		r.meta.Journeys, r.meta.JourneyRate = int(jp.Journeys), j.pacer.MeanRate()
+		r.meta.Journeys, r.meta.JourneyRate = int(jp.Journeys), pace.MeanRate(j.pacer)
 		r.meta.JourneyHold, r.meta.JourneyRepeat = jp.Hold, jp.Repeat
 	}
 	j.shardMeta(&r.meta)
@@ -433,7 +434,7 @@ func (r *run) warmUp(ctx context.Context) error {
 	r.log.Logf("warming up %d connections for %s", r.attack.Connections(), r.plan.Warmup)
 	warm := &targeter{agents: r.tg.agents}
 	r.attack.WarmConnections(ctx, warm.Targeter(), r.pool.feedback)
-	p, err := r.pacer.Warmup(r.plan.Warmup)
+	p, err := pace.Warmup(r.pacer, r.plan.Warmup)
 	if err != nil {
 		return err
 	}

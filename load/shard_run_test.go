@@ -13,6 +13,7 @@ import (
 	"ccgw-harness/gateway"
 	"ccgw-harness/load"
 	"ccgw-harness/mockgw"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 	"ccgw-harness/slo"
 )
@@ -29,7 +30,7 @@ func (e *env) runShards(t *testing.T, n int, idx []int, barrier string, timeout 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := load.Shard{Index: i, Count: n}
+			s := pace.Shard{Index: i, Count: n}
 			b, err := load.NewBarrier(barrier, s, load.WithBarrierTimeout(timeout), load.WithBarrierRunID("run-test"),
 				load.WithBarrierPoll(20*time.Millisecond), load.WithBarrierLead(300*time.Millisecond))
 			if err != nil {

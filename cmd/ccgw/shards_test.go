@@ -23,6 +23,7 @@ import (
 	"ccgw-harness/load"
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 	"ccgw-harness/reports/reportstest"
 	"ccgw-harness/slo"
@@ -61,11 +62,11 @@ func TestShardFlags(t *testing.T) {
 		}
 	}
 	f, err := parse(map[string]string{envShardIndex: "1", envShardCount: "3"}, "--barrier", "b")
-	if err != nil || f.shard.shard != (load.Shard{Index: 1, Count: 3}) || !f.shard.given || f.shard.barrierTimeout != load.DefaultBarrierTimeout {
+	if err != nil || f.shard.shard != (pace.Shard{Index: 1, Count: 3}) || !f.shard.given || f.shard.barrierTimeout != load.DefaultBarrierTimeout {
 		t.Errorf("Indexed Job environment: %+v, %v", f, err)
 	}
 	f, err = parse(map[string]string{envShardIndex: "1", envShardCount: "3", envRunID: "r-1"}, "--shard", "2/4")
-	if err != nil || f.shard.shard != (load.Shard{Index: 2, Count: 4}) || f.shard.runID != "r-1" {
+	if err != nil || f.shard.shard != (pace.Shard{Index: 2, Count: 4}) || f.shard.runID != "r-1" {
 		t.Errorf("--shard over the environment: %+v, %v", f, err)
 	}
 	if f, err := parse(nil); err != nil || f.shard.given {

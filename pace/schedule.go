@@ -1,4 +1,4 @@
-package load
+package pace
 
 import (
 	"fmt"
@@ -6,44 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"ccgw-harness/config"
-
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
-
-// Pacer is a vegeta.Pacer that also knows when each hit was planned, so the
-// result stream can tell how late the generator sent it (X-Ccgw-Lag-Us).
-// Every Pacer stops by itself when its plan ends.
-type Pacer interface {
-	vegeta.Pacer
-	// Planned returns the offset from the attack's start at which hit n
-	// (0-based) was planned; ok is false for the closed model, which has no
-	// schedule.
-	Planned(n uint64) (at time.Duration, ok bool)
-	// Duration is how long the plan lasts.
-	Duration() time.Duration
-	// Hits is the number of hits the plan sends (0 for the closed model).
-	Hits() uint64
-	// MeanRate is the planned hits divided by the duration: the rate the
-	// run requested (0 for the closed model, which requests none).
-	MeanRate() float64
-	// Workers returns vegeta's initial and maximum workers for this pace,
-	// given the attack's own choice for an open model (see Attack.Workers):
-	// a schedule keeps the attack's, the closed model uses its concurrency.
-	Workers(initial, maximum uint64) (uint64, uint64)
-	// Warmup returns the pace of an unmeasured warm-up of length d that
-	// loads the gateway as this pace does on average.
-	Warmup(d time.Duration) (Pacer, error)
-	// Amount is how much the pace asks for, the measure its shards share:
-	// the planned hits (open model) or the concurrency (closed model).
-	Amount() float64
-	// Split returns shard s's part of the pace (s.Sharded(); see
-	// ShardPacer).
-	Split(s Shard) (Pacer, error)
-	// String describes the profile for the summary ("constant 200/s for 5s").
-	String() string
-}
 
 // segment is one piece of a piecewise-linear rate schedule: for Duration the
 // rate moves linearly from From to To requests per second (From == To is a
@@ -67,13 +30,19 @@ type seg struct {
 }
 
 // Schedule is an open-model Pacer: hit n is sent when the integral of the
-// rate reaches n, so a constant rate R sends hit n at n/R seconds, and a plan
-// sends exactly ceil(integral over its duration) hits.
+// rate reaches n, so a constant rate R sends hit n at n/R seconds, and a
+// plan sends exactly ceil(integral over its duration) hits. A shard's part
+// of a schedule (Split) is a Schedule too: it sends the plan's hits
+// first, first+every, first+2·every... at their planned times.
 type Schedule struct {
 	segs  []seg
 	total time.Duration
-	hits  uint64
+	hits  uint64 // the hits this schedule sends (a shard's: its part)
 	desc  string
+	// first and every place a shard's hits among the plan's: its hit k is
+	// the plan's hit first + k·every (every is 1 for a whole plan).
+	first, every uint64
+	planHits     uint64 // the whole plan's hits
 }
 
 // newSchedule builds a schedule from its segments. Rates must be finite and
@@ -85,7 +54,7 @@ func newSchedule(desc string, segments ...segment) (*Schedule, error) {
 	if len(segments) > maxSegments {
 		return nil, fmt.Errorf("rate schedule: %d segments, at most %d", len(segments), maxSegments)
 	}
-	s := &Schedule{desc: desc, segs: make([]seg, 0, len(segments))}
+	s := &Schedule{desc: desc, segs: make([]seg, 0, len(segments)), every: 1}
 	var at, h float64
 	for i, g := range segments {
 		if g.Duration <= 0 {
@@ -108,12 +77,15 @@ func newSchedule(desc string, segments ...segment) (*Schedule, error) {
 	}
 	// Allow for float error: 200/s for 5s is 1000 hits, not 1001.
 	s.hits = uint64(math.Ceil(h - 1e-6))
+	s.planHits = s.hits
 	return s, nil
 }
 
-// Planned implements Pacer.
-func (s *Schedule) Planned(n uint64) (time.Duration, bool) {
-	return time.Duration(s.at(float64(n)) * 1e9), true
+// Planned returns the offset from the attack's start at which hit n
+// (0-based) was planned: how late the generator sent it is measured from
+// there (X-Ccgw-Lag-Us).
+func (s *Schedule) Planned(n uint64) time.Duration {
+	return time.Duration(s.at(float64(s.first+n*s.every)) * 1e9)
 }
 
 // at returns the time in seconds at which the cumulative hits reach x.
@@ -165,19 +137,19 @@ func (s *Schedule) at(x float64) float64 {
 const TimerSlack = 500 * time.Microsecond
 
 // Pace implements vegeta.Pacer: wait until hit number hits is due (less
-// TimerSlack); stop after the plan's last hit.
+// TimerSlack); stop after the schedule's last hit.
 func (s *Schedule) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	if hits >= s.hits {
 		return 0, true
 	}
-	due, _ := s.Planned(hits)
-	if wait := due - elapsed - TimerSlack; wait > 0 {
+	if wait := s.Planned(hits) - elapsed - TimerSlack; wait > 0 {
 		return wait, false
 	}
 	return 0, false
 }
 
-// Rate implements vegeta.Pacer: the planned rate at elapsed.
+// Rate implements vegeta.Pacer: the planned rate at elapsed (a shard's
+// share of it).
 func (s *Schedule) Rate(elapsed time.Duration) float64 {
 	t := elapsed.Seconds()
 	i := sort.Search(len(s.segs), func(i int) bool { return s.segs[i].start > t }) - 1
@@ -185,47 +157,64 @@ func (s *Schedule) Rate(elapsed time.Duration) float64 {
 		return 0
 	}
 	g := s.segs[i]
-	return g.r0 + (g.r1-g.r0)*(t-g.start)/g.dur
+	return (g.r0 + (g.r1-g.r0)*(t-g.start)/g.dur) / float64(s.every)
 }
 
-// Duration implements Pacer.
+// Duration implements Pacer: the plan's length.
 func (s *Schedule) Duration() time.Duration { return s.total }
 
-// Hits implements Pacer.
+// Hits is the number of hits the schedule sends.
 func (s *Schedule) Hits() uint64 { return s.hits }
 
-// MeanRate implements Pacer.
+// MeanRate is the planned hits divided by the duration: the rate the run
+// requested.
 func (s *Schedule) MeanRate() float64 { return float64(s.hits) / s.total.Seconds() }
 
-// Workers implements Pacer: the attack's own choice.
-func (s *Schedule) Workers(initial, maximum uint64) (uint64, uint64) { return initial, maximum }
-
-// Warmup implements Pacer: the schedule's mean rate for d.
-func (s *Schedule) Warmup(d time.Duration) (Pacer, error) { return Constant(s.MeanRate(), d) }
-
-// Amount implements Pacer: the planned hits.
-func (s *Schedule) Amount() float64 { return float64(s.hits) }
-
-// Split implements Pacer: the shard's hits of the schedule.
-func (s *Schedule) Split(sh Shard) (Pacer, error) { return splitSchedule(s, sh) }
-
-// PeakRate is the highest rate of the schedule.
+// PeakRate is the highest rate of the schedule (a shard's share of it).
 func (s *Schedule) PeakRate() float64 {
 	peak := 0.0
 	for _, g := range s.segs {
 		peak = math.Max(peak, math.Max(g.r0, g.r1))
 	}
-	return peak
+	return peak / float64(s.every)
 }
 
-// String implements Pacer.
-func (s *Schedule) String() string { return s.desc }
+// sharded reports whether the schedule is a shard's part of a plan's.
+func (s *Schedule) sharded() bool { return s.every > 1 }
+
+// String describes the schedule for the summary ("constant 200/s for 5s";
+// a shard's: "..., shard 1/3: 200 of 600 requests").
+func (s *Schedule) String() string {
+	if s.sharded() {
+		return fmt.Sprintf("%s, shard %d/%d: %d of %d requests", s.desc, s.first, s.every, s.hits, s.planHits)
+	}
+	return s.desc
+}
+
+// warmup is Warmup of a schedule: its mean rate for d; a shard's part of
+// the plan's warm-up.
+func (s *Schedule) warmup(d time.Duration) (Pacer, error) {
+	if !s.sharded() {
+		return Constant(s.MeanRate(), d)
+	}
+	w, err := Constant(float64(s.planHits)/s.total.Seconds(), d)
+	if err != nil {
+		return nil, err
+	}
+	if w.Hits() < s.every {
+		// A warm-up too short to give every shard a hit: the shard's
+		// share of the mean rate instead (at least one hit).
+		return Constant(max(s.MeanRate(), 1/d.Seconds()), d)
+	}
+	return Split(w, Shard{Index: int(s.first), Count: int(s.every)})
+}
 
 // Capped returns the schedule with every rate limited to max requests per
 // second (linear ramps that cross max are split where they cross it), and
-// whether anything was cut. max <= 0 means no cap.
+// whether anything was cut. max <= 0 means no cap. A shard's schedule is
+// not capped again.
 func (s *Schedule) Capped(max float64) (*Schedule, bool, error) {
-	if max <= 0 || s.PeakRate() <= max {
+	if max <= 0 || s.sharded() || s.PeakRate() <= max {
 		return s, false, nil
 	}
 	var out []segment
@@ -327,139 +316,4 @@ func Sine(mean, amplitude float64, period, d time.Duration) (*Schedule, error) {
 		segs = append(segs, segment{Duration: end - t, From: rate(t), To: rate(end)})
 	}
 	return newSchedule(fmt.Sprintf("sine %s±%s/s period %s for %s", formatRate(mean), formatRate(amplitude), period, d), segs...)
-}
-
-// Closed is the closed model: a fixed number of workers (see
-// attack options) each sending its next request as soon as the previous one
-// is answered, for a duration, optionally never faster than a cap.
-type Closed struct {
-	Concurrency int
-	dur         time.Duration
-	cap         *Schedule // nil: no cap
-}
-
-// NewClosed returns a closed-model pacer for concurrency workers over d;
-// maxRate > 0 caps the rate (the target's max_rate).
-func NewClosed(concurrency int, d time.Duration, maxRate float64) (*Closed, error) {
-	if concurrency <= 0 || d <= 0 {
-		return nil, fmt.Errorf("closed model: concurrency %d and duration %s must be above 0", concurrency, d)
-	}
-	c := &Closed{Concurrency: concurrency, dur: d}
-	if maxRate > 0 {
-		s, err := Constant(maxRate, d)
-		if err != nil {
-			return nil, err
-		}
-		c.cap = s
-	}
-	return c, nil
-}
-
-// Pace implements vegeta.Pacer: no wait (the workers are the limit) until
-// the duration is over, or the cap's pace when there is one.
-func (c *Closed) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
-	if elapsed >= c.dur {
-		return 0, true
-	}
-	if c.cap != nil {
-		return c.cap.Pace(elapsed, hits)
-	}
-	return 0, false
-}
-
-// Rate implements vegeta.Pacer: 0 (unbounded) or the cap.
-func (c *Closed) Rate(elapsed time.Duration) float64 {
-	if c.cap != nil {
-		return c.cap.Rate(elapsed)
-	}
-	return 0
-}
-
-// Planned implements Pacer: the closed model has no schedule.
-func (c *Closed) Planned(uint64) (time.Duration, bool) { return 0, false }
-
-// Duration implements Pacer.
-func (c *Closed) Duration() time.Duration { return c.dur }
-
-// Hits implements Pacer: unknown in advance.
-func (c *Closed) Hits() uint64 { return 0 }
-
-// MeanRate implements Pacer: the closed model requests no rate.
-func (c *Closed) MeanRate() float64 { return 0 }
-
-// Workers implements Pacer: one worker per request in flight.
-func (c *Closed) Workers(uint64, uint64) (uint64, uint64) {
-	return uint64(c.Concurrency), uint64(c.Concurrency)
-}
-
-// Amount implements Pacer: the concurrency.
-func (c *Closed) Amount() float64 { return float64(c.Concurrency) }
-
-// Split implements Pacer: the shard's part of the concurrency and cap.
-func (c *Closed) Split(s Shard) (Pacer, error) { return c.splitClosed(s) }
-
-// Warmup implements Pacer: the same concurrency (and cap) for d.
-func (c *Closed) Warmup(d time.Duration) (Pacer, error) {
-	var capRate float64
-	if c.cap != nil {
-		capRate = c.cap.PeakRate()
-	}
-	return NewClosed(c.Concurrency, d, capRate)
-}
-
-// String implements Pacer.
-func (c *Closed) String() string {
-	s := fmt.Sprintf("closed model, %d concurrent for %s", c.Concurrency, c.dur)
-	if c.cap != nil {
-		s += fmt.Sprintf(", capped at %s/s", formatRate(c.cap.PeakRate()))
-	}
-	return s
-}
-
-// formatRate prints a rate without needless decimals (200, 0.5, 12.25).
-func formatRate(r float64) string {
-	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", r), "0"), ".")
-}
-
-// PlanPacer builds the pacer of a plan, capped at maxRate requests per second
-// (the target's max_rate; 0 = no cap). The warnings say when the cap cut the
-// plan.
-func PlanPacer(p *config.Plan, maxRate float64) (Pacer, []string, error) {
-	var warnings []string
-	if p.Concurrency > 0 && len(p.Stages) == 0 && p.Sine == nil {
-		c, err := NewClosed(p.Concurrency, p.Duration, maxRate)
-		if err != nil {
-			return nil, nil, fmt.Errorf("plan %s: %w", p.Name, err)
-		}
-		if maxRate > 0 {
-			warnings = append(warnings, fmt.Sprintf("closed-model plan %s is capped at the target's max_rate %s/s", p.Name, formatRate(maxRate)))
-		}
-		return c, warnings, nil
-	}
-	var s *Schedule
-	var err error
-	switch {
-	case len(p.Stages) > 0:
-		st := make([]Stage, len(p.Stages))
-		for i, g := range p.Stages {
-			st[i] = Stage{Rate: g.Rate, Duration: g.Duration, Ramp: g.Ramp}
-		}
-		s, err = Stages(st...)
-	case p.Sine != nil:
-		s, err = Sine(p.Sine.Mean, p.Sine.Amplitude, p.Sine.Period, p.Duration)
-	default:
-		s, err = Constant(p.Rate, p.Duration)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("plan %s: %w", p.Name, err)
-	}
-	peak := s.PeakRate()
-	c, cut, err := s.Capped(maxRate)
-	if err != nil {
-		return nil, nil, fmt.Errorf("plan %s: %w", p.Name, err)
-	}
-	if cut {
-		warnings = append(warnings, fmt.Sprintf("plan %s peaks at %s/s, above the target's max_rate: capped at %s/s", p.Name, formatRate(peak), formatRate(maxRate)))
-	}
-	return c, warnings, nil
 }
