@@ -9,6 +9,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/load/agents"
 	"ccgw-harness/metrics"
 	"ccgw-harness/pace"
 	"ccgw-harness/reports"
@@ -98,7 +99,7 @@ func NewCapacityJob(t *config.Target, p *config.Plan, out string, opts ...Option
 			cj.settings.Max = m
 		}
 	}
-	order, err := parseOrder(p.Order)
+	order, err := agents.ParseOrder(p.Order)
 	if err != nil {
 		return nil, refused(err, "plan %s: %v", p.Name, err)
 	}
@@ -192,8 +193,8 @@ type CapacityOutcome struct {
 	// search was refused before it started).
 	Capacity *reports.Capacity
 	Dir      string
-	SignIn   SignInSummary
-	SignOut  SignOutSummary
+	SignIn   agents.SignInSummary
+	SignOut  agents.SignOutSummary
 	// Interrupted: the search was stopped before it ended.
 	Interrupted bool
 }
@@ -255,7 +256,7 @@ func (cr *capRun) search(ctx context.Context) error {
 		cr.interrupted = true
 		return nil
 	}
-	cr.drainer = &drainer{attack: cr.attack, tg: (&targeter{agents: cr.tg.agents}).Targeter(), pool: cr.pool}
+	cr.drainer = &drainer{attack: cr.attack, tg: cr.tg.Fresh().Targeter(), pool: cr.pool}
 	cr.drainer.measureIdle(ctx)
 	cr.log.Logf("idle gateway: probes answered in %s (drain threshold %s)", fmtLatency(cr.drainer.idle), fmtLatency(cr.drainer.threshold()))
 	d := nextStep(cr.cj.settings, nil)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ccgw-harness/config"
+	"ccgw-harness/load/agents"
 	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 	"ccgw-harness/slo"
@@ -160,7 +161,7 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 // were in flight when a result came in (hits handed out since hits0, less
 // results received) and how many results were sent on time. It flushes
 // both files at least every flushInterval.
-func (cr *capRun) record(j *judge, results <-chan *vegeta.Result, rec *recorder, response *reports.Aggregator, hits0 uint64, onTime time.Duration) (int, uint64) {
+func (cr *capRun) record(j *agents.Judge, results <-chan *vegeta.Result, rec *recorder, response *reports.Aggregator, hits0 uint64, onTime time.Duration) (int, uint64) {
 	tick := time.NewTicker(flushInterval)
 	defer tick.Stop()
 	var received, punctual uint64
@@ -185,7 +186,7 @@ func (cr *capRun) record(j *judge, results <-chan *vegeta.Result, rec *recorder,
 				response.Add(r)
 				punctual++
 			}
-			j.pool.feedbackVerdict(a, v, r.Timestamp)
+			j.Pool.Feedback(a, v, r.Timestamp)
 		case <-tick.C:
 			rec.flush()
 			cr.rec.flush()
@@ -212,7 +213,7 @@ func onTimeLag(s slo.Objectives) time.Duration {
 
 // lagUS reads a judged result's lag (X-Ccgw-Lag-Us).
 func lagUS(r *vegeta.Result) (int64, bool) {
-	vs := r.Headers[HeaderLagUs]
+	vs := r.Headers[reports.HeaderLagUs]
 	if len(vs) == 0 {
 		return 0, false
 	}

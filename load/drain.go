@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/load/agents"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -38,7 +39,7 @@ const (
 type drainer struct {
 	attack *attacker
 	tg     vegeta.Targeter
-	pool   *Pool
+	pool   *agents.Pool
 	idle   time.Duration // median probe latency on the idle gateway
 }
 
@@ -65,7 +66,7 @@ func (d *drainer) probe(ctx context.Context) (time.Duration, bool) {
 	if err != nil {
 		res.Code, res.Error = 0, err.Error()
 	}
-	d.pool.feedback(&res)
+	d.pool.FeedbackResult(&res)
 	return res.Latency, err == nil
 }
 

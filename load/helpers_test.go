@@ -19,6 +19,7 @@ import (
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/pace"
+	"ccgw-harness/reports"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"go.uber.org/goleak"
@@ -199,9 +200,9 @@ func checkPlannedSchedule(t *testing.T, results []vegeta.Result, rate float64) {
 	rs := slices.Clone(results)
 	slices.SortFunc(rs, func(a, b vegeta.Result) int { return cmp.Compare(a.Seq, b.Seq) })
 	planned := func(r vegeta.Result) time.Time {
-		us, err := strconv.ParseInt(r.Headers.Get(load.HeaderLagUs), 10, 64)
+		us, err := strconv.ParseInt(r.Headers.Get(reports.HeaderLagUs), 10, 64)
 		if err != nil || us < 0 {
-			t.Fatalf("result %d: lag header %q, want microseconds >= 0", r.Seq, r.Headers.Get(load.HeaderLagUs))
+			t.Fatalf("result %d: lag header %q, want microseconds >= 0", r.Seq, r.Headers.Get(reports.HeaderLagUs))
 		}
 		return r.Timestamp.Add(-time.Duration(us) * time.Microsecond)
 	}

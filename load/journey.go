@@ -13,6 +13,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/load/agents"
 	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 
@@ -57,9 +58,10 @@ type journeys struct {
 	r         *run
 	jp        *JourneyPlan
 	arrivals  *pace.Schedule
-	free      chan *agent
+	free      chan *agents.Agent
 	base      *http.Transport // cloned for each journey
 	baseURL   string
+	attack    string        // the results' vegeta attack name: "target/plan"
 	timeout   time.Duration // per call
 	pollTO    time.Duration // per event poll
 	pauseMin  time.Duration
@@ -76,14 +78,14 @@ type journeys struct {
 // newJourneys prepares the journey stage of r; base is the transport each
 // journey's own is cloned from.
 func newJourneys(r *run, jp *JourneyPlan, base *http.Transport, baseURL string, t *config.Target) *journeys {
-	js := &journeys{r: r, jp: jp, arrivals: jp.arrivals, base: base, baseURL: baseURL,
-		timeout: r.plan.Timeout, pollTO: t.PollWait + pollTimeoutMargin, force: t.ForceLogin, fields: r.plan.SignIn,
-		free: make(chan *agent, len(r.pool.agents))}
+	js := &journeys{r: r, jp: jp, arrivals: jp.arrivals, base: base, baseURL: baseURL, attack: r.name(),
+		timeout: r.plan.Timeout, pollTO: t.PollWait + agents.PollTimeoutMargin, force: t.ForceLogin, fields: r.plan.SignIn,
+		free: make(chan *agents.Agent, len(r.pool.Agents()))}
 	if js.timeout <= 0 {
 		js.timeout = config.DefaultTimeout
 	}
 	js.pauseMin, js.pauseMax = r.keep.Pause()
-	for _, a := range r.pool.agents {
+	for _, a := range r.pool.Agents() {
 		js.free <- a
 	}
 	return js
@@ -116,7 +118,7 @@ arrivals:
 			case <-timer.C:
 			}
 		}
-		var a *agent
+		var a *agents.Agent
 		select {
 		case a = <-js.free:
 		default:
@@ -147,16 +149,16 @@ type journey struct {
 	js      *journeys
 	n       uint64
 	tag     []string // the X-Ccgw-Journey value
-	a       *agent
+	a       *agents.Agent
 	planned time.Time
 
 	cl      *gateway.Client // the journey's own client (sign-in, sign-out)
 	hc      *http.Client    // and its HTTP client (logininfo, polls)
-	judge   judge
-	hdr     http.Header   // result headers of the journey goroutine's calls
-	body    *pollScratch  // logininfo body buffer (journey goroutine)
-	pollSc  *pollScratch  // the keep-alive goroutine's
-	pending vegeta.Result // the last sign-in/sign-out, from the observer
+	judge   agents.Judge
+	hdr     http.Header     // result headers of the journey goroutine's calls
+	body    *agents.Scratch // logininfo body buffer (journey goroutine)
+	pollSc  *agents.Scratch // the keep-alive goroutine's
+	pending vegeta.Result   // the last sign-in/sign-out, from the observer
 	pendCI  int
 	pendOK  bool // the observer saw the call (it got an answer or failed on its own)
 
@@ -168,10 +170,11 @@ type journey struct {
 // observe is the journey client's observer: it keeps the exchange, judged,
 // for the journey to tag and record.
 func (j *journey) observe(ctx context.Context, x *gateway.Exchange) {
-	j.pendOK = !canceledByUs(ctx, x.Err)
-	if j.pendOK {
-		j.pendCI = j.js.r.calls.result(x, &j.pending, j.hdr)
+	ci, ok := j.js.r.calls.Result(ctx, x, &j.pending, j.hdr)
+	if ok {
+		j.pendCI = ci
 	}
+	j.pendOK = ok
 }
 
 // record records the pending sign-in or sign-out result with the journey's
@@ -181,10 +184,10 @@ func (j *journey) record(end string, lag bool) gateway.Verdict {
 	if r.Headers == nil {
 		r.Headers = j.hdr
 	}
-	r.Headers[HeaderJourney] = j.tag
+	r.Headers[reports.HeaderJourney] = j.tag
 	if lag {
 		l := max(r.Timestamp.Sub(j.planned), 0)
-		r.Headers[HeaderLagUs] = []string{strconv.FormatInt(int64(l/time.Microsecond), 10)}
+		r.Headers[reports.HeaderLagUs] = []string{strconv.FormatInt(int64(l/time.Microsecond), 10)}
 	}
 	j.end(r.Headers, end)
 	j.js.r.rec.record(r, j.pendCI)
@@ -197,7 +200,7 @@ func (j *journey) end(h http.Header, outcome string) {
 	if outcome == "" || !j.ended.CompareAndSwap(false, true) {
 		return
 	}
-	h[HeaderJourneyEnd] = []string{outcome}
+	h[reports.HeaderJourneyEnd] = []string{outcome}
 	switch outcome {
 	case reports.JourneyCompleted:
 		j.js.completed.Add(1)
@@ -209,6 +212,9 @@ func (j *journey) end(h http.Header, outcome string) {
 		j.js.interrupted.Add(1)
 	}
 }
+
+// signInIndex is the index of the sign-in in gateway.Calls.
+var signInIndex = agents.CallIndex(gateway.CallSignIn)
 
 // journeyBufferSize is the read and write buffer of a journey's
 // connections (net/http's default is 4 KiB); longer headers or bodies are
@@ -241,15 +247,15 @@ func (j *journey) run(ctx context.Context) {
 		return // the base URL was parsed before: cannot happen
 	}
 	j.hdr = make(http.Header, 4)
-	j.body, j.pollSc = newPollScratch(), newPollScratch()
-	j.judge = judge{pool: js.r.pool, hdr: j.hdr}
+	j.body, j.pollSc = agents.NewScratch(), agents.NewScratch()
+	j.judge = agents.Judge{Pool: js.r.pool, Header: j.hdr}
 
 	js.started.Add(1)
 	s := j.signIn()
 	if s == nil {
 		return
 	}
-	j.a.setSession(s, clockNow(js.r.pool.clock))
+	js.r.pool.SetSession(j.a, s)
 	signedAt := time.Now()
 	js.holding.Add(1)
 	defer js.holding.Add(-1)
@@ -264,7 +270,7 @@ func (j *journey) run(ctx context.Context) {
 	switch {
 	case j.gone.Load():
 		// The gateway said the session is gone: nothing to sign out.
-		j.a.sess.Store(nil)
+		j.a.EndSession()
 	case j.ended.Load():
 		j.signOut(s, "")
 	case ctx.Err() != nil:
@@ -324,9 +330,9 @@ func (j *journey) hold(ctx, jctx context.Context, jcancel context.CancelFunc, s 
 func (j *journey) keepAlive(jctx context.Context, jcancel context.CancelFunc, s *gateway.Session, stop, done chan struct{}) {
 	defer close(done)
 	js := j.js
-	p := poller{hc: j.hc, calls: js.r.calls} // bounded by the transport and hold (see hold)
+	p := agents.NewPoller(j.hc, 0, js.r.calls) // bounded by the transport and hold (see hold)
 	tag := func(h http.Header, v gateway.Verdict) {
-		h[HeaderJourney] = j.tag
+		h[reports.HeaderJourney] = j.tag
 		if v.SessionGone() {
 			j.gone.Store(true)
 			j.end(h, reports.JourneyFailed)
@@ -340,20 +346,20 @@ func (j *journey) keepAlive(jctx context.Context, jcancel context.CancelFunc, s 
 			return
 		default:
 		}
-		out := p.poll(jctx, j.a, s, j.pollSc, tag)
-		if !out.answered {
+		out := p.Poll(jctx, j.a, s, j.pollSc, tag)
+		if !out.Answered {
 			return
 		}
 		js.polls.Add(1)
-		if out.rotated {
+		if out.Rotated {
 			js.rotations.Add(1)
 		}
-		if out.verdict.SessionGone() {
+		if out.Verdict.SessionGone() {
 			jcancel()
 			return
 		}
 		pause := js.pause()
-		if !out.verdict.OK() {
+		if !out.Verdict.OK() {
 			pause = js.pauseMax
 		}
 		timer.Reset(coalesce(pause))
@@ -387,15 +393,15 @@ func coalesce(d time.Duration) time.Duration {
 // (recorded).
 func (j *journey) signIn() *gateway.Session {
 	js, a := j.js, j.a
-	req := js.fields.Request(config.Agent{ID: a.id, PhoneNum: a.phone, Password: a.password})
+	req := a.SignInRequest(js.fields)
 	call := func(force bool) (*gateway.Session, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), js.timeout)
 		defer cancel()
 		j.pendOK = false
 		if force {
-			return j.cl.ForceSignIn(ctx, a.id, req)
+			return j.cl.ForceSignIn(ctx, a.ID(), req)
 		}
-		return j.cl.SignIn(ctx, a.id, req)
+		return j.cl.SignIn(ctx, a.ID(), req)
 	}
 	s, err := call(false)
 	j.signInStart = j.pending.Timestamp
@@ -415,10 +421,10 @@ func (j *journey) signIn() *gateway.Session {
 		}
 	}
 	if err != nil {
-		j.record(reports.JourneyFailed, j.pendCI == callIndex(gateway.CallSignIn))
+		j.record(reports.JourneyFailed, j.pendCI == signInIndex)
 		return nil
 	}
-	j.record("", j.pendCI == callIndex(gateway.CallSignIn))
+	j.record("", j.pendCI == signInIndex)
 	return s
 }
 
@@ -433,7 +439,7 @@ func (j *journey) signOut(s *gateway.Session, end string) {
 		j.pendOK = false
 		err := j.cl.SignOut(ctx, s)
 		cancel()
-		last := err == nil || attempt == signOutAttempts || !passingFailure(err)
+		last := err == nil || attempt == agents.SignOutAttempts || !agents.PassingFailure(err)
 		// A retry that finds the session gone or signed out means the
 		// earlier attempt took effect (its answer was lost): the journey
 		// did sign out; the answer is still recorded as the gateway gave it.
@@ -450,7 +456,7 @@ func (j *journey) signOut(s *gateway.Session, end string) {
 		}
 		if last {
 			if done {
-				j.a.sess.Store(nil) // signed out: the run's final sign-out skips the agent
+				j.a.EndSession() // signed out: the run's final sign-out skips the agent
 			}
 			return
 		}
@@ -465,16 +471,14 @@ func (j *journey) signOut(s *gateway.Session, end string) {
 // first (nothing recorded).
 func (j *journey) loginInfo(ctx context.Context, first bool) (v gateway.Verdict, answered bool) {
 	js, a := j.js, j.a
-	h := a.hdr.Load()
 	cctx, cancel := context.WithTimeout(ctx, js.timeout)
 	defer cancel()
-	req := (&http.Request{Method: http.MethodPost, URL: a.infoURL, Header: h.h, Host: a.infoURL.Host,
-		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Body: http.NoBody}).WithContext(cctx)
+	req := a.LoginInfoRequest(cctx)
 	start := time.Now()
 	resp, err := j.hc.Do(req)
 	var body []byte
 	if err == nil {
-		body, err = readBody(resp.Body, j.body)
+		body, err = agents.ReadBody(resp.Body, j.body)
 		resp.Body.Close()
 	}
 	lat := time.Since(start)
@@ -482,7 +486,7 @@ func (j *journey) loginInfo(ctx context.Context, first bool) (v gateway.Verdict,
 		return v, false
 	}
 	js.loginInfos.Add(1)
-	r := vegeta.Result{Attack: js.r.calls.attack, Timestamp: start, Latency: lat, Method: http.MethodPost, URL: a.url, BytesIn: uint64(len(body))}
+	r := vegeta.Result{Attack: js.attack, Timestamp: start, Latency: lat, Method: http.MethodPost, URL: a.LoginInfoURL(), BytesIn: uint64(len(body))}
 	if err != nil {
 		r.Error = gateway.ClassifyError(err).String()
 	} else {
@@ -490,10 +494,10 @@ func (j *journey) loginInfo(ctx context.Context, first bool) (v gateway.Verdict,
 	}
 	clear(j.hdr)
 	_, v = j.judge.Judge(&r)
-	j.hdr[HeaderJourney] = j.tag
+	j.hdr[reports.HeaderJourney] = j.tag
 	if first && v.OK() {
 		ready := start.Add(lat).Sub(j.signInStart)
-		j.hdr[HeaderReadyUs] = []string{strconv.FormatInt(int64(ready/time.Microsecond), 10)}
+		j.hdr[reports.HeaderReadyUs] = []string{strconv.FormatInt(int64(ready/time.Microsecond), 10)}
 		j.js.r.rc.metrics.ObserveReady(ready)
 	}
 	if !v.OK() {

@@ -60,7 +60,7 @@ func journeysOf(t *testing.T, all []vegeta.Result) map[int][]vegeta.Result {
 	t.Helper()
 	out := map[int][]vegeta.Result{}
 	for _, r := range all {
-		v := r.Headers.Get(load.HeaderJourney)
+		v := r.Headers.Get(reports.HeaderJourney)
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			t.Fatalf("result %s %s carries no journey number (%q)", r.Method, r.URL, v)
@@ -185,24 +185,24 @@ func TestJourneysAcceptance(t *testing.T) {
 			t.Fatalf("journey %d made %v", num, calls)
 		}
 		first, last := rs[0], rs[len(rs)-1]
-		if gateway.CallOf(first.Method, first.URL) != gateway.CallSignIn || first.Headers.Get(load.HeaderLagUs) == "" {
+		if gateway.CallOf(first.Method, first.URL) != gateway.CallSignIn || first.Headers.Get(reports.HeaderLagUs) == "" {
 			t.Fatalf("journey %d starts with %s %s (headers %v), want its sign-in with its lag", num, first.Method, first.URL, first.Headers)
 		}
-		if gateway.CallOf(last.Method, last.URL) != gateway.CallLogout || last.Headers.Get(load.HeaderJourneyEnd) != reports.JourneyCompleted {
-			t.Fatalf("journey %d ends with %s %s end=%q, want its sign-out marked completed", num, last.Method, last.URL, last.Headers.Get(load.HeaderJourneyEnd))
+		if gateway.CallOf(last.Method, last.URL) != gateway.CallLogout || last.Headers.Get(reports.HeaderJourneyEnd) != reports.JourneyCompleted {
+			t.Fatalf("journey %d ends with %s %s end=%q, want its sign-out marked completed", num, last.Method, last.URL, last.Headers.Get(reports.HeaderJourneyEnd))
 		}
 		if held := last.Timestamp.Sub(first.Timestamp.Add(first.Latency)); held < 4*time.Second {
 			t.Errorf("journey %d signed out %v after its sign-in, before the 4 s hold", num, held)
 		}
 		var ready, ends int
 		for i, r := range rs {
-			if r.Headers.Get(load.HeaderReadyUs) != "" {
+			if r.Headers.Get(reports.HeaderReadyUs) != "" {
 				ready++
 				if gateway.CallOf(r.Method, r.URL) != gateway.CallLoginInfo || i != 1 {
 					t.Errorf("journey %d: the ready marker is on %s %s, want its first logininfo", num, r.Method, r.URL)
 				}
 			}
-			if r.Headers.Get(load.HeaderJourneyEnd) != "" {
+			if r.Headers.Get(reports.HeaderJourneyEnd) != "" {
 				ends++
 			}
 			for _, p := range rs {
@@ -260,9 +260,9 @@ func TestJourneysKeepTheirSchedule(t *testing.T) {
 		if si.Timestamp.Before(start.Add(planned - pace.TimerSlack - time.Millisecond)) {
 			t.Errorf("journey %d signed in %v after the start, before its planned %v", num, si.Timestamp.Sub(start), planned)
 		}
-		if lag, err := strconv.ParseInt(si.Headers.Get(load.HeaderLagUs), 10, 64); err != nil || lag < 0 ||
+		if lag, err := strconv.ParseInt(si.Headers.Get(reports.HeaderLagUs), 10, 64); err != nil || lag < 0 ||
 			time.Duration(lag)*time.Microsecond > max(si.Timestamp.Sub(start.Add(planned)), 0)+time.Millisecond {
-			t.Errorf("journey %d: lag %q, sent %v after its planned time", num, si.Headers.Get(load.HeaderLagUs), si.Timestamp.Sub(start.Add(planned)))
+			t.Errorf("journey %d: lag %q, sent %v after its planned time", num, si.Headers.Get(reports.HeaderLagUs), si.Timestamp.Sub(start.Add(planned)))
 		}
 		if si.Timestamp.After(lastSignIn) {
 			lastSignIn = si.Timestamp

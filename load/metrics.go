@@ -54,7 +54,7 @@ func (l *liveRun) attach(r *run) {
 			return 0
 		},
 		InFlight: attack.InFlight,
-		SignedIn: pool.signedInByNode,
+		SignedIn: pool.SignedInByNode,
 		SignInAttempts: func() int64 {
 			done, _, _ := pool.SignInProgress()
 			return int64(done)
@@ -86,18 +86,4 @@ func (l *liveRun) detach() {
 	if l.source != nil {
 		l.once.Do(l.source)
 	}
-}
-
-// signedInByNode counts the agents whose session is believed valid (signed
-// in, and not lost without a new session yet) by the gateway node of their
-// Guid (0: none named). It is safe at any time: during sign-in, the run and
-// sign-out.
-func (p *Pool) signedInByNode() map[int]int {
-	out := map[int]int{}
-	for _, a := range p.agents {
-		if a.sess.Load() != nil && !a.gone.Load() {
-			out[a.node()]++
-		}
-	}
-	return out
 }

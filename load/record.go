@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/load/agents"
 	"ccgw-harness/metrics"
 	"ccgw-harness/pace"
 	"ccgw-harness/reports"
@@ -42,6 +43,9 @@ type recorder struct {
 	closed bool
 	err    error // first write error
 }
+
+// loginInfoIndex is the index of logininfo in gateway.Calls.
+var loginInfoIndex = agents.CallIndex(gateway.CallLoginInfo)
 
 // Indexes of recorder.files.
 const (
@@ -177,7 +181,7 @@ func (rec *recorder) close() {
 // judged for the agent that sent it, recorded, and a lost session is fed
 // back to the pool. It runs on one goroutine (the judge reuses its header
 // map) and flushes the file at least every flushInterval.
-func (rec *recorder) drain(j *judge, results <-chan *vegeta.Result) {
+func (rec *recorder) drain(j *agents.Judge, results <-chan *vegeta.Result) {
 	tick := time.NewTicker(flushInterval)
 	defer tick.Stop()
 	for {
@@ -189,7 +193,7 @@ func (rec *recorder) drain(j *judge, results <-chan *vegeta.Result) {
 			}
 			a, v := j.Judge(r)
 			rec.record(r, loginInfoIndex)
-			j.pool.feedbackVerdict(a, v, r.Timestamp)
+			j.Pool.Feedback(a, v, r.Timestamp)
 		case <-tick.C:
 			rec.flush()
 		}
@@ -201,24 +205,10 @@ func (rec *recorder) drain(j *judge, results <-chan *vegeta.Result) {
 // the next is judged, and neither keeps the map) and computes each
 // request's lag against p's schedule from start (none for the closed
 // model).
-func newJudge(pool *Pool, p pace.Pacer, start time.Time) *judge {
-	s, _ := p.(*pace.Schedule)
-	return &judge{pool: pool, sched: s, start: start, hdr: make(http.Header, 2)}
-}
-
-// feedback handles a result that is not recorded (warm-up): only whether
-// it says the agent's session is gone matters.
-func (p *Pool) feedback(r *vegeta.Result) {
-	j := judge{pool: p}
-	a, v := j.Judge(r)
-	p.feedbackVerdict(a, v, r.Timestamp)
-}
-
-// feedbackVerdict hands agent a to re-sign-in when the verdict of its
-// request sent at sentAt says its session is gone (100-006, 100-008,
-// 000-003: gateway.Verdict.SessionGone).
-func (p *Pool) feedbackVerdict(a *agent, v gateway.Verdict, sentAt time.Time) {
-	if a != nil && v.SessionGone() {
-		p.lost(a, sentAt, nil)
+func newJudge(pool *agents.Pool, p pace.Pacer, start time.Time) *agents.Judge {
+	j := &agents.Judge{Pool: pool, Start: start, Header: make(http.Header, 2)}
+	if s, ok := p.(*pace.Schedule); ok {
+		j.Schedule = s
 	}
+	return j
 }

@@ -12,6 +12,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/load/agents"
 	"ccgw-harness/metrics"
 	"ccgw-harness/pace"
 	"ccgw-harness/reports"
@@ -82,8 +83,8 @@ type Outcome struct {
 	Meta reports.Meta
 	// Dir is the output directory.
 	Dir     string
-	SignIn  SignInSummary
-	SignOut SignOutSummary
+	SignIn  agents.SignInSummary
+	SignOut agents.SignOutSummary
 	// Sent is the number of logininfo requests the measured part made (the
 	// attack's targets, or the journeys' logininfo calls); Recorded the
 	// number of logininfo results written to results.bin. They are equal
@@ -159,7 +160,7 @@ type Job struct {
 	plan     config.Plan
 	pacer    pace.Pacer
 	plan0    pace.Pacer // the whole plan's pace (pacer is this shard's part of it)
-	order    agentOrder
+	order    agents.Order
 	out      string
 	warnings []string     // planning warnings for the summary
 	journey  *JourneyPlan // a journey plan's resolution; nil: a logininfo rate plan
@@ -193,7 +194,7 @@ func NewJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*Job,
 	if err := j.shardPace(t); err != nil {
 		return nil, err
 	}
-	if j.order, err = parseOrder(j.plan.Order); err != nil {
+	if j.order, err = agents.ParseOrder(j.plan.Order); err != nil {
 		return nil, refused(err, "plan %s: %v", j.plan.Name, err)
 	}
 	if _, err := j.agentList(t); err != nil {
@@ -300,13 +301,13 @@ type run struct {
 	metaPath    string
 	agg         *reports.Aggregator
 	rec         *recorder
-	calls       *callRecorder // the agents' own calls into rec
+	calls       *agents.Calls // the agents' own calls into rec
 	attack      *attacker
 	agentTr     *http.Transport // the agents' own connections (nil: the caller's client)
-	pool        *Pool
-	keep        *KeepAlive
-	tg          *targeter // nil until the agents are signed in
-	journeys    *journeys // a journey plan's stage; nil otherwise
+	pool        *agents.Pool
+	keep        *agents.KeepAlive
+	tg          *agents.Targeter // nil until the agents are signed in
+	journeys    *journeys        // a journey plan's stage; nil otherwise
 	outc        *Outcome
 	interrupted bool
 	signedOut   bool
@@ -323,7 +324,7 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 	if t.Name != j.target {
 		return nil, fmt.Errorf("load: job for target %s run against target %s", j.target, t.Name)
 	}
-	agents, err := j.agentList(t)
+	list, err := j.agentList(t)
 	if err != nil {
 		return nil, refused(err, "%v", err)
 	}
@@ -337,7 +338,7 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 	if r.rec, err = newRecorder(j.out, r.agg, true); err != nil {
 		return nil, refused(err, "output directory %s: cannot create its results files: %v", j.out, err)
 	}
-	r.calls = &callRecorder{rec: r.rec, attack: r.name()}
+	r.calls = agents.NewCalls(r.rec.record, r.name())
 	if r.attack, err = newAttacker(c, withConnections(j.plan.Connections), withAttackHTTP2(j.plan.HTTP2), withRequestTimeout(j.plan.Timeout)); err != nil {
 		return nil, err
 	}
@@ -346,7 +347,7 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 		Target: j.target, Plan: j.plan.Name, Profile: j.plan.Profile(),
 		RequestedRate:   pace.MeanRate(j.pacer),
 		PlannedDuration: j.pacer.Duration(),
-		Agents:          len(agents),
+		Agents:          len(list),
 		Connections:     r.attack.Connections(),
 		HTTP2:           j.plan.HTTP2,
 		TLSVerify:       !t.TLS.InsecureSkipVerify,
@@ -367,17 +368,16 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 	}
 	// The agents' own calls (sign-in, polls, sign-out) share one
 	// connection pool, apart from the attack's.
-	ac, atr, err := agentClient(c, len(agents)+16, gateway.WithObserver(r.calls.observe))
+	ac, atr, err := agents.NewClient(c, len(list)+16, gateway.WithObserver(r.calls.Observe))
 	if err != nil {
 		return nil, err
 	}
 	r.agentTr = atr
-	if r.pool, err = NewPool(ac, agents, withForceLogin(t.ForceLogin), WithSignInConcurrency(j.plan.SignInConcurrency),
-		withSignInFields(j.plan.SignIn)); err != nil {
+	if r.pool, err = agents.NewPool(ac, list, agents.WithForceLogin(t.ForceLogin), agents.WithSignInConcurrency(j.plan.SignInConcurrency),
+		agents.WithSignInFields(j.plan.SignIn), agents.WithCalls(r.calls)); err != nil {
 		return nil, refused(err, "%v", err)
 	}
-	r.pool.calls, r.calls.pool = r.calls, r.pool
-	if r.keep, err = NewKeepAlive(r.pool, ac, t); err != nil {
+	if r.keep, err = agents.NewKeepAlive(r.pool, ac, t); err != nil {
 		return nil, err
 	}
 	r.rec.obs = j.rc.metrics.Observer()
@@ -399,7 +399,7 @@ func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
 // interruption is not an error (the run goes on to finish); too many
 // failed sign-ins is.
 func (r *run) signIn(ctx context.Context) error {
-	r.log.Logf("signing in %d agents of target %s (%d at once)", r.pool.Size(), r.target, r.pool.signInConc)
+	r.log.Logf("signing in %d agents of target %s (%d at once)", r.pool.Size(), r.target, r.pool.SignInConcurrency())
 	r.log.Show(func() string {
 		done, failed, total := r.pool.SignInProgress()
 		return fmt.Sprintf("signing in: %d/%d done, %d failed", done, total, failed)
@@ -416,7 +416,7 @@ func (r *run) signIn(ctx context.Context) error {
 	if err := sum.Check(r.plan.MaxSignInFailures); err != nil {
 		return err
 	}
-	if r.tg, err = r.pool.NewTargeter(r.order); err != nil {
+	if r.tg, err = r.pool.Targeter(r.order); err != nil {
 		return err
 	}
 	r.pool.StartReSignIn()
@@ -432,15 +432,15 @@ func (r *run) warmUp(ctx context.Context) error {
 		return nil
 	}
 	r.log.Logf("warming up %d connections for %s", r.attack.Connections(), r.plan.Warmup)
-	warm := &targeter{agents: r.tg.agents}
-	r.attack.WarmConnections(ctx, warm.Targeter(), r.pool.feedback)
+	warm := r.tg.Fresh()
+	r.attack.WarmConnections(ctx, warm.Targeter(), r.pool.FeedbackResult)
 	p, err := pace.Warmup(r.pacer, r.plan.Warmup)
 	if err != nil {
 		return err
 	}
 	_, results := r.attack.Attack(ctx, r.name()+"/warmup", warm.Targeter(), p)
 	for res := range results {
-		r.pool.feedback(res)
+		r.pool.FeedbackResult(res)
 	}
 	r.interrupted = ctx.Err() != nil
 	return nil
@@ -558,7 +558,7 @@ func (r *run) close(ctx context.Context) {
 
 // progressLine is the live line: elapsed/total, requests, achieved rate,
 // current p99, error rate, agents alive.
-func progressLine(l reports.Live, elapsed, total time.Duration, p *Pool) string {
+func progressLine(l reports.Live, elapsed, total time.Duration, p *agents.Pool) string {
 	rate := l.Rate
 	if rate == 0 && elapsed > 0 {
 		rate = float64(l.Requests) / elapsed.Seconds()

@@ -211,9 +211,9 @@ func TestLateStart(t *testing.T) {
 		if r.Seq != 0 {
 			continue
 		}
-		lag, err := strconv.ParseInt(r.Headers.Get(load.HeaderLagUs), 10, 64)
+		lag, err := strconv.ParseInt(r.Headers.Get(reports.HeaderLagUs), 10, 64)
 		if err != nil || time.Duration(lag)*time.Microsecond < late {
-			t.Errorf("hit 0: lag %v µs (%v), want at least %s: it was due at the agreed instant", r.Headers.Get(load.HeaderLagUs), err, late)
+			t.Errorf("hit 0: lag %v µs (%v), want at least %s: it was due at the agreed instant", r.Headers.Get(reports.HeaderLagUs), err, late)
 		}
 	}
 }

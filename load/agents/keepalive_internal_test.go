@@ -1,4 +1,4 @@
-package load
+package agents
 
 import (
 	"container/heap"
@@ -19,7 +19,7 @@ import (
 
 // recvWork returns the next agent the scheduler hands out, failing t when
 // none comes within testscale.D(10s).
-func recvWork(t *testing.T, work <-chan *agent) *agent {
+func recvWork(t *testing.T, work <-chan *Agent) *Agent {
 	t.Helper()
 	select {
 	case a := <-work:
@@ -34,7 +34,7 @@ func recvWork(t *testing.T, work <-chan *agent) *agent {
 // scheduler is known to wait for a later due time (fakeClock.waitArmed):
 // then it can hand out nothing before the clock moves or an agent comes
 // back, so an empty channel now proves nothing is handed out early.
-func noWork(t *testing.T, work <-chan *agent, why string) {
+func noWork(t *testing.T, work <-chan *Agent, why string) {
 	t.Helper()
 	select {
 	case a := <-work:
@@ -52,9 +52,9 @@ func TestKeepAliveScheduleDueOrder(t *testing.T) {
 	c := newFakeClock()
 	t0 := c.Now()
 	k := &KeepAlive{clock: c}
-	ag := make([]*agent, 6)
+	ag := make([]*Agent, 6)
 	for i := range ag {
-		ag[i] = &agent{id: 1001 + i}
+		ag[i] = &Agent{id: 1001 + i}
 	}
 	h := dueHeap{
 		{a: ag[0], at: t0.Add(30 * time.Millisecond)},
@@ -63,7 +63,7 @@ func TestKeepAliveScheduleDueOrder(t *testing.T) {
 		{a: ag[3], at: t0.Add(20*time.Millisecond + time.Nanosecond)},
 	}
 	heap.Init(&h)
-	work := make(chan *agent)
+	work := make(chan *Agent)
 	back := make(chan due) // unbuffered: a send returns once the scheduler has the agent
 	ctx, cancel := context.WithCancel(context.Background())
 	k.wg.Add(1)
@@ -85,7 +85,7 @@ func TestKeepAliveScheduleDueOrder(t *testing.T) {
 
 	// Everything due at once: handed out in due order.
 	c.Advance(time.Second)
-	for _, want := range []*agent{ag[2], ag[3], ag[0]} {
+	for _, want := range []*Agent{ag[2], ag[3], ag[0]} {
 		if a := recvWork(t, work); a != want {
 			t.Fatalf("handed out agent %d, want %d (due order)", a.id, want.id)
 		}
@@ -103,7 +103,7 @@ func TestKeepAliveScheduleDueOrder(t *testing.T) {
 	c.Advance(2 * time.Second) // agent 1002 is due
 	back <- due{a: ag[4], at: again.Add(-time.Millisecond)}
 	back <- due{a: ag[5], at: c.Now().Add(time.Minute)}
-	for _, want := range []*agent{ag[4], ag[1]} {
+	for _, want := range []*Agent{ag[4], ag[1]} {
 		if a := recvWork(t, work); a != want {
 			t.Fatalf("handed out agent %d, want %d (the earliest due)", a.id, want.id)
 		}

@@ -1,4 +1,4 @@
-package load
+package agents
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// poller makes the agents' event long polls, as gateway.Client.PollEvents
+// Poller makes the agents' event long polls, as gateway.Client.PollEvents
 // does (same request headers, the answer judged by gateway.JudgePoll, the
 // Guid switched by Session.FollowSetGuid, cookies stored), on the path a
 // load generator takes thousands of times a second: the request is built
@@ -20,36 +20,45 @@ import (
 // buffer the caller reuses, and an idle answer is proved a success without
 // decoding it (fastEnvelopeOK; anything else goes to gateway.JudgePoll).
 // Every answered poll is recorded as a result.
-type poller struct {
+type Poller struct {
 	hc *http.Client
 	// timeout bounds one poll (poll wait + margin); 0 leaves it to hc's
 	// transport (ResponseHeaderTimeout) and the caller's context.
 	timeout time.Duration
-	calls   *callRecorder // nil: polls are not recorded
+	calls   *Calls // nil: polls are not recorded
 }
 
-// pollScratch is what one goroutine reuses across its polls.
-type pollScratch struct {
+// NewPoller returns a Poller sending through hc, each poll bounded by
+// timeout (0: by hc's transport and the caller's context alone) and
+// recorded into calls (nil: not recorded).
+func NewPoller(hc *http.Client, timeout time.Duration, calls *Calls) *Poller {
+	return &Poller{hc: hc, timeout: timeout, calls: calls}
+}
+
+// Scratch is what one goroutine reuses across its calls: a body buffer
+// (ReadBody), a result and a header map.
+type Scratch struct {
 	body []byte
 	res  vegeta.Result
 	hdr  http.Header
 }
 
-func newPollScratch() *pollScratch {
-	return &pollScratch{body: make([]byte, 0, 512), hdr: make(http.Header, 4)}
+// NewScratch returns a Scratch for one goroutine.
+func NewScratch() *Scratch {
+	return &Scratch{body: make([]byte, 0, 512), hdr: make(http.Header, 4)}
 }
 
-// pollOutcome is what one poll brought.
-type pollOutcome struct {
-	verdict  gateway.Verdict
-	rotated  bool // the answer switched the session to a new Guid
-	answered bool // false: the caller's context ended first (not recorded)
+// PollOutcome is what one poll brought.
+type PollOutcome struct {
+	Verdict  gateway.Verdict
+	Rotated  bool // the answer switched the session to a new Guid
+	Answered bool // false: the caller's context ended first (not recorded)
 }
 
-// poll makes one event poll for agent a with session s. tag, when not nil,
-// adds the caller's headers (a journey's) to the result, given its
-// verdict, before it is recorded.
-func (p *poller) poll(ctx context.Context, a *agent, s *gateway.Session, sc *pollScratch, tag func(http.Header, gateway.Verdict)) pollOutcome {
+// Poll makes one event poll for agent a with session s (sc is the calling
+// goroutine's). tag, when not nil, adds the caller's headers (a journey's)
+// to the result, given its verdict, before it is recorded.
+func (p *Poller) Poll(ctx context.Context, a *Agent, s *gateway.Session, sc *Scratch, tag func(http.Header, gateway.Verdict)) PollOutcome {
 	h := a.hdr.Load()
 	if h == nil || h.guid != s.Guid() {
 		a.refresh()
@@ -67,18 +76,18 @@ func (p *poller) poll(ctx context.Context, a *agent, s *gateway.Session, sc *pol
 	resp, err := p.hc.Do(req)
 	var body []byte
 	if err == nil {
-		body, err = readBody(resp.Body, sc)
+		body, err = ReadBody(resp.Body, sc)
 		resp.Body.Close()
 	}
 	lat := time.Since(start)
 	if canceledByUs(ctx, err) || (err != nil && ctx.Err() != nil) {
-		return pollOutcome{}
+		return PollOutcome{}
 	}
-	out := pollOutcome{answered: true}
+	out := PollOutcome{Answered: true}
 	r := &sc.res
 	*r = vegeta.Result{Timestamp: start, Latency: lat, Method: http.MethodGet, URL: a.eventURLString, BytesIn: uint64(len(body))}
 	if err != nil {
-		out.verdict = gateway.ClassifyError(err)
+		out.Verdict = gateway.ClassifyError(err)
 	} else {
 		r.Code = uint16(resp.StatusCode)
 		var setGuid string
@@ -86,26 +95,26 @@ func (p *poller) poll(ctx context.Context, a *agent, s *gateway.Session, sc *pol
 			setGuid = vs[0]
 		}
 		if resp.StatusCode == http.StatusOK && fastEnvelopeOK(body) && (setGuid == "" || validSetGuid(setGuid)) {
-			out.verdict = gateway.Verdict{Class: gateway.ClassOK}
+			out.Verdict = gateway.Verdict{Class: gateway.ClassOK}
 		} else {
-			out.verdict = gateway.JudgePoll(resp.StatusCode, setGuid, body)
+			out.Verdict = gateway.JudgePoll(resp.StatusCode, setGuid, body)
 		}
 		s.StoreCookies(resp.Header)
-		out.rotated, _ = s.FollowSetGuid(h.guid, resp.StatusCode, resp.Header)
+		out.Rotated, _ = s.FollowSetGuid(h.guid, resp.StatusCode, resp.Header)
 		a.refresh()
 	}
 	if p.calls != nil {
 		r.Attack = p.calls.attack
-		r.Error = out.verdict.String()
+		r.Error = out.Verdict.String()
 		clear(sc.hdr)
 		setNode(sc.hdr, a.node())
 		if tag != nil {
-			tag(sc.hdr, out.verdict)
+			tag(sc.hdr, out.Verdict)
 		}
 		if len(sc.hdr) > 0 {
 			r.Headers = sc.hdr
 		}
-		p.calls.rec.record(r, pollIndex)
+		p.calls.record(r, pollIndex)
 	}
 	return out
 }
@@ -119,9 +128,10 @@ func validSetGuid(v string) bool {
 	return err == nil
 }
 
-// readBody reads a body of at most gateway.MaxBodySize into sc's buffer; a
-// longer body is cut there (the judge then finds no envelope).
-func readBody(b io.Reader, sc *pollScratch) ([]byte, error) {
+// ReadBody reads a body of at most gateway.MaxBodySize into sc's buffer
+// and returns it (valid until sc's next use); a longer body is cut there
+// (the judge then finds no envelope).
+func ReadBody(b io.Reader, sc *Scratch) ([]byte, error) {
 	buf := sc.body[:0]
 	for {
 		if len(buf) == cap(buf) {

@@ -1,4 +1,4 @@
-package load
+package agents
 
 import (
 	"container/heap"
@@ -17,14 +17,17 @@ import (
 // again 200-500 ms after each answer; the pause shrinks when the target's
 // Guid or idle timings leave less room (see KeepAlive).
 const (
-	pollPauseMin = 200 * time.Millisecond
-	pollPauseMax = 500 * time.Millisecond
-	// defaultMaxPolls caps the event polls outstanding at once (see
+	// DefaultPollPauseMin and DefaultPollPauseMax bound the pause after an
+	// answer before the agent's next poll.
+	DefaultPollPauseMin = 200 * time.Millisecond
+	DefaultPollPauseMax = 500 * time.Millisecond
+	// DefaultMaxPolls caps the event polls outstanding at once (see
 	// KeepAlive); it is raised automatically when the pool needs more to
 	// keep every session alive.
-	defaultMaxPolls = 1024
-	// pollTimeoutMargin is added to the target's poll wait to bound one poll.
-	pollTimeoutMargin = 15 * time.Second
+	DefaultMaxPolls = 1024
+	// PollTimeoutMargin is added to the target's poll wait to bound one
+	// poll.
+	PollTimeoutMargin = 15 * time.Second
 	// stopGrace is how long Stop lets the polls under way finish
 	// before it cancels them: an answer already on its way may carry a
 	// rotated Guid (Set-GUID), and a Guid the gateway rotated but the agent
@@ -36,7 +39,7 @@ const (
 type KeepAliveOption func(*KeepAlive)
 
 // WithMaxPolls sets the cap on event polls outstanding at once (default
-// defaultMaxPolls, raised to what the pool needs; an explicit value is kept
+// DefaultMaxPolls, raised to what the pool needs; an explicit value is kept
 // as given, with a warning when it is too low).
 func WithMaxPolls(n int) KeepAliveOption {
 	return func(k *KeepAlive) {
@@ -59,18 +62,18 @@ func withPollPause(min, max time.Duration) KeepAliveOption {
 // KeepAlive keeps the pool's sessions alive the way a real agent client
 // does: per agent an event long poll, then the next one a short random pause
 // after each answer. A Set-GUID on a poll answer switches the agent's Guid
-// atomically (the gateway client does it in the Session) and the targeter
+// atomically (the gateway client does it in the Session) and the Targeter
 // picks it up at once; cookies set by the gateway are replayed. A poll
 // answered 100-006, 100-008 or 000-003 (gateway.SessionGone) hands the
 // agent to the pool for re-sign-in; polling resumes with the new session.
 //
 // Polls go through the agents' connection pool (sign-in, sign-out, polls:
-// see agentClient), never the attack's.
+// see NewClient), never the attack's.
 //
 // Cap on concurrent polls: each outstanding long poll holds a connection
 // (HTTP/1.1) and a worker goroutine. Polls are therefore run by at most
 // `slots` workers fed by one scheduler ordered by each agent's next due time.
-// With no more agents than slots (the default cap is defaultMaxPolls), every
+// With no more agents than slots (the default cap is DefaultMaxPolls), every
 // agent polls continuously, exactly like a real client. For a bigger pool the
 // slots are raised to what keeps every session alive: each slot completes at
 // least one poll per poll wait, and each agent must poll at least twice per
@@ -80,7 +83,7 @@ func withPollPause(min, max time.Duration) KeepAliveOption {
 type KeepAlive struct {
 	pool   *Pool
 	client *gateway.Client
-	poller poller // the polls (see poller), recorded into the pool's calls
+	poller Poller // the polls (see Poller), recorded into the pool's calls
 
 	slots              int
 	maxPolls           int
@@ -101,16 +104,16 @@ type KeepAlive struct {
 
 // NewKeepAlive plans the polling of the pool's agents for target t. The
 // polls go through c's connections: give it a pool of its own, not the
-// attack's, that keeps at least Slots() idle connections (see agentClient).
+// attack's, that keeps at least Slots() idle connections (see NewClient).
 func NewKeepAlive(p *Pool, c *gateway.Client, t *config.Target, opts ...KeepAliveOption) (*KeepAlive, error) {
-	k := &KeepAlive{pool: p, clock: p.clock, maxPolls: defaultMaxPolls, pauseMin: pollPauseMin, pauseMax: pollPauseMax}
+	k := &KeepAlive{pool: p, clock: p.clock, maxPolls: DefaultMaxPolls, pauseMin: DefaultPollPauseMin, pauseMax: DefaultPollPauseMax}
 	for _, o := range opts {
 		o(k)
 	}
 	budget := SessionBudget(t)
 	if !k.pauseSet {
-		k.pauseMax = min(pollPauseMax, max(budget/4, 5*time.Millisecond))
-		k.pauseMin = min(pollPauseMin, max(k.pauseMax*2/5, time.Millisecond))
+		k.pauseMax = min(DefaultPollPauseMax, max(budget/4, 5*time.Millisecond))
+		k.pauseMin = min(DefaultPollPauseMin, max(k.pauseMax*2/5, time.Millisecond))
 	}
 	if t.PollWait+k.pauseMax > budget*3/4 {
 		k.warnings = append(k.warnings, fmt.Sprintf(
@@ -138,12 +141,12 @@ func NewKeepAlive(p *Pool, c *gateway.Client, t *config.Target, opts ...KeepAliv
 	}
 	// The polls go through c's connections, with a timeout that fits the
 	// long poll.
-	pc, err := gateway.NewClient(c.BaseURL(), gateway.WithHTTPClient(c.HTTPClient()), gateway.WithTimeout(t.PollWait+pollTimeoutMargin))
+	pc, err := gateway.NewClient(c.BaseURL(), gateway.WithHTTPClient(c.HTTPClient()), gateway.WithTimeout(t.PollWait+PollTimeoutMargin))
 	if err != nil {
 		return nil, fmt.Errorf("keep-alive: %w", err)
 	}
 	k.client = pc
-	k.poller = poller{hc: c.HTTPClient(), timeout: t.PollWait + pollTimeoutMargin}
+	k.poller = Poller{hc: c.HTTPClient(), timeout: t.PollWait + PollTimeoutMargin}
 	return k, nil
 }
 
@@ -192,7 +195,7 @@ func (k *KeepAlive) Failures() int64 { return k.failures.Load() }
 
 // due is one agent's next poll time.
 type due struct {
-	a  *agent
+	a  *Agent
 	at time.Time
 }
 
@@ -238,7 +241,7 @@ func (k *KeepAlive) Start(ctx context.Context) {
 		h = append(h, due{a: a, at: now.Add(k.pause())})
 	}
 	heap.Init(&h)
-	work := make(chan *agent)
+	work := make(chan *Agent)
 	back := make(chan due, len(agents))
 	k.wg.Add(1)
 	go k.schedule(sched, &h, work, back)
@@ -289,13 +292,13 @@ func (k *KeepAlive) pause() time.Duration {
 
 // schedule hands agents to the workers when their poll is due, in due order;
 // when every worker is busy, due agents wait (the cap).
-func (k *KeepAlive) schedule(ctx context.Context, h *dueHeap, work chan<- *agent, back <-chan due) {
+func (k *KeepAlive) schedule(ctx context.Context, h *dueHeap, work chan<- *Agent, back <-chan due) {
 	defer k.wg.Done()
 	timer := clockTimerOf(k.clock, time.Hour)
 	defer timer.Stop()
 	for {
-		var send chan<- *agent
-		var head *agent
+		var send chan<- *Agent
+		var head *Agent
 		var tick <-chan time.Time
 		if h.Len() > 0 {
 			if d := (*h)[0].at.Sub(clockNow(k.clock)); d <= 0 {
@@ -319,10 +322,10 @@ func (k *KeepAlive) schedule(ctx context.Context, h *dueHeap, work chan<- *agent
 
 // worker polls the agents it is handed and reschedules each, until sched
 // ends; its polls run on ctx, which ends later (see Stop).
-func (k *KeepAlive) worker(sched, ctx context.Context, work <-chan *agent, back chan<- due) {
+func (k *KeepAlive) worker(sched, ctx context.Context, work <-chan *Agent, back chan<- due) {
 	defer k.wg.Done()
 	defer k.idle.Done()
-	sc := newPollScratch()
+	sc := NewScratch()
 	for {
 		select {
 		case <-sched.Done():
@@ -340,23 +343,23 @@ func (k *KeepAlive) worker(sched, ctx context.Context, work <-chan *agent, back 
 
 // pollOnce makes one event poll for a (sc is the worker's scratch) and
 // returns the pause before its next one.
-func (k *KeepAlive) pollOnce(ctx context.Context, a *agent, sc *pollScratch) time.Duration {
+func (k *KeepAlive) pollOnce(ctx context.Context, a *Agent, sc *Scratch) time.Duration {
 	s := a.sess.Load()
 	if s == nil || a.gone.Load() {
 		// Signed out or waiting for a re-sign-in: look again shortly.
 		return k.pause()
 	}
-	out := k.poller.poll(ctx, a, s, sc, nil)
-	if !out.answered {
+	out := k.poller.Poll(ctx, a, s, sc, nil)
+	if !out.Answered {
 		return 0
 	}
 	k.polls.Add(1)
-	if out.rotated {
+	if out.Rotated {
 		k.rotations.Add(1)
 	}
-	if !out.verdict.OK() {
+	if !out.Verdict.OK() {
 		k.failures.Add(1)
-		if out.verdict.SessionGone() {
+		if out.Verdict.SessionGone() {
 			k.pool.lost(a, time.Time{}, s)
 		}
 		return k.pauseMax

@@ -1,4 +1,4 @@
-package load_test
+package agents_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
-	"ccgw-harness/load"
+	"ccgw-harness/load/agents"
 	"ccgw-harness/mockgw"
 )
 
@@ -26,13 +26,13 @@ func BenchmarkSignIn10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.HTTPClient().CloseIdleConnections()
-	agents := make([]config.Agent, n)
-	for i := range agents {
-		agents[i] = config.Agent{ID: firstAgent + i, PhoneNum: "7" + string(rune('0'+i%10)), Password: testPassword}
+	list := make([]config.Agent, n)
+	for i := range list {
+		list[i] = config.Agent{ID: firstAgent + i, PhoneNum: "7" + string(rune('0'+i%10)), Password: testPassword}
 	}
 	var total time.Duration
 	for b.Loop() {
-		p, err := load.NewPool(c, agents, load.WithSignInConcurrency(config.DefaultSignInConcurrency))
+		p, err := agents.NewPool(c, list, agents.WithSignInConcurrency(config.DefaultSignInConcurrency))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package load
+package agents
 
 import (
 	"context"
@@ -20,8 +20,9 @@ import (
 
 // Pool defaults.
 const (
-	// signInConcurrency is how many sign-ins run at once.
-	signInConcurrency = 64
+	// DefaultSignInConcurrency is how many sign-ins (and sign-outs) run at
+	// once (WithSignInConcurrency).
+	DefaultSignInConcurrency = 64
 	// reSignInConcurrency is how many re-sign-ins (after the gateway
 	// said 100-006) run at once.
 	reSignInConcurrency = 16
@@ -38,7 +39,7 @@ const (
 	callTimeout = 15 * time.Second
 )
 
-// agentClient returns a client for the agents' own calls (sign-in,
+// NewClient returns a client for the agents' own calls (sign-in,
 // sign-out, event polls) on a transport of its own that keeps up to idle
 // keep-alive connections, with c's TLS settings plus a TLS session cache: the
 // many agent connections resume a TLS session as real agent clients do,
@@ -47,7 +48,7 @@ const (
 // client's (e.g. gateway.WithObserver). Close the returned transport's idle
 // connections when done. When c does not use an *http.Transport, c itself
 // is returned with a nil transport.
-func agentClient(c *gateway.Client, idle int, opts ...gateway.Option) (*gateway.Client, *http.Transport, error) {
+func NewClient(c *gateway.Client, idle int, opts ...gateway.Option) (*gateway.Client, *http.Transport, error) {
 	base, ok := c.HTTPClient().Transport.(*http.Transport)
 	if !ok {
 		return c, nil, nil
@@ -69,18 +70,19 @@ func agentClient(c *gateway.Client, idle int, opts ...gateway.Option) (*gateway.
 	return ac, tr, nil
 }
 
-// agentSessionCacheSize is the TLS session cache of agentClient (one gateway
+// agentSessionCacheSize is the TLS session cache of NewClient (one gateway
 // address: a few entries suffice).
 const agentSessionCacheSize = 16
 
-// agent is one agent of the pool and its current session.
-type agent struct {
+// Agent is one agent of a Pool and its current session. Its methods are
+// safe for concurrent use.
+type Agent struct {
 	id       int
 	phone    string
 	password string
 	url      string // its logininfo URL
 
-	eventURL       *url.URL // its event-poll URL (see poller)
+	eventURL       *url.URL // its event-poll URL (see Poller)
 	eventURLString string
 	infoURL        *url.URL // url parsed (a journey's logininfo calls)
 
@@ -93,7 +95,7 @@ type agent struct {
 }
 
 // agentHeader is the request header of an agent's logininfo calls, rebuilt
-// only when its Guid or cookies change, so the targeter allocates nothing.
+// only when its Guid or cookies change, so the Targeter allocates nothing.
 type agentHeader struct {
 	h      http.Header
 	guid   string
@@ -102,7 +104,7 @@ type agentHeader struct {
 }
 
 // node is the gateway node of the agent's current Guid (0 if none).
-func (a *agent) node() int {
+func (a *Agent) node() int {
 	if h := a.hdr.Load(); h != nil {
 		return h.node
 	}
@@ -110,7 +112,7 @@ func (a *agent) node() int {
 }
 
 // setSession makes s the agent's session, begun at now.
-func (a *agent) setSession(s *gateway.Session, now time.Time) {
+func (a *Agent) setSession(s *gateway.Session, now time.Time) {
 	a.sess.Store(s)
 	a.signedAt.Store(now.UnixNano())
 	a.gone.Store(false)
@@ -119,7 +121,7 @@ func (a *agent) setSession(s *gateway.Session, now time.Time) {
 
 // refresh rebuilds the request header when the session's Guid or cookies
 // changed (after sign-in and after each event poll).
-func (a *agent) refresh() {
+func (a *Agent) refresh() {
 	s := a.sess.Load()
 	if s == nil {
 		return
@@ -142,7 +144,8 @@ func (a *agent) refresh() {
 type PoolOption func(*Pool)
 
 // WithSignInConcurrency sets how many sign-ins (and sign-outs) run at once
-// (default config.DefaultSignInConcurrency).
+// (default DefaultSignInConcurrency; a plan's is
+// config.DefaultSignInConcurrency unless it says otherwise).
 func WithSignInConcurrency(n int) PoolOption {
 	return func(p *Pool) {
 		if n > 0 {
@@ -151,9 +154,9 @@ func WithSignInConcurrency(n int) PoolOption {
 	}
 }
 
-// withForceLogin allows a forced sign-in when the gateway answers 100-002
+// WithForceLogin allows a forced sign-in when the gateway answers 100-002
 // (already signed in) to a sign-in (config Target.ForceLogin).
-func withForceLogin(on bool) PoolOption { return func(p *Pool) { p.forceLogin = on } }
+func WithForceLogin(on bool) PoolOption { return func(p *Pool) { p.forceLogin = on } }
 
 // withReSignInConcurrency sets how many re-sign-ins run at once (default
 // reSignInConcurrency).
@@ -167,29 +170,29 @@ func withReSignInConcurrency(n int) PoolOption {
 
 // Pool is the run's signed-in agents: it signs them in with bounded
 // concurrency, re-signs in an agent whose session the gateway lost, hands
-// out their current Guids to the targeter and signs every one of them out at
+// out their current Guids to the Targeter and signs every one of them out at
 // the end. It is safe for concurrent use.
 type Pool struct {
 	client         *gateway.Client
-	agents         []*agent
-	byID           map[int]*agent
+	agents         []*Agent
+	byID           map[int]*Agent
 	idOffset       int // len(URL prefix before the agent ID)
 	signInConc     int
 	resignConc     int
 	forceLogin     bool
 	signOutTimeout time.Duration
 	clock          clock         // nil: the real clock (tests set a fake one)
-	signInFields   config.SignIn // the plan's optional sign-in fields (withSignInFields)
-	calls          *callRecorder // the run's record of the agents' calls (nil: none)
+	signInFields   config.SignIn // the plan's optional sign-in fields (WithSignInFields)
+	calls          *Calls        // the run's record of the agents' calls (WithCalls; nil: none)
 
 	// sign-in progress
 	done, failed atomic.Int64
-	live         []*agent // agents signed in by SignIn, in configuration order
+	live         []*Agent // agents signed in by SignIn, in configuration order
 
 	// re-sign-in
 	mu         sync.Mutex
 	running    bool
-	resignQ    chan *agent
+	resignQ    chan *Agent
 	resignStop chan struct{}
 	resignWG   sync.WaitGroup
 	reSignIns  atomic.Int64
@@ -200,8 +203,8 @@ type Pool struct {
 func NewPool(c *gateway.Client, agents []config.Agent, opts ...PoolOption) (*Pool, error) {
 	p := &Pool{
 		client:         c,
-		byID:           make(map[int]*agent, len(agents)),
-		signInConc:     signInConcurrency,
+		byID:           make(map[int]*Agent, len(agents)),
+		signInConc:     DefaultSignInConcurrency,
 		resignConc:     reSignInConcurrency,
 		signOutTimeout: signOutTimeout,
 	}
@@ -214,7 +217,7 @@ func NewPool(c *gateway.Client, agents []config.Agent, opts ...PoolOption) (*Poo
 		if _, dup := p.byID[ag.ID]; dup {
 			return nil, fmt.Errorf("load: agent %d is listed twice", ag.ID)
 		}
-		a := &agent{id: ag.ID, phone: ag.PhoneNum, password: ag.Password, url: c.BaseURL() + gateway.LoginInfoPath(ag.ID)}
+		a := &Agent{id: ag.ID, phone: ag.PhoneNum, password: ag.Password, url: c.BaseURL() + gateway.LoginInfoPath(ag.ID)}
 		var err error
 		if a.eventURL, a.eventURLString, err = eventURLOf(c.BaseURL(), ag.ID); err != nil {
 			return nil, fmt.Errorf("load: agent %d: %w", ag.ID, err)
@@ -228,8 +231,53 @@ func NewPool(c *gateway.Client, agents []config.Agent, opts ...PoolOption) (*Poo
 	return p, nil
 }
 
+// WithCalls records the agents' own calls into c (see Calls): c learns
+// the pool's agents (their phonenum and node), and the keep-alive's polls
+// go to c too.
+func WithCalls(c *Calls) PoolOption {
+	return func(p *Pool) {
+		p.calls = c
+		c.pool = p
+	}
+}
+
+// Agents returns every agent of the pool, in configuration order.
+func (p *Pool) Agents() []*Agent { return p.agents }
+
+// SignInConcurrency is how many sign-ins run at once.
+func (p *Pool) SignInConcurrency() int { return p.signInConc }
+
+// SetSession makes s agent a's session, begun now (on the pool's clock):
+// for a caller that signed a in itself (a journey).
+func (p *Pool) SetSession(a *Agent, s *gateway.Session) { a.setSession(s, clockNow(p.clock)) }
+
+// ID is the agent's ID.
+func (a *Agent) ID() int { return a.id }
+
+// SignInRequest is the agent's sign-in request with the plan's optional
+// fields f.
+func (a *Agent) SignInRequest(f config.SignIn) gateway.SignInRequest {
+	return f.Request(config.Agent{ID: a.id, PhoneNum: a.phone, Password: a.password})
+}
+
+// LoginInfoURL is the URL of the agent's logininfo calls.
+func (a *Agent) LoginInfoURL() string { return a.url }
+
+// LoginInfoRequest is a logininfo request (POST .../logininfo, no body)
+// with the agent's current Guid and cookies, on ctx; the agent must have a
+// session.
+func (a *Agent) LoginInfoRequest(ctx context.Context) *http.Request {
+	h := a.hdr.Load()
+	return (&http.Request{Method: http.MethodPost, URL: a.infoURL, Header: h.h, Host: a.infoURL.Host,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Body: http.NoBody}).WithContext(ctx)
+}
+
+// EndSession forgets the agent's session, which ended (signed out, or the
+// gateway said it is gone): the pool's sign-out skips the agent.
+func (a *Agent) EndSession() { a.sess.Store(nil) }
+
 // agentByURL finds the agent of a logininfo URL without allocating.
-func (p *Pool) agentByURL(u string) *agent {
+func (p *Pool) agentByURL(u string) *Agent {
 	if len(u) <= p.idOffset {
 		return nil
 	}
@@ -247,7 +295,7 @@ func (p *Pool) agentByURL(u string) *agent {
 // Size is the number of agents asked for.
 func (p *Pool) Size() int { return len(p.agents) }
 
-// Live is the number of agents signed in by SignIn (those the targeter
+// Live is the number of agents signed in by SignIn (those the Targeter
 // uses).
 func (p *Pool) Live() int { return len(p.live) }
 
@@ -338,7 +386,7 @@ func (p *Pool) SignIn(ctx context.Context) (SignInSummary, error) {
 	start := time.Now()
 	sum := SignInSummary{Requested: len(p.agents), Reasons: map[string]int{}, Examples: map[string][]int{}}
 	var mu sync.Mutex
-	one := func(a *agent) {
+	one := func(a *Agent) {
 		s, err := p.signInOne(a)
 		if err == nil {
 			a.setSession(s, clockNow(p.clock))
@@ -356,12 +404,12 @@ func (p *Pool) SignIn(ctx context.Context) (SignInSummary, error) {
 	}
 	agents := p.agents
 	// The first agent signs in alone: the others then resume its TLS
-	// session (see agentClient) instead of each doing a full handshake.
+	// session (see NewClient) instead of each doing a full handshake.
 	if len(agents) > 0 && ctx.Err() == nil {
 		one(agents[0])
 		agents = agents[1:]
 	}
-	next := make(chan *agent)
+	next := make(chan *Agent)
 	var wg sync.WaitGroup
 	for range min(p.signInConc, len(agents)) {
 		wg.Add(1)
@@ -403,10 +451,10 @@ feed:
 
 // signInOne signs one agent in on a context of its own (see SignIn), with a
 // forced sign-in after 100-002 when allowed.
-func (p *Pool) signInOne(a *agent) (*gateway.Session, error) {
+func (p *Pool) signInOne(a *Agent) (*gateway.Session, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	req := p.signInFields.Request(config.Agent{ID: a.id, PhoneNum: a.phone, Password: a.password})
+	req := a.SignInRequest(p.signInFields)
 	s, err := p.client.SignIn(ctx, a.id, req)
 	if p.forceLogin && gateway.NeedsForceLogin(err) {
 		s, err = p.client.ForceSignIn(ctx, a.id, req)
@@ -461,7 +509,7 @@ func (p *Pool) StartReSignIn() {
 		return
 	}
 	p.running = true
-	p.resignQ = make(chan *agent, len(p.agents))
+	p.resignQ = make(chan *Agent, len(p.agents))
 	p.resignStop = make(chan struct{})
 	for range p.resignConc {
 		p.resignWG.Add(1)
@@ -493,7 +541,7 @@ func (p *Pool) StopReSignIn() {
 	}
 }
 
-func (p *Pool) resignWorker(q <-chan *agent, stop <-chan struct{}) {
+func (p *Pool) resignWorker(q <-chan *Agent, stop <-chan struct{}) {
 	defer p.resignWG.Done()
 	for {
 		select {
@@ -524,7 +572,7 @@ func (p *Pool) resignWorker(q <-chan *agent, stop <-chan struct{}) {
 // It queues a re-sign-in unless one is queued or running, the report is stale
 // (the request predates the current session) or the agent's last attempt
 // failed too recently. It never blocks.
-func (p *Pool) lost(a *agent, sentAt time.Time, s *gateway.Session) {
+func (p *Pool) lost(a *Agent, sentAt time.Time, s *gateway.Session) {
 	if s != nil {
 		if a.sess.Load() != s {
 			return
@@ -587,7 +635,7 @@ func (p *Pool) SignOut(ctx context.Context) SignOutSummary {
 	defer cancel()
 	sum := SignOutSummary{Reasons: map[string]int{}}
 	var mu sync.Mutex
-	next := make(chan *agent)
+	next := make(chan *Agent)
 	var wg sync.WaitGroup
 	for range min(p.signInConc, max(len(p.agents), 1)) {
 		wg.Add(1)
@@ -622,10 +670,10 @@ func (p *Pool) SignOut(ctx context.Context) SignOutSummary {
 	return sum
 }
 
-// signOutAttempts bounds how often one agent's sign-out is tried when the
+// SignOutAttempts bounds how often one agent's sign-out is tried when the
 // failure may be passing (no answer, 5xx, 100-007 internal error, 000-007
 // repeated invocation): an agent left signed in blocks the next run.
-const signOutAttempts = 3
+const SignOutAttempts = 3
 
 // signOutRetrying signs s out, retrying passing failures with a short
 // backoff within ctx. A retry answered 100-006/100-008 means the earlier
@@ -637,7 +685,7 @@ func (p *Pool) signOutRetrying(ctx context.Context, s *gateway.Session) error {
 		cctx, ccancel := context.WithTimeout(ctx, callTimeout)
 		err = p.client.SignOut(cctx, s)
 		ccancel()
-		if err == nil || attempt == signOutAttempts || !passingFailure(err) {
+		if err == nil || attempt == SignOutAttempts || !PassingFailure(err) {
 			return err
 		}
 		t := time.NewTimer(backoff)
@@ -651,11 +699,27 @@ func (p *Pool) signOutRetrying(ctx context.Context, s *gateway.Session) error {
 	}
 }
 
-// passingFailure reports whether a call's failure may go away on retry.
-func passingFailure(err error) bool {
+// PassingFailure reports whether a call's failure may go away on retry:
+// no answer, a 5xx, 100-007 (internal error) or 000-007 (repeated
+// invocation).
+func PassingFailure(err error) bool {
 	var ge *gateway.Error
 	if !errors.As(err, &ge) {
 		return true // transport: reset, refused, TLS, timeout
 	}
 	return ge.Status >= 500 || ge.Retcode == gateway.RetInternal || ge.Retcode == gateway.RetRepeated
+}
+
+// SignedInByNode counts the agents whose session is believed valid (signed
+// in, and not lost without a new session yet) by the gateway node of their
+// Guid (0: none named). It is safe at any time: during sign-in, the run and
+// sign-out.
+func (p *Pool) SignedInByNode() map[int]int {
+	out := map[int]int{}
+	for _, a := range p.agents {
+		if a.sess.Load() != nil && !a.gone.Load() {
+			out[a.node()]++
+		}
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package load
+package agents
 
 import (
 	"context"
@@ -115,7 +115,7 @@ func TestPoolLostReports(t *testing.T) {
 	// Running: a request answered 100-006 queues the agent once; a second
 	// report while it is queued adds nothing.
 	p.mu.Lock()
-	p.running, p.resignQ, p.resignStop = true, make(chan *agent, len(p.agents)), make(chan struct{})
+	p.running, p.resignQ, p.resignStop = true, make(chan *Agent, len(p.agents)), make(chan struct{})
 	p.mu.Unlock()
 	p.lost(b, c.Now(), nil)
 	p.lost(b, c.Now(), nil)

@@ -1,4 +1,4 @@
-package load
+package agents
 
 import (
 	"net/http"
@@ -6,22 +6,9 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
-	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-)
-
-// Result headers the load engine keeps (docs/architecture.md): every other
-// response header is dropped, because response headers may carry Set-GUID
-// and cookies.
-const (
-	// HeaderNode is the gateway node (N of `.AgentGateway<N>`) of the
-	// agent's session; absent when 0.
-	HeaderNode = reports.HeaderNode
-	// HeaderLagUs is how many microseconds after its planned time a request
-	// was sent (open model only).
-	HeaderLagUs = reports.HeaderLagUs
 )
 
 // nodeValues caches the header values of the first cluster nodes, so the
@@ -34,23 +21,36 @@ var nodeValues = func() [][]string {
 	return v
 }()
 
-// judge turns a raw vegeta result into the results-file form: it judges the
-// response by the contract for the agent that sent it, drops the body and
-// every response header, and adds our own headers.
-type judge struct {
-	pool  *Pool
-	sched *pace.Schedule // nil: no lag (warm-up, closed model)
-	start time.Time      // the measured attack's start, for lag
-	// hdr, when set, is reused as every result's Headers: the recorder
-	// encodes and aggregates each result before judging the next, and
-	// neither keeps the map.
-	hdr http.Header
+// Schedule is when each hit of an attack was planned, from its start
+// (pace.Schedule): the Judge measures each result's lag from it.
+type Schedule interface {
+	Planned(n uint64) time.Duration
+}
+
+// Judge turns a raw logininfo result of an attack into the results-file
+// form: it judges the response by the contract for the agent that sent it
+// (gateway.JudgeLoginInfo, behind an allocation-free fast path that says
+// success only where the oracle does), drops the body and every response
+// header, and adds our own headers: X-Ccgw-Node, and X-Ccgw-Lag-Us when
+// the attack has a Schedule.
+type Judge struct {
+	// Pool holds the agents whose results are judged.
+	Pool *Pool
+	// Schedule, when not nil, is the attack's (hit r.Seq was planned at
+	// Start + Schedule.Planned(r.Seq)); nil: no lag (warm-up, closed model).
+	Schedule Schedule
+	// Start is the measured attack's start, for the lag.
+	Start time.Time
+	// Header, when not nil, is reused as every result's Headers: the caller
+	// must be done with a result (encoded, aggregated, nothing keeping the
+	// map) before it judges the next. nil: a new map per result.
+	Header http.Header
 }
 
 // Judge judges r in place and returns its verdict and the agent that sent
 // it (nil if the URL names none of the pool's agents).
-func (j *judge) Judge(r *vegeta.Result) (*agent, gateway.Verdict) {
-	a := j.pool.agentByURL(r.URL)
+func (j *Judge) Judge(r *vegeta.Result) (*Agent, gateway.Verdict) {
+	a := j.Pool.agentByURL(r.URL)
 	v := gateway.Verdict{Class: gateway.ClassOK}
 	switch {
 	case r.Code == 0:
@@ -74,28 +74,28 @@ func (j *judge) Judge(r *vegeta.Result) (*agent, gateway.Verdict) {
 	}
 	r.Error = v.String()
 	r.Body = nil
-	h := j.hdr
+	h := j.Header
 	if h == nil {
 		h = make(http.Header, 2)
 	} else {
-		delete(h, HeaderNode)
-		delete(h, HeaderLagUs)
+		delete(h, reports.HeaderNode)
+		delete(h, reports.HeaderLagUs)
 	}
 	if a != nil {
 		if n := a.node(); n > 0 {
 			if n < len(nodeValues) {
-				h[HeaderNode] = nodeValues[n]
+				h[reports.HeaderNode] = nodeValues[n]
 			} else {
-				h[HeaderNode] = []string{strconv.Itoa(n)}
+				h[reports.HeaderNode] = []string{strconv.Itoa(n)}
 			}
 		}
 	}
-	if j.sched != nil {
-		lag := r.Timestamp.Sub(j.start.Add(j.sched.Planned(r.Seq)))
+	if j.Schedule != nil {
+		lag := r.Timestamp.Sub(j.Start.Add(j.Schedule.Planned(r.Seq)))
 		if lag < 0 {
 			lag = 0
 		}
-		h[HeaderLagUs] = []string{strconv.FormatInt(int64(lag/time.Microsecond), 10)}
+		h[reports.HeaderLagUs] = []string{strconv.FormatInt(int64(lag/time.Microsecond), 10)}
 	}
 	if len(h) == 0 {
 		h = nil
@@ -268,5 +268,22 @@ func (p *jsonScan) result(want string) bool {
 		default:
 			return false
 		}
+	}
+}
+
+// FeedbackResult handles a result that is not recorded (warm-up, probes):
+// only whether it says the agent's session is gone matters (see Feedback).
+func (p *Pool) FeedbackResult(r *vegeta.Result) {
+	j := Judge{Pool: p}
+	a, v := j.Judge(r)
+	p.Feedback(a, v, r.Timestamp)
+}
+
+// Feedback hands agent a to re-sign-in when the verdict of its request
+// sent at sentAt says its session is gone (100-006, 100-008, 000-003:
+// gateway.Verdict.SessionGone). It never blocks.
+func (p *Pool) Feedback(a *Agent, v gateway.Verdict, sentAt time.Time) {
+	if a != nil && v.SessionGone() {
+		p.lost(a, sentAt, nil)
 	}
 }

@@ -1,4 +1,4 @@
-package load
+package agents
 
 import (
 	"context"
@@ -78,8 +78,8 @@ type answer struct {
 // judges holds the load engine's judge over a pool of one agent, whose
 // phonenum each answer sets.
 type judges struct {
-	j judge
-	a *agent
+	j Judge
+	a *Agent
 }
 
 func newJudges(t testing.TB, baseURL string) *judges {
@@ -92,7 +92,7 @@ func newJudges(t testing.TB, baseURL string) *judges {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &judges{j: judge{pool: p, hdr: make(http.Header, 2)}, a: p.byID[1001]}
+	return &judges{j: Judge{Pool: p, Header: make(http.Header, 2)}, a: p.byID[1001]}
 }
 
 // load is the load engine's whole judgement (fast path, then the fallback)

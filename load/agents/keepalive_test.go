@@ -1,4 +1,4 @@
-package load_test
+package agents_test
 
 import (
 	"strings"
@@ -7,21 +7,21 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
-	"ccgw-harness/load"
+	"ccgw-harness/load/agents"
 )
 
 // poolOf returns a pool of n agents for a gateway that is never called.
-func poolOf(t *testing.T, n int) (*load.Pool, *gateway.Client) {
+func poolOf(t *testing.T, n int) (*agents.Pool, *gateway.Client) {
 	t.Helper()
 	c, err := gateway.NewClient("https://127.0.0.1:1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	agents := make([]config.Agent, n)
-	for i := range agents {
-		agents[i] = config.Agent{ID: firstAgent + i, PhoneNum: "7", Password: "x"}
+	list := make([]config.Agent, n)
+	for i := range list {
+		list[i] = config.Agent{ID: firstAgent + i, PhoneNum: "7", Password: "x"}
 	}
-	p, err := load.NewPool(c, agents)
+	p, err := agents.NewPool(c, list)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestKeepAlivePlan(t *testing.T) {
 	// A small pool on documented timings: every agent polls continuously,
 	// 200-500 ms after each answer, like a real client.
 	p, c := poolOf(t, 50)
-	k, err := load.NewKeepAlive(p, c, documentedTarget(gateway.AuthDynamic))
+	k, err := agents.NewKeepAlive(p, c, documentedTarget(gateway.AuthDynamic))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,18 +52,18 @@ func TestKeepAlivePlan(t *testing.T) {
 	// 10,000 agents: the cap is raised so that every agent polls at least
 	// twice within guid_timeout - guid_interval (60 s) with 10 s long polls.
 	p, c = poolOf(t, 10000)
-	k, err = load.NewKeepAlive(p, c, documentedTarget(gateway.AuthDynamic))
+	k, err = agents.NewKeepAlive(p, c, documentedTarget(gateway.AuthDynamic))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s := k.Slots(); s < 3334 || s > 3400 {
-		t.Errorf("slots for 10k agents = %d, want about 3334", s)
+		t.Errorf("slots for 10k list = %d, want about 3334", s)
 	}
 	if w := k.Warnings(); len(w) != 1 || !strings.Contains(w[0], "share") {
 		t.Errorf("warnings %q", w)
 	}
 	// An explicit cap below what is needed is kept, with a warning.
-	k, err = load.NewKeepAlive(p, c, documentedTarget(gateway.AuthStatic), load.WithMaxPolls(100))
+	k, err = agents.NewKeepAlive(p, c, documentedTarget(gateway.AuthStatic), agents.WithMaxPolls(100))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,17 +75,17 @@ func TestKeepAlivePlan(t *testing.T) {
 	// guid_interval.
 	fast := documentedTarget(gateway.AuthDynamic)
 	fast.GuidInterval, fast.GuidTimeout, fast.IdleTimeout, fast.PollWait = 200*time.Millisecond, time.Second, 2*time.Second, 100*time.Millisecond
-	if b := load.SessionBudget(fast); b != 800*time.Millisecond {
+	if b := agents.SessionBudget(fast); b != 800*time.Millisecond {
 		t.Errorf("budget %s, want 800ms", b)
 	}
-	k, err = load.NewKeepAlive(p, c, fast)
+	k, err = agents.NewKeepAlive(p, c, fast)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if lo, hi := k.Pause(); hi != 200*time.Millisecond || lo != 80*time.Millisecond {
 		t.Errorf("pause %s-%s, want 80ms-200ms", lo, hi)
 	}
-	if b := load.SessionBudget(documentedTarget(gateway.AuthStatic)); b != gateway.DefaultIdleTimeout {
+	if b := agents.SessionBudget(documentedTarget(gateway.AuthStatic)); b != gateway.DefaultIdleTimeout {
 		t.Errorf("static budget %s, want the idle timeout", b)
 	}
 }
