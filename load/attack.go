@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"ccgw-harness/config"
 	"ccgw-harness/gateway"
 	"ccgw-harness/pace"
 
@@ -157,6 +158,16 @@ func workersOf(p pace.Pacer, initial, maximum uint64) (uint64, uint64) {
 		return w.Workers(initial, maximum)
 	}
 	return initial, maximum
+}
+
+// MaxWorkers is the most requests an attack of plan p holds in flight:
+// vegeta's maximum workers of an open model, DefaultWorkersPerConnection
+// per connection (HTTP/1.1) or the HTTP/2 cap.
+func MaxWorkers(p *config.Plan) int {
+	if p.HTTP2 {
+		return http2Workers
+	}
+	return p.Connections * DefaultWorkersPerConnection
 }
 
 // Close closes the attack's idle connections.

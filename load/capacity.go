@@ -50,7 +50,10 @@ const stepGraceMin = 2 * time.Second
 // steps (see drainer); then finish, which signs every agent out on every
 // path and writes capacity.json, summary.txt, report.html and junit.xml.
 type CapacityJob struct {
-	job      *Job
+	rc       runConfig
+	target   string // the target's name
+	plan     config.Plan
+	pacer    pace.Pacer // the start rate for one step: what the warm-up loads like
 	settings searchSettings
 	step     time.Duration
 	dir      string
@@ -80,10 +83,10 @@ func NewCapacityJob(t *config.Target, p *config.Plan, out string, opts ...Option
 	if rc.rate != 0 || rc.duration != 0 {
 		return nil, &RefusedError{Reason: fmt.Sprintf("plan %s is a capacity search: its rates and durations come from capacity: {start, max, step}, not from --rate or --duration", p.Name)}
 	}
-	if err := checkRails(t, p, rc.confirm); err != nil {
+	if err := CheckRails(t, p, rc.confirm); err != nil {
 		return nil, err
 	}
-	cj := &CapacityJob{settings: searchSettingsOf(p.Capacity), step: p.Capacity.Step, dir: out}
+	cj := &CapacityJob{rc: rc, target: t.Name, plan: *p, settings: searchSettingsOf(p.Capacity), step: p.Capacity.Step, dir: out}
 	if err := cj.settings.Validate(); err != nil {
 		return nil, refused(err, "plan %s: %v", p.Name, err)
 	}
@@ -99,8 +102,7 @@ func NewCapacityJob(t *config.Target, p *config.Plan, out string, opts ...Option
 			cj.settings.Max = m
 		}
 	}
-	order, err := agents.ParseOrder(p.Order)
-	if err != nil {
+	if _, err := agents.ParseOrder(p.Order); err != nil {
 		return nil, refused(err, "plan %s: %v", p.Name, err)
 	}
 	if _, err := t.AgentList(p.Agents); err != nil {
@@ -114,19 +116,16 @@ func NewCapacityJob(t *config.Target, p *config.Plan, out string, opts ...Option
 	}
 	cj.slo = stepSLO(rc.slo)
 	cj.warnings = append(cj.warnings, sloWarnings(p, cj.slo, cj.settings.Max)...)
-	pacer, err := pace.Constant(cj.settings.Start, cj.step)
-	if err != nil {
+	var err error
+	if cj.pacer, err = pace.Constant(cj.settings.Start, cj.step); err != nil {
 		return nil, refused(err, "plan %s: %v", p.Name, err)
 	}
 	if err := prepareOut(out); err != nil {
 		return nil, err
 	}
-	merged := filepath.Join(out, MergedDir)
-	if err := prepareOut(merged); err != nil {
+	if err := prepareOut(filepath.Join(out, MergedDir)); err != nil {
 		return nil, err
 	}
-	rc.slo = cj.slo
-	cj.job = &Job{rc: rc, target: t.Name, plan: *p, pacer: pacer, order: order, out: merged, warnings: cj.warnings}
 	return cj, nil
 }
 
@@ -149,10 +148,7 @@ func sloWarnings(p *config.Plan, s slo.Objectives, maxRate float64) []string {
 	}
 	// Little's law: at rate R a gateway answering within L keeps up to
 	// R × L requests in flight, which the attack's workers must hold.
-	workers := p.Connections * DefaultWorkersPerConnection
-	if p.HTTP2 {
-		workers = http2Workers
-	}
+	workers := MaxWorkers(p)
 	var tight time.Duration
 	for _, d := range s.Latency {
 		if tight == 0 || d < tight {
@@ -177,7 +173,7 @@ func (cj *CapacityJob) Step() time.Duration { return cj.step }
 // fails: the warm-up and MaxSteps steps (sign-in and the drains between
 // steps come on top).
 func (cj *CapacityJob) Estimate() time.Duration {
-	return cj.job.plan.Warmup + time.Duration(cj.settings.MaxSteps())*cj.step
+	return cj.plan.Warmup + time.Duration(cj.settings.MaxSteps())*cj.step
 }
 
 // EstimateText says the estimate for people, before the search starts.
@@ -199,46 +195,58 @@ type CapacityOutcome struct {
 	Interrupted bool
 }
 
-// capRun is a capacity search under way.
+// capRun is a capacity search under way, on its session.
 type capRun struct {
-	*run
-	cj       *CapacityJob
-	drainer  *drainer
-	steps    []reports.CapacityStep
-	outcomes []stepOutcome
-	answer   searchAnswer
-	started  time.Time // the first step's start
-	ran      time.Duration
-	cout     *CapacityOutcome
+	cj          *CapacityJob
+	sess        *Session
+	log         *Progress
+	drainer     *drainer
+	steps       []reports.CapacityStep
+	outcomes    []stepOutcome
+	answer      searchAnswer
+	started     time.Time // the first step's start
+	ran         time.Duration
+	interrupted bool
+	cout        *CapacityOutcome
 }
 
 // Run runs the search through client c against t, the configuration of the
-// running target (as Job.Run). The error is nil whenever capacity.json and
-// the other outputs were written, whatever the answer, and also after an
-// interruption (CapacityOutcome.Interrupted).
+// running target (as Job.Run), on one Session: one sign-in and warm-up,
+// then a measured attack per step. The error is nil whenever capacity.json
+// and the other outputs were written, whatever the answer, and also after
+// an interruption (CapacityOutcome.Interrupted).
 func (cj *CapacityJob) Run(ctx context.Context, c *gateway.Client, t *config.Target) (*CapacityOutcome, error) {
-	m := cj.job.rc.metrics
+	m := cj.rc.metrics
 	defer m.SetStage(metrics.StageDone)
-	r, err := cj.job.open(c, t)
+	if t.Name != cj.target {
+		return nil, fmt.Errorf("load: job for target %s run against target %s", cj.target, t.Name)
+	}
+	list, err := t.AgentList(cj.plan.Agents)
+	if err != nil {
+		return nil, refused(err, "%v", err)
+	}
+	sess, err := Open(c, t, Spec{
+		Plan: &cj.plan, Agents: list, Pace: cj.pacer, Out: filepath.Join(cj.dir, MergedDir), Warnings: cj.warnings,
+		SLO: cj.slo, Progress: cj.rc.progress, Metrics: m, OnAttack: cj.rc.onStarted,
+		Meta: func(m *reports.Meta) {
+			// The merged results carry every step's rate: no one requested rate.
+			m.RequestedRate, m.PlannedDuration, m.LatencyFromPlanned = 0, 0, true
+		},
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer r.close(ctx)
-	cr := &capRun{run: r, cj: cj, cout: &CapacityOutcome{Dir: cj.dir}}
-	r.log.Logf("%s", cj.EstimateText())
-	// The merged results carry every step's rate: no one requested rate.
-	r.meta.RequestedRate, r.meta.PlannedDuration, r.meta.LatencyFromPlanned = 0, 0, true
-	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
-		return nil, refused(err, "output directory %s: %v", r.out, err)
-	}
+	defer sess.Close(ctx)
+	cr := &capRun{cj: cj, sess: sess, log: cj.rc.progress, cout: &CapacityOutcome{Dir: cj.dir}}
+	cr.log.Logf("%s", cj.EstimateText())
 	m.SetStage(metrics.StageSignIn)
-	if err := r.signIn(ctx); err != nil {
-		cr.cout.SignIn = r.outc.SignIn
+	sum, err := sess.SignIn(ctx)
+	cr.cout.SignIn = sum
+	if err != nil {
 		return cr.cout, err
 	}
-	cr.cout.SignIn = r.outc.SignIn
 	m.SetStage(metrics.StageWarmUp)
-	if err := r.warmUp(ctx); err != nil {
+	if err := sess.WarmUp(ctx); err != nil {
 		return cr.cout, err
 	}
 	m.SetStage(metrics.StageMeasure)
@@ -252,11 +260,11 @@ func (cj *CapacityJob) Run(ctx context.Context, c *gateway.Client, t *config.Tar
 // search runs steps as nextStep decides until it is done, the context ends
 // or a step cannot be written.
 func (cr *capRun) search(ctx context.Context) error {
-	if cr.interrupted || ctx.Err() != nil {
+	if cr.sess.Interrupted() || ctx.Err() != nil {
 		cr.interrupted = true
 		return nil
 	}
-	cr.drainer = &drainer{attack: cr.attack, tg: cr.tg.Fresh().Targeter(), pool: cr.pool}
+	cr.drainer = &drainer{probe: cr.sess.Probe}
 	cr.drainer.measureIdle(ctx)
 	cr.log.Logf("idle gateway: probes answered in %s (drain threshold %s)", fmtLatency(cr.drainer.idle), fmtLatency(cr.drainer.threshold()))
 	d := nextStep(cr.cj.settings, nil)
@@ -283,7 +291,7 @@ func (cr *capRun) search(ctx context.Context) error {
 			case ctx.Err() != nil:
 			case !drained:
 				cr.log.Logf("warning: the gateway did not drain within %s after step %d: the next step may start on a queue", drainTimeout, st.Step)
-				cr.warnings = append(cr.warnings, fmt.Sprintf("the gateway did not drain within %s after step %d (%s/s)", drainTimeout, st.Step, formatRate(st.Rate)))
+				cr.sess.Warn(fmt.Sprintf("the gateway did not drain within %s after step %d (%s/s)", drainTimeout, st.Step, formatRate(st.Rate)))
 			case took > time.Second:
 				cr.log.Logf("drained in %s", fmtDur(took))
 			}
@@ -304,29 +312,30 @@ func (cr *capRun) search(ctx context.Context) error {
 // finish signs every agent out, closes the merged results and writes the
 // merged meta.json and the search's outputs.
 func (cr *capRun) finish(ctx context.Context) (*CapacityOutcome, error) {
-	cr.signOut(ctx) // before closing the results: the sign-outs are results too (merged/calls.bin)
-	cr.rec.close()
-	cr.cout.SignOut = cr.outc.SignOut
+	e := cr.sess.End(ctx) // before closing the results: the sign-outs are results too (merged/calls.bin)
+	cr.cout.SignOut = e.SignOut
 	if cr.interrupted {
 		cr.answer = interruptedAnswer(cr.outcomes)
 	}
-	if n := cr.pool.ReSignInFailures(); n > 0 {
-		cr.warnings = append(cr.warnings, fmt.Sprintf("%d re-sign-in attempts failed", n))
+	if n := e.ReSignInFailures; n > 0 {
+		cr.sess.Warn(fmt.Sprintf("%d re-sign-in attempts failed", n))
 	}
-	if cr.outc.SignOut.Failed > 0 {
-		cr.warnings = append(cr.warnings, fmt.Sprintf("%d agents could not be signed out: %s", cr.outc.SignOut.Failed, cr.outc.SignOut))
+	if e.SignOut.Failed > 0 {
+		cr.sess.Warn(fmt.Sprintf("%d agents could not be signed out: %s", e.SignOut.Failed, e.SignOut))
 	}
-	if cr.rec.err != nil {
-		cr.warnings = append(cr.warnings, fmt.Sprintf("the results files of %s are incomplete: %v", MergedDir, cr.rec.err))
+	if e.ResultsErr != nil {
+		cr.sess.Warn(fmt.Sprintf("the results files of %s are incomplete: %v", MergedDir, e.ResultsErr))
 	}
-	cr.meta.Started = cr.started
-	cr.meta.PlannedDuration = cr.ran
-	cr.meta.Connections = cr.attack.Dialed()
-	cr.meta.ReSignIns = cr.pool.ReSignIns()
-	cr.meta.Interrupted = cr.interrupted
-	cr.meta.Warnings = cr.warnings
-	if err := reports.WriteMeta(cr.metaPath, cr.meta); err != nil {
-		return cr.cout, fmt.Errorf("output directory %s: %w", cr.out, err)
+	err := cr.sess.WriteMeta(func(m *reports.Meta) {
+		m.Started = cr.started
+		m.PlannedDuration = cr.ran
+		m.Connections = e.Connections
+		m.ReSignIns = e.ReSignIns
+		m.Interrupted = cr.interrupted
+		m.Warnings = cr.sess.Warnings()
+	})
+	if err != nil {
+		return cr.cout, err
 	}
 	cr.cout.Capacity = cr.capacity(cr.interrupted)
 	cr.cout.Interrupted = cr.interrupted
@@ -338,18 +347,17 @@ func (cr *capRun) finish(ctx context.Context) (*CapacityOutcome, error) {
 
 // capacity builds capacity.json from the steps so far and the answer.
 func (cr *capRun) capacity(interrupted bool) *reports.Capacity {
-	s, objs := cr.cj.settings, cr.cj.slo.Clone()
-	_, workers := cr.attack.Workers()
+	s, objs, meta := cr.cj.settings, cr.cj.slo.Clone(), cr.sess.Meta()
 	c := &reports.Capacity{
-		Target: cr.target, Plan: cr.plan.Name,
+		Target: cr.cj.target, Plan: cr.cj.plan.Name,
 		LimitedBy: cr.answer.LimitedBy, Confirmed: cr.answer.Confirmed,
 		Settings: reports.CapacitySettings{Start: s.Start, Max: s.Max, StepS: cr.cj.step.Seconds(), Precision: s.Precision,
-			Growth: s.Growth, WarmupS: cr.plan.Warmup.Seconds(), MaxSteps: s.MaxSteps(), EstimateS: cr.cj.Estimate().Seconds()},
+			Growth: s.Growth, WarmupS: cr.cj.plan.Warmup.Seconds(), MaxSteps: s.MaxSteps(), EstimateS: cr.cj.Estimate().Seconds()},
 		SLO: &objs, LatencyFromPlanned: true,
 		Steps:  slices.Clone(cr.steps),
-		Agents: cr.pool.Size(), Connections: cr.attack.Connections(), Workers: int(workers),
-		HTTP2: cr.plan.HTTP2, TLSVerify: cr.meta.TLSVerify,
-		Interrupted: interrupted, Warnings: slices.Clone(cr.warnings),
+		Agents: meta.Agents, Connections: cr.sess.Connections(), Workers: cr.sess.Workers(),
+		HTTP2: cr.cj.plan.HTTP2, TLSVerify: meta.TLSVerify,
+		Interrupted: interrupted, Warnings: cr.sess.Warnings(),
 		Started: cr.started,
 	}
 	if c.Steps == nil {
@@ -372,7 +380,7 @@ func (cr *capRun) capacity(interrupted bool) *reports.Capacity {
 		b := cr.answer.Bound
 		c.Bound = &b
 	}
-	if req := cr.rc.require; req > 0 {
+	if req := cr.cj.rc.require; req > 0 {
 		c.SetRequire(req)
 	}
 	c.Describe()

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"ccgw-harness/config"
-	"ccgw-harness/load/agents"
 	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 	"ccgw-harness/slo"
@@ -50,17 +49,13 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 	}
 	planned := reports.NewAggregator(reports.WithLatencyFromPlanned(true))
 	response := reports.NewAggregator()
-	rec, err := newRecorder(dir, planned, false) // the agents' calls span the steps: merged/calls.bin
-	if err != nil {
-		return fail(err)
-	}
-	defer rec.close()
 	objs := cr.cj.slo.Clone()
+	base := cr.sess.Meta()
 	meta := reports.Meta{
-		Target: cr.target, Plan: cr.plan.Name, Profile: config.ProfileConstant,
+		Target: cr.cj.target, Plan: cr.cj.plan.Name, Profile: config.ProfileConstant,
 		RequestedRate: pacer.MeanRate(), PlannedDuration: pacer.Duration(),
-		Agents: cr.meta.Agents, AgentsFailed: cr.meta.AgentsFailed, Connections: cr.attack.Connections(),
-		HTTP2: cr.plan.HTTP2, TLSVerify: cr.meta.TLSVerify, SLO: &objs, LatencyFromPlanned: true,
+		Agents: base.Agents, AgentsFailed: base.AgentsFailed, Connections: cr.sess.Connections(),
+		HTTP2: cr.cj.plan.HTTP2, TLSVerify: base.TLSVerify, SLO: &objs, LatencyFromPlanned: true,
 	}
 	metaPath := filepath.Join(dir, MetaFile)
 	if err := reports.WriteMeta(metaPath, meta); err != nil {
@@ -68,45 +63,46 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 	}
 
 	cr.log.Logf("step %d (%s): %s/s for %s", n, phase, formatRate(rate), cr.cj.step)
-	cr.live.measuring(pacer, time.Now()) // set again with the attack's own start
-	if cr.rc.onStarted != nil {
-		cr.rc.onStarted()
-	}
-	reSignIns := cr.pool.ReSignIns()
-	hits0 := cr.tg.Hits()
+	reSignIns := cr.sess.ReSignIns()
 	cpu0 := processCPU()
 	stall0, stallOK := cpuStall()
 	stepCtx, cancel := context.WithTimeout(ctx, stepBound(cr.cj.step))
 	defer cancel()
-	shown := time.Now()
-	cr.log.Show(func() string {
-		return fmt.Sprintf("step %d %s/s: %s", n, formatRate(rate), progressLine(planned.Snapshot(), time.Since(shown), cr.cj.step, cr.pool))
+	// The gateway's own response time counts only the requests sent on
+	// time (see onTimeLag).
+	var onTime uint64
+	onTimeUS := onTimeLag(objs).Microseconds()
+	a, err := cr.sess.Attack(stepCtx, pacer, Tap{
+		Dir: dir, Agg: planned, Status: fmt.Sprintf("step %d %s/s: ", n, formatRate(rate)),
+		Each: func(r *vegeta.Result) {
+			if lag, ok := lagUS(r); !ok || lag <= onTimeUS {
+				response.Add(r)
+				onTime++
+			}
+		},
 	})
-	start, results := cr.attack.Attack(stepCtx, cr.name(), cr.tg.Targeter(), pacer)
-	if cr.started.IsZero() {
-		cr.started = start
+	if err != nil {
+		return fail(err) // the step's results file (the agents' calls span the steps: merged/calls.bin)
 	}
-	meta.Started = start
-	cr.live.measuring(pacer, start)
-	maxInFlight, onTime := cr.record(newJudge(cr.pool, pacer, start), results, rec, response, hits0, onTimeLag(objs))
-	cr.live.measured()
-	cr.log.Hide()
-	wall := time.Since(start)
+	if cr.started.IsZero() {
+		cr.started = a.Start
+	}
+	meta.Started = a.Start
+	wall := a.Took
 	// Cut: the time bound stopped the attack with planned requests unsent.
-	cut := ctx.Err() == nil && cr.tg.Hits()-hits0 < pacer.Hits()
+	cut := ctx.Err() == nil && a.Sent < pacer.Hits()
 	cancel()
 	cr.ran += cr.cj.step
-	rec.close()
 
-	st.Started = start
+	st.Started = a.Start
 	st.Interrupted = ctx.Err() != nil
 	meta.Interrupted = st.Interrupted
-	meta.ReSignIns = cr.pool.ReSignIns() - reSignIns
+	meta.ReSignIns = cr.sess.ReSignIns() - reSignIns
 	if cut {
 		meta.Warnings = append(meta.Warnings, fmt.Sprintf("the step was stopped %s after its start, its planned requests not all sent: the generator fell behind", stepBound(cr.cj.step)))
 	}
-	if rec.err != nil {
-		meta.Warnings = append(meta.Warnings, fmt.Sprintf("the step's results file is incomplete: %v", rec.err))
+	if a.DirErr != nil {
+		meta.Warnings = append(meta.Warnings, fmt.Sprintf("the step's results file is incomplete: %v", a.DirErr))
 	}
 	if err := reports.WriteMeta(metaPath, meta); err != nil {
 		return fail(err)
@@ -116,14 +112,13 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 	if err := reports.WriteAll(dir, rep, planned); err != nil {
 		return fail(fmt.Errorf("step %d: writing reports: %w", n, err))
 	}
-	if rec.err != nil {
-		return fail(rec.err)
+	if a.DirErr != nil {
+		return fail(a.DirErr)
 	}
 
-	_, workers := cr.attack.Workers()
 	gen := reports.CapacityGenerator{
 		RateRatio: rep.Saturation.RateRatio, LateRatio: rep.Saturation.LateRatio, MaxLagMS: rep.Saturation.MaxLagMS,
-		MaxInFlight: maxInFlight, Workers: int(workers),
+		MaxInFlight: a.MaxInFlight, Workers: cr.sess.Workers(),
 	}
 	if wall > 0 {
 		gen.CPU = round3(float64(processCPU()-cpu0) / float64(wall) / float64(runtime.NumCPU()))
@@ -151,47 +146,6 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 		n, phase, formatRate(rate), stepWord(st), st.Achieved, fmtMSText(st.LatencyMS.P50), fmtMSText(st.LatencyMS.P99),
 		fmtMSText(st.ResponseLatencyMS.P99), st.ErrorRate*100, pressure, reasonSuffix(st.Reason))
 	return st, stepOutcome{Rate: rate, Phase: phase, Pass: st.Pass, Valid: st.Valid, LimitedBy: st.LimitedBy}, nil
-}
-
-// record drains a step's results: each is judged for its agent, written to
-// the step's file (rec, whose aggregator measures latency from the planned
-// send time) and the merged one, added to the response-time aggregator
-// when it was sent on time (at most onTime after its planned time), and a
-// lost session is fed back to the pool. It returns the most requests that
-// were in flight when a result came in (hits handed out since hits0, less
-// results received) and how many results were sent on time. It flushes
-// both files at least every flushInterval.
-func (cr *capRun) record(j *agents.Judge, results <-chan *vegeta.Result, rec *recorder, response *reports.Aggregator, hits0 uint64, onTime time.Duration) (int, uint64) {
-	tick := time.NewTicker(flushInterval)
-	defer tick.Stop()
-	var received, punctual uint64
-	maxInFlight := 0
-	onTimeUS := onTime.Microseconds()
-	for {
-		select {
-		case r, ok := <-results:
-			if !ok {
-				rec.flush()
-				cr.rec.flush()
-				return maxInFlight, punctual
-			}
-			received++
-			if f := int(cr.tg.Hits() - hits0 - received + 1); f > maxInFlight {
-				maxInFlight = f
-			}
-			a, v := j.Judge(r)
-			rec.record(r, loginInfoIndex)
-			cr.rec.record(r, loginInfoIndex)
-			if lag, ok := lagUS(r); !ok || lag <= onTimeUS {
-				response.Add(r)
-				punctual++
-			}
-			j.Pool.Feedback(a, v, r.Timestamp)
-		case <-tick.C:
-			rec.flush()
-			cr.rec.flush()
-		}
-	}
 }
 
 // onTimeFraction: a capacity step judges the gateway's own response

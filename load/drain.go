@@ -2,14 +2,8 @@ package load
 
 import (
 	"context"
-	"io"
 	"slices"
 	"time"
-
-	"ccgw-harness/gateway"
-	"ccgw-harness/load/agents"
-
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 // Drain defaults: how a capacity search lets the gateway empty its queues
@@ -32,42 +26,14 @@ const (
 	drainIdleProbes = 5
 )
 
-// drainer sends single logininfo requests (probes) through the attack's
-// client, one at a time, to see whether the gateway answers as fast as it
-// does when idle: a request that queues behind unfinished work is slow.
-// Probe answers are not recorded; a lost session is fed back to the pool.
+// drainer sends single logininfo requests (probes, Session.Probe), one
+// at a time, to see whether the gateway answers as fast as it does when
+// idle: a request that queues behind unfinished work is slow.
 type drainer struct {
-	attack *attacker
-	tg     vegeta.Targeter
-	pool   *agents.Pool
-	idle   time.Duration // median probe latency on the idle gateway
-}
-
-// probe sends one logininfo request and returns its latency (and whether
-// it was answered at all).
-func (d *drainer) probe(ctx context.Context) (time.Duration, bool) {
-	var t vegeta.Target
-	if d.tg(&t) != nil {
-		return 0, false
-	}
-	req, err := t.Request()
-	if err != nil {
-		return 0, false
-	}
-	res := vegeta.Result{Method: t.Method, URL: t.URL, Timestamp: time.Now()}
-	resp, err := d.attack.hc.Do(req.WithContext(ctx))
-	if err == nil {
-		res.Code = uint16(resp.StatusCode)
-		res.Headers = resp.Header
-		res.Body, err = io.ReadAll(io.LimitReader(resp.Body, gateway.MaxBodySize))
-		resp.Body.Close()
-	}
-	res.Latency = time.Since(res.Timestamp)
-	if err != nil {
-		res.Code, res.Error = 0, err.Error()
-	}
-	d.pool.FeedbackResult(&res)
-	return res.Latency, err == nil
+	// probe sends one unrecorded request and returns its latency, and
+	// whether it was answered at all.
+	probe func(ctx context.Context) (time.Duration, bool)
+	idle  time.Duration // median probe latency on the idle gateway
 }
 
 // measureIdle sets the baseline: the median of a few probes sent before

@@ -55,7 +55,7 @@ import (
 // X-Ccgw-Ready-Us, the sign-in X-Ccgw-Lag-Us (how late the journey started
 // against its planned arrival).
 type journeys struct {
-	r         *run
+	s         *Session
 	jp        *JourneyPlan
 	arrivals  *pace.Schedule
 	free      chan *agents.Agent
@@ -75,17 +75,17 @@ type journeys struct {
 	wg                                                       sync.WaitGroup
 }
 
-// newJourneys prepares the journey stage of r; base is the transport each
+// newJourneys prepares the journey stage of s; base is the transport each
 // journey's own is cloned from.
-func newJourneys(r *run, jp *JourneyPlan, base *http.Transport, baseURL string, t *config.Target) *journeys {
-	js := &journeys{r: r, jp: jp, arrivals: jp.arrivals, base: base, baseURL: baseURL, attack: r.name(),
-		timeout: r.plan.Timeout, pollTO: t.PollWait + agents.PollTimeoutMargin, force: t.ForceLogin, fields: r.plan.SignIn,
-		free: make(chan *agents.Agent, len(r.pool.Agents()))}
+func newJourneys(s *Session, jp *JourneyPlan, base *http.Transport, baseURL string, t *config.Target) *journeys {
+	js := &journeys{s: s, jp: jp, arrivals: jp.arrivals, base: base, baseURL: baseURL, attack: s.name(),
+		timeout: s.plan.Timeout, pollTO: t.PollWait + agents.PollTimeoutMargin, force: t.ForceLogin, fields: s.plan.SignIn,
+		free: make(chan *agents.Agent, len(s.pool.Agents()))}
 	if js.timeout <= 0 {
 		js.timeout = config.DefaultTimeout
 	}
-	js.pauseMin, js.pauseMax = r.keep.Pause()
-	for _, a := range r.pool.Agents() {
+	js.pauseMin, js.pauseMax = s.keep.Pause()
+	for _, a := range s.pool.Agents() {
 		js.free <- a
 	}
 	return js
@@ -138,7 +138,7 @@ arrivals:
 
 // status is the progress line of a journey run.
 func (js *journeys) status(elapsed time.Duration) string {
-	l := js.r.agg.Snapshot()
+	l := js.s.agg.Snapshot()
 	return fmt.Sprintf("%s  journeys %d/%d started, %d holding, %d completed, %d failed  logininfo %d (p99 %s, errors %.2f%%)  polls %d",
 		fmtDur(elapsed), js.started.Load(), js.jp.Journeys, js.holding.Load(), js.completed.Load(), js.failed.Load(),
 		l.Requests, fmtLatency(l.P99), l.ErrorRate*100, js.polls.Load())
@@ -170,7 +170,7 @@ type journey struct {
 // observe is the journey client's observer: it keeps the exchange, judged,
 // for the journey to tag and record.
 func (j *journey) observe(ctx context.Context, x *gateway.Exchange) {
-	ci, ok := j.js.r.calls.Result(ctx, x, &j.pending, j.hdr)
+	ci, ok := j.js.s.calls.Result(ctx, x, &j.pending, j.hdr)
 	if ok {
 		j.pendCI = ci
 	}
@@ -190,7 +190,7 @@ func (j *journey) record(end string, lag bool) gateway.Verdict {
 		r.Headers[reports.HeaderLagUs] = []string{strconv.FormatInt(int64(l/time.Microsecond), 10)}
 	}
 	j.end(r.Headers, end)
-	j.js.r.rec.record(r, j.pendCI)
+	j.js.s.rec.record(r, j.pendCI)
 	return gateway.ParseVerdict(r.Error)
 }
 
@@ -204,10 +204,10 @@ func (j *journey) end(h http.Header, outcome string) {
 	switch outcome {
 	case reports.JourneyCompleted:
 		j.js.completed.Add(1)
-		j.js.r.rc.metrics.JourneyDone(true)
+		j.js.s.metrics.JourneyDone(true)
 	case reports.JourneyFailed:
 		j.js.failed.Add(1)
-		j.js.r.rc.metrics.JourneyDone(false)
+		j.js.s.metrics.JourneyDone(false)
 	case reports.JourneyInterrupted:
 		j.js.interrupted.Add(1)
 	}
@@ -248,14 +248,14 @@ func (j *journey) run(ctx context.Context) {
 	}
 	j.hdr = make(http.Header, 4)
 	j.body, j.pollSc = agents.NewScratch(), agents.NewScratch()
-	j.judge = agents.Judge{Pool: js.r.pool, Header: j.hdr}
+	j.judge = agents.Judge{Pool: js.s.pool, Header: j.hdr}
 
 	js.started.Add(1)
 	s := j.signIn()
 	if s == nil {
 		return
 	}
-	js.r.pool.SetSession(j.a, s)
+	js.s.pool.SetSession(j.a, s)
 	signedAt := time.Now()
 	js.holding.Add(1)
 	defer js.holding.Add(-1)
@@ -330,7 +330,7 @@ func (j *journey) hold(ctx, jctx context.Context, jcancel context.CancelFunc, s 
 func (j *journey) keepAlive(jctx context.Context, jcancel context.CancelFunc, s *gateway.Session, stop, done chan struct{}) {
 	defer close(done)
 	js := j.js
-	p := agents.NewPoller(j.hc, 0, js.r.calls) // bounded by the transport and hold (see hold)
+	p := agents.NewPoller(j.hc, 0, js.s.calls) // bounded by the transport and hold (see hold)
 	tag := func(h http.Header, v gateway.Verdict) {
 		h[reports.HeaderJourney] = j.tag
 		if v.SessionGone() {
@@ -498,44 +498,44 @@ func (j *journey) loginInfo(ctx context.Context, first bool) (v gateway.Verdict,
 	if first && v.OK() {
 		ready := start.Add(lat).Sub(j.signInStart)
 		j.hdr[reports.HeaderReadyUs] = []string{strconv.FormatInt(int64(ready/time.Microsecond), 10)}
-		j.js.r.rc.metrics.ObserveReady(ready)
+		j.js.s.metrics.ObserveReady(ready)
 	}
 	if !v.OK() {
 		j.gone.Store(v.SessionGone())
 		j.end(j.hdr, reports.JourneyFailed)
 	}
 	r.Headers = j.hdr
-	js.r.rec.record(&r, loginInfoIndex)
+	js.s.rec.record(&r, loginInfoIndex)
 	return v, true
 }
 
-// measureJourneys is the measured stage of a journey plan: the journeys run
-// on their schedule until every one has signed out or ctx is cancelled.
-func (r *run) measureJourneys(ctx context.Context, c *gateway.Client, t *config.Target) error {
+// measureJourneys is the measured stage of journey plan jp: the journeys
+// run on their schedule until every one has signed out or ctx is
+// cancelled.
+func (s *Session) measureJourneys(ctx context.Context, jp *JourneyPlan, c *gateway.Client, t *config.Target) error {
 	base, ok := c.HTTPClient().Transport.(*http.Transport)
 	if !ok {
 		return fmt.Errorf("load: the gateway client's transport is %T, want *http.Transport", c.HTTPClient().Transport)
 	}
-	js := newJourneys(r, r.journey, base, c.BaseURL(), t)
-	r.journeys = js
-	jp := r.journey
-	r.log.Logf("journeys: %d agents start a journey of %s (%s) on the schedule %s; up to %d at once",
-		jp.Journeys, jp.Hold, repeatText(jp.Repeat), r.pacer, jp.PeakAgents)
-	r.meta.Started = time.Now()
-	r.meta.Warnings = r.warnings
-	if err := reports.WriteMeta(r.metaPath, r.meta); err != nil {
-		return fmt.Errorf("output directory %s: %w", r.out, err)
+	js := newJourneys(s, jp, base, c.BaseURL(), t)
+	s.journeys = js
+	s.log.Logf("journeys: %d agents start a journey of %s (%s) on the schedule %s; up to %d at once",
+		jp.Journeys, jp.Hold, repeatText(jp.Repeat), s.pacer, jp.PeakAgents)
+	s.meta.Started = time.Now()
+	s.meta.Warnings = s.warnings
+	if err := reports.WriteMeta(s.metaPath, s.meta); err != nil {
+		return fmt.Errorf("output directory %s: %w", s.out, err)
 	}
 	shown := time.Now()
-	r.log.Show(func() string { return js.status(time.Since(shown)) })
-	if r.rc.onStarted != nil {
-		r.rc.onStarted()
+	s.log.Show(func() string { return js.status(time.Since(shown)) })
+	if s.onAttack != nil {
+		s.onAttack()
 	}
 	js.run(ctx)
-	r.meta.Started = js.startedAt
-	r.log.Hide()
-	r.interrupted = ctx.Err() != nil
-	r.log.Logf("journeys: %d started, %d completed, %d failed, %d interrupted", js.started.Load(), js.completed.Load(), js.failed.Load(), js.interrupted.Load())
+	s.meta.Started = js.startedAt
+	s.log.Hide()
+	s.interrupted = ctx.Err() != nil
+	s.log.Logf("journeys: %d started, %d completed, %d failed, %d interrupted", js.started.Load(), js.completed.Load(), js.failed.Load(), js.interrupted.Load())
 	return nil
 }
 

@@ -31,14 +31,14 @@ type livePace struct {
 	start time.Time
 }
 
-// attach makes r's figures the source of its metrics (none without
-// WithMetrics). Call it once r's pool, keep-alive and attack exist.
-func (l *liveRun) attach(r *run) {
-	m := r.rc.metrics
+// attach makes s's figures the source of its metrics (none without
+// metrics). Call it once s's pool, keep-alive and attack exist.
+func (l *liveRun) attach(s *Session) {
+	m := s.metrics
 	if m == nil {
 		return
 	}
-	pool, keep, attack, agg := r.pool, r.keep, r.attack, r.agg
+	pool, keep, attack, agg := s.pool, s.keep, s.attack, s.agg
 	l.source = m.Attach(metrics.Source{
 		Agents: pool.Size(),
 		PlannedRate: func() float64 {

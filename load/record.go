@@ -177,29 +177,6 @@ func (rec *recorder) close() {
 	}
 }
 
-// drain consumes an attack's results until the channel is closed: each is
-// judged for the agent that sent it, recorded, and a lost session is fed
-// back to the pool. It runs on one goroutine (the judge reuses its header
-// map) and flushes the file at least every flushInterval.
-func (rec *recorder) drain(j *agents.Judge, results <-chan *vegeta.Result) {
-	tick := time.NewTicker(flushInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case r, ok := <-results:
-			if !ok {
-				rec.flush()
-				return
-			}
-			a, v := j.Judge(r)
-			rec.record(r, loginInfoIndex)
-			j.Pool.Feedback(a, v, r.Timestamp)
-		case <-tick.C:
-			rec.flush()
-		}
-	}
-}
-
 // newJudge returns the judge of a recorded attack: it reuses one header map
 // for every result (the recorder encodes and aggregates each result before
 // the next is judged, and neither keeps the map) and computes each

@@ -65,19 +65,20 @@ func (j *Job) shardMeta(m *reports.Meta) {
 	}
 }
 
-// waitStart waits at the run's start gate, if it has one, once the agents
-// are signed in and the connections warm, and keeps the agreed start for
-// measure. An interruption is not an error (the run goes on to finish).
-func (r *run) waitStart(ctx context.Context) error {
-	if r.rc.gate == nil || r.interrupted || ctx.Err() != nil {
+// waitStart waits at the run's start gate, if it has one (nil: none), once
+// the agents are signed in and the connections warm, and keeps the agreed
+// start for the measured attack. An interruption is not an error (the run
+// goes on to finish).
+func (s *Session) waitStart(ctx context.Context, gate StartGate) error {
+	if gate == nil || s.interrupted || ctx.Err() != nil {
 		return nil
 	}
-	start, err := r.rc.gate(ctx)
+	start, err := gate(ctx)
 	if ctx.Err() != nil {
-		r.interrupted = true
+		s.interrupted = true
 		return nil
 	}
-	r.agreed = start
+	s.agreed = start
 	return err
 }
 
@@ -85,18 +86,18 @@ func (r *run) waitStart(ctx context.Context) error {
 // before the report says so.
 const lateWarning = 100 * time.Millisecond
 
-// attackPace is the pace the measured attack runs: the job's, shifted when
+// attackPace is the pace a measured attack of pace p runs: p, shifted when
 // the attack begins late after the agreed start (see StartGate), and the
 // instant the schedule counts from (for each request's lag).
-func (r *run) attackPace(now time.Time) (pace.Pacer, time.Time) {
-	if r.agreed.IsZero() || !now.After(r.agreed) {
-		return r.pacer, time.Time{}
+func (s *Session) attackPace(p pace.Pacer, now time.Time) (pace.Pacer, time.Time) {
+	if s.agreed.IsZero() || !now.After(s.agreed) {
+		return p, time.Time{}
 	}
-	late := now.Sub(r.agreed)
+	late := now.Sub(s.agreed)
 	if late >= lateWarning {
-		r.warnings = append(r.warnings, fmt.Sprintf("the attack began %s after the start instant the shards agreed on: its first requests went out behind schedule (their lag counts it)", late.Round(time.Millisecond)))
+		s.warnings = append(s.warnings, fmt.Sprintf("the attack began %s after the start instant the shards agreed on: its first requests went out behind schedule (their lag counts it)", late.Round(time.Millisecond)))
 	}
-	return &latePacer{Pacer: r.pacer, late: late}, r.agreed
+	return &latePacer{Pacer: p, late: late}, s.agreed
 }
 
 // latePacer is a pace begun late: elapsed counts from late before the
@@ -121,9 +122,9 @@ func (p *latePacer) Workers(initial, maximum uint64) (uint64, uint64) {
 
 // abort ends a run given up at its start gate: the agents are signed out
 // and the reports written, meta.json saying why; the error is err.
-func (r *run) abort(ctx context.Context, err error) (*Outcome, error) {
-	r.meta.Aborted = err.Error()
-	outc, ferr := r.finish(ctx)
+func (j *Job) abort(ctx context.Context, s *Session, outc *Outcome, err error) (*Outcome, error) {
+	s.meta.Aborted = err.Error()
+	outc, ferr := j.finish(ctx, s, outc)
 	if ferr != nil {
 		return outc, errors.Join(err, ferr)
 	}
