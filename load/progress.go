@@ -170,8 +170,3 @@ func fmtLatency(d time.Duration) string {
 	}
 	return d.Round(100 * time.Millisecond).String()
 }
-
-// formatRate prints a rate without needless decimals (200, 0.5, 12.25).
-func formatRate(r float64) string {
-	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", r), "0"), ".")
-}

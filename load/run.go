@@ -43,7 +43,6 @@ type runConfig struct {
 	runID     string     // WithRunID
 	gate      StartGate  // WithStartGate
 	metrics   *metrics.Metrics
-	require   float64 // WithRequire (capacity searches)
 }
 
 // WithConfirm gives the name the operator typed with --confirm; a target
@@ -56,8 +55,8 @@ func WithProgress(p *Progress) Option { return func(c *runConfig) { c.progress =
 
 // WithSLO sets the objectives the run is judged by (config.File.SLOFor),
 // every one a gate. Without it only the default gates apply (contract
-// violations and generator saturation). NewJob and NewCapacityJob refuse
-// an objective that means nothing in the run (slo.Objectives.CheckMode).
+// violations and generator saturation). NewJob refuses an objective that
+// means nothing in the run (slo.Objectives.CheckMode).
 func WithSLO(o slo.Objectives) Option { return func(c *runConfig) { c.slo = o.Clone() } }
 
 // WithRate overrides the plan's rate (see config.Plan.Override).

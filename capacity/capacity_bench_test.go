@@ -1,4 +1,4 @@
-package load_test
+package capacity_test
 
 import (
 	"context"
@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"ccgw-harness/capacity"
 	"ccgw-harness/config"
 	"ccgw-harness/connect"
-	"ccgw-harness/load"
 	"ccgw-harness/reports"
 )
 
@@ -41,7 +41,7 @@ func BenchmarkCapacitySearch600(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		j, err := load.NewCapacityJob(t, p, out, load.WithSLO(f.SLOFor(p)))
+		j, err := capacity.New(t, p, out, capacity.WithSLO(f.SLOFor(p)))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,7 +1,8 @@
-package load
+package capacity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/load"
 	"ccgw-harness/load/agents"
 	"ccgw-harness/metrics"
 	"ccgw-harness/pace"
@@ -28,74 +30,67 @@ const (
 	MergedDir = "merged"
 )
 
-// WithRequire records `ccgw capacity --require R`: capacity.json and
-// junit.xml say whether the answer reaches r requests/s.
-func WithRequire(r float64) Option { return func(c *runConfig) { c.require = r } }
-
 // stepGraceMin is the least time a capacity step may run past its length
 // before it is cut (a generator behind its schedule catches up in it); see
 // stepBound.
 const stepGraceMin = 2 * time.Second
 
-// CapacityJob is a capacity search (a plan with a capacity block) that
-// passed every check that needs no gateway: the safety rails, the search
+// Search is a capacity search (a plan with a capacity block) that passed
+// every check that needs no gateway: the safety rails, the search
 // settings, the target's max_rate, the agents, objectives that mean
 // something in a step, and a writable output directory. Run it with
-// CapacityJob.Run once the target is up.
+// Search.Run once the target is up.
 //
-// The search reuses a load run's stages: one open, signIn (agents signed in
-// once and kept alive for the whole search) and warmUp; then steps, each a
-// constant rate for the plan's step length judged on its own results and
-// written to its own directory, with the gateway drained between two
-// steps (see drainer); then finish, which signs every agent out on every
-// path and writes capacity.json, summary.txt, report.html and junit.xml.
-type CapacityJob struct {
-	rc       runConfig
+// The search runs on one load.Session: agents signed in once and kept
+// alive for the whole search, one warm-up; then steps, each a measured
+// attack at a constant rate for the plan's step length, judged on its own
+// results and written to its own directory, with the gateway drained
+// between two steps (see drainer); then the end, which signs every agent
+// out on every path and writes capacity.json, summary.txt, report.html and
+// junit.xml.
+type Search struct {
+	opts     options
 	target   string // the target's name
 	plan     config.Plan
 	pacer    pace.Pacer // the start rate for one step: what the warm-up loads like
-	settings searchSettings
+	settings Settings
 	step     time.Duration
 	dir      string
 	slo      slo.Objectives // every step's gates: the plan's, saturation not gated (see judgeStep)
 	warnings []string
 }
 
-// NewCapacityJob checks the capacity plan p against target t without any
-// network, like NewJob; out is the search's output directory. The
-// target's max_rate caps the search's max (a start above it is refused).
-// Every refusal is a *RefusedError naming what to fix; so is a journey
+// New checks the capacity plan p against target t without any network,
+// like load.NewJob; out is the search's output directory. The target's
+// max_rate caps the search's max (a start above it is refused). Every
+// refusal is a *load.RefusedError naming what to fix; so is a journey
 // plan (a step runs logininfo at one rate, not journeys) and an objective
 // that means nothing in a step (slo.ModeCapacity: ready_ and calls: keys),
-// named. Of the Options, WithRate and WithDuration do not apply;
-// WithAttackStarted is called before every step.
-func NewCapacityJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*CapacityJob, error) {
-	var rc runConfig
-	for _, o := range opts {
-		o(&rc)
+// named.
+func New(t *config.Target, p *config.Plan, out string, opts ...Option) (*Search, error) {
+	var o options
+	for _, f := range opts {
+		f(&o)
 	}
 	if p.Capacity == nil {
-		return nil, &RefusedError{Reason: fmt.Sprintf("plan %s has no capacity block: a capacity search needs capacity: {start, max, step, precision} (run a rate plan with ccgw load)", p.Name)}
+		return nil, &load.RefusedError{Reason: fmt.Sprintf("plan %s has no capacity block: a capacity search needs capacity: {start, max, step, precision} (run a rate plan with ccgw load)", p.Name)}
 	}
 	if p.Journey != nil {
-		return nil, &RefusedError{Reason: fmt.Sprintf("plan %s has both journey and capacity: a capacity search's steps send logininfo at one rate each, they run no journeys (run a journey plan with ccgw load)", p.Name)}
+		return nil, &load.RefusedError{Reason: fmt.Sprintf("plan %s has both journey and capacity: a capacity search's steps send logininfo at one rate each, they run no journeys (run a journey plan with ccgw load)", p.Name)}
 	}
-	if rc.rate != 0 || rc.duration != 0 {
-		return nil, &RefusedError{Reason: fmt.Sprintf("plan %s is a capacity search: its rates and durations come from capacity: {start, max, step}, not from --rate or --duration", p.Name)}
-	}
-	if err := CheckRails(t, p, rc.confirm); err != nil {
+	if err := load.CheckRails(t, p, o.confirm); err != nil {
 		return nil, err
 	}
-	cj := &CapacityJob{rc: rc, target: t.Name, plan: *p, settings: searchSettingsOf(p.Capacity), step: p.Capacity.Step, dir: out}
+	cj := &Search{opts: o, target: t.Name, plan: *p, settings: settingsOf(p.Capacity), step: p.Capacity.Step, dir: out}
 	if err := cj.settings.Validate(); err != nil {
 		return nil, refused(err, "plan %s: %v", p.Name, err)
 	}
 	if cj.step <= 0 {
-		return nil, &RefusedError{Reason: fmt.Sprintf("plan %s: capacity.step %s: want a positive duration", p.Name, cj.step)}
+		return nil, &load.RefusedError{Reason: fmt.Sprintf("plan %s: capacity.step %s: want a positive duration", p.Name, cj.step)}
 	}
 	if m := t.MaxRate; m > 0 {
 		if cj.settings.Start > m {
-			return nil, &RefusedError{Reason: fmt.Sprintf("plan %s: capacity.start %s/s is above target %s's max_rate %s/s: lower start or raise max_rate", p.Name, formatRate(cj.settings.Start), t.Name, formatRate(m))}
+			return nil, &load.RefusedError{Reason: fmt.Sprintf("plan %s: capacity.start %s/s is above target %s's max_rate %s/s: lower start or raise max_rate", p.Name, formatRate(cj.settings.Start), t.Name, formatRate(m))}
 		}
 		if cj.settings.Max > m {
 			cj.warnings = append(cj.warnings, fmt.Sprintf("plan %s searches up to %s/s, above target %s's max_rate: capped at %s/s", p.Name, formatRate(cj.settings.Max), t.Name, formatRate(m)))
@@ -111,20 +106,19 @@ func NewCapacityJob(t *config.Target, p *config.Plan, out string, opts ...Option
 	if t.TLS.InsecureSkipVerify {
 		cj.warnings = append(cj.warnings, fmt.Sprintf("TLS certificate verification is OFF for target %s (tls.insecure_skip_verify): the gateway was not authenticated", t.Name))
 	}
-	if err := rc.slo.CheckMode(slo.ModeCapacity); err != nil {
+	if err := o.slo.CheckMode(slo.ModeCapacity); err != nil {
 		return nil, refused(err, "plan %s: %v", p.Name, err)
 	}
-	cj.slo = stepSLO(rc.slo)
+	cj.slo = stepSLO(o.slo)
 	cj.warnings = append(cj.warnings, sloWarnings(p, cj.slo, cj.settings.Max)...)
 	var err error
 	if cj.pacer, err = pace.Constant(cj.settings.Start, cj.step); err != nil {
 		return nil, refused(err, "plan %s: %v", p.Name, err)
 	}
-	if err := prepareOut(out); err != nil {
-		return nil, err
-	}
-	if err := prepareOut(filepath.Join(out, MergedDir)); err != nil {
-		return nil, err
+	for _, dir := range []string{out, filepath.Join(out, MergedDir)} {
+		if err := reports.PrepareDir(dir); err != nil {
+			return nil, &load.RefusedError{Reason: err.Error(), Err: errors.Unwrap(err)}
+		}
 	}
 	return cj, nil
 }
@@ -148,7 +142,7 @@ func sloWarnings(p *config.Plan, s slo.Objectives, maxRate float64) []string {
 	}
 	// Little's law: at rate R a gateway answering within L keeps up to
 	// R × L requests in flight, which the attack's workers must hold.
-	workers := MaxWorkers(p)
+	workers := load.MaxWorkers(p)
 	var tight time.Duration
 	for _, d := range s.Latency {
 		if tight == 0 || d < tight {
@@ -164,27 +158,27 @@ func sloWarnings(p *config.Plan, s slo.Objectives, maxRate float64) []string {
 
 // Settings returns the search's settings (max capped at the target's
 // max_rate).
-func (cj *CapacityJob) Settings() searchSettings { return cj.settings }
+func (cj *Search) Settings() Settings { return cj.settings }
 
 // Step is how long each step runs.
-func (cj *CapacityJob) Step() time.Duration { return cj.step }
+func (cj *Search) Step() time.Duration { return cj.step }
 
 // Estimate is how long the search takes at most unless a confirmation
 // fails: the warm-up and MaxSteps steps (sign-in and the drains between
 // steps come on top).
-func (cj *CapacityJob) Estimate() time.Duration {
+func (cj *Search) Estimate() time.Duration {
 	return cj.plan.Warmup + time.Duration(cj.settings.MaxSteps())*cj.step
 }
 
 // EstimateText says the estimate for people, before the search starts.
-func (cj *CapacityJob) EstimateText() string {
+func (cj *Search) EstimateText() string {
 	s := cj.settings
 	return fmt.Sprintf("capacity search from %s/s up to %s/s (growth ×%s, precision %s%%), %s a step: at most %d steps, about %s with the warm-up, plus drains (more if a confirmation fails)",
 		formatRate(s.Start), formatRate(s.Max), formatRate(s.Growth), formatRate(s.Precision*100), cj.step, s.MaxSteps(), fmtDur(cj.Estimate()))
 }
 
-// CapacityOutcome is what a capacity search produced.
-type CapacityOutcome struct {
+// Outcome is what a capacity search produced.
+type Outcome struct {
 	// Capacity is the result as written to capacity.json (nil when the
 	// search was refused before it started).
 	Capacity *reports.Capacity
@@ -195,11 +189,11 @@ type CapacityOutcome struct {
 	Interrupted bool
 }
 
-// capRun is a capacity search under way, on its session.
-type capRun struct {
-	cj          *CapacityJob
-	sess        *Session
-	log         *Progress
+// run is a capacity search under way, on its session.
+type run struct {
+	cj          *Search
+	sess        *load.Session
+	log         *load.Progress
 	drainer     *drainer
 	steps       []reports.CapacityStep
 	outcomes    []stepOutcome
@@ -207,16 +201,16 @@ type capRun struct {
 	started     time.Time // the first step's start
 	ran         time.Duration
 	interrupted bool
-	cout        *CapacityOutcome
+	cout        *Outcome
 }
 
 // Run runs the search through client c against t, the configuration of the
-// running target (as Job.Run), on one Session: one sign-in and warm-up,
-// then a measured attack per step. The error is nil whenever capacity.json
-// and the other outputs were written, whatever the answer, and also after
-// an interruption (CapacityOutcome.Interrupted).
-func (cj *CapacityJob) Run(ctx context.Context, c *gateway.Client, t *config.Target) (*CapacityOutcome, error) {
-	m := cj.rc.metrics
+// running target (as load.Job.Run), on one load.Session: one sign-in and
+// warm-up, then a measured attack per step. The error is nil whenever
+// capacity.json and the other outputs were written, whatever the answer,
+// and also after an interruption (Outcome.Interrupted).
+func (cj *Search) Run(ctx context.Context, c *gateway.Client, t *config.Target) (*Outcome, error) {
+	m := cj.opts.metrics
 	defer m.SetStage(metrics.StageDone)
 	if t.Name != cj.target {
 		return nil, fmt.Errorf("load: job for target %s run against target %s", cj.target, t.Name)
@@ -225,9 +219,9 @@ func (cj *CapacityJob) Run(ctx context.Context, c *gateway.Client, t *config.Tar
 	if err != nil {
 		return nil, refused(err, "%v", err)
 	}
-	sess, err := Open(c, t, Spec{
+	sess, err := load.Open(c, t, load.Spec{
 		Plan: &cj.plan, Agents: list, Pace: cj.pacer, Out: filepath.Join(cj.dir, MergedDir), Warnings: cj.warnings,
-		SLO: cj.slo, Progress: cj.rc.progress, Metrics: m, OnAttack: cj.rc.onStarted,
+		SLO: cj.slo, Progress: cj.opts.progress, Metrics: m, OnAttack: cj.opts.onStep,
 		Meta: func(m *reports.Meta) {
 			// The merged results carry every step's rate: no one requested rate.
 			m.RequestedRate, m.PlannedDuration, m.LatencyFromPlanned = 0, 0, true
@@ -237,7 +231,7 @@ func (cj *CapacityJob) Run(ctx context.Context, c *gateway.Client, t *config.Tar
 		return nil, err
 	}
 	defer sess.Close(ctx)
-	cr := &capRun{cj: cj, sess: sess, log: cj.rc.progress, cout: &CapacityOutcome{Dir: cj.dir}}
+	cr := &run{cj: cj, sess: sess, log: cj.opts.progress, cout: &Outcome{Dir: cj.dir}}
 	cr.log.Logf("%s", cj.EstimateText())
 	m.SetStage(metrics.StageSignIn)
 	sum, err := sess.SignIn(ctx)
@@ -259,7 +253,7 @@ func (cj *CapacityJob) Run(ctx context.Context, c *gateway.Client, t *config.Tar
 
 // search runs steps as nextStep decides until it is done, the context ends
 // or a step cannot be written.
-func (cr *capRun) search(ctx context.Context) error {
+func (cr *run) search(ctx context.Context) error {
 	if cr.sess.Interrupted() || ctx.Err() != nil {
 		cr.interrupted = true
 		return nil
@@ -311,7 +305,7 @@ func (cr *capRun) search(ctx context.Context) error {
 
 // finish signs every agent out, closes the merged results and writes the
 // merged meta.json and the search's outputs.
-func (cr *capRun) finish(ctx context.Context) (*CapacityOutcome, error) {
+func (cr *run) finish(ctx context.Context) (*Outcome, error) {
 	e := cr.sess.End(ctx) // before closing the results: the sign-outs are results too (merged/calls.bin)
 	cr.cout.SignOut = e.SignOut
 	if cr.interrupted {
@@ -346,7 +340,7 @@ func (cr *capRun) finish(ctx context.Context) (*CapacityOutcome, error) {
 }
 
 // capacity builds capacity.json from the steps so far and the answer.
-func (cr *capRun) capacity(interrupted bool) *reports.Capacity {
+func (cr *run) capacity(interrupted bool) *reports.Capacity {
 	s, objs, meta := cr.cj.settings, cr.cj.slo.Clone(), cr.sess.Meta()
 	c := &reports.Capacity{
 		Target: cr.cj.target, Plan: cr.cj.plan.Name,
@@ -380,7 +374,7 @@ func (cr *capRun) capacity(interrupted bool) *reports.Capacity {
 		b := cr.answer.Bound
 		c.Bound = &b
 	}
-	if req := cr.cj.rc.require; req > 0 {
+	if req := cr.cj.opts.require; req > 0 {
 		c.SetRequire(req)
 	}
 	c.Describe()
@@ -388,3 +382,9 @@ func (cr *capRun) capacity(interrupted bool) *reports.Capacity {
 }
 
 func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
+
+// refused is a *load.RefusedError whose reason is the formatted text and
+// whose cause is err.
+func refused(err error, format string, args ...any) *load.RefusedError {
+	return &load.RefusedError{Reason: fmt.Sprintf(format, args...), Err: err}
+}

@@ -1,4 +1,4 @@
-package load
+package capacity
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ccgw-harness/config"
+	"ccgw-harness/load"
 	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 	"ccgw-harness/slo"
@@ -32,7 +33,7 @@ func stepDirName(n int, rate float64) string { return fmt.Sprintf("%02d-%s", n, 
 // result judged and written to the step's own results file (and the
 // merged one), the step's reports written into its directory, and its
 // verdict. An interrupted step is returned with Interrupted set.
-func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase searchPhase) (reports.CapacityStep, stepOutcome, error) {
+func (cr *run) runStep(ctx context.Context, n int, rate float64, phase searchPhase) (reports.CapacityStep, stepOutcome, error) {
 	name := stepDirName(n, rate)
 	rel := filepath.Join(stepsDir, name)
 	dir := filepath.Join(cr.cj.dir, rel)
@@ -57,7 +58,7 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 		Agents: base.Agents, AgentsFailed: base.AgentsFailed, Connections: cr.sess.Connections(),
 		HTTP2: cr.cj.plan.HTTP2, TLSVerify: base.TLSVerify, SLO: &objs, LatencyFromPlanned: true,
 	}
-	metaPath := filepath.Join(dir, MetaFile)
+	metaPath := filepath.Join(dir, load.MetaFile)
 	if err := reports.WriteMeta(metaPath, meta); err != nil {
 		return fail(err)
 	}
@@ -72,7 +73,7 @@ func (cr *capRun) runStep(ctx context.Context, n int, rate float64, phase search
 	// time (see onTimeLag).
 	var onTime uint64
 	onTimeUS := onTimeLag(objs).Microseconds()
-	a, err := cr.sess.Attack(stepCtx, pacer, Tap{
+	a, err := cr.sess.Attack(stepCtx, pacer, load.Tap{
 		Dir: dir, Agg: planned, Status: fmt.Sprintf("step %d %s/s: ", n, formatRate(rate)),
 		Each: func(r *vegeta.Result) {
 			if lag, ok := lagUS(r); !ok || lag <= onTimeUS {

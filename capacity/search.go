@@ -1,4 +1,4 @@
-package load
+package capacity
 
 import (
 	"fmt"
@@ -44,22 +44,22 @@ const (
 // limitedBySLO is the LimitedBy of a step that failed SLO gate gate.
 func limitedBySLO(gate string) string { return limitedBySLOPrefix + gate }
 
-// searchSettings are a capacity search's parameters (config.Capacity
-// without the step length).
-type searchSettings struct {
+// Settings are a capacity search's parameters (config.Capacity without
+// the step length).
+type Settings struct {
 	Start, Max float64 // requests/s: the first rate and the highest one a step may run
 	Growth     float64 // factor between two growing steps, above 1
 	Precision  float64 // bisect until the failing rate is at most this ratio above the passing one
 }
 
-// searchSettingsOf returns the settings of a plan's capacity block.
-func searchSettingsOf(c *config.Capacity) searchSettings {
-	return searchSettings{Start: c.Start, Max: c.Max, Growth: c.Growth, Precision: c.Precision}
+// settingsOf returns the settings of a plan's capacity block.
+func settingsOf(c *config.Capacity) Settings {
+	return Settings{Start: c.Start, Max: c.Max, Growth: c.Growth, Precision: c.Precision}
 }
 
 // Validate checks the settings (the configuration checks them too; this
 // guards callers that build settings themselves).
-func (s searchSettings) Validate() error {
+func (s Settings) Validate() error {
 	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 	switch {
 	case bad(s.Start) || bad(s.Max) || s.Start <= 0 || s.Max < s.Start:
@@ -120,7 +120,7 @@ type searchAnswer struct {
 // leave (a factor Growth) down to Precision, and the confirmation. A failed
 // confirmation reopens the search below, an invalid step is retried;
 // nextStep stops after HardStepLimit steps whatever happens.
-func (s searchSettings) MaxSteps() int {
+func (s Settings) MaxSteps() int {
 	grow := 1
 	for r := s.Start; r < s.Max && grow < 1000; grow++ {
 		r = s.grow(r)
@@ -138,11 +138,11 @@ func (s searchSettings) MaxSteps() int {
 // HardStepLimit is the most steps nextStep allows: three times MaxSteps,
 // room for confirmations that fail on a gateway that passes and fails the
 // same rate by turns. Every search ends by itself.
-func (s searchSettings) HardStepLimit() int { return 3 * s.MaxSteps() }
+func (s Settings) HardStepLimit() int { return 3 * s.MaxSteps() }
 
 // grow returns the rate after r while growing: r × Growth, rounded, at most
 // Max, and always above r.
-func (s searchSettings) grow(r float64) float64 {
+func (s Settings) grow(r float64) float64 {
 	next := roundRate(r * s.Growth)
 	if next <= r {
 		next = r * s.Growth
@@ -232,7 +232,7 @@ func retryDue(steps []stepOutcome) bool {
 //     bound, and the search goes on below it.
 //   - The answer is the confirmed rate; LimitedBy comes from the upper
 //     bound (its failing gate, or the generator), or is limitedByMax.
-func nextStep(s searchSettings, steps []stepOutcome) searchDecision {
+func nextStep(s Settings, steps []stepOutcome) searchDecision {
 	if len(steps) == 0 {
 		return searchDecision{Rate: s.Start, Phase: phaseGrow}
 	}

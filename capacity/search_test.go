@@ -1,4 +1,4 @@
-package load
+package capacity
 
 import (
 	"math"
@@ -26,7 +26,7 @@ func synthetic(c, gen float64) outcomeFunc {
 
 // runSearch drives nextStep with f until it is done (failing t if it does
 // not end within the hard limit) and returns the steps and the answer.
-func runSearch(t *testing.T, s searchSettings, f outcomeFunc) ([]stepOutcome, searchAnswer) {
+func runSearch(t *testing.T, s Settings, f outcomeFunc) ([]stepOutcome, searchAnswer) {
 	t.Helper()
 	var steps []stepOutcome
 	for range s.HardStepLimit() + 1 {
@@ -59,7 +59,7 @@ func phases(steps []stepOutcome) []searchPhase {
 	return out
 }
 
-var acceptance = searchSettings{Start: 100, Max: 3000, Growth: 2, Precision: 0.05}
+var acceptance = Settings{Start: 100, Max: 3000, Growth: 2, Precision: 0.05}
 
 // TestSearchFindsCapacity: the acceptance settings against a gateway of
 // capacity 600: doubling to the first failure, bisection to 5 %, and a
@@ -86,7 +86,7 @@ func TestSearchFindsCapacity(t *testing.T) {
 // MaxSteps.
 func TestSearchPrecision(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, s := range []searchSettings{
+	for _, s := range []Settings{
 		acceptance,
 		{Start: 50, Max: 1e5, Growth: 2, Precision: 0.01},
 		{Start: 150, Max: 400, Growth: 1.5, Precision: 0.05},
@@ -236,7 +236,7 @@ func TestInterruptedAnswer(t *testing.T) {
 }
 
 func TestSearchSettingsValidateAndRound(t *testing.T) {
-	for _, s := range []searchSettings{
+	for _, s := range []Settings{
 		{Start: 0, Max: 10, Growth: 2, Precision: 0.05},
 		{Start: 10, Max: 5, Growth: 2, Precision: 0.05},
 		{Start: 1, Max: 10, Growth: 1, Precision: 0.05},
@@ -260,7 +260,7 @@ func TestSearchSettingsValidateAndRound(t *testing.T) {
 	if n := acceptance.MaxSteps(); n != 13 {
 		t.Errorf("MaxSteps of the acceptance settings: %d, want 13", n)
 	}
-	if n := (searchSettings{Start: 100, Max: 100, Growth: 2, Precision: 0.05}).MaxSteps(); n != 2 {
+	if n := (Settings{Start: 100, Max: 100, Growth: 2, Precision: 0.05}).MaxSteps(); n != 2 {
 		t.Errorf("MaxSteps with start = max: %d, want 2 (the step and its confirmation)", n)
 	}
 }

@@ -1,4 +1,4 @@
-package load_test
+package capacity_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"ccgw-harness/capacity"
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
 	"ccgw-harness/load"
@@ -25,22 +26,22 @@ import (
 // capEnv is a mock (with extra options) and a capacity plan against it.
 func capEnv(t *testing.T, agents int, c config.Capacity, extra ...mockgw.Option) *env {
 	t.Helper()
-	e := newEnv(t, agents, 1, time.Second, false, extra...)
+	e := newEnv(t, agents, 1, time.Second, extra...)
 	e.plan.Rate, e.plan.Duration = 0, 0
 	e.plan.Capacity = &c
 	return e
 }
 
 // runCapacity runs e's capacity plan with opts and fails t on an error.
-func (e *env) runCapacity(ctx context.Context, t *testing.T, opts ...load.Option) *load.CapacityOutcome {
+func (e *env) runCapacity(ctx context.Context, t *testing.T, opts ...capacity.Option) *capacity.Outcome {
 	t.Helper()
-	j, err := load.NewCapacityJob(e.target, e.plan, e.out, opts...)
+	j, err := capacity.New(e.target, e.plan, e.out, opts...)
 	if err != nil {
-		t.Fatalf("NewCapacityJob: %v", err)
+		t.Fatalf("capacity.New: %v", err)
 	}
 	o, err := j.Run(ctx, e.client, e.target)
 	if err != nil {
-		t.Fatalf("CapacityJob.Run: %v", err)
+		t.Fatalf("Search.Run: %v", err)
 	}
 	return o
 }
@@ -50,7 +51,7 @@ func (e *env) runCapacity(ctx context.Context, t *testing.T, opts ...load.Option
 // does) reproduces the step's report.json byte for byte; merged/results.bin
 // holds them all and merged/calls.bin the agents' calls. It returns the
 // capacity.json read back.
-func checkStepFiles(t *testing.T, dir string, o *load.CapacityOutcome) *reports.Capacity {
+func checkStepFiles(t *testing.T, dir string, o *capacity.Outcome) *reports.Capacity {
 	t.Helper()
 	c, err := reports.ReadCapacity(filepath.Join(dir, reports.CapacityFile))
 	if err != nil {
@@ -97,7 +98,7 @@ func checkStepFiles(t *testing.T, dir string, o *load.CapacityOutcome) *reports.
 	// merged/results.bin holds the steps' logininfo results and nothing
 	// else; merged/calls.bin the agents' own calls of the search (sign-ins,
 	// polls, sign-outs); a step's directory has no calls.bin.
-	md := filepath.Join(dir, load.MergedDir)
+	md := filepath.Join(dir, capacity.MergedDir)
 	merged := loadtest.ReadResults(t, filepath.Join(md, load.ResultsFile))
 	if li := loadtest.OfCall(merged, gateway.CallLoginInfo); uint64(len(li)) != total || len(li) != len(merged) {
 		t.Errorf("merged/results.bin holds %d results, %d of them logininfo; the steps %d", len(merged), len(li), total)
@@ -146,16 +147,16 @@ func allSignedOut(t *testing.T, m *mockgw.Server) {
 // queue is empty: the drain worked.
 func TestCapacityFindsMockCapacity(t *testing.T) {
 	noLeaks(t)
-	const capacity, quietLag = 200.0, 20.0 // req/s, ms
+	const mockCap, quietLag = 200.0, 20.0 // req/s, ms
 	e := capEnv(t, 40, config.Capacity{Start: 150, Max: 400, Step: 3 * time.Second, Precision: 0.05, Growth: 1.5},
-		mockgw.WithCapacity(capacity))
+		mockgw.WithCapacity(mockCap))
 	e.plan.Connections, e.plan.Warmup = 64, 500*time.Millisecond
 	p50, maxErr := 30*time.Millisecond, 0.01
 	var mu sync.Mutex
 	var backlogs []time.Duration
 	o := e.runCapacity(context.Background(), t,
-		load.WithSLO(slo.Objectives{Latency: map[string]time.Duration{"p50": p50}, ErrorRate: &maxErr}),
-		load.WithAttackStarted(func() {
+		capacity.WithSLO(slo.Objectives{Latency: map[string]time.Duration{"p50": p50}, ErrorRate: &maxErr}),
+		capacity.WithStepStarted(func() {
 			mu.Lock()
 			backlogs = append(backlogs, e.mock.CapacityBacklog())
 			mu.Unlock()
@@ -174,25 +175,25 @@ func TestCapacityFindsMockCapacity(t *testing.T) {
 			t.Fatalf("answer %s: want a confirmed rate and the first failing rate above it", c.Answer)
 		}
 		got := *c.MaxSustainableRate
-		if got > capacity*1.05 {
-			t.Errorf("answer %s claims more than the mock's capacity %v", c.Answer, capacity)
+		if got > mockCap*1.05 {
+			t.Errorf("answer %s claims more than the mock's capacity %v", c.Answer, mockCap)
 		}
 		if *c.Bound > got*1.05*1.01 {
 			t.Errorf("bound %v: want it within the precision of the answer %v", *c.Bound, got)
 		}
 		switch {
-		case maxLag <= quietLag && got < capacity*0.95:
-			t.Errorf("answer %s: want within 5%% of the mock's capacity %v (the generator lagged at most %.1f ms)", c.Answer, capacity, maxLag)
-		case got < capacity*0.7:
-			t.Errorf("answer %s: far below the mock's capacity %v even for a generator lagging %.1f ms", c.Answer, capacity, maxLag)
-		case got < capacity*0.95:
-			t.Logf("answer %v below 5%% of %v: the generator lagged up to %.1f ms on this machine, and the mock queued its bursts", got, capacity, maxLag)
+		case maxLag <= quietLag && got < mockCap*0.95:
+			t.Errorf("answer %s: want within 5%% of the mock's capacity %v (the generator lagged at most %.1f ms)", c.Answer, mockCap, maxLag)
+		case got < mockCap*0.7:
+			t.Errorf("answer %s: far below the mock's capacity %v even for a generator lagging %.1f ms", c.Answer, mockCap, maxLag)
+		case got < mockCap*0.95:
+			t.Logf("answer %v below 5%% of %v: the generator lagged up to %.1f ms on this machine, and the mock queued its bursts", got, mockCap, maxLag)
 		}
 	case c.LimitedBy == reports.CapacityLimitedByGenerator:
 		// Honest only: never more than the mock sustains, and an invalid
 		// step says why.
-		if c.Found() && *c.MaxSustainableRate > capacity*1.05 {
-			t.Errorf("the generator-limited answer %s claims more than the mock's capacity %v", c.Answer, capacity)
+		if c.Found() && *c.MaxSustainableRate > mockCap*1.05 {
+			t.Errorf("the generator-limited answer %s claims more than the mock's capacity %v", c.Answer, mockCap)
 		}
 		invalid := 0
 		for _, st := range c.Steps {
@@ -259,7 +260,7 @@ func TestCapacityGeneratorLimited(t *testing.T) {
 	e := capEnv(t, 20, config.Capacity{Start: 250, Max: 256000, Step: 500 * time.Millisecond, Precision: 0.5, Growth: 2})
 	e.plan.Connections = 1
 	p99 := 5 * time.Second
-	o := e.runCapacity(context.Background(), t, load.WithSLO(slo.Objectives{Latency: map[string]time.Duration{"p99": p99}}))
+	o := e.runCapacity(context.Background(), t, capacity.WithSLO(slo.Objectives{Latency: map[string]time.Duration{"p99": p99}}))
 	c := checkStepFiles(t, e.out, o)
 	for _, st := range c.Steps {
 		t.Logf("step %d %s %v/s: sent %.0f/s pass %v valid %v %s", st.Step, st.Phase, st.Rate, st.Achieved, st.Pass, st.Valid, st.Reason)
@@ -305,7 +306,7 @@ func TestCapacityInterrupted(t *testing.T) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	steps := 0
-	o := e.runCapacity(ctx, t, load.WithAttackStarted(func() {
+	o := e.runCapacity(ctx, t, capacity.WithStepStarted(func() {
 		steps++
 		base := logininfoRequests(e.mock)
 		wg.Add(1)
@@ -328,12 +329,13 @@ func TestCapacityInterrupted(t *testing.T) {
 	allSignedOut(t, e.mock)
 }
 
-// TestCapacityRefusals: what NewCapacityJob refuses, and the max_rate cap.
+// TestCapacityRefusals: what New refuses, and the max_rate cap. (--rate
+// and --duration cannot be given: capacity.Option has no such option.)
 func TestCapacityRefusals(t *testing.T) {
 	e := capEnv(t, 5, config.Capacity{Start: 100, Max: 3000, Step: time.Second, Precision: 0.05, Growth: 2})
-	refuse := func(name string, want string, p *config.Plan, tg *config.Target, opts ...load.Option) {
+	refuse := func(name string, want string, p *config.Plan, tg *config.Target, opts ...capacity.Option) {
 		t.Helper()
-		_, err := load.NewCapacityJob(tg, p, e.out, opts...)
+		_, err := capacity.New(tg, p, e.out, opts...)
 		var re *load.RefusedError
 		if err == nil || !errors.As(err, &re) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want a refusal naming %q", name, err, want)
@@ -342,7 +344,6 @@ func TestCapacityRefusals(t *testing.T) {
 	rate := *e.plan
 	rate.Capacity, rate.Rate, rate.Duration = nil, 10, time.Second
 	refuse("rate plan", "has no capacity block", &rate, e.target)
-	refuse("--rate", "not from --rate", e.plan, e.target, load.WithRate(10))
 	noLoad := *e.target
 	noLoad.AllowLoad = false
 	refuse("allow_load", "allow_load", e.plan, &noLoad)
@@ -353,7 +354,7 @@ func TestCapacityRefusals(t *testing.T) {
 		t.Errorf("load.Run of a capacity plan: %v, want a refusal pointing to ccgw capacity", err)
 	}
 	capped.MaxRate = 1000
-	j, err := load.NewCapacityJob(&capped, e.plan, e.out)
+	j, err := capacity.New(&capped, e.plan, e.out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +364,7 @@ func TestCapacityRefusals(t *testing.T) {
 	if j.Estimate() != time.Duration(j.Settings().MaxSteps())*time.Second || !strings.Contains(j.EstimateText(), "at most") {
 		t.Errorf("estimate %s (%s)", j.Estimate(), j.EstimateText())
 	}
-	if _, err := os.Stat(filepath.Join(e.out, load.MergedDir)); err != nil {
-		t.Errorf("NewCapacityJob must prove the output writable: %v", err)
+	if _, err := os.Stat(filepath.Join(e.out, capacity.MergedDir)); err != nil {
+		t.Errorf("capacity.New must prove the output writable: %v", err)
 	}
 }
