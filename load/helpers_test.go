@@ -28,9 +28,6 @@ import (
 // testPassword is the agents' password on the test mocks.
 const testPassword = "load-test-pw"
 
-// firstAgent is the first agent ID of the test targets.
-const firstAgent = loadtest.FirstAgent
-
 // env is a mock gateway, a client that trusts it, and the target and plan
 // describing them.
 type env struct {

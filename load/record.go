@@ -28,8 +28,8 @@ import (
 // count what report.json counts; CallsFile gets the agents' own calls
 // (sign-in, forced sign-in, event polls, sign-out, Guid refresh). It is
 // the one place results are written: the measured attack's (drain, on one
-// goroutine) and the agents' own calls and journeys (callRecorder.observe,
-// the poller, the journeys: from any goroutine). A mutex serialises them;
+// goroutine) and the agents' own calls and journeys (agents.Calls,
+// agents.Poller, the journeys: from any goroutine). A mutex serialises them;
 // the attack's drain holds it only to encode and add one result. The first write error is kept and stops
 // further writes to both files; the aggregator still counts every result,
 // so the report stays whole.
