@@ -12,7 +12,7 @@ import (
 )
 
 // WithShard makes the job shard s of a distributed run: it signs in only
-// its own agents and sends only its own part of the plan (see Shard).
+// its own agents and sends only its own part of the plan (see pace.Shard).
 func WithShard(s pace.Shard) Option { return func(c *runConfig) { c.shard = s } }
 
 // WithRunID names the distributed run the job belongs to (meta.json
