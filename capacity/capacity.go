@@ -81,20 +81,20 @@ func New(t *config.Target, p *config.Plan, out string, opts ...Option) (*Search,
 	if err := load.CheckRails(t, p, o.confirm); err != nil {
 		return nil, err
 	}
-	cj := &Search{opts: o, target: t.Name, plan: *p, settings: settingsOf(p.Capacity), step: p.Capacity.Step, dir: out}
-	if err := cj.settings.Validate(); err != nil {
+	sr := &Search{opts: o, target: t.Name, plan: *p, settings: settingsOf(p.Capacity), step: p.Capacity.Step, dir: out}
+	if err := sr.settings.Validate(); err != nil {
 		return nil, refused(err, "plan %s: %v", p.Name, err)
 	}
-	if cj.step <= 0 {
-		return nil, &load.RefusedError{Reason: fmt.Sprintf("plan %s: capacity.step %s: want a positive duration", p.Name, cj.step)}
+	if sr.step <= 0 {
+		return nil, &load.RefusedError{Reason: fmt.Sprintf("plan %s: capacity.step %s: want a positive duration", p.Name, sr.step)}
 	}
 	if m := t.MaxRate; m > 0 {
-		if cj.settings.Start > m {
-			return nil, &load.RefusedError{Reason: fmt.Sprintf("plan %s: capacity.start %s/s is above target %s's max_rate %s/s: lower start or raise max_rate", p.Name, formatRate(cj.settings.Start), t.Name, formatRate(m))}
+		if sr.settings.Start > m {
+			return nil, &load.RefusedError{Reason: fmt.Sprintf("plan %s: capacity.start %s/s is above target %s's max_rate %s/s: lower start or raise max_rate", p.Name, formatRate(sr.settings.Start), t.Name, formatRate(m))}
 		}
-		if cj.settings.Max > m {
-			cj.warnings = append(cj.warnings, fmt.Sprintf("plan %s searches up to %s/s, above target %s's max_rate: capped at %s/s", p.Name, formatRate(cj.settings.Max), t.Name, formatRate(m)))
-			cj.settings.Max = m
+		if sr.settings.Max > m {
+			sr.warnings = append(sr.warnings, fmt.Sprintf("plan %s searches up to %s/s, above target %s's max_rate: capped at %s/s", p.Name, formatRate(sr.settings.Max), t.Name, formatRate(m)))
+			sr.settings.Max = m
 		}
 	}
 	if _, err := agents.ParseOrder(p.Order); err != nil {
@@ -104,15 +104,15 @@ func New(t *config.Target, p *config.Plan, out string, opts ...Option) (*Search,
 		return nil, refused(err, "%v", err)
 	}
 	if t.TLS.InsecureSkipVerify {
-		cj.warnings = append(cj.warnings, fmt.Sprintf("TLS certificate verification is OFF for target %s (tls.insecure_skip_verify): the gateway was not authenticated", t.Name))
+		sr.warnings = append(sr.warnings, fmt.Sprintf("TLS certificate verification is OFF for target %s (tls.insecure_skip_verify): the gateway was not authenticated", t.Name))
 	}
 	if err := o.slo.CheckMode(slo.ModeCapacity); err != nil {
 		return nil, refused(err, "plan %s: %v", p.Name, err)
 	}
-	cj.slo = stepSLO(o.slo)
-	cj.warnings = append(cj.warnings, sloWarnings(p, cj.slo, cj.settings.Max)...)
+	sr.slo = stepSLO(o.slo)
+	sr.warnings = append(sr.warnings, sloWarnings(p, sr.slo, sr.settings.Max)...)
 	var err error
-	if cj.pacer, err = pace.Constant(cj.settings.Start, cj.step); err != nil {
+	if sr.pacer, err = pace.Constant(sr.settings.Start, sr.step); err != nil {
 		return nil, refused(err, "plan %s: %v", p.Name, err)
 	}
 	for _, dir := range []string{out, filepath.Join(out, MergedDir)} {
@@ -120,7 +120,7 @@ func New(t *config.Target, p *config.Plan, out string, opts ...Option) (*Search,
 			return nil, &load.RefusedError{Reason: err.Error(), Err: errors.Unwrap(err)}
 		}
 	}
-	return cj, nil
+	return sr, nil
 }
 
 // stepSLO is the SLO every step is judged by: the plan's, with the
@@ -158,23 +158,23 @@ func sloWarnings(p *config.Plan, s slo.Objectives, maxRate float64) []string {
 
 // Settings returns the search's settings (max capped at the target's
 // max_rate).
-func (cj *Search) Settings() Settings { return cj.settings }
+func (sr *Search) Settings() Settings { return sr.settings }
 
 // Step is how long each step runs.
-func (cj *Search) Step() time.Duration { return cj.step }
+func (sr *Search) Step() time.Duration { return sr.step }
 
 // Estimate is how long the search takes at most unless a confirmation
 // fails: the warm-up and MaxSteps steps (sign-in and the drains between
 // steps come on top).
-func (cj *Search) Estimate() time.Duration {
-	return cj.plan.Warmup + time.Duration(cj.settings.MaxSteps())*cj.step
+func (sr *Search) Estimate() time.Duration {
+	return sr.plan.Warmup + time.Duration(sr.settings.MaxSteps())*sr.step
 }
 
 // EstimateText says the estimate for people, before the search starts.
-func (cj *Search) EstimateText() string {
-	s := cj.settings
+func (sr *Search) EstimateText() string {
+	s := sr.settings
 	return fmt.Sprintf("capacity search from %s/s up to %s/s (growth ×%s, precision %s%%), %s a step: at most %d steps, about %s with the warm-up, plus drains (more if a confirmation fails)",
-		formatRate(s.Start), formatRate(s.Max), formatRate(s.Growth), formatRate(s.Precision*100), cj.step, s.MaxSteps(), fmtDur(cj.Estimate()))
+		formatRate(s.Start), formatRate(s.Max), formatRate(s.Growth), formatRate(s.Precision*100), sr.step, s.MaxSteps(), fmtDur(sr.Estimate()))
 }
 
 // Outcome is what a capacity search produced.
@@ -191,7 +191,7 @@ type Outcome struct {
 
 // run is a capacity search under way, on its session.
 type run struct {
-	cj          *Search
+	sr          *Search
 	sess        *load.Session
 	log         *load.Progress
 	drainer     *drainer
@@ -209,19 +209,19 @@ type run struct {
 // warm-up, then a measured attack per step. The error is nil whenever
 // capacity.json and the other outputs were written, whatever the answer,
 // and also after an interruption (Outcome.Interrupted).
-func (cj *Search) Run(ctx context.Context, c *gateway.Client, t *config.Target) (*Outcome, error) {
-	m := cj.opts.metrics
+func (sr *Search) Run(ctx context.Context, c *gateway.Client, t *config.Target) (*Outcome, error) {
+	m := sr.opts.metrics
 	defer m.SetStage(metrics.StageDone)
-	if t.Name != cj.target {
-		return nil, fmt.Errorf("load: job for target %s run against target %s", cj.target, t.Name)
+	if t.Name != sr.target {
+		return nil, fmt.Errorf("load: job for target %s run against target %s", sr.target, t.Name)
 	}
-	list, err := t.AgentList(cj.plan.Agents)
+	list, err := t.AgentList(sr.plan.Agents)
 	if err != nil {
 		return nil, refused(err, "%v", err)
 	}
 	sess, err := load.Open(c, t, load.Spec{
-		Plan: &cj.plan, Agents: list, Pace: cj.pacer, Out: filepath.Join(cj.dir, MergedDir), Warnings: cj.warnings,
-		SLO: cj.slo, Progress: cj.opts.progress, Metrics: m, OnAttack: cj.opts.onStep,
+		Plan: &sr.plan, Agents: list, Pace: sr.pacer, Out: filepath.Join(sr.dir, MergedDir), Warnings: sr.warnings,
+		SLO: sr.slo, Progress: sr.opts.progress, Metrics: m, OnAttack: sr.opts.onStep,
 		Meta: func(m *reports.Meta) {
 			// The merged results carry every step's rate: no one requested rate.
 			m.RequestedRate, m.PlannedDuration, m.LatencyFromPlanned = 0, 0, true
@@ -231,8 +231,8 @@ func (cj *Search) Run(ctx context.Context, c *gateway.Client, t *config.Target) 
 		return nil, err
 	}
 	defer sess.Close(ctx)
-	cr := &run{cj: cj, sess: sess, log: cj.opts.progress, cout: &Outcome{Dir: cj.dir}}
-	cr.log.Logf("%s", cj.EstimateText())
+	cr := &run{sr: sr, sess: sess, log: sr.opts.progress, cout: &Outcome{Dir: sr.dir}}
+	cr.log.Logf("%s", sr.EstimateText())
 	m.SetStage(metrics.StageSignIn)
 	sum, err := sess.SignIn(ctx)
 	cr.cout.SignIn = sum
@@ -261,7 +261,7 @@ func (cr *run) search(ctx context.Context) error {
 	cr.drainer = &drainer{probe: cr.sess.Probe}
 	cr.drainer.measureIdle(ctx)
 	cr.log.Logf("idle gateway: probes answered in %s (drain threshold %s)", fmtLatency(cr.drainer.idle), fmtLatency(cr.drainer.threshold()))
-	d := nextStep(cr.cj.settings, nil)
+	d := nextStep(cr.sr.settings, nil)
 	for !d.Done {
 		if ctx.Err() != nil {
 			cr.interrupted = true
@@ -277,7 +277,7 @@ func (cr *run) search(ctx context.Context) error {
 			return nil
 		}
 		cr.outcomes = append(cr.outcomes, oc)
-		d = nextStep(cr.cj.settings, cr.outcomes)
+		d = nextStep(cr.sr.settings, cr.outcomes)
 		if !d.Done {
 			took, drained := cr.drainer.drain(ctx, drainTimeout)
 			st.DrainS, st.Drained = round3(took.Seconds()), drained
@@ -295,8 +295,8 @@ func (cr *run) search(ctx context.Context) error {
 		cr.steps = append(cr.steps, st)
 		// Keep capacity.json current: a killed search leaves the steps done.
 		cr.answer = interruptedAnswer(cr.outcomes)
-		if err := reports.WriteCapacity(cr.cj.dir, cr.capacity(true)); err != nil {
-			return fmt.Errorf("output directory %s: %w", cr.cj.dir, err)
+		if err := reports.WriteCapacity(cr.sr.dir, cr.capacity(true)); err != nil {
+			return fmt.Errorf("output directory %s: %w", cr.sr.dir, err)
 		}
 	}
 	cr.answer = d.Answer
@@ -333,24 +333,24 @@ func (cr *run) finish(ctx context.Context) (*Outcome, error) {
 	}
 	cr.cout.Capacity = cr.capacity(cr.interrupted)
 	cr.cout.Interrupted = cr.interrupted
-	if err := reports.WriteCapacity(cr.cj.dir, cr.cout.Capacity); err != nil {
-		return cr.cout, fmt.Errorf("output directory %s: %w", cr.cj.dir, err)
+	if err := reports.WriteCapacity(cr.sr.dir, cr.cout.Capacity); err != nil {
+		return cr.cout, fmt.Errorf("output directory %s: %w", cr.sr.dir, err)
 	}
 	return cr.cout, nil
 }
 
 // capacity builds capacity.json from the steps so far and the answer.
 func (cr *run) capacity(interrupted bool) *reports.Capacity {
-	s, objs, meta := cr.cj.settings, cr.cj.slo.Clone(), cr.sess.Meta()
+	s, objs, meta := cr.sr.settings, cr.sr.slo.Clone(), cr.sess.Meta()
 	c := &reports.Capacity{
-		Target: cr.cj.target, Plan: cr.cj.plan.Name,
+		Target: cr.sr.target, Plan: cr.sr.plan.Name,
 		LimitedBy: cr.answer.LimitedBy, Confirmed: cr.answer.Confirmed,
-		Settings: reports.CapacitySettings{Start: s.Start, Max: s.Max, StepS: cr.cj.step.Seconds(), Precision: s.Precision,
-			Growth: s.Growth, WarmupS: cr.cj.plan.Warmup.Seconds(), MaxSteps: s.MaxSteps(), EstimateS: cr.cj.Estimate().Seconds()},
+		Settings: reports.CapacitySettings{Start: s.Start, Max: s.Max, StepS: cr.sr.step.Seconds(), Precision: s.Precision,
+			Growth: s.Growth, WarmupS: cr.sr.plan.Warmup.Seconds(), MaxSteps: s.MaxSteps(), EstimateS: cr.sr.Estimate().Seconds()},
 		SLO: &objs, LatencyFromPlanned: true,
 		Steps:  slices.Clone(cr.steps),
 		Agents: meta.Agents, Connections: cr.sess.Connections(), Workers: cr.sess.Workers(),
-		HTTP2: cr.cj.plan.HTTP2, TLSVerify: meta.TLSVerify,
+		HTTP2: cr.sr.plan.HTTP2, TLSVerify: meta.TLSVerify,
 		Interrupted: interrupted, Warnings: cr.sess.Warnings(),
 		Started: cr.started,
 	}
@@ -374,7 +374,7 @@ func (cr *run) capacity(interrupted bool) *reports.Capacity {
 		b := cr.answer.Bound
 		c.Bound = &b
 	}
-	if req := cr.cj.opts.require; req > 0 {
+	if req := cr.sr.opts.require; req > 0 {
 		c.SetRequire(req)
 	}
 	c.Describe()

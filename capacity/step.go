@@ -36,38 +36,38 @@ func stepDirName(n int, rate float64) string { return fmt.Sprintf("%02d-%s", n, 
 func (cr *run) runStep(ctx context.Context, n int, rate float64, phase searchPhase) (reports.CapacityStep, stepOutcome, error) {
 	name := stepDirName(n, rate)
 	rel := filepath.Join(stepsDir, name)
-	dir := filepath.Join(cr.cj.dir, rel)
+	dir := filepath.Join(cr.sr.dir, rel)
 	st := reports.CapacityStep{Step: n, Phase: string(phase), Rate: rate, Dir: rel}
 	fail := func(err error) (reports.CapacityStep, stepOutcome, error) {
-		return st, stepOutcome{}, fmt.Errorf("output directory %s: %w", cr.cj.dir, err)
+		return st, stepOutcome{}, fmt.Errorf("output directory %s: %w", cr.sr.dir, err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fail(err)
 	}
-	pacer, err := pace.Constant(rate, cr.cj.step)
+	pacer, err := pace.Constant(rate, cr.sr.step)
 	if err != nil {
 		return st, stepOutcome{}, err
 	}
 	planned := reports.NewAggregator(reports.WithLatencyFromPlanned(true))
 	response := reports.NewAggregator()
-	objs := cr.cj.slo.Clone()
+	objs := cr.sr.slo.Clone()
 	base := cr.sess.Meta()
 	meta := reports.Meta{
-		Target: cr.cj.target, Plan: cr.cj.plan.Name, Profile: config.ProfileConstant,
+		Target: cr.sr.target, Plan: cr.sr.plan.Name, Profile: config.ProfileConstant,
 		RequestedRate: pacer.MeanRate(), PlannedDuration: pacer.Duration(),
 		Agents: base.Agents, AgentsFailed: base.AgentsFailed, Connections: cr.sess.Connections(),
-		HTTP2: cr.cj.plan.HTTP2, TLSVerify: base.TLSVerify, SLO: &objs, LatencyFromPlanned: true,
+		HTTP2: cr.sr.plan.HTTP2, TLSVerify: base.TLSVerify, SLO: &objs, LatencyFromPlanned: true,
 	}
 	metaPath := filepath.Join(dir, load.MetaFile)
 	if err := reports.WriteMeta(metaPath, meta); err != nil {
 		return fail(err)
 	}
 
-	cr.log.Logf("step %d (%s): %s/s for %s", n, phase, formatRate(rate), cr.cj.step)
+	cr.log.Logf("step %d (%s): %s/s for %s", n, phase, formatRate(rate), cr.sr.step)
 	reSignIns := cr.sess.ReSignIns()
 	cpu0 := processCPU()
 	stall0, stallOK := cpuStall()
-	stepCtx, cancel := context.WithTimeout(ctx, stepBound(cr.cj.step))
+	stepCtx, cancel := context.WithTimeout(ctx, stepBound(cr.sr.step))
 	defer cancel()
 	// The gateway's own response time counts only the requests sent on
 	// time (see onTimeLag).
@@ -93,14 +93,14 @@ func (cr *run) runStep(ctx context.Context, n int, rate float64, phase searchPha
 	// Cut: the time bound stopped the attack with planned requests unsent.
 	cut := ctx.Err() == nil && a.Sent < pacer.Hits()
 	cancel()
-	cr.ran += cr.cj.step
+	cr.ran += cr.sr.step
 
 	st.Started = a.Start
 	st.Interrupted = ctx.Err() != nil
 	meta.Interrupted = st.Interrupted
 	meta.ReSignIns = cr.sess.ReSignIns() - reSignIns
 	if cut {
-		meta.Warnings = append(meta.Warnings, fmt.Sprintf("the step was stopped %s after its start, its planned requests not all sent: the generator fell behind", stepBound(cr.cj.step)))
+		meta.Warnings = append(meta.Warnings, fmt.Sprintf("the step was stopped %s after its start, its planned requests not all sent: the generator fell behind", stepBound(cr.sr.step)))
 	}
 	if a.DirErr != nil {
 		meta.Warnings = append(meta.Warnings, fmt.Sprintf("the step's results file is incomplete: %v", a.DirErr))
