@@ -185,7 +185,7 @@ func (rec *recorder) close() {
 func newJudge(pool *agents.Pool, p pace.Pacer, start time.Time) *agents.Judge {
 	j := &agents.Judge{Pool: pool, Start: start, Header: make(http.Header, 2)}
 	if s, ok := p.(*pace.Schedule); ok {
-		j.Schedule = s
+		j.Planned = s.Planned
 	}
 	return j
 }

@@ -11,7 +11,7 @@
 // Every answer to an agent is judged for that agent: a Judge turns an
 // attack's logininfo result into the results-file form (the contract
 // oracle's verdict behind an allocation-free fast path, the gateway node
-// and the lag against the attack's Schedule), and Calls turns the agents'
+// and the lag against the attack's schedule), and Calls turns the agents'
 // own calls (sign-in, event polls, sign-out) into results the same way.
 // Neither writes anything: results go to a Record the caller gives (the
 // load engine's recorder), and a verdict saying the session is gone goes

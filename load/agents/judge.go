@@ -21,24 +21,19 @@ var nodeValues = func() [][]string {
 	return v
 }()
 
-// Schedule is when each hit of an attack was planned, from its start
-// (pace.Schedule): the Judge measures each result's lag from it.
-type Schedule interface {
-	Planned(n uint64) time.Duration
-}
-
 // Judge turns a raw logininfo result of an attack into the results-file
 // form: it judges the response by the contract for the agent that sent it
 // (gateway.JudgeLoginInfo, behind an allocation-free fast path that says
 // success only where the oracle does), drops the body and every response
 // header, and adds our own headers: X-Ccgw-Node, and X-Ccgw-Lag-Us when
-// the attack has a Schedule.
+// the attack has a schedule (Planned).
 type Judge struct {
 	// Pool holds the agents whose results are judged.
 	Pool *Pool
-	// Schedule, when not nil, is the attack's (hit r.Seq was planned at
-	// Start + Schedule.Planned(r.Seq)); nil: no lag (warm-up, closed model).
-	Schedule Schedule
+	// Planned, when not nil, is the attack's schedule: hit n was planned
+	// Planned(n) after Start (pace.Schedule.Planned). nil: no lag (warm-up,
+	// closed model).
+	Planned func(n uint64) time.Duration
 	// Start is the measured attack's start, for the lag.
 	Start time.Time
 	// Header, when not nil, is reused as every result's Headers: the caller
@@ -90,8 +85,8 @@ func (j *Judge) Judge(r *vegeta.Result) (*Agent, gateway.Verdict) {
 			}
 		}
 	}
-	if j.Schedule != nil {
-		lag := r.Timestamp.Sub(j.Start.Add(j.Schedule.Planned(r.Seq)))
+	if j.Planned != nil {
+		lag := r.Timestamp.Sub(j.Start.Add(j.Planned(r.Seq)))
 		if lag < 0 {
 			lag = 0
 		}
