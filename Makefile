@@ -73,13 +73,13 @@ lint: ## gofmt, go vet, go mod tidy -diff and staticcheck (the pinned go tool)
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 	$(GO) tool staticcheck ./...
 
-bench: ## benchmarks: mock vs bare handler, load vs vegeta CLI, report vs vegeta report, poll vs logininfo, 10k journeys, live metrics' cost, capacity search
-	$(GO) test -run='^$$' -bench=. -benchtime=2s -count=1 -timeout 30m ./mockgw ./load ./reports ./metrics
+bench: ## benchmarks: mock vs bare handler, load vs vegeta CLI, report vs vegeta report, poll vs logininfo, 10k journeys, live metrics' cost, capacity search, a distributed run's snapshots, results decoding
+	$(GO) test -run='^$$' -bench=. -benchtime=2s -count=1 -timeout 30m ./mockgw ./load ./load/agents ./capacity ./dist ./reports ./results ./metrics
 	@rc=0; ./scripts/bench-load.sh || rc=1; ./scripts/bench-report.sh || rc=1; ./scripts/bench-metrics.sh || rc=1; \
 	  if [ $$rc -ne 0 ]; then echo "bench: a target was missed (see above)"; fi; exit $$rc
 
 fuzz: ## run every fuzz target for FUZZTIME each
-	@set -e; for pkg in ./gateway ./config ./reports ./load; do \
+	@set -e; for pkg in ./gateway ./config ./reports/render ./load/agents; do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$f"; $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	  done; done

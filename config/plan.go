@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -163,6 +164,50 @@ func (p *Plan) PeakRate() float64 {
 		return peak
 	}
 	return 0
+}
+
+// Override applies `ccgw load --rate/--duration` to the plan (a copy the
+// caller owns). A rate replaces the plan's shape with a constant rate over
+// the plan's length (or the given duration). A duration sets the length of
+// a rate, sine or closed plan; a staged plan is cut at it, or its last
+// stage lengthened to reach it. Zero leaves a value as it is.
+func (p *Plan) Override(rate float64, d time.Duration) error {
+	if rate < 0 || math.IsNaN(rate) || math.IsInf(rate, 0) || rate > MaxRate {
+		return fmt.Errorf("rate %v: want requests/s above 0 and at most %g", rate, float64(MaxRate))
+	}
+	if d < 0 || d > MaxPlanDuration {
+		return fmt.Errorf("duration %s: want above 0 and at most %s", d, MaxPlanDuration)
+	}
+	if rate > 0 {
+		total := p.Total()
+		p.Stages, p.Sine, p.Concurrency = nil, nil, 0
+		p.Rate, p.Duration = rate, total
+	}
+	if d == 0 {
+		return nil
+	}
+	if len(p.Stages) == 0 {
+		p.Duration = d
+		return nil
+	}
+	var out []Stage
+	left := d
+	for _, st := range p.Stages {
+		if left <= 0 {
+			break
+		}
+		if st.Duration > left {
+			st.Duration = left
+			st.Ramp = min(st.Ramp, left)
+		}
+		left -= st.Duration
+		out = append(out, st)
+	}
+	if left > 0 {
+		out[len(out)-1].Duration += left
+	}
+	p.Stages = out
+	return nil
 }
 
 // SignInFailureBudget is how many agents may fail to sign in before the

@@ -131,3 +131,26 @@ func TestMaxSignInFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestOverride: --rate and --duration on a copy of a plan.
+func TestOverride(t *testing.T) {
+	p := &Plan{Name: "p", Stages: []Stage{{Rate: 10, Duration: 2 * time.Second}, {Rate: 20, Duration: 3 * time.Second, Ramp: time.Second}}}
+	q := *p
+	if err := q.Override(0, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if q.Total() != 3*time.Second || len(q.Stages) != 2 || q.Stages[1].Duration != time.Second {
+		t.Errorf("stages cut at 3s: %+v", q.Stages)
+	}
+	q = *p
+	if err := q.Override(0, 7*time.Second); err != nil || q.Total() != 7*time.Second || q.Stages[1].Duration != 5*time.Second {
+		t.Errorf("stages lengthened to 7s: %+v %v", q.Stages, err)
+	}
+	q = *p
+	if err := q.Override(50, 0); err != nil || q.Profile() != ProfileConstant || q.Rate != 50 || q.Duration != 5*time.Second {
+		t.Errorf("rate override: %+v %v", q, err)
+	}
+	if err := q.Override(-1, 0); err == nil {
+		t.Error("negative rate accepted")
+	}
+}

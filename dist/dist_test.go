@@ -19,6 +19,7 @@ import (
 	"ccgw-harness/internal/testscale"
 	"ccgw-harness/load"
 	"ccgw-harness/load/loadtest"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
@@ -58,7 +59,7 @@ func runShard(ctx context.Context, t *testing.T, e *loadtest.Env, cfg Config, op
 
 // shardCfg is shard i of n's Config for a coordinator at addr.
 func shardCfg(i, n int, addr, out string) Config {
-	return Config{Shard: load.Shard{Index: i, Count: n}, Coordinator: addr, Token: testToken, RunID: "run-t",
+	return Config{Shard: pace.Shard{Index: i, Count: n}, Coordinator: addr, Token: testToken, RunID: "run-t",
 		Target: "mock", Plan: "test", Version: "v-test", Out: out}
 }
 
@@ -202,7 +203,7 @@ func TestRefusals(t *testing.T) {
 	if _, err := Join(ctx, bad); err == nil || !strings.Contains(err.Error(), "not of this run") {
 		t.Errorf("another token: %v", err)
 	}
-	if _, err := Join(ctx, Config{Shard: load.Shard{Index: 1, Count: 3}, Coordinator: addr, Token: "short", Out: dir}); err == nil || !strings.Contains(err.Error(), "at least 16") {
+	if _, err := Join(ctx, Config{Shard: pace.Shard{Index: 1, Count: 3}, Coordinator: addr, Token: "short", Out: dir}); err == nil || !strings.Contains(err.Error(), "at least 16") {
 		t.Errorf("a short token: %v", err)
 	}
 	select {

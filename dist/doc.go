@@ -1,7 +1,7 @@
 // Package dist runs one load plan as several generators (shards) that
 // behave as one run: one start instant, one live view, one abort rule, one
 // verdict. Each shard is an ordinary load.Job sending its part of the plan
-// (load.Shard: agent k and hit g go to shard k mod N and g mod N); what
+// (pace.Shard: agent k and hit g go to shard k mod N and g mod N); what
 // makes them one run is a coordinator they talk to over the run's own
 // network, with nothing shared on disk.
 //

@@ -9,6 +9,7 @@ import (
 
 	"ccgw-harness/load"
 	"ccgw-harness/metrics"
+	"ccgw-harness/pace"
 )
 
 // Defaults of a distributed run.
@@ -38,7 +39,7 @@ const (
 // Config is one shard's part in a distributed run.
 type Config struct {
 	// Shard is this shard's index and the run's count (Count > 1).
-	Shard load.Shard
+	Shard pace.Shard
 	// Coordinator is HOST:PORT of shard 0. Shard 0 listens on PORT: on
 	// HOST when it is an IP address, else on every interface.
 	Coordinator string

@@ -11,7 +11,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/pace"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -143,6 +145,31 @@ func (a *attacker) Workers() (initial, maximum uint64) {
 	return uint64(a.conns), uint64(a.conns * DefaultWorkersPerConnection)
 }
 
+// workerPacer is a pace that chooses vegeta's workers itself: the closed
+// model (pace.Closed), one worker per request in flight.
+type workerPacer interface {
+	Workers(initial, maximum uint64) (uint64, uint64)
+}
+
+// workersOf is vegeta's initial and maximum workers for pace p, given the
+// attack's own choice for an open model.
+func workersOf(p pace.Pacer, initial, maximum uint64) (uint64, uint64) {
+	if w, ok := p.(workerPacer); ok {
+		return w.Workers(initial, maximum)
+	}
+	return initial, maximum
+}
+
+// MaxWorkers is the most requests an attack of plan p holds in flight:
+// vegeta's maximum workers of an open model, DefaultWorkersPerConnection
+// per connection (HTTP/1.1) or the HTTP/2 cap.
+func MaxWorkers(p *config.Plan) int {
+	if p.HTTP2 {
+		return http2Workers
+	}
+	return p.Connections * DefaultWorkersPerConnection
+}
+
 // Close closes the attack's idle connections.
 func (a *attacker) Close() { a.tr.CloseIdleConnections() }
 
@@ -195,13 +222,14 @@ func (a *attacker) WarmConnections(ctx context.Context, tg vegeta.Targeter, seen
 
 // Attack starts one vegeta attack named name through the attack's client:
 // tg for the requests, p for the pace (it ends the attack) and its workers
-// (Pacer.Workers). It returns the attack's start time, taken just before
+// (the attack's own, unless the pace chooses: workerPacer). It returns the attack's start time, taken just before
 // the first hit can be sent, and its results as vegeta's Attack streams
 // them: the channel is closed when the pace ends or ctx is cancelled (then
 // the attack stops, requests under way finish and their results are still
 // delivered). The caller must drain the channel.
-func (a *attacker) Attack(ctx context.Context, name string, tg vegeta.Targeter, p Pacer) (time.Time, <-chan *vegeta.Result) {
-	workers, maxWorkers := p.Workers(a.Workers())
+func (a *attacker) Attack(ctx context.Context, name string, tg vegeta.Targeter, p pace.Pacer) (time.Time, <-chan *vegeta.Result) {
+	initial, maximum := a.Workers()
+	workers, maxWorkers := workersOf(p, initial, maximum)
 	atk := vegeta.NewAttacker(
 		vegeta.Client(a.hc),
 		vegeta.Workers(workers),

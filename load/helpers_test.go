@@ -18,6 +18,8 @@ import (
 	"ccgw-harness/load"
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
+	"ccgw-harness/pace"
+	"ccgw-harness/results"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"go.uber.org/goleak"
@@ -25,9 +27,6 @@ import (
 
 // testPassword is the agents' password on the test mocks.
 const testPassword = "load-test-pw"
-
-// firstAgent is the first agent ID of the test targets.
-const firstAgent = loadtest.FirstAgent
 
 // env is a mock gateway, a client that trusts it, and the target and plan
 // describing them.
@@ -186,25 +185,25 @@ func assertNoSecrets(t *testing.T, dir string, secrets ...string) {
 // checkPlannedSchedule asserts that the results of a constant-rate attack
 // were planned i/rate apart, whatever the scheduler did: a result's send
 // time minus the lag it records (X-Ccgw-Lag-Us: truncated to the
-// microsecond, clamped at 0) is its planned time, or up to load.TimerSlack
+// microsecond, clamped at 0) is its planned time, or up to pace.TimerSlack
 // before it when the hit went out early. So the planned offset of every
 // result from the first is exact to TimerSlack plus the truncation, however
 // late any of them was sent.
-func checkPlannedSchedule(t *testing.T, results []vegeta.Result, rate float64) {
+func checkPlannedSchedule(t *testing.T, all []vegeta.Result, rate float64) {
 	t.Helper()
-	if len(results) == 0 {
+	if len(all) == 0 {
 		t.Fatal("no results to check the schedule of")
 	}
-	rs := slices.Clone(results)
+	rs := slices.Clone(all)
 	slices.SortFunc(rs, func(a, b vegeta.Result) int { return cmp.Compare(a.Seq, b.Seq) })
 	planned := func(r vegeta.Result) time.Time {
-		us, err := strconv.ParseInt(r.Headers.Get(load.HeaderLagUs), 10, 64)
+		us, err := strconv.ParseInt(r.Headers.Get(results.HeaderLagUs), 10, 64)
 		if err != nil || us < 0 {
-			t.Fatalf("result %d: lag header %q, want microseconds >= 0", r.Seq, r.Headers.Get(load.HeaderLagUs))
+			t.Fatalf("result %d: lag header %q, want microseconds >= 0", r.Seq, r.Headers.Get(results.HeaderLagUs))
 		}
 		return r.Timestamp.Add(-time.Duration(us) * time.Microsecond)
 	}
-	const tol = load.TimerSlack + 5*time.Microsecond
+	const tol = pace.TimerSlack + 5*time.Microsecond
 	p0 := planned(rs[0])
 	for i, r := range rs {
 		if r.Seq != uint64(i) {

@@ -13,6 +13,8 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/load/agents"
+	"ccgw-harness/pace"
 	"ccgw-harness/results"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -53,12 +55,13 @@ import (
 // X-Ccgw-Ready-Us, the sign-in X-Ccgw-Lag-Us (how late the journey started
 // against its planned arrival).
 type journeys struct {
-	r         *run
+	s         *Session
 	jp        *JourneyPlan
-	pacer     Pacer
-	free      chan *agent
+	arrivals  *pace.Schedule
+	free      chan *agents.Agent
 	base      *http.Transport // cloned for each journey
 	baseURL   string
+	attack    string        // the results' vegeta attack name: "target/plan"
 	timeout   time.Duration // per call
 	pollTO    time.Duration // per event poll
 	pauseMin  time.Duration
@@ -72,17 +75,17 @@ type journeys struct {
 	wg                                                       sync.WaitGroup
 }
 
-// newJourneys prepares the journey stage of r; base is the transport each
+// newJourneys prepares the journey stage of s; base is the transport each
 // journey's own is cloned from.
-func newJourneys(r *run, jp *JourneyPlan, base *http.Transport, baseURL string, t *config.Target) *journeys {
-	js := &journeys{r: r, jp: jp, pacer: r.pacer, base: base, baseURL: baseURL,
-		timeout: r.plan.Timeout, pollTO: t.PollWait + pollTimeoutMargin, force: t.ForceLogin, fields: r.plan.SignIn,
-		free: make(chan *agent, len(r.pool.agents))}
+func newJourneys(s *Session, jp *JourneyPlan, base *http.Transport, baseURL string, t *config.Target) *journeys {
+	js := &journeys{s: s, jp: jp, arrivals: jp.arrivals, base: base, baseURL: baseURL, attack: s.name(),
+		timeout: s.plan.Timeout, pollTO: t.PollWait + agents.PollTimeoutMargin, force: t.ForceLogin, fields: s.plan.SignIn,
+		free: make(chan *agents.Agent, len(s.pool.Agents()))}
 	if js.timeout <= 0 {
 		js.timeout = config.DefaultTimeout
 	}
-	js.pauseMin, js.pauseMax = r.keep.Pause()
-	for _, a := range r.pool.agents {
+	js.pauseMin, js.pauseMax = s.keep.Pause()
+	for _, a := range s.pool.Agents() {
 		js.free <- a
 	}
 	return js
@@ -103,12 +106,11 @@ func (js *journeys) run(ctx context.Context) {
 	js.startedAt = time.Now()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	n := js.pacer.Hits()
+	n := js.arrivals.Hits()
 arrivals:
 	for i := uint64(0); i < n && ctx.Err() == nil; i++ {
-		at, _ := js.pacer.Planned(i)
-		planned := js.startedAt.Add(at)
-		if wait := time.Until(planned) - TimerSlack; wait > 0 {
+		planned := js.startedAt.Add(js.arrivals.Planned(i))
+		if wait := time.Until(planned) - pace.TimerSlack; wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-ctx.Done():
@@ -116,7 +118,7 @@ arrivals:
 			case <-timer.C:
 			}
 		}
-		var a *agent
+		var a *agents.Agent
 		select {
 		case a = <-js.free:
 		default:
@@ -136,7 +138,7 @@ arrivals:
 
 // status is the progress line of a journey run.
 func (js *journeys) status(elapsed time.Duration) string {
-	l := js.r.agg.Snapshot()
+	l := js.s.agg.Snapshot()
 	return fmt.Sprintf("%s  journeys %d/%d started, %d holding, %d completed, %d failed  logininfo %d (p99 %s, errors %.2f%%)  polls %d",
 		fmtDur(elapsed), js.started.Load(), js.jp.Journeys, js.holding.Load(), js.completed.Load(), js.failed.Load(),
 		l.Requests, fmtLatency(l.P99), l.ErrorRate*100, js.polls.Load())
@@ -147,16 +149,16 @@ type journey struct {
 	js      *journeys
 	n       uint64
 	tag     []string // the X-Ccgw-Journey value
-	a       *agent
+	a       *agents.Agent
 	planned time.Time
 
 	cl      *gateway.Client // the journey's own client (sign-in, sign-out)
 	hc      *http.Client    // and its HTTP client (logininfo, polls)
-	judge   judge
-	hdr     http.Header   // result headers of the journey goroutine's calls
-	body    *pollScratch  // logininfo body buffer (journey goroutine)
-	pollSc  *pollScratch  // the keep-alive goroutine's
-	pending vegeta.Result // the last sign-in/sign-out, from the observer
+	judge   agents.Judge
+	hdr     http.Header     // result headers of the journey goroutine's calls
+	body    *agents.Scratch // logininfo body buffer (journey goroutine)
+	pollSc  *agents.Scratch // the keep-alive goroutine's
+	pending vegeta.Result   // the last sign-in/sign-out, from the observer
 	pendCI  int
 	pendOK  bool // the observer saw the call (it got an answer or failed on its own)
 
@@ -168,10 +170,11 @@ type journey struct {
 // observe is the journey client's observer: it keeps the exchange, judged,
 // for the journey to tag and record.
 func (j *journey) observe(ctx context.Context, x *gateway.Exchange) {
-	j.pendOK = !canceledByUs(ctx, x.Err)
-	if j.pendOK {
-		j.pendCI = j.js.r.calls.result(x, &j.pending, j.hdr)
+	ci, ok := j.js.s.calls.Result(ctx, x, &j.pending, j.hdr)
+	if ok {
+		j.pendCI = ci
 	}
+	j.pendOK = ok
 }
 
 // record records the pending sign-in or sign-out result with the journey's
@@ -181,13 +184,13 @@ func (j *journey) record(end string, lag bool) gateway.Verdict {
 	if r.Headers == nil {
 		r.Headers = j.hdr
 	}
-	r.Headers[HeaderJourney] = j.tag
+	r.Headers[results.HeaderJourney] = j.tag
 	if lag {
 		l := max(r.Timestamp.Sub(j.planned), 0)
-		r.Headers[HeaderLagUs] = []string{strconv.FormatInt(int64(l/time.Microsecond), 10)}
+		r.Headers[results.HeaderLagUs] = []string{strconv.FormatInt(int64(l/time.Microsecond), 10)}
 	}
 	j.end(r.Headers, end)
-	j.js.r.rec.record(r, j.pendCI)
+	j.js.s.rec.record(r, j.pendCI)
 	return gateway.ParseVerdict(r.Error)
 }
 
@@ -197,18 +200,21 @@ func (j *journey) end(h http.Header, outcome string) {
 	if outcome == "" || !j.ended.CompareAndSwap(false, true) {
 		return
 	}
-	h[HeaderJourneyEnd] = []string{outcome}
+	h[results.HeaderJourneyEnd] = []string{outcome}
 	switch outcome {
 	case results.JourneyCompleted:
 		j.js.completed.Add(1)
-		j.js.r.rc.metrics.JourneyDone(true)
+		j.js.s.metrics.JourneyDone(true)
 	case results.JourneyFailed:
 		j.js.failed.Add(1)
-		j.js.r.rc.metrics.JourneyDone(false)
+		j.js.s.metrics.JourneyDone(false)
 	case results.JourneyInterrupted:
 		j.js.interrupted.Add(1)
 	}
 }
+
+// signInIndex is the index of the sign-in in gateway.Calls.
+var signInIndex = agents.CallIndex(gateway.CallSignIn)
 
 // journeyBufferSize is the read and write buffer of a journey's
 // connections (net/http's default is 4 KiB); longer headers or bodies are
@@ -241,15 +247,15 @@ func (j *journey) run(ctx context.Context) {
 		return // the base URL was parsed before: cannot happen
 	}
 	j.hdr = make(http.Header, 4)
-	j.body, j.pollSc = newPollScratch(), newPollScratch()
-	j.judge = judge{pool: js.r.pool, hdr: j.hdr}
+	j.body, j.pollSc = agents.NewScratch(), agents.NewScratch()
+	j.judge = agents.Judge{Pool: js.s.pool, Header: j.hdr}
 
 	js.started.Add(1)
 	s := j.signIn()
 	if s == nil {
 		return
 	}
-	j.a.setSession(s, clockNow(js.r.pool.clock))
+	js.s.pool.SetSession(j.a, s)
 	signedAt := time.Now()
 	js.holding.Add(1)
 	defer js.holding.Add(-1)
@@ -264,7 +270,7 @@ func (j *journey) run(ctx context.Context) {
 	switch {
 	case j.gone.Load():
 		// The gateway said the session is gone: nothing to sign out.
-		j.a.sess.Store(nil)
+		j.a.EndSession()
 	case j.ended.Load():
 		j.signOut(s, "")
 	case ctx.Err() != nil:
@@ -324,9 +330,9 @@ func (j *journey) hold(ctx, jctx context.Context, jcancel context.CancelFunc, s 
 func (j *journey) keepAlive(jctx context.Context, jcancel context.CancelFunc, s *gateway.Session, stop, done chan struct{}) {
 	defer close(done)
 	js := j.js
-	p := poller{hc: j.hc, calls: js.r.calls} // bounded by the transport and hold (see hold)
+	p := agents.NewPoller(j.hc, 0, js.s.calls) // bounded by the transport and hold (see hold)
 	tag := func(h http.Header, v gateway.Verdict) {
-		h[HeaderJourney] = j.tag
+		h[results.HeaderJourney] = j.tag
 		if v.SessionGone() {
 			j.gone.Store(true)
 			j.end(h, results.JourneyFailed)
@@ -340,20 +346,20 @@ func (j *journey) keepAlive(jctx context.Context, jcancel context.CancelFunc, s 
 			return
 		default:
 		}
-		out := p.poll(jctx, j.a, s, j.pollSc, tag)
-		if !out.answered {
+		out := p.Poll(jctx, j.a, s, j.pollSc, tag)
+		if !out.Answered {
 			return
 		}
 		js.polls.Add(1)
-		if out.rotated {
+		if out.Rotated {
 			js.rotations.Add(1)
 		}
-		if out.verdict.SessionGone() {
+		if out.Verdict.SessionGone() {
 			jcancel()
 			return
 		}
 		pause := js.pause()
-		if !out.verdict.OK() {
+		if !out.Verdict.OK() {
 			pause = js.pauseMax
 		}
 		timer.Reset(coalesce(pause))
@@ -387,15 +393,15 @@ func coalesce(d time.Duration) time.Duration {
 // (recorded).
 func (j *journey) signIn() *gateway.Session {
 	js, a := j.js, j.a
-	req := js.fields.Request(config.Agent{ID: a.id, PhoneNum: a.phone, Password: a.password})
+	req := a.SignInRequest(js.fields)
 	call := func(force bool) (*gateway.Session, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), js.timeout)
 		defer cancel()
 		j.pendOK = false
 		if force {
-			return j.cl.ForceSignIn(ctx, a.id, req)
+			return j.cl.ForceSignIn(ctx, a.ID(), req)
 		}
-		return j.cl.SignIn(ctx, a.id, req)
+		return j.cl.SignIn(ctx, a.ID(), req)
 	}
 	s, err := call(false)
 	j.signInStart = j.pending.Timestamp
@@ -415,10 +421,10 @@ func (j *journey) signIn() *gateway.Session {
 		}
 	}
 	if err != nil {
-		j.record(results.JourneyFailed, j.pendCI == callIndex(gateway.CallSignIn))
+		j.record(results.JourneyFailed, j.pendCI == signInIndex)
 		return nil
 	}
-	j.record("", j.pendCI == callIndex(gateway.CallSignIn))
+	j.record("", j.pendCI == signInIndex)
 	return s
 }
 
@@ -433,7 +439,7 @@ func (j *journey) signOut(s *gateway.Session, end string) {
 		j.pendOK = false
 		err := j.cl.SignOut(ctx, s)
 		cancel()
-		last := err == nil || attempt == signOutAttempts || !passingFailure(err)
+		last := err == nil || attempt == agents.SignOutAttempts || !agents.PassingFailure(err)
 		// A retry that finds the session gone or signed out means the
 		// earlier attempt took effect (its answer was lost): the journey
 		// did sign out; the answer is still recorded as the gateway gave it.
@@ -450,7 +456,7 @@ func (j *journey) signOut(s *gateway.Session, end string) {
 		}
 		if last {
 			if done {
-				j.a.sess.Store(nil) // signed out: the run's final sign-out skips the agent
+				j.a.EndSession() // signed out: the run's final sign-out skips the agent
 			}
 			return
 		}
@@ -465,16 +471,14 @@ func (j *journey) signOut(s *gateway.Session, end string) {
 // first (nothing recorded).
 func (j *journey) loginInfo(ctx context.Context, first bool) (v gateway.Verdict, answered bool) {
 	js, a := j.js, j.a
-	h := a.hdr.Load()
 	cctx, cancel := context.WithTimeout(ctx, js.timeout)
 	defer cancel()
-	req := (&http.Request{Method: http.MethodPost, URL: a.infoURL, Header: h.h, Host: a.infoURL.Host,
-		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Body: http.NoBody}).WithContext(cctx)
+	req := a.LoginInfoRequest(cctx)
 	start := time.Now()
 	resp, err := j.hc.Do(req)
 	var body []byte
 	if err == nil {
-		body, err = readBody(resp.Body, j.body)
+		body, err = agents.ReadBody(resp.Body, j.body)
 		resp.Body.Close()
 	}
 	lat := time.Since(start)
@@ -482,7 +486,7 @@ func (j *journey) loginInfo(ctx context.Context, first bool) (v gateway.Verdict,
 		return v, false
 	}
 	js.loginInfos.Add(1)
-	r := vegeta.Result{Attack: js.r.calls.attack, Timestamp: start, Latency: lat, Method: http.MethodPost, URL: a.url, BytesIn: uint64(len(body))}
+	r := vegeta.Result{Attack: js.attack, Timestamp: start, Latency: lat, Method: http.MethodPost, URL: a.LoginInfoURL(), BytesIn: uint64(len(body))}
 	if err != nil {
 		r.Error = gateway.ClassifyError(err).String()
 	} else {
@@ -490,49 +494,51 @@ func (j *journey) loginInfo(ctx context.Context, first bool) (v gateway.Verdict,
 	}
 	clear(j.hdr)
 	_, v = j.judge.Judge(&r)
-	j.hdr[HeaderJourney] = j.tag
+	j.hdr[results.HeaderJourney] = j.tag
 	if first && v.OK() {
 		ready := start.Add(lat).Sub(j.signInStart)
-		j.hdr[HeaderReadyUs] = []string{strconv.FormatInt(int64(ready/time.Microsecond), 10)}
-		j.js.r.rc.metrics.ObserveReady(ready)
+		j.hdr[results.HeaderReadyUs] = []string{strconv.FormatInt(int64(ready/time.Microsecond), 10)}
+		j.js.s.metrics.ObserveReady(ready)
 	}
 	if !v.OK() {
 		j.gone.Store(v.SessionGone())
 		j.end(j.hdr, results.JourneyFailed)
 	}
 	r.Headers = j.hdr
-	js.r.rec.record(&r, loginInfoIndex)
+	js.s.rec.record(&r, loginInfoIndex)
 	return v, true
 }
 
-// measureJourneys is the measured stage of a journey plan: the journeys run
-// on their schedule until every one has signed out or ctx is cancelled.
-func (r *run) measureJourneys(ctx context.Context, c *gateway.Client, t *config.Target) error {
+// measureJourneys is the measured stage of journey plan jp: the journeys
+// run on their schedule until every one has signed out or ctx is
+// cancelled.
+func (s *Session) measureJourneys(ctx context.Context, jp *JourneyPlan, c *gateway.Client, t *config.Target) error {
 	base, ok := c.HTTPClient().Transport.(*http.Transport)
 	if !ok {
 		return fmt.Errorf("load: the gateway client's transport is %T, want *http.Transport", c.HTTPClient().Transport)
 	}
-	js := newJourneys(r, r.journey, base, c.BaseURL(), t)
-	r.journeys = js
-	jp := r.journey
-	r.log.Logf("journeys: %d agents start a journey of %s (%s) on the schedule %s; up to %d at once",
-		jp.Journeys, jp.Hold, repeatText(jp.Repeat), r.pacer, jp.PeakAgents)
-	r.meta.Started = time.Now()
-	r.meta.Warnings = r.warnings
-	if err := results.WriteMeta(r.metaPath, r.meta); err != nil {
-		return fmt.Errorf("output directory %s: %w", r.out, err)
+	js := newJourneys(s, jp, base, c.BaseURL(), t)
+	s.journeys = js
+	s.log.Logf("journeys: %d agents start a journey of %s (%s) on the schedule %s; up to %d at once",
+		jp.Journeys, jp.Hold, repeatText(jp.Repeat), s.pacer, jp.PeakAgents)
+	s.meta.Started = time.Now()
+	s.meta.Warnings = s.warnings
+	if err := results.WriteMeta(s.metaPath, s.meta); err != nil {
+		return fmt.Errorf("output directory %s: %w", s.out, err)
 	}
 	shown := time.Now()
-	r.log.Show(func() string { return js.status(time.Since(shown)) })
-	if r.rc.onStarted != nil {
-		r.rc.onStarted()
+	s.log.Show(func() string { return js.status(time.Since(shown)) })
+	if s.onAttack != nil {
+		s.onAttack()
 	}
-	r.Job.state.started.Store(r.meta.Started.UnixNano())
+	if s.onStart != nil {
+		s.onStart(s.meta.Started)
+	}
 	js.run(ctx)
-	r.meta.Started = js.startedAt
-	r.log.Hide()
-	r.interrupted = ctx.Err() != nil
-	r.log.Logf("journeys: %d started, %d completed, %d failed, %d interrupted", js.started.Load(), js.completed.Load(), js.failed.Load(), js.interrupted.Load())
+	s.meta.Started = js.startedAt
+	s.log.Hide()
+	s.interrupted = ctx.Err() != nil
+	s.log.Logf("journeys: %d started, %d completed, %d failed, %d interrupted", js.started.Load(), js.completed.Load(), js.failed.Load(), js.interrupted.Load())
 	return nil
 }
 

@@ -24,6 +24,7 @@ import (
 	"ccgw-harness/load/loadtest"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/mockgw/faultset"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 	"ccgw-harness/results"
 
@@ -60,7 +61,7 @@ func journeysOf(t *testing.T, all []vegeta.Result) map[int][]vegeta.Result {
 	t.Helper()
 	out := map[int][]vegeta.Result{}
 	for _, r := range all {
-		v := r.Headers.Get(load.HeaderJourney)
+		v := r.Headers.Get(results.HeaderJourney)
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			t.Fatalf("result %s %s carries no journey number (%q)", r.Method, r.URL, v)
@@ -185,24 +186,24 @@ func TestJourneysAcceptance(t *testing.T) {
 			t.Fatalf("journey %d made %v", num, calls)
 		}
 		first, last := rs[0], rs[len(rs)-1]
-		if gateway.CallOf(first.Method, first.URL) != gateway.CallSignIn || first.Headers.Get(load.HeaderLagUs) == "" {
+		if gateway.CallOf(first.Method, first.URL) != gateway.CallSignIn || first.Headers.Get(results.HeaderLagUs) == "" {
 			t.Fatalf("journey %d starts with %s %s (headers %v), want its sign-in with its lag", num, first.Method, first.URL, first.Headers)
 		}
-		if gateway.CallOf(last.Method, last.URL) != gateway.CallLogout || last.Headers.Get(load.HeaderJourneyEnd) != results.JourneyCompleted {
-			t.Fatalf("journey %d ends with %s %s end=%q, want its sign-out marked completed", num, last.Method, last.URL, last.Headers.Get(load.HeaderJourneyEnd))
+		if gateway.CallOf(last.Method, last.URL) != gateway.CallLogout || last.Headers.Get(results.HeaderJourneyEnd) != results.JourneyCompleted {
+			t.Fatalf("journey %d ends with %s %s end=%q, want its sign-out marked completed", num, last.Method, last.URL, last.Headers.Get(results.HeaderJourneyEnd))
 		}
 		if held := last.Timestamp.Sub(first.Timestamp.Add(first.Latency)); held < 4*time.Second {
 			t.Errorf("journey %d signed out %v after its sign-in, before the 4 s hold", num, held)
 		}
 		var ready, ends int
 		for i, r := range rs {
-			if r.Headers.Get(load.HeaderReadyUs) != "" {
+			if r.Headers.Get(results.HeaderReadyUs) != "" {
 				ready++
 				if gateway.CallOf(r.Method, r.URL) != gateway.CallLoginInfo || i != 1 {
 					t.Errorf("journey %d: the ready marker is on %s %s, want its first logininfo", num, r.Method, r.URL)
 				}
 			}
-			if r.Headers.Get(load.HeaderJourneyEnd) != "" {
+			if r.Headers.Get(results.HeaderJourneyEnd) != "" {
 				ends++
 			}
 			for _, p := range rs {
@@ -244,7 +245,7 @@ func TestJourneysKeepTheirSchedule(t *testing.T) {
 	o := e.run(context.Background(), t)
 	all := readAllResults(t, e.out)
 	byJourney := journeysOf(t, all)
-	sched, err := load.Constant(20, 2*time.Second)
+	sched, err := pace.Constant(20, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,13 +257,13 @@ func TestJourneysKeepTheirSchedule(t *testing.T) {
 			t.Fatalf("journey %d has no results", num)
 		}
 		si, lo := rs[0], rs[len(rs)-1]
-		planned, _ := sched.Planned(uint64(num))
-		if si.Timestamp.Before(start.Add(planned - load.TimerSlack - time.Millisecond)) {
+		planned := sched.Planned(uint64(num))
+		if si.Timestamp.Before(start.Add(planned - pace.TimerSlack - time.Millisecond)) {
 			t.Errorf("journey %d signed in %v after the start, before its planned %v", num, si.Timestamp.Sub(start), planned)
 		}
-		if lag, err := strconv.ParseInt(si.Headers.Get(load.HeaderLagUs), 10, 64); err != nil || lag < 0 ||
+		if lag, err := strconv.ParseInt(si.Headers.Get(results.HeaderLagUs), 10, 64); err != nil || lag < 0 ||
 			time.Duration(lag)*time.Microsecond > max(si.Timestamp.Sub(start.Add(planned)), 0)+time.Millisecond {
-			t.Errorf("journey %d: lag %q, sent %v after its planned time", num, si.Headers.Get(load.HeaderLagUs), si.Timestamp.Sub(start.Add(planned)))
+			t.Errorf("journey %d: lag %q, sent %v after its planned time", num, si.Headers.Get(results.HeaderLagUs), si.Timestamp.Sub(start.Add(planned)))
 		}
 		if si.Timestamp.After(lastSignIn) {
 			lastSignIn = si.Timestamp
@@ -430,9 +431,9 @@ func TestJourneyPlanRefusals(t *testing.T) {
 	}
 }
 
-func mustConstant(t *testing.T, rate float64, d time.Duration) load.Pacer {
+func mustConstant(t *testing.T, rate float64, d time.Duration) pace.Pacer {
 	t.Helper()
-	s, err := load.Constant(rate, d)
+	s, err := pace.Constant(rate, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -500,7 +501,7 @@ func TestRepoShiftStartPlan(t *testing.T) {
 	if _, err := load.NewJob(tgt, p, t.TempDir()); err != nil {
 		t.Fatalf("NewJob(shiftstart): %v", err)
 	}
-	pacer, _, err := load.PlanPacer(p, tgt.MaxRate)
+	pacer, _, err := pace.ForPlan(p, tgt.MaxRate)
 	if err != nil {
 		t.Fatal(err)
 	}

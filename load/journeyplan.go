@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"ccgw-harness/config"
+	"ccgw-harness/pace"
 )
 
 // JourneyPlan is a journey plan resolved against its target, before
@@ -28,6 +29,8 @@ type JourneyPlan struct {
 	// LoginInfos is the number of logininfo calls a journey that completes
 	// makes: 1 + floor(Hold/Repeat) (1 without repeat).
 	LoginInfos int
+	// arrivals is when the journeys start: the plan's schedule.
+	arrivals *pace.Schedule
 }
 
 // maxPlannedJourneys bounds a journey plan (each journey is a goroutine and
@@ -37,11 +40,12 @@ const maxPlannedJourneys = 10_000_000
 // PlanJourneys resolves plan p's journey block against the arrival
 // schedule s (the plan's pacer) and target t, and checks that the plan has
 // the agents its overlapping journeys need; the error names the numbers.
-func PlanJourneys(p *config.Plan, s Pacer, t *config.Target, agents int) (*JourneyPlan, error) {
+func PlanJourneys(p *config.Plan, pc pace.Pacer, t *config.Target, agents int) (*JourneyPlan, error) {
 	if p.Journey == nil {
 		return nil, fmt.Errorf("plan %s has no journey block", p.Name)
 	}
-	if _, ok := s.Planned(0); !ok || s.Hits() == 0 {
+	s, ok := pc.(*pace.Schedule)
+	if !ok || s.Hits() == 0 {
 		return nil, fmt.Errorf("plan %s: a journey plan is an open model: give it rate+duration, stages or sine (journeys start on schedule, whatever earlier ones do), not concurrency", p.Name)
 	}
 	if s.Hits() > maxPlannedJourneys {
@@ -52,7 +56,7 @@ func PlanJourneys(p *config.Plan, s Pacer, t *config.Target, agents int) (*Journ
 		timeout = config.DefaultTimeout
 	}
 	jp := &JourneyPlan{Journeys: s.Hits(), Hold: p.Journey.Hold, Repeat: p.Journey.Repeat,
-		Busy: p.Journey.Hold + t.PollWait + 2*timeout, LoginInfos: 1}
+		Busy: p.Journey.Hold + t.PollWait + 2*timeout, LoginInfos: 1, arrivals: s}
 	if jp.Repeat > 0 {
 		jp.LoginInfos += int(jp.Hold / jp.Repeat)
 	}
@@ -67,13 +71,13 @@ func PlanJourneys(p *config.Plan, s Pacer, t *config.Target, agents int) (*Journ
 
 // peakOverlap is the largest number of windows [Planned(n), Planned(n)+w)
 // open at once, by a sliding window over the (sorted) arrival times.
-func peakOverlap(s Pacer, w time.Duration) int {
+func peakOverlap(s *pace.Schedule, w time.Duration) int {
 	n := s.Hits()
 	peak, lo := 0, uint64(0)
 	for hi := uint64(0); hi < n; hi++ {
-		at, _ := s.Planned(hi)
+		at := s.Planned(hi)
 		for {
-			start, _ := s.Planned(lo)
+			start := s.Planned(lo)
 			if start+w > at {
 				break
 			}

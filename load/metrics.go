@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"ccgw-harness/metrics"
+	"ccgw-harness/pace"
 )
 
 // WithMetrics feeds m, the live Prometheus metrics, with the run: every
@@ -26,18 +27,18 @@ type liveRun struct {
 
 // livePace is the measured attack's pace and start.
 type livePace struct {
-	p     Pacer
+	p     pace.Pacer
 	start time.Time
 }
 
-// attach makes r's figures the source of its metrics (none without
-// WithMetrics). Call it once r's pool, keep-alive and attack exist.
-func (l *liveRun) attach(r *run) {
-	m := r.rc.metrics
+// attach makes s's figures the source of its metrics (none without
+// metrics). Call it once s's pool, keep-alive and attack exist.
+func (l *liveRun) attach(s *Session) {
+	m := s.metrics
 	if m == nil {
 		return
 	}
-	pool, keep, attack, agg := r.pool, r.keep, r.attack, r.agg
+	pool, keep, attack, agg := s.pool, s.keep, s.attack, s.agg
 	l.source = m.Attach(metrics.Source{
 		Agents: pool.Size(),
 		PlannedRate: func() float64 {
@@ -53,7 +54,7 @@ func (l *liveRun) attach(r *run) {
 			return 0
 		},
 		InFlight: attack.InFlight,
-		SignedIn: pool.signedInByNode,
+		SignedIn: pool.SignedInByNode,
 		SignInAttempts: func() int64 {
 			done, _, _ := pool.SignInProgress()
 			return int64(done)
@@ -71,7 +72,9 @@ func (l *liveRun) attach(r *run) {
 }
 
 // measuring says the measured attack of pace p started at start.
-func (l *liveRun) measuring(p Pacer, start time.Time) { l.pace.Store(&livePace{p: p, start: start}) }
+func (l *liveRun) measuring(p pace.Pacer, start time.Time) {
+	l.pace.Store(&livePace{p: p, start: start})
+}
 
 // measured says the measured attack is over.
 func (l *liveRun) measured() { l.pace.Store(nil) }
@@ -83,18 +86,4 @@ func (l *liveRun) detach() {
 	if l.source != nil {
 		l.once.Do(l.source)
 	}
-}
-
-// signedInByNode counts the agents whose session is believed valid (signed
-// in, and not lost without a new session yet) by the gateway node of their
-// Guid (0: none named). It is safe at any time: during sign-in, the run and
-// sign-out.
-func (p *Pool) signedInByNode() map[int]int {
-	out := map[int]int{}
-	for _, a := range p.agents {
-		if a.sess.Load() != nil && !a.gone.Load() {
-			out[a.node()]++
-		}
-	}
-	return out
 }

@@ -33,6 +33,8 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/load/agents"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -225,20 +227,20 @@ func BenchmarkPollCost(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	c := startPollCostGateway(b)
 	tgt := pollCostTarget(c)
-	agents := make([]config.Agent, pollCostAgents)
+	list := make([]config.Agent, pollCostAgents)
 	ids := make([]int, pollCostAgents)
-	for i := range agents {
-		agents[i] = config.Agent{ID: 1001 + i, PhoneNum: "7" + strconv.Itoa(1001+i), Password: "pw"}
+	for i := range list {
+		list[i] = config.Agent{ID: 1001 + i, PhoneNum: "7" + strconv.Itoa(1001+i), Password: "pw"}
 		ids[i] = 1001 + i
 	}
 	tgt.Agents = config.Agents{IDs: ids, PhonenumPrefix: "7", Password: "pw"}
 	var journeyUS, keepUS, infoUS, dialsPerPoll float64
 	for range b.N {
 		journeyUS += measureJourneyPolls(b, c, tgt)
-		p, d := measurePolls(b, c, tgt, agents)
+		p, d := measurePolls(b, c, tgt, list)
 		keepUS += p
 		dialsPerPoll += d
-		infoUS += measureLoginInfo(b, c, agents)
+		infoUS += measureLoginInfo(b, c, list)
 	}
 	n := float64(b.N)
 	b.ReportMetric(journeyUS/n, "cpu-µs/poll")
@@ -344,6 +346,9 @@ func measureJourneyPolls(b *testing.B, c *gateway.Client, tgt *config.Target) fl
 	return float64(s1.cpu-s0.cpu) / float64(time.Microsecond) / float64(polls)
 }
 
+// pollIndex is the index of the event poll in gateway.Calls.
+var pollIndex = agents.CallIndex(gateway.CallPoll)
+
 // readAll decodes a results file.
 func readAll(b *testing.B, path string) []vegeta.Result {
 	f, err := os.Open(path)
@@ -395,18 +400,14 @@ func countingDials(tr *http.Transport) *atomic.Int64 {
 // returns the CPU µs per completed poll over the window and the
 // connections dialed per poll meanwhile. The window starts once every
 // agent has polled a few times, so the agents' connections are open.
-func measurePolls(b *testing.B, c *gateway.Client, tgt *config.Target, agents []config.Agent) (cpuPerPoll, dialsPerPoll float64) {
+func measurePolls(b *testing.B, c *gateway.Client, tgt *config.Target, list []config.Agent) (cpuPerPoll, dialsPerPoll float64) {
 	b.Helper()
-	ac, atr, err := agentClient(c, len(agents)+16)
+	ac, atr, err := agents.NewClient(c, len(list)+16)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer atr.CloseIdleConnections()
 	dials := countingDials(atr)
-	pool, err := NewPool(ac, agents)
-	if err != nil {
-		b.Fatal(err)
-	}
 	// The polls are recorded, as in a load run (and as the logininfo
 	// results are).
 	rec, err := newRecorder(b.TempDir(), reports.NewAggregator(), true)
@@ -414,11 +415,14 @@ func measurePolls(b *testing.B, c *gateway.Client, tgt *config.Target, agents []
 		b.Fatal(err)
 	}
 	defer rec.close()
-	pool.calls = &callRecorder{rec: rec, attack: "indep/bench", pool: pool}
+	pool, err := agents.NewPool(ac, list, agents.WithCalls(agents.NewCalls(rec.record, "indep/bench")))
+	if err != nil {
+		b.Fatal(err)
+	}
 	if sum, err := pool.SignIn(context.Background()); err != nil || sum.Failed > 0 {
 		b.Fatalf("sign-in: %v %s", err, sum)
 	}
-	keep, err := NewKeepAlive(pool, ac, tgt)
+	keep, err := agents.NewKeepAlive(pool, ac, tgt)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -446,14 +450,14 @@ func measurePolls(b *testing.B, c *gateway.Client, tgt *config.Target, agents []
 // measureLoginInfo runs a recorded logininfo attack (results judged,
 // written and aggregated as in a load run) at the rate the polls ran at and
 // returns the CPU µs per result.
-func measureLoginInfo(b *testing.B, c *gateway.Client, agents []config.Agent) float64 {
+func measureLoginInfo(b *testing.B, c *gateway.Client, list []config.Agent) float64 {
 	b.Helper()
-	ac, atr, err := agentClient(c, len(agents)+16)
+	ac, atr, err := agents.NewClient(c, len(list)+16)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer atr.CloseIdleConnections()
-	pool, err := NewPool(ac, agents)
+	pool, err := agents.NewPool(ac, list)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -461,7 +465,7 @@ func measureLoginInfo(b *testing.B, c *gateway.Client, agents []config.Agent) fl
 		b.Fatalf("sign-in: %v %s", err, sum)
 	}
 	defer pool.SignOut(context.Background())
-	tg, err := pool.NewTargeter(roundRobin)
+	tg, err := pool.Targeter(agents.RoundRobin)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -470,21 +474,24 @@ func measureLoginInfo(b *testing.B, c *gateway.Client, agents []config.Agent) fl
 		b.Fatal(err)
 	}
 	defer atk.Close()
-	rate := float64(len(agents)) / (pollCostHold + (pollPauseMin+pollPauseMax)/2).Seconds()
+	rate := float64(len(list)) / (pollCostHold + (agents.DefaultPollPauseMin+agents.DefaultPollPauseMax)/2).Seconds()
 	rec, err := newRecorder(b.TempDir(), reports.NewAggregator(), true)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer rec.close()
-	warm, _ := Constant(rate, 3*time.Second)
+	warm, _ := pace.Constant(rate, 3*time.Second)
 	_, res := atk.Attack(context.Background(), "warm", tg.Targeter(), warm)
 	for range res {
 	}
-	p, _ := Constant(rate, pollCostWindow)
+	p, _ := pace.Constant(rate, pollCostWindow)
 	stopProf := profileTo(b, "CCGW_POLLCOST_INFOPROF")
 	c0 := cpuTime()
+	// The results go through a session's drain, as a load run's do.
+	sess := &Session{rec: rec, tg: tg, pool: pool}
+	hits0 := tg.Hits()
 	start, results := atk.Attack(context.Background(), "indep/bench", tg.Targeter(), p)
-	rec.drain(newJudge(pool, p, start), results)
+	sess.drain(newJudge(pool, p, start), results, nil, nil, hits0)
 	c1 := cpuTime()
 	stopProf()
 	if rec.n == 0 {

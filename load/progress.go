@@ -3,7 +3,6 @@ package load
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -53,13 +52,6 @@ func (p *Progress) SetInterval(d time.Duration) {
 	if p != nil && d > 0 {
 		p.interval = d
 	}
-}
-
-// IsTerminal reports whether f is a character device (a terminal), the
-// test `ccgw load` uses to choose the progress style.
-func IsTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // Logf prints one log line (a newline is added).

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/load/agents"
 	"ccgw-harness/metrics"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 	"ccgw-harness/results"
 
@@ -27,8 +29,8 @@ import (
 // count what report.json counts; CallsFile gets the agents' own calls
 // (sign-in, forced sign-in, event polls, sign-out, Guid refresh). It is
 // the one place results are written: the measured attack's (drain, on one
-// goroutine) and the agents' own calls and journeys (callRecorder.observe,
-// the poller, the journeys: from any goroutine). A mutex serialises them;
+// goroutine) and the agents' own calls and journeys (agents.Calls,
+// agents.Poller, the journeys: from any goroutine). A mutex serialises them;
 // the attack's drain holds it only to encode and add one result. The first write error is kept and stops
 // further writes to both files; the aggregator still counts every result,
 // so the report stays whole.
@@ -42,6 +44,9 @@ type recorder struct {
 	closed bool
 	err    error // first write error
 }
+
+// loginInfoIndex is the index of logininfo in gateway.Calls.
+var loginInfoIndex = agents.CallIndex(gateway.CallLoginInfo)
 
 // Indexes of recorder.files.
 const (
@@ -173,50 +178,15 @@ func (rec *recorder) close() {
 	}
 }
 
-// drain consumes an attack's results until the channel is closed: each is
-// judged for the agent that sent it, recorded, and a lost session is fed
-// back to the pool. It runs on one goroutine (the judge reuses its header
-// map) and flushes the file at least every flushInterval.
-func (rec *recorder) drain(j *judge, results <-chan *vegeta.Result) {
-	tick := time.NewTicker(flushInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case r, ok := <-results:
-			if !ok {
-				rec.flush()
-				return
-			}
-			a, v := j.Judge(r)
-			rec.record(r, loginInfoIndex)
-			j.pool.feedbackVerdict(a, v, r.Timestamp)
-		case <-tick.C:
-			rec.flush()
-		}
-	}
-}
-
 // newJudge returns the judge of a recorded attack: it reuses one header map
 // for every result (the recorder encodes and aggregates each result before
 // the next is judged, and neither keeps the map) and computes each
-// request's lag against p's schedule from start.
-func newJudge(pool *Pool, p Pacer, start time.Time) *judge {
-	return &judge{pool: pool, pacer: p, start: start, hdr: make(http.Header, 2)}
-}
-
-// feedback handles a result that is not recorded (warm-up): only whether
-// it says the agent's session is gone matters.
-func (p *Pool) feedback(r *vegeta.Result) {
-	j := judge{pool: p}
-	a, v := j.Judge(r)
-	p.feedbackVerdict(a, v, r.Timestamp)
-}
-
-// feedbackVerdict hands agent a to re-sign-in when the verdict of its
-// request sent at sentAt says its session is gone (100-006, 100-008,
-// 000-003: gateway.Verdict.SessionGone).
-func (p *Pool) feedbackVerdict(a *agent, v gateway.Verdict, sentAt time.Time) {
-	if a != nil && v.SessionGone() {
-		p.lost(a, sentAt, nil)
+// request's lag against p's schedule from start (none for the closed
+// model).
+func newJudge(pool *agents.Pool, p pace.Pacer, start time.Time) *agents.Judge {
+	j := &agents.Judge{Pool: pool, Start: start, Header: make(http.Header, 2)}
+	if s, ok := p.(*pace.Schedule); ok {
+		j.Planned = s.Planned
 	}
+	return j
 }

@@ -4,15 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/load/agents"
 	"ccgw-harness/metrics"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 	"ccgw-harness/reports/render"
 	"ccgw-harness/results"
@@ -32,10 +30,6 @@ const (
 	MetaFile = results.MetaFile
 )
 
-// probeSize is how much the output check writes (and removes), so that a
-// full disk is found before anyone signs in.
-const probeSize = 64 << 10
-
 // Option configures Run.
 type Option func(*runConfig)
 
@@ -46,13 +40,12 @@ type runConfig struct {
 	rate      float64
 	duration  time.Duration
 	onStarted func()
-	shard     Shard               // WithShard
+	shard     pace.Shard          // WithShard
 	runID     string              // WithRunID
 	gate      StartGate           // WithStartGate
 	stop      <-chan Stop         // WithStop
 	agg       *reports.Aggregator // WithAggregator
 	metrics   *metrics.Metrics
-	require   float64 // WithRequire (capacity searches)
 }
 
 // WithConfirm gives the name the operator typed with --confirm; a target
@@ -65,14 +58,14 @@ func WithProgress(p *Progress) Option { return func(c *runConfig) { c.progress =
 
 // WithSLO sets the objectives the run is judged by (config.File.SLOFor),
 // every one a gate. Without it only the default gates apply (contract
-// violations and generator saturation). NewJob and NewCapacityJob refuse
-// an objective that means nothing in the run (slo.Objectives.CheckMode).
+// violations and generator saturation). NewJob refuses an objective that
+// means nothing in the run (slo.Objectives.CheckMode).
 func WithSLO(o slo.Objectives) Option { return func(c *runConfig) { c.slo = o.Clone() } }
 
-// WithRate overrides the plan's rate (see Override).
+// WithRate overrides the plan's rate (see config.Plan.Override).
 func WithRate(r float64) Option { return func(c *runConfig) { c.rate = r } }
 
-// WithDuration overrides the plan's duration (see Override).
+// WithDuration overrides the plan's duration (see config.Plan.Override).
 func WithDuration(d time.Duration) Option { return func(c *runConfig) { c.duration = d } }
 
 // WithAttackStarted calls f just before the measured attack starts (after
@@ -89,8 +82,8 @@ type Outcome struct {
 	Meta results.Meta
 	// Dir is the output directory.
 	Dir     string
-	SignIn  SignInSummary
-	SignOut SignOutSummary
+	SignIn  agents.SignInSummary
+	SignOut agents.SignOutSummary
 	// Sent is the number of logininfo requests the measured part made (the
 	// attack's targets, or the journeys' logininfo calls); Recorded the
 	// number of logininfo results written to results.bin. They are equal
@@ -127,9 +120,10 @@ func refused(err error, format string, args ...any) *RefusedError {
 	return &RefusedError{Reason: fmt.Sprintf(format, args...), Err: err}
 }
 
-// checkRails applies the safety rails to a plan against a target without running
-// anything: allow_load, production with --confirm, and the plan's shape.
-func checkRails(t *config.Target, p *config.Plan, confirm string) error {
+// CheckRails applies the safety rails to plan p against target t without
+// running anything: allow_load, and production only with --confirm (the
+// target's name as confirm). A refusal is a *RefusedError.
+func CheckRails(t *config.Target, p *config.Plan, confirm string) error {
 	if !t.AllowLoad {
 		return &RefusedError{Reason: fmt.Sprintf("target %s does not allow load: load runs are refused against targets without allow_load: true (set it in the targets file only for a gateway meant to take load)", t.Name)}
 	}
@@ -139,40 +133,12 @@ func checkRails(t *config.Target, p *config.Plan, confirm string) error {
 	return nil
 }
 
-// PrepareOut creates the output directory and proves it writable (and not
-// full) by writing and removing a probe file. The error names the directory.
-func PrepareOut(dir string) error {
-	if dir == "" {
-		return &RefusedError{Reason: "no output directory given"}
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return refused(err, "output directory %s cannot be created: %v", dir, unwrapPath(err))
-	}
-	f, err := os.CreateTemp(dir, ".ccgw-probe-*")
-	if err != nil {
-		return refused(err, "output directory %s is not writable: %v", dir, unwrapPath(err))
-	}
-	name := f.Name()
-	_, werr := f.Write(make([]byte, probeSize))
-	if werr == nil {
-		werr = f.Sync()
-	}
-	cerr := f.Close()
-	rerr := os.Remove(name)
-	for _, err := range []error{werr, cerr, rerr} {
-		if err != nil {
-			return refused(err, "output directory %s is not writable (disk full?): %v", dir, unwrapPath(err))
-		}
+// prepareOut is reports.PrepareDir, refused when it fails.
+func prepareOut(dir string) error {
+	if err := reports.PrepareDir(dir); err != nil {
+		return &RefusedError{Reason: err.Error(), Err: errors.Unwrap(err)}
 	}
 	return nil
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // Job is a load run that passed every check that needs no gateway: the
@@ -182,9 +148,9 @@ type Job struct {
 	rc       runConfig
 	target   string // the target's name, for the attack and the reports
 	plan     config.Plan
-	pacer    Pacer
-	plan0    Pacer // the whole plan's pace (pacer is this shard's part of it)
-	order    agentOrder
+	pacer    pace.Pacer
+	plan0    pace.Pacer // the whole plan's pace (pacer is this shard's part of it)
+	order    agents.Order
 	out      string
 	warnings []string     // planning warnings for the summary
 	journey  *JourneyPlan // a journey plan's resolution; nil: a logininfo rate plan
@@ -193,7 +159,7 @@ type Job struct {
 
 // NewJob checks plan p against target t (with the --rate/--duration
 // overrides of opts applied to a copy of p), without any network: the
-// safety rails (see Check), the pace and the target's max_rate, the order,
+// safety rails (see CheckRails), the pace and the target's max_rate, the order,
 // that t has the agents p needs, that every objective means something in
 // the run (a ready objective needs a journey plan), and that out can be
 // written. Every
@@ -206,20 +172,20 @@ func NewJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*Job,
 	if p.Capacity != nil {
 		return nil, &RefusedError{Reason: fmt.Sprintf("plan %s is a capacity search (key capacity): run it with ccgw capacity --plan %s, not as a load plan", p.Name, p.Name)}
 	}
-	if err := Override(&j.plan, j.rc.rate, j.rc.duration); err != nil {
+	if err := j.plan.Override(j.rc.rate, j.rc.duration); err != nil {
 		return nil, refused(err, "%v", err)
 	}
-	if err := checkRails(t, &j.plan, j.rc.confirm); err != nil {
+	if err := CheckRails(t, &j.plan, j.rc.confirm); err != nil {
 		return nil, err
 	}
 	var err error
-	if j.pacer, j.warnings, err = PlanPacer(&j.plan, t.MaxRate); err != nil {
+	if j.pacer, j.warnings, err = pace.ForPlan(&j.plan, t.MaxRate); err != nil {
 		return nil, refused(err, "%v", err)
 	}
 	if err := j.shardPace(t); err != nil {
 		return nil, err
 	}
-	if j.order, err = parseOrder(j.plan.Order); err != nil {
+	if j.order, err = agents.ParseOrder(j.plan.Order); err != nil {
 		return nil, refused(err, "plan %s: %v", j.plan.Name, err)
 	}
 	if _, err := j.agentList(t); err != nil {
@@ -243,7 +209,7 @@ func NewJob(t *config.Target, p *config.Plan, out string, opts ...Option) (*Job,
 	if t.TLS.InsecureSkipVerify {
 		j.warnings = append(j.warnings, fmt.Sprintf("TLS certificate verification is OFF for target %s (tls.insecure_skip_verify): the gateway was not authenticated", t.Name))
 	}
-	if err := PrepareOut(out); err != nil {
+	if err := prepareOut(out); err != nil {
 		return nil, err
 	}
 	return j, nil
@@ -261,361 +227,175 @@ func Run(ctx context.Context, c *gateway.Client, t *config.Target, p *config.Pla
 
 // Run runs the job through client c against t, the configuration of the
 // running target (for an embedded mock, the one connect.Open returns, which
-// holds the agents' generated password). In stages:
+// holds the agents' generated password), on a Session. In stages:
 //
-//   - open: the results files, meta.json, the attack's transport, the agent
+//   - Open: the results files, meta.json, the attack's transport, the agent
 //     pool and its keep-alive (no network yet);
-//   - signIn: every agent signs in (bounded concurrency, forced sign-in
+//   - SignIn: every agent signs in (bounded concurrency, forced sign-in
 //     after 100-002 when allowed), then keep-alive polling and re-sign-in
 //     start;
-//   - warmUp: the attack's connections are opened and the unmeasured
+//   - WarmUp: the attack's connections are opened and the unmeasured
 //     warm-up runs;
-//   - measure: the measured attack, its results streamed through the judge
+//   - the start gate, if any (WithStartGate);
+//   - measure: the measured Attack, its results streamed through the judge
 //     into results.bin and the aggregator, until the plan ends or ctx is
 //     cancelled (SIGINT: requests under way finish and are kept, and
 //     Meta.Interrupted is set); for a journey plan instead the journeys
 //     (see journeys), which sign their agents in and out themselves, so
-//     signIn and warmUp do nothing;
+//     SignIn and WarmUp do not run;
 //   - finish: every agent signs out (on every path, failures included, see
-//     run.close), then meta.json and the reports are written.
+//     Session.Close), then meta.json and the reports are written.
 //
 // The error is nil whenever the reports were written, whatever the verdict
 // (Outcome.Report.Pass) and also after an interruption.
 func (j *Job) Run(ctx context.Context, c *gateway.Client, t *config.Target) (*Outcome, error) {
 	defer j.setStage(metrics.StageDone)
-	parent := ctx
 	ctx, sw, release := j.watchStop(ctx)
 	defer release()
-	r, err := j.open(c, t)
+	s, err := j.open(c, t)
 	if err != nil {
 		return nil, err
 	}
-	r.parent, r.sw = parent, sw
-	defer r.close(ctx)
+	outc := &Outcome{Dir: j.out}
+	defer func() {
+		s.Close(ctx)
+		outc.SignOut = s.signOutSum
+	}()
 	if j.journey != nil {
-		if err := r.waitStart(ctx); err != nil {
-			return r.abort(ctx, err)
+		if err := s.waitStart(ctx, j.rc.gate); err != nil {
+			return j.abort(ctx, s, outc, sw, err)
 		}
 		j.setStage(metrics.StageMeasure)
-		if err := r.measureJourneys(ctx, c, t); err != nil {
-			return r.outc, err
+		if err := s.measureJourneys(ctx, j.journey, c, t); err != nil {
+			return outc, err
 		}
 		j.setStage(metrics.StageFinish)
-		return r.finish(ctx)
+		return j.finish(ctx, s, outc, sw)
 	}
 	j.setStage(metrics.StageSignIn)
-	if err := r.signIn(ctx); err != nil {
-		return r.outc, err
+	sum, err := s.SignIn(ctx)
+	outc.SignIn = sum
+	if err != nil {
+		return outc, err
 	}
 	j.setStage(metrics.StageWarmUp)
-	if err := r.warmUp(ctx); err != nil {
-		return r.outc, err
+	if err := s.WarmUp(ctx); err != nil {
+		return outc, err
 	}
-	if err := r.waitStart(ctx); err != nil {
-		return r.abort(ctx, err)
+	if err := s.waitStart(ctx, j.rc.gate); err != nil {
+		return j.abort(ctx, s, outc, sw, err)
 	}
 	j.setStage(metrics.StageMeasure)
-	if err := r.measure(ctx); err != nil {
-		return r.outc, err
+	if err := j.measure(ctx, s, outc); err != nil {
+		return outc, err
 	}
 	j.setStage(metrics.StageFinish)
-	return r.finish(ctx)
+	return j.finish(ctx, s, outc, sw)
 }
 
-// run is a Job under way: what its stages share.
-type run struct {
-	*Job
-	log         *Progress
-	meta        results.Meta
-	metaPath    string
-	agg         *reports.Aggregator
-	rec         *recorder
-	calls       *callRecorder // the agents' own calls into rec
-	attack      *attacker
-	agentTr     *http.Transport // the agents' own connections (nil: the caller's client)
-	pool        *Pool
-	keep        *KeepAlive
-	tg          *targeter // nil until the agents are signed in
-	journeys    *journeys // a journey plan's stage; nil otherwise
-	outc        *Outcome
-	interrupted bool
-	signedOut   bool
-	agreed      time.Time       // the start instant of the run's gate (zero: none)
-	live        liveRun         // what the live metrics read
-	parent      context.Context // the caller's context (the run works under one a Stop cancels too)
-	sw          *stopWatch      // the run's WithStop
-}
-
-// name is the vegeta attack name of the run's results: "target/plan".
-func (r *run) name() string { return r.target + "/" + r.plan.Name }
-
-// open builds what the run needs before anyone signs in. On error nothing
+// open opens the job's session, counting into the WithAggregator
+// aggregator when given, and makes it what Status reads. On error nothing
 // is left open.
-func (j *Job) open(c *gateway.Client, t *config.Target) (_ *run, err error) {
+func (j *Job) open(c *gateway.Client, t *config.Target) (*Session, error) {
 	if t.Name != j.target {
 		return nil, fmt.Errorf("load: job for target %s run against target %s", j.target, t.Name)
 	}
-	agents, err := j.agentList(t)
+	list, err := j.agentList(t)
 	if err != nil {
 		return nil, refused(err, "%v", err)
 	}
-	agg := j.rc.agg
-	if agg == nil {
-		agg = reports.NewAggregator()
-	}
-	r := &run{Job: j, log: j.rc.progress, agg: agg, outc: &Outcome{Dir: j.out},
-		metaPath: filepath.Join(j.out, MetaFile)}
-	defer func() {
-		if err != nil {
-			r.close(context.Background())
-		}
-	}()
-	if r.rec, err = newRecorder(j.out, r.agg, true); err != nil {
-		return nil, refused(err, "output directory %s: cannot create its results files: %v", j.out, err)
-	}
-	r.calls = &callRecorder{rec: r.rec, attack: r.name()}
-	if r.attack, err = newAttacker(c, withConnections(j.plan.Connections), withAttackHTTP2(j.plan.HTTP2), withRequestTimeout(j.plan.Timeout)); err != nil {
-		return nil, err
-	}
-	objs := j.rc.slo.Clone()
-	r.meta = results.Meta{
-		Target: j.target, Plan: j.plan.Name, Profile: j.plan.Profile(),
-		RequestedRate:   j.pacer.MeanRate(),
-		PlannedDuration: j.pacer.Duration(),
-		Agents:          len(agents),
-		Connections:     r.attack.Connections(),
-		HTTP2:           j.plan.HTTP2,
-		TLSVerify:       !t.TLS.InsecureSkipVerify,
-		SLO:             &objs,
-		NoPassword:      t.Agents.NoPassword,
-	}
-	if jp := j.journey; jp != nil {
-		// A journey plan requests no logininfo rate: its rate is the
-		// journeys started per second, its length the arrivals plus a hold.
-		r.meta.RequestedRate = 0
-		r.meta.PlannedDuration = j.pacer.Duration() + jp.Hold
-		r.meta.Journeys, r.meta.JourneyRate = int(jp.Journeys), j.pacer.MeanRate()
-		r.meta.JourneyHold, r.meta.JourneyRepeat = jp.Hold, jp.Repeat
-	}
-	j.shardMeta(&r.meta)
-	if err := results.WriteMeta(r.metaPath, r.meta); err != nil {
-		return nil, refused(err, "output directory %s: %v", j.out, err)
-	}
-	// The agents' own calls (sign-in, polls, sign-out) share one
-	// connection pool, apart from the attack's.
-	ac, atr, err := agentClient(c, len(agents)+16, gateway.WithObserver(r.calls.observe))
-	if err != nil {
-		return nil, err
-	}
-	r.agentTr = atr
-	if r.pool, err = NewPool(ac, agents, withForceLogin(t.ForceLogin), WithSignInConcurrency(j.plan.SignInConcurrency),
-		withSignInFields(j.plan.SignIn)); err != nil {
-		return nil, refused(err, "%v", err)
-	}
-	r.pool.calls, r.calls.pool = r.calls, r.pool
-	j.state.pool.Store(r.pool)
-	if r.keep, err = NewKeepAlive(r.pool, ac, t); err != nil {
-		return nil, err
-	}
-	r.rec.obs = j.rc.metrics.Observer()
-	r.live.attach(r)
-	r.warnings = append([]string(nil), j.warnings...)
-	for _, w := range r.keep.Warnings() {
-		if j.journey != nil && strings.Contains(w, "concurrent") {
-			continue // journeys poll as clients do, one poll per holding agent: no slots
-		}
-		r.warnings = append(r.warnings, w)
-	}
-	for _, w := range r.warnings {
-		r.log.Logf("warning: %s", w)
-	}
-	return r, nil
-}
-
-// signIn signs the agents in and starts keeping them alive. An
-// interruption is not an error (the run goes on to finish); too many
-// failed sign-ins is.
-func (r *run) signIn(ctx context.Context) error {
-	r.log.Logf("signing in %d agents of target %s (%d at once)", r.pool.Size(), r.target, r.pool.signInConc)
-	r.log.Show(func() string {
-		done, failed, total := r.pool.SignInProgress()
-		return fmt.Sprintf("signing in: %d/%d done, %d failed", done, total, failed)
+	s, err := Open(c, t, Spec{
+		Plan: &j.plan, Agents: list, Pace: j.pacer, Out: j.out, Warnings: j.warnings,
+		SLO: j.rc.slo, Progress: j.rc.progress, Metrics: j.rc.metrics, OnAttack: j.rc.onStarted,
+		Aggregator: j.rc.agg,
+		Meta: func(m *results.Meta) {
+			if jp := j.journey; jp != nil {
+				// A journey plan requests no logininfo rate: its rate is the
+				// journeys started per second, its length the arrivals plus a
+				// hold.
+				m.RequestedRate = 0
+				m.PlannedDuration = j.pacer.Duration() + jp.Hold
+				m.Journeys, m.JourneyRate = int(jp.Journeys), pace.MeanRate(j.pacer)
+				m.JourneyHold, m.JourneyRepeat = jp.Hold, jp.Repeat
+			}
+			j.shardMeta(m)
+		},
 	})
-	sum, err := r.pool.SignIn(ctx)
-	r.log.Hide()
-	r.outc.SignIn = sum
-	r.meta.AgentsFailed = sum.Failed
-	r.log.Logf("sign-in: %s", sum)
 	if err != nil {
-		r.interrupted = true
-		return nil
+		return nil, err
 	}
-	if err := sum.Check(r.plan.MaxSignInFailures); err != nil {
-		return err
-	}
-	if r.tg, err = r.pool.NewTargeter(r.order); err != nil {
-		return err
-	}
-	r.pool.StartReSignIn()
-	r.keep.Start(ctx)
-	return nil
-}
-
-// warmUp opens the attack's connections and runs the plan's unmeasured
-// warm-up (its own targeter: its hits are not the measured attack's); its
-// answers only feed lost sessions back to the pool.
-func (r *run) warmUp(ctx context.Context) error {
-	if r.interrupted || r.plan.Warmup <= 0 || ctx.Err() != nil {
-		return nil
-	}
-	r.log.Logf("warming up %d connections for %s", r.attack.Connections(), r.plan.Warmup)
-	warm := &targeter{agents: r.tg.agents}
-	r.attack.WarmConnections(ctx, warm.Targeter(), r.pool.feedback)
-	p, err := r.pacer.Warmup(r.plan.Warmup)
-	if err != nil {
-		return err
-	}
-	_, results := r.attack.Attack(ctx, r.name()+"/warmup", warm.Targeter(), p)
-	for res := range results {
-		r.pool.feedback(res)
-	}
-	r.interrupted = ctx.Err() != nil
-	return nil
+	s.onStart = func(start time.Time) { j.state.started.Store(start.UnixNano()) }
+	j.state.pool.Store(s.pool)
+	return s, nil
 }
 
 // measure runs the measured attack and records every result.
-func (r *run) measure(ctx context.Context) error {
-	if r.interrupted || ctx.Err() != nil {
-		r.interrupted = true
+func (j *Job) measure(ctx context.Context, s *Session, outc *Outcome) error {
+	if s.interrupted || ctx.Err() != nil {
+		s.interrupted = true
 		return nil
 	}
-	r.meta.Started = time.Now()
-	r.meta.Warnings = r.warnings
-	if err := results.WriteMeta(r.metaPath, r.meta); err != nil {
-		return fmt.Errorf("output directory %s: %w", r.out, err)
+	s.meta.Started = time.Now()
+	s.meta.Warnings = s.warnings
+	if err := results.WriteMeta(s.metaPath, s.meta); err != nil {
+		return fmt.Errorf("output directory %s: %w", s.out, err)
 	}
-	total, shown := r.pacer.Duration(), time.Now()
-	r.log.Show(func() string { return progressLine(r.agg.Snapshot(), time.Since(shown), total, r.pool) })
-	// The live metrics show the plan from now on (the start is set again
-	// once the attack has taken it), so that whoever watches the attack
-	// start (onStarted) sees its planned rate.
-	r.live.measuring(r.pacer, time.Now())
-	if r.rc.onStarted != nil {
-		r.rc.onStarted()
+	a, err := s.Attack(ctx, s.pacer, Tap{})
+	if err != nil {
+		return err
 	}
-	pace, from := r.attackPace(time.Now())
-	start, results := r.attack.Attack(ctx, r.name(), r.tg.Targeter(), pace)
-	if !from.IsZero() {
-		start = from // the schedule counts from the agreed start
-	}
-	r.meta.Started = start
-	j := r.Job
-	j.state.started.Store(start.UnixNano())
-	r.live.measuring(r.pacer, start)
-	r.rec.drain(newJudge(r.pool, r.pacer, start), results)
-	r.live.measured()
-	r.log.Hide()
-	r.interrupted = ctx.Err() != nil
-	r.outc.Sent = r.tg.Hits()
+	s.meta.Started = a.Start
+	s.interrupted = ctx.Err() != nil
+	outc.Sent = a.Sent
 	return nil
 }
 
 // finish signs every agent out, closes the results files and writes
-// meta.json and the reports.
-func (r *run) finish(ctx context.Context) (*Outcome, error) {
-	r.signOut(ctx) // before closing the results: the sign-outs are results too
-	r.rec.close()
-	r.outc.Calls = r.rec.counts()
-	r.outc.Recorded = r.outc.Calls[gateway.CallLoginInfo]
-	r.outc.Polls, r.outc.Rotations = r.keep.Polls(), r.keep.Rotations()
-	if js := r.journeys; js != nil {
-		r.outc.Polls, r.outc.Rotations = js.polls.Load(), js.rotations.Load()
-		r.outc.Sent = uint64(js.loginInfos.Load())
+// meta.json and the reports; a run ended by a Stop (sw) says so in
+// meta.json.
+func (j *Job) finish(ctx context.Context, s *Session, outc *Outcome, sw *stopWatch) (*Outcome, error) {
+	e := s.End(ctx)
+	outc.SignOut = e.SignOut
+	outc.Calls = e.Calls
+	outc.Recorded = outc.Calls[gateway.CallLoginInfo]
+	outc.Polls, outc.Rotations = s.keep.Polls(), s.keep.Rotations()
+	if js := s.journeys; js != nil {
+		outc.Polls, outc.Rotations = js.polls.Load(), js.rotations.Load()
+		outc.Sent = uint64(js.loginInfos.Load())
 		if n := js.waited.Load(); n > 0 {
-			r.warnings = append(r.warnings, fmt.Sprintf("%d journeys started late: every agent was on a journey (sign-in or sign-out slower than planned); add agents", n))
+			s.Warn(fmt.Sprintf("%d journeys started late: every agent was on a journey (sign-in or sign-out slower than planned); add agents", n))
 		}
 	}
-	r.meta.Connections = r.attack.Dialed()
-	r.meta.ReSignIns = r.pool.ReSignIns()
-	if s := r.stopped(); s != nil {
+	s.meta.Connections = e.Connections
+	s.meta.ReSignIns = e.ReSignIns
+	if st := sw.stop(); st != nil {
 		// Stopped from outside: aborted, and interrupted only when the
 		// caller's context ended too.
-		r.meta.Aborted, r.meta.AbortedBy = s.Reason, s.By
-		r.interrupted = r.parent != nil && r.parent.Err() != nil
+		s.meta.Aborted, s.meta.AbortedBy = st.Reason, st.By
+		s.interrupted = sw.parent.Err() != nil
 	}
-	r.meta.Interrupted = r.interrupted
-	r.meta.Sent, r.meta.Recorded = r.outc.Sent, r.outc.Recorded
-	if n := r.pool.ReSignInFailures(); n > 0 {
-		r.warnings = append(r.warnings, fmt.Sprintf("%d re-sign-in attempts failed", n))
+	s.meta.Interrupted = s.interrupted
+	s.meta.Sent, s.meta.Recorded = outc.Sent, outc.Recorded
+	if n := e.ReSignInFailures; n > 0 {
+		s.Warn(fmt.Sprintf("%d re-sign-in attempts failed", n))
 	}
-	if r.outc.SignOut.Failed > 0 {
-		r.warnings = append(r.warnings, fmt.Sprintf("%d agents could not be signed out: %s", r.outc.SignOut.Failed, r.outc.SignOut))
+	if outc.SignOut.Failed > 0 {
+		s.Warn(fmt.Sprintf("%d agents could not be signed out: %s", outc.SignOut.Failed, outc.SignOut))
 	}
-	if r.rec.err != nil {
-		r.warnings = append(r.warnings, fmt.Sprintf("the results files are incomplete: %v", r.rec.err))
+	if e.ResultsErr != nil {
+		s.Warn(fmt.Sprintf("the results files are incomplete: %v", e.ResultsErr))
 	}
-	r.meta.Warnings = r.warnings
-	r.outc.Meta = r.meta
-	r.outc.Report = r.agg.Report(r.meta, *r.meta.SLO)
-	if err := results.WriteMeta(r.metaPath, r.meta); err != nil {
-		return r.outc, fmt.Errorf("output directory %s: %w", r.out, err)
+	s.meta.Warnings = s.warnings
+	outc.Meta = s.meta
+	outc.Report = s.agg.Report(s.meta, *s.meta.SLO)
+	if err := results.WriteMeta(s.metaPath, s.meta); err != nil {
+		return outc, fmt.Errorf("output directory %s: %w", s.out, err)
 	}
-	if err := render.WriteRun(r.out, r.outc.Report, r.agg); err != nil {
-		return r.outc, fmt.Errorf("output directory %s: writing reports: %w", r.out, err)
+	if err := render.WriteRun(s.out, outc.Report, s.agg); err != nil {
+		return outc, fmt.Errorf("output directory %s: writing reports: %w", s.out, err)
 	}
-	if r.rec.err != nil {
-		return r.outc, fmt.Errorf("output directory %s: %w", r.out, r.rec.err)
+	if e.ResultsErr != nil {
+		return outc, fmt.Errorf("output directory %s: %w", s.out, e.ResultsErr)
 	}
-	return r.outc, nil
-}
-
-// stopped is the Stop that ended the run (nil: none).
-func (r *run) stopped() *Stop {
-	if r.sw == nil {
-		return nil
-	}
-	return r.sw.stop()
-}
-
-// signOut stops the keep-alive and signs every agent out, once. It runs on
-// a context detached from ctx's cancellation (see Pool.SignOut).
-func (r *run) signOut(ctx context.Context) {
-	if r.signedOut || r.pool == nil {
-		return
-	}
-	r.signedOut = true
-	r.log.Hide()
-	if r.keep != nil {
-		r.keep.Stop()
-	}
-	r.outc.SignOut = r.pool.SignOut(ctx)
-	r.log.Logf("sign-out: %s", r.outc.SignOut)
-}
-
-// close releases everything the run holds, on every path: agents signed
-// out, the results files closed, connections closed. It may be called more
-// than once.
-func (r *run) close(ctx context.Context) {
-	r.signOut(ctx)
-	r.live.detach()
-	if r.rec != nil {
-		r.rec.close()
-	}
-	if r.attack != nil {
-		r.attack.Close()
-	}
-	if r.agentTr != nil {
-		r.agentTr.CloseIdleConnections()
-	}
-}
-
-// progressLine is the live line: elapsed/total, requests, achieved rate,
-// current p99, error rate, agents alive.
-func progressLine(l reports.Live, elapsed, total time.Duration, p *Pool) string {
-	rate := l.Rate
-	if rate == 0 && elapsed > 0 {
-		rate = float64(l.Requests) / elapsed.Seconds()
-	}
-	return fmt.Sprintf("%s/%s  requests %d  rate %.1f/s  p99 %s  errors %.2f%%  agents %d/%d alive",
-		fmtDur(min(elapsed, total)), fmtDur(total), l.Requests, rate, fmtLatency(l.P99), l.ErrorRate*100, p.Alive(), p.Live())
+	return outc, nil
 }

@@ -156,11 +156,11 @@ func TestDynamicRotation(t *testing.T) {
 			t.Fatalf("result %+v breaks the results-file conventions", r)
 		}
 		for k := range r.Headers {
-			if k != load.HeaderNode && k != load.HeaderLagUs {
+			if k != results.HeaderNode && k != results.HeaderLagUs {
 				t.Fatalf("result keeps response header %q", k)
 			}
 		}
-		if r.Headers.Get(load.HeaderNode) != "1" || r.Headers.Get(load.HeaderLagUs) == "" {
+		if r.Headers.Get(results.HeaderNode) != "1" || r.Headers.Get(results.HeaderLagUs) == "" {
 			t.Fatalf("result headers %v, want node 1 and a lag", r.Headers)
 		}
 		if !strings.HasSuffix(r.URL, "/logininfo") {

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"ccgw-harness/load/agents"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
 )
@@ -15,7 +16,7 @@ import (
 // distributed run's shard (package dist), an abort_when rule. A Job knows
 // nothing of networks or coordinators; it offers
 //
-//   - its part of a plan (Shard, ShardPacer, WithShard);
+//   - its part of a plan (WithShard: a pace.Shard, its pace pace.Split);
 //   - a start gate (WithStartGate) it waits at once signed in and warm;
 //   - a stop hook (WithStop): a Stop ends the run early, its agents signed
 //     out and its reports written, meta.json saying why;
@@ -86,7 +87,7 @@ type Status struct {
 type jobState struct {
 	stage   atomic.Value // string
 	started atomic.Int64 // UnixNano; 0: not started
-	pool    atomic.Pointer[Pool]
+	pool    atomic.Pointer[agents.Pool]
 }
 
 // Status returns what the job is doing. It is safe from any goroutine.
@@ -116,6 +117,7 @@ func (j *Job) setStage(stage string) {
 // stopWatch is a run's WithStop: the context the run works under, which a
 // Stop cancels, and the Stop that did.
 type stopWatch struct {
+	parent  context.Context // the caller's context (the run works under one a Stop cancels too)
 	mu      sync.Mutex
 	stopped *Stop
 	cancel  context.CancelFunc
@@ -128,7 +130,7 @@ var errStopped = errors.New("load: stopped from outside the run")
 // watchStop returns the context the run works under: ctx, cancelled too
 // when a Stop arrives; release ends the watch.
 func (j *Job) watchStop(ctx context.Context) (context.Context, *stopWatch, func()) {
-	w := &stopWatch{done: make(chan struct{})}
+	w := &stopWatch{parent: ctx, done: make(chan struct{})}
 	if j.rc.stop == nil {
 		return ctx, w, func() {}
 	}

@@ -13,6 +13,7 @@ import (
 	"ccgw-harness/gateway"
 	"ccgw-harness/load"
 	"ccgw-harness/mockgw"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
@@ -80,7 +81,7 @@ func (e *env) runShards(t *testing.T, n int, idx []int, timeout time.Duration) (
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := load.Shard{Index: i, Count: n}
+			s := pace.Shard{Index: i, Count: n}
 			out := filepath.Join(filepath.Dir(e.out), "shard-"+strconv.Itoa(i))
 			outs[k], errs[k] = load.Run(context.Background(), e.client, e.target, e.plan, out,
 				load.WithShard(s), load.WithRunID("run-test"), load.WithStartGate(g.gate(i)))
@@ -251,9 +252,9 @@ func TestLateStart(t *testing.T) {
 		if r.Seq != 0 {
 			continue
 		}
-		lag, err := strconv.ParseInt(r.Headers.Get(load.HeaderLagUs), 10, 64)
+		lag, err := strconv.ParseInt(r.Headers.Get(results.HeaderLagUs), 10, 64)
 		if err != nil || time.Duration(lag)*time.Microsecond < late {
-			t.Errorf("hit 0: lag %v µs (%v), want at least %s: it was due at the agreed instant", r.Headers.Get(load.HeaderLagUs), err, late)
+			t.Errorf("hit 0: lag %v µs (%v), want at least %s: it was due at the agreed instant", r.Headers.Get(results.HeaderLagUs), err, late)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"ccgw-harness/capacity"
 	"ccgw-harness/config"
 	"ccgw-harness/connect"
 	"ccgw-harness/load"
@@ -158,7 +159,7 @@ func runCapacity(args []string, stdout, stderr io.Writer) int {
 
 // capacityMain does the work of `ccgw capacity` once the flags are parsed.
 // extra options come last (a caller adds observers here).
-func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop, extra ...load.Option) int {
+func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop, extra ...capacity.Option) int {
 	fail := func(format string, args ...any) int {
 		fmt.Fprintf(stderr, "ccgw capacity: "+format+"\n", args...)
 		return exitHarness
@@ -172,9 +173,9 @@ func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, st
 	if err != nil {
 		return fail("%v", err)
 	}
-	opts := append([]load.Option{load.WithConfirm(f.confirm), load.WithProgress(prog),
-		load.WithSLO(objs), load.WithRequire(f.require), load.WithMetrics(live.Metrics())}, extra...)
-	job, err := load.NewCapacityJob(target, plan, f.out, opts...)
+	opts := append([]capacity.Option{capacity.WithConfirm(f.confirm), capacity.WithProgress(prog),
+		capacity.WithSLO(objs), capacity.WithRequire(f.require), capacity.WithMetrics(live.Metrics())}, extra...)
+	job, err := capacity.New(target, plan, f.out, opts...)
 	if err != nil {
 		return fail("%v", err)
 	}

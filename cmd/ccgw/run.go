@@ -32,7 +32,7 @@ func startRun(cmd string, quiet bool, stderr io.Writer, stopping, quitting strin
 	tuneGC(os.Getenv)
 	tty := false
 	if fh, ok := stderr.(*os.File); ok {
-		tty = load.IsTerminal(fh)
+		tty = isTerminal(fh)
 	}
 	prog := load.NewProgress(stderr, tty, quiet)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -63,6 +63,13 @@ func startRun(cmd string, quiet bool, stderr io.Writer, stopping, quitting strin
 		signal.Stop(sigs)
 		cancel()
 	}}
+}
+
+// isTerminal reports whether f is a character device (a terminal): then
+// the progress line is rewritten in place.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // targetAndPlan reads the targets file and finds the target and the plan

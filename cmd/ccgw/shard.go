@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"ccgw-harness/dist"
-	"ccgw-harness/load"
+	"ccgw-harness/pace"
 )
 
 // The environment of a shard, as a Kubernetes Indexed Job gives it (the
@@ -31,7 +31,7 @@ type shardFlags struct {
 	allowMissing     bool
 	collect          bool
 
-	shard load.Shard // resolved from --shard or the environment
+	shard pace.Shard // resolved from --shard or the environment
 	given bool       // the run is a shard (flag or environment)
 	token string     // CCGW_RUN_TOKEN (never printed)
 }
@@ -52,7 +52,7 @@ func (s *shardFlags) register(fs *flag.FlagSet) {
 func (s *shardFlags) resolve(env func(string) string, set map[string]bool) error {
 	switch {
 	case set["shard"]:
-		sh, err := load.ParseShard(s.spec)
+		sh, err := pace.ParseShard(s.spec)
 		if err != nil {
 			return fmt.Errorf("--shard %v", err)
 		}
@@ -106,26 +106,26 @@ func (s *shardFlags) resolve(env func(string) string, set map[string]bool) error
 }
 
 // shardFromEnv reads the shard from the Indexed Job's environment.
-func shardFromEnv(env func(string) string) (load.Shard, error) {
+func shardFromEnv(env func(string) string) (pace.Shard, error) {
 	is, ns := env(envShardIndex), env(envShardCount)
 	switch {
 	case ns == "":
-		return load.Shard{}, fmt.Errorf("%s=%s is set but %s is not: set %s to the Job's completions (or give --shard I/N)", envShardIndex, is, envShardCount, envShardCount)
+		return pace.Shard{}, fmt.Errorf("%s=%s is set but %s is not: set %s to the Job's completions (or give --shard I/N)", envShardIndex, is, envShardCount, envShardCount)
 	case is == "":
-		return load.Shard{}, fmt.Errorf("%s=%s is set but %s is not: run the shards as an Indexed Job (completionMode: Indexed) or give --shard I/N", envShardCount, ns, envShardIndex)
+		return pace.Shard{}, fmt.Errorf("%s=%s is set but %s is not: run the shards as an Indexed Job (completionMode: Indexed) or give --shard I/N", envShardCount, ns, envShardIndex)
 	}
 	i, err := strconv.Atoi(is)
 	if err != nil || i < 0 {
-		return load.Shard{}, fmt.Errorf("%s=%q: want a whole number from 0, the shard's 0-based index", envShardIndex, is)
+		return pace.Shard{}, fmt.Errorf("%s=%q: want a whole number from 0, the shard's 0-based index", envShardIndex, is)
 	}
 	n, err := strconv.Atoi(ns)
-	if err != nil || n < 1 || n > load.MaxShards {
-		return load.Shard{}, fmt.Errorf("%s=%q: want the number of shards, 1 to %d", envShardCount, ns, load.MaxShards)
+	if err != nil || n < 1 || n > pace.MaxShards {
+		return pace.Shard{}, fmt.Errorf("%s=%q: want the number of shards, 1 to %d", envShardCount, ns, pace.MaxShards)
 	}
 	if i >= n {
-		return load.Shard{}, fmt.Errorf("%s=%d is not below %s=%d: the index is 0-based", envShardIndex, i, envShardCount, n)
+		return pace.Shard{}, fmt.Errorf("%s=%d is not below %s=%d: the index is 0-based", envShardIndex, i, envShardCount, n)
 	}
-	return load.Shard{Index: i, Count: n}, nil
+	return pace.Shard{Index: i, Count: n}, nil
 }
 
 // config is the shard's part in its run.

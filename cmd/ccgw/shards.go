@@ -20,8 +20,9 @@ import (
 	"ccgw-harness/config"
 	"ccgw-harness/connect"
 	"ccgw-harness/dist"
-	"ccgw-harness/load"
 	"ccgw-harness/metrics"
+	"ccgw-harness/pace"
+	"ccgw-harness/reports"
 )
 
 const shardsUsage = `Usage: ccgw shards --shards N --targets FILE --target NAME --plan NAME [--out DIR] [flags]
@@ -84,7 +85,7 @@ func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) 
 	if defTargets == "" {
 		defTargets = "targets.yaml"
 	}
-	fs.IntVar(&f.shards, "shards", 0, "run `N` shard processes (2 to "+strconv.Itoa(load.MaxShards)+")")
+	fs.IntVar(&f.shards, "shards", 0, "run `N` shard processes (2 to "+strconv.Itoa(pace.MaxShards)+")")
 	fs.StringVar(&f.targets, "targets", defTargets, "the targets file `FILE` (env CCGW_TARGETS)")
 	fs.StringVar(&f.target, "target", env("CCGW_TARGET"), "the target `NAME` (env CCGW_TARGET)")
 	fs.StringVar(&f.plan, "plan", "", "the plan `NAME`")
@@ -111,8 +112,8 @@ func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) 
 	switch {
 	case fs.NArg() > 0:
 		return nil, fmt.Errorf("ccgw shards: unexpected argument %q (flags only; see ccgw shards -h)", fs.Arg(0))
-	case f.shards < 2 || f.shards > load.MaxShards:
-		return nil, fmt.Errorf("ccgw shards: --shards %d: want the number of shard processes, 2 to %d (one is ccgw load)", f.shards, load.MaxShards)
+	case f.shards < 2 || f.shards > pace.MaxShards:
+		return nil, fmt.Errorf("ccgw shards: --shards %d: want the number of shard processes, 2 to %d (one is ccgw load)", f.shards, pace.MaxShards)
 	case f.target == "":
 		return nil, errors.New("ccgw shards: --target: want a target name from the targets file (or set CCGW_TARGET)")
 	case f.plan == "":
@@ -233,7 +234,7 @@ func prepareShardsOut(out string) error {
 			return err
 		}
 	}
-	return load.PrepareOut(out)
+	return reports.PrepareDir(out)
 }
 
 // writeMockTargets writes out/targets.yaml: the targets file at path with

@@ -23,6 +23,7 @@ import (
 	"ccgw-harness/gateway"
 	"ccgw-harness/load"
 	"ccgw-harness/mockgw"
+	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 	"ccgw-harness/reports/reportstest"
 	"ccgw-harness/results"
@@ -70,13 +71,13 @@ func TestShardFlags(t *testing.T) {
 		}
 	}
 	f, err := parse(map[string]string{envShardIndex: "1", envShardCount: "3", envCoordinator: "ccgw-load-0.ccgw-load:9465", envRunToken: tok})
-	if err != nil || f.shard.shard != (load.Shard{Index: 1, Count: 3}) || !f.shard.given || f.shard.barrierTimeout != dist.DefaultBarrierTimeout ||
+	if err != nil || f.shard.shard != (pace.Shard{Index: 1, Count: 3}) || !f.shard.given || f.shard.barrierTimeout != dist.DefaultBarrierTimeout ||
 		f.shard.coordinator != "ccgw-load-0.ccgw-load:9465" || f.shard.token != tok || f.shard.heartbeatTimeout != dist.DefaultHeartbeatTimeout {
 		t.Errorf("Indexed Job environment: %+v, %v", f, err)
 	}
 	f, err = parse(map[string]string{envShardIndex: "1", envShardCount: "3", envRunID: "r-1", envRunToken: tok}, "--shard", "2/4", "--coordinator", "127.0.0.1:7000",
 		"--allow-missing-shards", "--collect-results", "--barrier-timeout", "1m", "--heartbeat-timeout", "2s")
-	if err != nil || f.shard.shard != (load.Shard{Index: 2, Count: 4}) || f.shard.runID != "r-1" || f.shard.coordinator != "127.0.0.1:7000" ||
+	if err != nil || f.shard.shard != (pace.Shard{Index: 2, Count: 4}) || f.shard.runID != "r-1" || f.shard.coordinator != "127.0.0.1:7000" ||
 		!f.shard.allowMissing || !f.shard.collect || f.shard.barrierTimeout != time.Minute || f.shard.heartbeatTimeout != 2*time.Second {
 		t.Errorf("flags over the environment: %+v, %v", f, err)
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 // openPTY opens a pseudo-terminal pair: the child gets tty (a terminal to
-// load.IsTerminal), the test reads what it printed from master.
+// ccgw's isTerminal), the test reads what it printed from master.
 func openPTY() (master, tty *os.File, err error) {
 	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY|syscall.O_CLOEXEC, 0)
 	if err != nil {

@@ -1,8 +1,0 @@
-//go:build !unix
-
-package load
-
-import "time"
-
-// processCPU is unknown on this platform: capacity steps report 0.
-func processCPU() time.Duration { return 0 }
