@@ -388,21 +388,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ccgw report: warning: a results file was truncated; read %d whole results\n", n)
 	}
 	r := a.Report(meta, objs)
-	if n := unfinishedJourneys(r, meta); n > 0 && !partial {
-		// A journey plan: every journey the results start also records its
-		// outcome, unless the run was killed.
-		w := fmt.Sprintf("%d of %d journeys have no outcome and %s records no interruption: the run was probably killed; the report covers only the results flushed before that",
-			n, r.Journeys.Started, reports.MetaFile)
-		fmt.Fprintf(stderr, "ccgw report: warning: %s\n", w)
-		meta.Warnings = append(append([]string{}, meta.Warnings...), w)
-		a.MarkPartial()
-		r = a.Report(meta, objs)
-	} else if short := endedEarly(r, meta); short > 0 && !partial && r.Journeys.Started == 0 {
-		// A run killed between two flushes leaves a results file that ends
-		// on a whole result, and the meta.json written before its attack:
-		// nothing else says the results stop short of the plan.
-		w := fmt.Sprintf("the results end %s before the planned end (%s from the start) and %s records no interruption: the run was probably killed; the report covers only the results flushed before that",
-			short.Round(100*time.Millisecond), meta.PlannedDuration, reports.MetaFile)
+	if w := reports.KilledWarning(r, meta); w != "" && !partial {
 		fmt.Fprintf(stderr, "ccgw report: warning: %s\n", w)
 		meta.Warnings = append(append([]string{}, meta.Warnings...), w)
 		a.MarkPartial()
@@ -444,38 +430,4 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		return exitGateFailed
 	}
 	return exitOK
-}
-
-// unfinishedJourneys is the number of journeys a journey run's results
-// start but give no outcome (completed, failed or interrupted) when its
-// meta.json records no interruption: a run killed before its journeys
-// ended.
-func unfinishedJourneys(r *reports.Report, meta reports.Meta) uint64 {
-	j := r.Journeys
-	if meta.Interrupted || j.Started <= j.Completed+j.Failed+j.Interrupted {
-		return 0
-	}
-	return j.Started - (j.Completed + j.Failed + j.Interrupted)
-}
-
-// endedEarly returns how long before its planned end a run's results stop
-// when meta (its meta.json) plans a length, does not record an
-// interruption, and the last response came more than a grace period
-// (max(2 s, 5 % of the plan)) before the planned end; else 0. That is a run
-// killed (kill -9, a crash) before it could write its own reports: the load
-// engine rewrites meta.json at the end of every run it finishes, SIGINT
-// included.
-func endedEarly(r *reports.Report, meta reports.Meta) time.Duration {
-	if meta.Interrupted || meta.Aborted != "" || meta.PlannedDuration <= 0 || r.Requests == 0 || r.End.IsZero() {
-		return 0
-	}
-	start := meta.Started
-	if start.IsZero() {
-		start = r.Earliest
-	}
-	short := start.Add(meta.PlannedDuration).Sub(r.End)
-	if short <= max(2*time.Second, meta.PlannedDuration/20) {
-		return 0
-	}
-	return short
 }
