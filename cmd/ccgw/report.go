@@ -199,7 +199,7 @@ type reportFlags struct {
 	latency                     map[string]*time.Duration
 	extra                       sloFlag
 	callErrors                  callErrorRateFlag
-	merge                       mergeFlags
+	allowMissing                *bool
 }
 
 // newReportFlags returns the flag set of `ccgw report` and the flags it
@@ -230,7 +230,7 @@ func newReportFlags(stderr io.Writer) (*flag.FlagSet, *reportFlags) {
 	rf.maxCV = fset.Int("slo-max-contract-violations", 0, "gate: highest allowed number of contract violations (default gate: 0)")
 	rf.lateRatio = fset.Float64("slo-max-late-ratio", 0, "saturation: highest allowed share of late requests (default 0.01)")
 	rf.saturation = fset.Bool("slo-saturation", true, "gate on generator saturation")
-	rf.merge.register(fset)
+	rf.allowMissing = fset.Bool("allow-missing-shards", false, "merge the shards there are when some of the run's are missing (a warning, the report marked partial) instead of refusing")
 	return fset, rf
 }
 
@@ -241,7 +241,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	out, metaPath, target, plan, reqRate, quiet, fromPlanned := rf.out, rf.metaPath, rf.target, rf.plan, rf.reqRate, rf.quiet, rf.fromPlanned
 	latency, extra, callErrors := rf.latency, rf.extra, rf.callErrors
 	errRate, minRatio, maxCV, lateRatio, saturation := rf.errRate, rf.minRatio, rf.maxCV, rf.lateRatio, rf.saturation
-	mf := &rf.merge
+	allowMissing := rf.allowMissing
 
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -264,12 +264,12 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	set := map[string]bool{}
 	fset.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	files, err := expandResults(files)
+	files, err := reports.ExpandResults(files)
 	if err != nil {
 		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
 		return exitHarness
 	}
-	shards, err := shardInputs(files)
+	shards, err := reports.FindShards(files)
 	if err != nil {
 		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
 		return exitHarness
@@ -284,25 +284,15 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "ccgw report: --meta: not with the shards of a distributed run (their meta.json files are merged)")
 			return exitHarness
 		}
-		// A run given up before its start is explained: merge what there
-		// is (exit 2 below) rather than refuse for the shards that never
-		// came.
-		givenUp := false
-		for _, s := range shards {
-			givenUp = givenUp || s.Meta.AbortedBy == reports.AbortedByStart
-		}
-		m, _, err := reports.MergeShardMeta(shards, mf.allowMissing || givenUp)
+		m, notWhole, err := reports.MergeShardRun(shards, *allowMissing)
 		if err != nil {
 			fmt.Fprintf(stderr, "ccgw report: %v\n", err)
 			return exitHarness
 		}
-		if givenUp {
-			problems = append(problems, "the run was given up before its start: "+m.Aborted)
+		if notWhole != "" {
+			problems = append(problems, notWhole)
 		}
-		meta, files = m, make([]string, len(shards))
-		for i, s := range shards {
-			files[i] = s.Results
-		}
+		meta = m
 	} else if mp == "" {
 		mp = filepath.Join(filepath.Dir(files[0]), reports.MetaFile)
 		if _, err := os.Stat(mp); errors.Is(err, fs.ErrNotExist) {
@@ -379,7 +369,13 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		meta.LatencyFromPlanned = *fromPlanned
 	}
 	a := reports.NewAggregator(reports.WithLatencyFromPlanned(meta.LatencyFromPlanned))
-	n, partial, err := readResults(a, &meta, files, shards != nil)
+	var n int
+	var partial bool
+	if shards != nil {
+		n, partial, err = reports.ReadShards(a, &meta, shards)
+	} else {
+		n, partial, err = reports.ReadFiles(a, files...)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
 		return exitHarness
@@ -400,7 +396,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		dir = filepath.Dir(files[0])
 	}
 	if shards != nil {
-		if dir, err = mergedOut(*out, shards); err != nil {
+		if dir, err = reports.MergedDir(*out, shards); err != nil {
 			fmt.Fprintf(stderr, "ccgw report: --out: %v\n", err)
 			return exitHarness
 		}
