@@ -93,7 +93,7 @@ func (s sloFlag) Set(v string) error {
 		return fmt.Errorf("want KEY=DURATION, e.g. p99.9=800ms, ready_p99=5s or calls.signin.p99=2s")
 	}
 	k = strings.TrimSpace(k)
-	if _, _, err := splitSLOKey(k); err != nil {
+	if _, _, _, err := slo.SplitBoundKey(k); err != nil {
 		return err
 	}
 	dur, err := time.ParseDuration(strings.TrimSpace(d))
@@ -102,56 +102,6 @@ func (s sloFlag) Set(v string) error {
 	}
 	s[k] = dur
 	return nil
-}
-
-// splitSLOKey splits a --slo key into the call it bounds ("" for none),
-// whether it is a ready key, and checks its latency statistic.
-func splitSLOKey(k string) (call string, ready bool, err error) {
-	stat := k
-	if rest, ok := strings.CutPrefix(k, slo.ReadyPrefix); ok {
-		stat, ready = rest, true
-	} else if rest, ok := strings.CutPrefix(k, slo.CallsPrefix); ok {
-		c, st, ok := strings.Cut(rest, ".")
-		if !ok || !slo.IsGatedCall(c) {
-			return "", false, fmt.Errorf("%q: want calls.CALL.KEY with CALL one of %s", k, strings.Join(slo.GatedCalls(), ", "))
-		}
-		call, stat = c, st
-	}
-	if _, err := slo.ParseLatencyKey(stat); err != nil {
-		return "", false, err
-	}
-	return call, ready, nil
-}
-
-// addTo sets the --slo bounds in o.
-func (s sloFlag) addTo(o *slo.Objectives) {
-	set := func(m *map[string]time.Duration, k string, d time.Duration) {
-		if *m == nil {
-			*m = map[string]time.Duration{}
-		}
-		(*m)[k] = d
-	}
-	for k, d := range s {
-		call, ready, _ := splitSLOKey(k)
-		switch {
-		case ready:
-			set(&o.Ready, strings.TrimPrefix(k, slo.ReadyPrefix), d)
-		case call != "":
-			c := o.Calls[call]
-			set(&c.Latency, strings.TrimPrefix(k, slo.CallsPrefix+call+"."), d)
-			setCall(o, call, c)
-		default:
-			set(&o.Latency, k, d)
-		}
-	}
-}
-
-// setCall sets call's objectives in o.
-func setCall(o *slo.Objectives, call string, c slo.CallObjectives) {
-	if o.Calls == nil {
-		o.Calls = map[string]slo.CallObjectives{}
-	}
-	o.Calls[call] = c
 }
 
 // callErrorRateFlag collects repeated --slo-call-error-rate CALL=RATIO.
@@ -177,15 +127,6 @@ func (c callErrorRateFlag) Set(v string) error {
 	}
 	c[strings.TrimSpace(call)] = x
 	return nil
-}
-
-// addTo sets the per-call error rates in o.
-func (c callErrorRateFlag) addTo(o *slo.Objectives) {
-	for call, r := range c {
-		co := o.Calls[call]
-		co.ErrorRate = &r
-		setCall(o, call, co)
-	}
 }
 
 // reportFlags is the parsed command line of `ccgw report`.
@@ -322,24 +263,22 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	}
 
 	// Objectives: meta.json's, each key a flag sets overridden.
-	var base, flags slo.Objectives
-	if meta.SLO != nil {
-		base = *meta.SLO
-	}
+	var flags slo.Objectives
 	for k, d := range latency {
 		if set["slo-"+k] {
 			if *d <= 0 {
 				fmt.Fprintf(stderr, "ccgw report: --slo-%s %s: want a positive duration\n", k, *d)
 				return exitHarness
 			}
-			if flags.Latency == nil {
-				flags.Latency = map[string]time.Duration{}
-			}
-			flags.Latency[k] = *d
+			_ = flags.SetBound(k, *d)
 		}
 	}
-	extra.addTo(&flags)
-	callErrors.addTo(&flags)
+	for k, d := range extra {
+		_ = flags.SetBound(k, d) // checked while parsing
+	}
+	for call, r := range callErrors {
+		_ = flags.SetCallErrorRate(call, r) // checked while parsing
+	}
 	if set["slo-error-rate"] {
 		flags.ErrorRate = errRate
 	}
@@ -355,12 +294,11 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if set["slo-saturation"] {
 		flags.Saturation = saturation
 	}
-	if err := flags.Validate(); err != nil {
-		fmt.Fprintf(stderr, "ccgw report: the --slo flags: %v\n", err)
+	objs, err := slo.Reapply(meta.SLO, flags)
+	if oe := (*slo.OverrideError)(nil); errors.As(err, &oe) {
+		fmt.Fprintf(stderr, "ccgw report: the --slo flags: %v\n", oe.Err)
 		return exitHarness
-	}
-	objs := base.Override(flags)
-	if err := objs.Validate(); err != nil {
+	} else if err != nil {
 		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
 		return exitHarness
 	}
