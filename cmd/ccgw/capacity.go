@@ -122,17 +122,17 @@ func parseCapacityFlags(args []string, env func(string) string, stderr io.Writer
 			fs.PrintDefaults()
 			return nil, err
 		}
-		return nil, fmt.Errorf("ccgw capacity: %v (see ccgw capacity -h)", err)
+		return nil, fmt.Errorf("%v (see ccgw capacity -h)", err)
 	}
 	switch {
 	case fs.NArg() > 0:
-		return nil, fmt.Errorf("ccgw capacity: unexpected argument %q (flags only; see ccgw capacity -h)", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q (flags only; see ccgw capacity -h)", fs.Arg(0))
 	case f.targets == "":
-		return nil, errors.New("ccgw capacity: --targets: want the targets file (or set CCGW_TARGETS)")
+		return nil, errors.New("--targets: want the targets file (or set CCGW_TARGETS)")
 	case f.target == "":
-		return nil, errors.New("ccgw capacity: --target: want a target name from the targets file (or set CCGW_TARGET)")
+		return nil, errors.New("--target: want a target name from the targets file (or set CCGW_TARGET)")
 	case f.plan == "":
-		return nil, errors.New("ccgw capacity: --plan: want a capacity plan name from the targets file")
+		return nil, errors.New("--plan: want a capacity plan name from the targets file")
 	}
 	if f.out == "" {
 		f.out = filepath.Join("out", f.target+"-"+f.plan)
@@ -140,55 +140,49 @@ func parseCapacityFlags(args []string, env func(string) string, stderr io.Writer
 	return f, nil
 }
 
-func runCapacity(args []string, stdout, stderr io.Writer) int {
+func runCapacity(args []string, stdout, stderr io.Writer) error {
 	f, err := parseCapacityFlags(args, os.Getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+		return nil
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitHarness
+		return err
 	}
 	rs := startRun("ccgw capacity", f.quiet, stderr,
 		"stopping the search, signing agents out and writing the steps done so far",
 		"agents may stay signed in; the step's results.bin holds what was flushed")
 	defer rs.stop()
-	return capacityMain(rs.ctx, f, rs.prog, stdout, stderr, rs.linger)
+	return capacityMain(rs.ctx, f, rs.prog, stdout, rs.linger)
 }
 
 // capacityMain does the work of `ccgw capacity` once the flags are parsed.
 // extra options come last (a caller adds observers here).
-func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop, extra ...load.Option) int {
-	fail := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, "ccgw capacity: "+format+"\n", args...)
-		return exitHarness
-	}
+func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, stdout io.Writer, linger *lingerStop, extra ...load.Option) error {
 	file, target, plan, err := targetAndPlan(f.targets, f.target, f.plan)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	objs := file.SLOFor(plan)
 	live, err := f.metrics.newMetrics(target.Name, plan.Name, objs)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	opts := append([]load.Option{load.WithConfirm(f.confirm), load.WithProgress(prog),
 		load.WithSLO(objs), load.WithRequire(f.require), load.WithMetrics(live.Metrics())}, extra...)
 	job, err := load.NewCapacityJob(target, plan, f.out, opts...)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	if err := live.serve(prog); err != nil {
-		return fail("%v", err)
+		return err
 	}
 	defer live.close()
 	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
 	if err != nil {
 		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "ccgw capacity: interrupted before the search started")
-			return exitInterrupted
+			return withExit(exitInterrupted, errors.New("interrupted before the search started"))
 		}
-		return fail("%v", err)
+		return err
 	}
 	defer rt.Close()
 	if rt.Mock != nil {
@@ -204,12 +198,11 @@ func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, st
 	live.finish(ctx, prog, linger)
 	switch {
 	case err != nil && ctx.Err() != nil:
-		fmt.Fprintf(stderr, "ccgw capacity: %v\n", err)
-		return exitInterrupted
+		return withExit(exitInterrupted, err)
 	case err != nil:
-		return fail("%v", err)
+		return err
 	}
-	return capacityExit(outc.Capacity)
+	return withExit(capacityExit(outc.Capacity), nil)
 }
 
 // capacityExit maps a search's result to the exit code.

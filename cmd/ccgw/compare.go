@@ -115,16 +115,10 @@ func newCompareFlags(th *reports.Thresholds) (fset *flag.FlagSet, format, out *s
 // runCompare is `ccgw compare`: exitOK when no gate regressed,
 // exitGateFailed on a regression (or non-comparable runs under --strict),
 // exitHarness on a bad flag or an unreadable or wrong input.
-func runCompare(args []string, stdout, stderr io.Writer) int {
+func runCompare(args []string, stdout, stderr io.Writer) error {
 	th := reports.DefaultThresholds()
 	fset, format, out := newCompareFlags(&th)
-	usage := func() {
-		fmt.Fprint(stderr, compareUsage)
-		fset.SetOutput(stderr)
-		fset.PrintDefaults()
-		fset.SetOutput(io.Discard)
-		fmt.Fprint(stderr, compareExamples)
-	}
+	const seeHelp = "\nRun 'ccgw compare -h' for the flags."
 
 	// Flags may come before, between or after BASELINE and CURRENT.
 	var pos []string
@@ -132,11 +126,13 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	for {
 		if err := fset.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				usage()
-				return exitOK
+				fmt.Fprint(stderr, compareUsage)
+				fset.SetOutput(stderr)
+				fset.PrintDefaults()
+				fmt.Fprint(stderr, compareExamples)
+				return nil
 			}
-			fmt.Fprintf(stderr, "ccgw compare: %v\nRun 'ccgw compare -h' for the flags.\n", err)
-			return exitHarness
+			return fmt.Errorf("%v"+seeHelp, err)
 		}
 		left := fset.Args()
 		if consumed := len(rest) - len(left); consumed > 0 && rest[consumed-1] == "--" {
@@ -149,21 +145,17 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 		pos, rest = append(pos, left[0]), left[1:]
 	}
 	if len(pos) != 2 {
-		fmt.Fprintf(stderr, "ccgw compare: want BASELINE and CURRENT (two run directories or report.json files), got %d argument(s)\nRun 'ccgw compare -h' for the flags.\n", len(pos))
-		return exitHarness
+		return fmt.Errorf("want BASELINE and CURRENT (two run directories or report.json files), got %d argument(s)"+seeHelp, len(pos))
 	}
 	write, ok := compareFormats[*format]
 	if !ok {
-		fmt.Fprintf(stderr, "ccgw compare: --format %q: want text, md or json\n", *format)
-		return exitHarness
+		return fmt.Errorf("--format %q: want text, md or json", *format)
 	}
 	if th.MinLatencyDelta < 0 {
-		fmt.Fprintf(stderr, "ccgw compare: --min-latency-delta %s: want a duration >= 0, such as 1ms\n", th.MinLatencyDelta)
-		return exitHarness
+		return fmt.Errorf("--min-latency-delta %s: want a duration >= 0, such as 1ms", th.MinLatencyDelta)
 	}
 	if err := th.Validate(); err != nil {
-		fmt.Fprintf(stderr, "ccgw compare: %v\n", err)
-		return exitHarness
+		return err
 	}
 
 	var rs [2]*reports.Report
@@ -171,8 +163,7 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	for i, role := range []string{"baseline", "current"} {
 		r, p, err := readCompareReport(pos[i])
 		if err != nil {
-			fmt.Fprintf(stderr, "ccgw compare: %s %v\n", role, err)
-			return exitHarness
+			return fmt.Errorf("%s %v", role, err)
 		}
 		rs[i], paths[i] = r, p
 	}
@@ -183,21 +174,19 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ccgw compare: warning: the runs are not comparable: %s\n", strings.Join(c.Mismatches, "; "))
 	}
 	if err := write(stdout, c); err != nil {
-		fmt.Fprintf(stderr, "ccgw compare: %v\n", err)
-		return exitHarness
+		return err
 	}
 	if *out != "" {
 		if err := reports.WriteComparisonAll(*out, c); err != nil {
-			fmt.Fprintf(stderr, "ccgw compare: --out %s: %v\n", *out, err)
-			return exitHarness
+			return fmt.Errorf("--out %s: %v", *out, err)
 		}
 		fmt.Fprintf(stderr, "ccgw compare: wrote %s, %s, %s and %s into %s\n", reports.CompareTextFile,
 			reports.CompareJSONFile, reports.CompareMarkdownFile, reports.CompareJUnitFile, *out)
 	}
 	if !c.Pass {
-		return exitGateFailed
+		return withExit(exitGateFailed, nil)
 	}
-	return exitOK
+	return nil
 }
 
 // reportKeys are keys every report.json has; a JSON file without them

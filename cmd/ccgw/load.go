@@ -161,22 +161,22 @@ func parseLoadFlags(args []string, env func(string) string, stderr io.Writer) (*
 			fs.PrintDefaults()
 			return nil, err
 		}
-		return nil, fmt.Errorf("ccgw load: %w (see ccgw load -h)", err)
+		return nil, fmt.Errorf("%w (see ccgw load -h)", err)
 	}
 	switch {
 	case fs.NArg() > 0:
-		return nil, fmt.Errorf("ccgw load: unexpected argument %q (flags only; see ccgw load -h)", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q (flags only; see ccgw load -h)", fs.Arg(0))
 	case f.targets == "":
-		return nil, errors.New("ccgw load: --targets: want the targets file (or set CCGW_TARGETS)")
+		return nil, errors.New("--targets: want the targets file (or set CCGW_TARGETS)")
 	case f.target == "":
-		return nil, errors.New("ccgw load: --target: want a target name from the targets file (or set CCGW_TARGET)")
+		return nil, errors.New("--target: want a target name from the targets file (or set CCGW_TARGET)")
 	case f.plan == "":
-		return nil, errors.New("ccgw load: --plan: want a plan name from the targets file")
+		return nil, errors.New("--plan: want a plan name from the targets file")
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	if err := f.shard.resolve(env, set); err != nil {
-		return nil, fmt.Errorf("ccgw load: %v", err)
+		return nil, fmt.Errorf("%v", err)
 	}
 	if f.out == "" {
 		f.out = filepath.Join("out", f.target+"-"+f.plan)
@@ -184,14 +184,13 @@ func parseLoadFlags(args []string, env func(string) string, stderr io.Writer) (*
 	return f, nil
 }
 
-func runLoad(args []string, stdout, stderr io.Writer) int {
+func runLoad(args []string, stdout, stderr io.Writer) error {
 	f, err := parseLoadFlags(args, os.Getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+		return nil
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitHarness
+		return err
 	}
 	rs := startRun("ccgw load", f.quiet, stderr,
 		"stopping the attack, signing agents out and writing the reports",
@@ -200,23 +199,22 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	return loadMain(rs.ctx, f, rs.prog, stdout, stderr, rs.linger)
 }
 
+// errNotStarted is the error of a run interrupted before it started.
+var errNotStarted = withExit(exitInterrupted, errors.New("interrupted before the run started"))
+
 // loadMain does the work of `ccgw load` once the flags are parsed.
-func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) int {
+func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) error {
 	if f.shard.shard.Sharded() {
 		return shardMain(ctx, f, prog, stdout, stderr, linger)
 	}
-	fail := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, "ccgw load: %s\n", fmt.Sprintf(format, args...))
-		return exitHarness
-	}
 	file, target, plan, err := targetAndPlan(f.targets, f.target, f.plan)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	objs := file.SLOFor(plan)
 	live, err := f.metrics.newMetrics(target.Name, plan.Name, objs)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	// abort_when: the run judges its own last seconds, as a distributed
 	// run's coordinator judges the whole run's.
@@ -230,19 +228,18 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	}
 	job, err := load.NewJob(target, plan, f.out, opts...)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	if err := live.serve(prog); err != nil {
-		return fail("%v", err)
+		return err
 	}
 	defer live.close()
 	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
 	if err != nil {
 		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "ccgw load: interrupted before the run started")
-			return exitInterrupted
+			return errNotStarted
 		}
-		return fail("%v", err)
+		return err
 	}
 	defer rt.Close()
 	if rt.Mock != nil {
@@ -259,16 +256,15 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	live.finish(ctx, prog, linger)
 	switch {
 	case err != nil && outc != nil && outc.Report == nil && ctx.Err() != nil:
-		fmt.Fprintf(stderr, "ccgw load: %v\n", err)
-		return exitInterrupted
+		return withExit(exitInterrupted, err)
 	case err != nil:
-		return fail("%v", err)
+		return err
 	case outc.Meta.Interrupted:
-		return exitInterrupted
+		return withExit(exitInterrupted, nil)
 	case !outc.Report.Pass:
-		return exitGateFailed
+		return withExit(exitGateFailed, nil)
 	}
-	return exitOK
+	return nil
 }
 
 // printSummary prints the summary of the reports a run wrote into dir.
@@ -285,7 +281,7 @@ func printSummary(stdout io.Writer, outc *load.Outcome, dir string) {
 // shardMain is `ccgw load` as one shard of a distributed run: it joins the
 // run (shard 0 coordinates it) before anything else, so that whatever
 // stops it before the start gives the run up for every shard at once.
-func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) int {
+func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) error {
 	s := &f.shard
 	coord := s.shard.Index == 0
 	opts := append(s.options(), dist.WithLog(prog.Logf))
@@ -295,8 +291,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 		if f.metrics.addr != "" {
 			var err error
 			if merged, err = metrics.NewMerged(); err != nil {
-				fmt.Fprintf(stderr, "ccgw load: %v\n", err)
-				return exitHarness
+				return err
 			}
 			opts = append(opts, dist.WithMerged(merged))
 		}
@@ -304,17 +299,17 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 	m, err := dist.Join(ctx, s.config(f.target, f.plan, f.out), opts...)
 	if err != nil {
 		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "ccgw load: interrupted before the run started")
-			return exitInterrupted
+			return errNotStarted
 		}
-		fmt.Fprintf(stderr, "ccgw load: shard %s: %v\n", s.shard, err)
-		return exitHarness
+		return fmt.Errorf("shard %s: %v", s.shard, err)
 	}
 	defer m.Close()
 	live := &liveMetrics{addr: f.metrics.addr, linger: f.metrics.linger}
 	// fail ends the shard's part before or instead of its run: the
-	// coordinator learns why (before the start, the run is given up).
-	fail := func(format string, args ...any) int {
+	// coordinator learns why (before the start, the run is given up). Its
+	// message is logged at once, before what the run's end logs, not as
+	// the exit's message: the run's log tells what happened in order.
+	fail := func(format string, args ...any) error {
 		why := fmt.Sprintf(format, args...)
 		fmt.Fprintf(stderr, "ccgw load: shard %s: %s\n", s.shard, why)
 		m.Fail(why)
@@ -322,7 +317,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 		if o != nil && o.Report != nil {
 			printSummary(stdout, &load.Outcome{Report: o.Report}, f.out)
 		}
-		return max(code, exitHarness)
+		return withExit(max(code, exitHarness), nil)
 	}
 	switch {
 	case coord && merged != nil:
@@ -385,7 +380,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 		if outc != nil && outc.Report != nil {
 			fmt.Fprintf(stderr, "ccgw load: shard %s of run %s: its own reports in %s (a diagnostic: the run's verdict is the coordinator's)\n", s.shard, m.RunID(), outc.Dir)
 		}
-		return code
+		return withExit(code, nil)
 	}
 	if o != nil && o.Report != nil {
 		printSummary(stdout, &load.Outcome{Report: o.Report}, f.out)
@@ -397,7 +392,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 		fmt.Fprintf(stderr, "; exit %d\n", code)
 	}
 	live.finish(ctx, prog, linger)
-	return code
+	return withExit(code, nil)
 }
 
 // Garbage-collector settings of a load run, unless GOGC or GOMEMLIMIT say

@@ -11,12 +11,14 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 
 	"ccgw-harness/reports"
 )
@@ -29,9 +31,53 @@ const (
 	exitInterrupted = 130 // stopped by SIGINT/SIGTERM (reports still written)
 )
 
+// exitError is a command's failure: the exit code it carries and the one
+// message run prints for it, after "ccgw <command>: ". A nil err prints
+// nothing: the command has said what there was to say (a failed gate's
+// summary, the flag package's message and usage).
+type exitError struct {
+	code int
+	err  error
+}
+
+// Error returns err's text ("exit N" for a silent exit).
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return "exit " + strconv.Itoa(e.code)
+	}
+	return e.err.Error()
+}
+
+// Unwrap returns err.
+func (e *exitError) Unwrap() error { return e.err }
+
+// withExit returns err carrying exit code code; a nil err makes a silent
+// exit, and exitOK without an error is nil.
+func withExit(code int, err error) error {
+	if code == exitOK && err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+// exitCode is the exit code of a command's error: exitOK for nil, the code
+// an exitError in it carries, else exitHarness.
+func exitCode(err error) int {
+	var e *exitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &e):
+		return e.code
+	}
+	return exitHarness
+}
+
 // command is one entry of the command table.
 type command struct {
-	run     func(args []string, stdout, stderr io.Writer) int
+	// run runs the command; its error carries the exit code (exitCode) and
+	// the message to print.
+	run     func(args []string, stdout, stderr io.Writer) error
 	summary string
 	// flags builds the command's flag set without running it (nil: the
 	// command takes no flags), so that every flag of every command can be
@@ -64,7 +110,7 @@ var flagLineRe = regexp.MustCompile(`(?m)^  -([A-Za-z0-9][A-Za-z0-9_-]*)`)
 // helpFlags returns a flag set of the names the command's -h lists (each
 // a string flag: for listing, not parsing), for a command whose flag set
 // is built inside its parser.
-func helpFlags(name string, run func(args []string, stdout, stderr io.Writer) int) *flag.FlagSet {
+func helpFlags(name string, run func(args []string, stdout, stderr io.Writer) error) *flag.FlagSet {
 	var help bytes.Buffer
 	run([]string{"-h"}, io.Discard, &help)
 	fs := flag.NewFlagSet("ccgw "+name, flag.ContinueOnError)
@@ -94,7 +140,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return exitHarness
 	}
-	return cmd.run(args[1:], stdout, stderr)
+	err := cmd.run(args[1:], stdout, stderr)
+	if e := (*exitError)(nil); err != nil && (!errors.As(err, &e) || e.err != nil) {
+		fmt.Fprintf(stderr, "ccgw %s: %v\n", args[0], err)
+	}
+	return exitCode(err)
 }
 
 func usage(w io.Writer) {

@@ -148,10 +148,10 @@ type reportFlags struct {
 func newReportFlags(stderr io.Writer) (*flag.FlagSet, *reportFlags) {
 	fset := flag.NewFlagSet("ccgw report", flag.ContinueOnError)
 	fset.SetOutput(stderr)
-	fset.Usage = func() {
-		fmt.Fprint(stderr, reportUsage)
+	fset.Usage = func() { // to the flag set's output
+		fmt.Fprint(fset.Output(), reportUsage)
 		fset.PrintDefaults()
-		fmt.Fprint(stderr, reportExamples)
+		fmt.Fprint(fset.Output(), reportExamples)
 	}
 	rf := &reportFlags{latency: map[string]*time.Duration{}, extra: sloFlag{}, callErrors: callErrorRateFlag{}}
 	rf.out = fset.String("out", "", "directory for the reports (default: the first FILE's directory)")
@@ -177,29 +177,24 @@ func newReportFlags(stderr io.Writer) (*flag.FlagSet, *reportFlags) {
 
 // runReport is `ccgw report`: exitOK when every SLO gate passes,
 // exitGateFailed on a breach, exitHarness on a bad flag or unreadable file.
-func runReport(args []string, stdout, stderr io.Writer) int {
+func runReport(args []string, stdout, stderr io.Writer) error {
 	fset, rf := newReportFlags(stderr)
-	out, metaPath, target, plan, reqRate, quiet, fromPlanned := rf.out, rf.metaPath, rf.target, rf.plan, rf.reqRate, rf.quiet, rf.fromPlanned
-	latency, extra, callErrors := rf.latency, rf.extra, rf.callErrors
-	errRate, minRatio, maxCV, lateRatio, saturation := rf.errRate, rf.minRatio, rf.maxCV, rf.lateRatio, rf.saturation
-	allowMissing := rf.allowMissing
-
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
+			return nil
 		}
-		return exitHarness // flag printed the message naming the flag, and the usage
+		return withExit(exitHarness, nil) // flag printed the message naming the flag, and the usage
 	}
 	files := fset.Args()
 	if len(files) == 0 {
-		fmt.Fprintln(stderr, "ccgw report: no run DIR or results FILE given")
+		var usage strings.Builder
+		fset.SetOutput(&usage)
 		fset.Usage()
-		return exitHarness
+		return fmt.Errorf("no run DIR or results FILE given\n%s", strings.TrimSuffix(usage.String(), "\n"))
 	}
 	for _, f := range files {
 		if strings.HasPrefix(f, "-") && f != "-" {
-			fmt.Fprintf(stderr, "ccgw report: flag %s after the files: put flags before FILE...\n", f)
-			return exitHarness
+			return fmt.Errorf("flag %s after the files: put flags before FILE...", f)
 		}
 	}
 	set := map[string]bool{}
@@ -207,33 +202,24 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 
 	files, err := reports.ExpandResults(files)
 	if err != nil {
-		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
-		return exitHarness
+		return err
 	}
 	shards, err := reports.FindShards(files)
 	if err != nil {
-		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
-		return exitHarness
+		return err
 	}
-	var problems []string // a run that is not whole: exit 2 once the reports are written
+	notWhole := "" // a run that is not whole: exit 2 once the reports are written
 
 	// Run metadata.
 	var meta reports.Meta
-	mp := *metaPath
+	mp := *rf.metaPath
 	if shards != nil {
 		if mp != "" {
-			fmt.Fprintln(stderr, "ccgw report: --meta: not with the shards of a distributed run (their meta.json files are merged)")
-			return exitHarness
+			return errors.New("--meta: not with the shards of a distributed run (their meta.json files are merged)")
 		}
-		m, notWhole, err := reports.MergeShardRun(shards, *allowMissing)
-		if err != nil {
-			fmt.Fprintf(stderr, "ccgw report: %v\n", err)
-			return exitHarness
+		if meta, notWhole, err = reports.MergeShardRun(shards, *rf.allowMissing); err != nil {
+			return err
 		}
-		if notWhole != "" {
-			problems = append(problems, notWhole)
-		}
-		meta = m
 	} else if mp == "" {
 		mp = filepath.Join(filepath.Dir(files[0]), reports.MetaFile)
 		if _, err := os.Stat(mp); errors.Is(err, fs.ErrNotExist) {
@@ -241,70 +227,29 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if mp != "" {
-		m, err := reports.ReadMeta(mp)
-		if err != nil {
-			fmt.Fprintf(stderr, "ccgw report: --meta: %v\n", err)
-			return exitHarness
+		if meta, err = reports.ReadMeta(mp); err != nil {
+			return fmt.Errorf("--meta: %v", err)
 		}
-		meta = m
 	}
 	if set["target"] {
-		meta.Target = *target
+		meta.Target = *rf.target
 	}
 	if set["plan"] {
-		meta.Plan = *plan
+		meta.Plan = *rf.plan
 	}
 	if set["rate"] {
-		if *reqRate < 0 {
-			fmt.Fprintf(stderr, "ccgw report: --rate %g: want a rate >= 0\n", *reqRate)
-			return exitHarness
+		if *rf.reqRate < 0 {
+			return fmt.Errorf("--rate %g: want a rate >= 0", *rf.reqRate)
 		}
-		meta.RequestedRate = *reqRate
+		meta.RequestedRate = *rf.reqRate
 	}
-
-	// Objectives: meta.json's, each key a flag sets overridden.
-	var flags slo.Objectives
-	for k, d := range latency {
-		if set["slo-"+k] {
-			if *d <= 0 {
-				fmt.Fprintf(stderr, "ccgw report: --slo-%s %s: want a positive duration\n", k, *d)
-				return exitHarness
-			}
-			_ = flags.SetBound(k, *d)
-		}
-	}
-	for k, d := range extra {
-		_ = flags.SetBound(k, d) // checked while parsing
-	}
-	for call, r := range callErrors {
-		_ = flags.SetCallErrorRate(call, r) // checked while parsing
-	}
-	if set["slo-error-rate"] {
-		flags.ErrorRate = errRate
-	}
-	if set["slo-min-rate-ratio"] {
-		flags.MinRateRatio = minRatio
-	}
-	if set["slo-max-contract-violations"] {
-		flags.MaxContractViolations = maxCV
-	}
-	if set["slo-max-late-ratio"] {
-		flags.MaxLateRatio = lateRatio
-	}
-	if set["slo-saturation"] {
-		flags.Saturation = saturation
-	}
-	objs, err := slo.Reapply(meta.SLO, flags)
-	if oe := (*slo.OverrideError)(nil); errors.As(err, &oe) {
-		fmt.Fprintf(stderr, "ccgw report: the --slo flags: %v\n", oe.Err)
-		return exitHarness
-	} else if err != nil {
-		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
-		return exitHarness
+	objs, err := rf.objectives(meta.SLO, set)
+	if err != nil {
+		return err
 	}
 
 	if set["latency-from-planned"] {
-		meta.LatencyFromPlanned = *fromPlanned
+		meta.LatencyFromPlanned = *rf.fromPlanned
 	}
 	a := reports.NewAggregator(reports.WithLatencyFromPlanned(meta.LatencyFromPlanned))
 	var n int
@@ -315,8 +260,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		n, partial, err = reports.ReadFiles(a, files...)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
-		return exitHarness
+		return err
 	}
 	if partial {
 		fmt.Fprintf(stderr, "ccgw report: warning: a results file was truncated; read %d whole results\n", n)
@@ -329,39 +273,73 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		r = a.Report(meta, objs)
 	}
 
-	dir := *out
+	dir := *rf.out
 	if dir == "" {
 		dir = filepath.Dir(files[0])
 	}
 	if shards != nil {
-		if dir, err = reports.MergedDir(*out, shards); err != nil {
-			fmt.Fprintf(stderr, "ccgw report: --out: %v\n", err)
-			return exitHarness
+		if dir, err = reports.MergedDir(*rf.out, shards); err != nil {
+			return fmt.Errorf("--out: %v", err)
 		}
 	}
 	if err := reports.WriteAll(dir, r, a); err != nil {
-		fmt.Fprintf(stderr, "ccgw report: --out %s: %v\n", dir, err)
-		return exitHarness
+		return fmt.Errorf("--out %s: %v", dir, err)
 	}
-	if !*quiet {
+	if !*rf.quiet {
 		if err := reports.WriteSummary(stdout, r); err != nil {
-			fmt.Fprintf(stderr, "ccgw report: %v\n", err)
-			return exitHarness
+			return err
 		}
 	}
 	fmt.Fprintf(stderr, "ccgw report: %d results; reports in %s\n", n, dir)
 	if r.Shards != nil {
 		fmt.Fprintf(stderr, "ccgw report: merged %d shards of run %s; their first measured sends span %s\n", len(r.Shards.List), r.RunID, r.Shards.StartSkew().Round(time.Millisecond))
 	}
-	if len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintf(stderr, "ccgw report: %s\n", p)
-		}
-		fmt.Fprintln(stderr, "ccgw report: not a whole run: exit 2 (the reports were written)")
-		return exitHarness
+	if notWhole != "" {
+		fmt.Fprintf(stderr, "ccgw report: %s\n", notWhole)
+		return errors.New("not a whole run: exit 2 (the reports were written)")
 	}
 	if !r.Pass {
-		return exitGateFailed
+		return withExit(exitGateFailed, nil)
 	}
-	return exitOK
+	return nil
+}
+
+// objectives are the objectives the run is judged by: those it recorded,
+// every key an SLO flag sets (set) taking precedence.
+func (rf *reportFlags) objectives(recorded *slo.Objectives, set map[string]bool) (slo.Objectives, error) {
+	var flags slo.Objectives
+	for k, d := range rf.latency {
+		if set["slo-"+k] {
+			if *d <= 0 {
+				return slo.Objectives{}, fmt.Errorf("--slo-%s %s: want a positive duration", k, *d)
+			}
+			_ = flags.SetBound(k, *d)
+		}
+	}
+	for k, d := range rf.extra {
+		_ = flags.SetBound(k, d) // checked while parsing
+	}
+	for call, r := range rf.callErrors {
+		_ = flags.SetCallErrorRate(call, r) // checked while parsing
+	}
+	if set["slo-error-rate"] {
+		flags.ErrorRate = rf.errRate
+	}
+	if set["slo-min-rate-ratio"] {
+		flags.MinRateRatio = rf.minRatio
+	}
+	if set["slo-max-contract-violations"] {
+		flags.MaxContractViolations = rf.maxCV
+	}
+	if set["slo-max-late-ratio"] {
+		flags.MaxLateRatio = rf.lateRatio
+	}
+	if set["slo-saturation"] {
+		flags.Saturation = rf.saturation
+	}
+	objs, err := slo.Reapply(recorded, flags)
+	if oe := (*slo.OverrideError)(nil); errors.As(err, &oe) {
+		return slo.Objectives{}, fmt.Errorf("the --slo flags: %v", oe.Err)
+	}
+	return objs, err
 }

@@ -102,35 +102,35 @@ func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) 
 			fs.PrintDefaults()
 			return nil, err
 		}
-		return nil, fmt.Errorf("ccgw shards: %v (see ccgw shards -h)", err)
+		return nil, fmt.Errorf("%v (see ccgw shards -h)", err)
 	}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 	switch {
 	case fs.NArg() > 0:
-		return nil, fmt.Errorf("ccgw shards: unexpected argument %q (flags only; see ccgw shards -h)", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q (flags only; see ccgw shards -h)", fs.Arg(0))
 	case f.shards < 2 || f.shards > load.MaxShards:
-		return nil, fmt.Errorf("ccgw shards: --shards %d: want the number of shard processes, 2 to %d (one is ccgw load)", f.shards, load.MaxShards)
+		return nil, fmt.Errorf("--shards %d: want the number of shard processes, 2 to %d (one is ccgw load)", f.shards, load.MaxShards)
 	case f.target == "":
-		return nil, errors.New("ccgw shards: --target: want a target name from the targets file (or set CCGW_TARGET)")
+		return nil, errors.New("--target: want a target name from the targets file (or set CCGW_TARGET)")
 	case f.plan == "":
-		return nil, errors.New("ccgw shards: --plan: want a plan name from the targets file")
+		return nil, errors.New("--plan: want a plan name from the targets file")
 	case f.rate < 0 || math.IsNaN(f.rate) || math.IsInf(f.rate, 0) || f.rate > config.MaxRate:
-		return nil, fmt.Errorf("ccgw shards: --rate %v: want requests/s above 0 and at most %g", f.rate, float64(config.MaxRate))
+		return nil, fmt.Errorf("--rate %v: want requests/s above 0 and at most %g", f.rate, float64(config.MaxRate))
 	case f.set["rate"] && f.rate == 0:
-		return nil, errors.New("ccgw shards: --rate 0: want requests/s above 0")
+		return nil, errors.New("--rate 0: want requests/s above 0")
 	case f.duration < 0 || (f.set["duration"] && f.duration == 0) || f.duration > config.MaxPlanDuration:
-		return nil, fmt.Errorf("ccgw shards: --duration %s: want a positive duration of at most %s", f.duration, config.MaxPlanDuration)
+		return nil, fmt.Errorf("--duration %s: want a positive duration of at most %s", f.duration, config.MaxPlanDuration)
 	case f.barrierTimeout <= 0 || f.barrierTimeout > dist.MaxBarrierTimeout:
-		return nil, fmt.Errorf("ccgw shards: --barrier-timeout %s: want a positive duration of at most %s", f.barrierTimeout, dist.MaxBarrierTimeout)
+		return nil, fmt.Errorf("--barrier-timeout %s: want a positive duration of at most %s", f.barrierTimeout, dist.MaxBarrierTimeout)
 	}
 	if f.runID != "" {
 		if err := dist.ValidRunID(f.runID); err != nil {
-			return nil, fmt.Errorf("ccgw shards: --run-id: %v", err)
+			return nil, fmt.Errorf("--run-id: %v", err)
 		}
 	}
 	if f.metricsAddr != "" {
 		if err := metrics.CheckAddr(f.metricsAddr); err != nil {
-			return nil, fmt.Errorf("ccgw shards: --metrics-addr %v", err)
+			return nil, fmt.Errorf("--metrics-addr %v", err)
 		}
 	}
 	if f.out == "" {
@@ -139,14 +139,13 @@ func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) 
 	return f, nil
 }
 
-func runShards(args []string, stdout, stderr io.Writer) int {
+func runShards(args []string, stdout, stderr io.Writer) error {
 	f, err := parseShardsFlags(args, os.Getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+		return nil
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitHarness
+		return err
 	}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -156,28 +155,24 @@ func runShards(args []string, stdout, stderr io.Writer) int {
 
 // shardsMain does the work of `ccgw shards` once the flags are parsed;
 // sigs delivers the signals to pass on to the shards.
-func shardsMain(f *shardsFlags, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
-	fail := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, "ccgw shards: "+format+"\n", args...)
-		return exitHarness
-	}
+func shardsMain(f *shardsFlags, sigs <-chan os.Signal, stdout, stderr io.Writer) error {
 	exe, err := os.Executable()
 	if err != nil {
-		return fail("cannot find the ccgw binary to start the shards: %v", err)
+		return fmt.Errorf("cannot find the ccgw binary to start the shards: %v", err)
 	}
 	_, target, _, err := targetAndPlan(f.targets, f.target, f.plan)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	if err := prepareShardsOut(f.out); err != nil {
-		return fail("--out %s: %v", f.out, err)
+		return fmt.Errorf("--out %s: %v", f.out, err)
 	}
 	targets, env := f.targets, os.Environ()
 	if target.Mock != nil {
 		// One mock for every shard, here; the shards reach it by url.
 		rt, err := connect.Open(context.Background(), target)
 		if err != nil {
-			return fail("%v", err)
+			return err
 		}
 		defer func() {
 			if n := rt.Mock.Stats().ActiveSessions; n != 0 {
@@ -186,7 +181,7 @@ func shardsMain(f *shardsFlags, sigs <-chan os.Signal, stdout, stderr io.Writer)
 			rt.Close()
 		}()
 		if targets, err = writeMockTargets(f.out, f.targets, rt); err != nil {
-			return fail("%v", err)
+			return err
 		}
 		env = append(env, shardsPasswordEnv+"="+rt.Config.Agents.Password)
 		fmt.Fprintf(stderr, "ccgw shards: target %s: one mock gateway for all shards at %s (targets file %s)\n", target.Name, rt.URL(), targets)
@@ -216,10 +211,10 @@ func shardsMain(f *shardsFlags, sigs <-chan os.Signal, stdout, stderr io.Writer)
 	l := &dist.Local{Exe: exe, Shards: f.shards, Args: args, Out: f.out, RunID: f.runID, Env: env, Stdout: stdout, Stderr: stderr}
 	code, err := l.Run(sigs)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	fmt.Fprintf(stdout, "\nthe run's reports are in %s; each shard's own figures in %s\n", f.out, filepath.Join(f.out, dist.ShardsDir, "I"))
-	return code
+	return withExit(code, nil)
 }
 
 // prepareShardsOut creates out, first clearing the shards' directories an
