@@ -75,28 +75,18 @@ Flags:
 
 // capacityFlags is the parsed command line of `ccgw capacity`.
 type capacityFlags struct {
-	targets, target, plan, out, confirm string
-	require                             float64
-	quiet                               bool
-	metrics                             metricsFlags
+	planFlags
+	require float64
+	quiet   bool
+	metrics metricsFlags
 }
 
 // newCapacityFlags returns the flag set of `ccgw capacity`, parsing into
 // f (env supplies the defaults of --targets and --target). It prints
-// nothing: errors are reported once, by the caller, naming the flag.
+// nothing.
 func newCapacityFlags(f *capacityFlags, env func(string) string) *flag.FlagSet {
-	fs := flag.NewFlagSet("ccgw capacity", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	defTargets := env("CCGW_TARGETS")
-	if defTargets == "" {
-		defTargets = "targets.yaml"
-	}
-	fs.StringVar(&f.targets, "targets", defTargets, "the targets file `FILE` (env CCGW_TARGETS)")
-	fs.StringVar(&f.target, "target", env("CCGW_TARGET"), "the target `NAME` in the targets file (env CCGW_TARGET)")
-	fs.StringVar(&f.plan, "plan", "", "the capacity plan `NAME` in the targets file")
-	fs.StringVar(&f.out, "out", "", "write the results and reports into `DIR` (default out/TARGET-PLAN)")
-	fs.StringVar(&f.confirm, "confirm", "", "the target's `NAME` again, required for a target marked production")
+	fs := newFlagSet("capacity")
+	f.planFlags.register(fs, env, planText{inFile: " in the targets file", plan: "capacity plan", out: "write the results and reports into `DIR`"})
 	fs.Func("require", "fail (exit 1) when the answer is below `R` requests/s", func(s string) error {
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 || v > config.MaxRate {
@@ -114,28 +104,11 @@ func newCapacityFlags(f *capacityFlags, env func(string) string) *flag.FlagSet {
 // of --targets and --target). Errors name the flag and what it accepts.
 func parseCapacityFlags(args []string, env func(string) string, stderr io.Writer) (*capacityFlags, error) {
 	f := &capacityFlags{}
-	fs := newCapacityFlags(f, env)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, capacityUsage)
-			fs.SetOutput(stderr)
-			fs.PrintDefaults()
-			return nil, err
-		}
-		return nil, fmt.Errorf("%v (see ccgw capacity -h)", err)
+	if err := parseFlags(newCapacityFlags(f, env), "capacity", capacityUsage, args, stderr); err != nil {
+		return nil, err
 	}
-	switch {
-	case fs.NArg() > 0:
-		return nil, fmt.Errorf("unexpected argument %q (flags only; see ccgw capacity -h)", fs.Arg(0))
-	case f.targets == "":
-		return nil, errors.New("--targets: want the targets file (or set CCGW_TARGETS)")
-	case f.target == "":
-		return nil, errors.New("--target: want a target name from the targets file (or set CCGW_TARGET)")
-	case f.plan == "":
-		return nil, errors.New("--plan: want a capacity plan name from the targets file")
-	}
-	if f.out == "" {
-		f.out = filepath.Join("out", f.target+"-"+f.plan)
+	if err := f.check(); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -158,7 +131,7 @@ func runCapacity(args []string, stdout, stderr io.Writer) error {
 // capacityMain does the work of `ccgw capacity` once the flags are parsed.
 // extra options come last (a caller adds observers here).
 func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, stdout io.Writer, linger *lingerStop, extra ...load.Option) error {
-	file, target, plan, err := targetAndPlan(f.targets, f.target, f.plan)
+	file, target, plan, err := f.load()
 	if err != nil {
 		return err
 	}

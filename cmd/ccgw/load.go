@@ -102,30 +102,19 @@ Flags:
 
 // loadFlags is the parsed command line of `ccgw load`.
 type loadFlags struct {
-	targets, target, plan, out, confirm string
-	rate                                float64
-	duration                            time.Duration
-	quiet                               bool
-	shard                               shardFlags
-	metrics                             metricsFlags
+	planFlags
+	rate     float64
+	duration time.Duration
+	quiet    bool
+	shard    shardFlags
+	metrics  metricsFlags
 }
 
 // newLoadFlags returns the flag set of `ccgw load`, parsing into f (env
-// supplies the defaults of --targets and --target). It prints nothing:
-// errors are reported once, by the caller, naming the flag.
+// supplies the defaults of --targets and --target). It prints nothing.
 func newLoadFlags(f *loadFlags, env func(string) string) *flag.FlagSet {
-	fs := flag.NewFlagSet("ccgw load", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	defTargets := env("CCGW_TARGETS")
-	if defTargets == "" {
-		defTargets = "targets.yaml"
-	}
-	fs.StringVar(&f.targets, "targets", defTargets, "the targets file `FILE` (env CCGW_TARGETS)")
-	fs.StringVar(&f.target, "target", env("CCGW_TARGET"), "the target `NAME` in the targets file (env CCGW_TARGET)")
-	fs.StringVar(&f.plan, "plan", "", "the plan `NAME` in the targets file")
-	fs.StringVar(&f.out, "out", "", "write results and reports into `DIR` (default out/TARGET-PLAN)")
-	fs.StringVar(&f.confirm, "confirm", "", "the target's `NAME` again, required for a target marked production")
+	fs := newFlagSet("load")
+	f.planFlags.register(fs, env, planText{inFile: " in the targets file", plan: "plan", out: "write results and reports into `DIR`"})
 	fs.Func("rate", "override the plan: a constant `R` requests/s (above 0, at most 1e6) for the plan's length", func(s string) error {
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 || v > config.MaxRate {
@@ -154,32 +143,16 @@ func newLoadFlags(f *loadFlags, env func(string) string) *flag.FlagSet {
 func parseLoadFlags(args []string, env func(string) string, stderr io.Writer) (*loadFlags, error) {
 	f := &loadFlags{}
 	fs := newLoadFlags(f, env)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, loadUsage)
-			fs.SetOutput(stderr)
-			fs.PrintDefaults()
-			return nil, err
-		}
-		return nil, fmt.Errorf("%w (see ccgw load -h)", err)
+	if err := parseFlags(fs, "load", loadUsage, args, stderr); err != nil {
+		return nil, err
 	}
-	switch {
-	case fs.NArg() > 0:
-		return nil, fmt.Errorf("unexpected argument %q (flags only; see ccgw load -h)", fs.Arg(0))
-	case f.targets == "":
-		return nil, errors.New("--targets: want the targets file (or set CCGW_TARGETS)")
-	case f.target == "":
-		return nil, errors.New("--target: want a target name from the targets file (or set CCGW_TARGET)")
-	case f.plan == "":
-		return nil, errors.New("--plan: want a plan name from the targets file")
+	if err := f.check(); err != nil {
+		return nil, err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	if err := f.shard.resolve(env, set); err != nil {
-		return nil, fmt.Errorf("%v", err)
-	}
-	if f.out == "" {
-		f.out = filepath.Join("out", f.target+"-"+f.plan)
+		return nil, err
 	}
 	return f, nil
 }
@@ -207,7 +180,7 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	if f.shard.shard.Sharded() {
 		return shardMain(ctx, f, prog, stdout, stderr, linger)
 	}
-	file, target, plan, err := targetAndPlan(f.targets, f.target, f.plan)
+	file, target, plan, err := f.load()
 	if err != nil {
 		return err
 	}
@@ -331,7 +304,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 	case f.metrics.addr != "":
 		prog.Logf("metrics: the coordinator (shard 0) serves the whole run's; --metrics-addr %s is not served by shard %s", f.metrics.addr, s.shard)
 	}
-	file, target, plan, err := targetAndPlan(f.targets, f.target, f.plan)
+	file, target, plan, err := f.load()
 	if err != nil {
 		return fail("%v", err)
 	}

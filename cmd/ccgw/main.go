@@ -10,7 +10,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -95,7 +94,7 @@ var commands = map[string]command{
 	"capacity": {runCapacity, "find the highest rate a target sustains within the SLOs",
 		func() *flag.FlagSet { return newCapacityFlags(&capacityFlags{}, noEnv) }},
 	"shards": {runShards, "run a plan as N local shards coordinated by shard 0, as the Kubernetes Job does",
-		func() *flag.FlagSet { return helpFlags("shards", runShards) }},
+		func() *flag.FlagSet { return newShardsFlags(&shardsFlags{set: map[string]bool{}}, noEnv) }},
 	"compare": {runCompare, "compare a run with a baseline run and gate on regressions",
 		func() *flag.FlagSet { th := reports.DefaultThresholds(); fs, _, _ := newCompareFlags(&th); return fs }},
 	"version": {runVersion, "print the version", nil},
@@ -104,23 +103,9 @@ var commands = map[string]command{
 // noEnv is an empty environment.
 func noEnv(string) string { return "" }
 
-// flagLineRe is a flag's line in the usage flag.PrintDefaults writes.
+// flagLineRe is a flag's line in the usage flag.PrintDefaults writes (the
+// tests check each command's flag builder against its -h with it).
 var flagLineRe = regexp.MustCompile(`(?m)^  -([A-Za-z0-9][A-Za-z0-9_-]*)`)
-
-// helpFlags returns a flag set of the names the command's -h lists (each
-// a string flag: for listing, not parsing), for a command whose flag set
-// is built inside its parser.
-func helpFlags(name string, run func(args []string, stdout, stderr io.Writer) error) *flag.FlagSet {
-	var help bytes.Buffer
-	run([]string{"-h"}, io.Discard, &help)
-	fs := flag.NewFlagSet("ccgw "+name, flag.ContinueOnError)
-	for _, m := range flagLineRe.FindAllStringSubmatch(help.String(), -1) {
-		if fs.Lookup(m[1]) == nil {
-			fs.String(m[1], "", "(listed by ccgw "+name+" -h)")
-		}
-	}
-	return fs
-}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))

@@ -64,29 +64,22 @@ const shardsPasswordEnv = "CCGW_SHARDS_AGENT_PASSWORD"
 
 // shardsFlags is the parsed command line of `ccgw shards`.
 type shardsFlags struct {
-	targets, target, plan, out, confirm, runID, metricsAddr string
-	shards                                                  int
-	rate                                                    float64
-	duration, barrierTimeout                                time.Duration
-	quiet, allowMissing, collect                            bool
-	set                                                     map[string]bool
+	planFlags
+	runID, metricsAddr           string
+	shards                       int
+	rate                         float64
+	duration, barrierTimeout     time.Duration
+	quiet, allowMissing, collect bool
+	set                          map[string]bool
 }
 
-func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) (*shardsFlags, error) {
-	f := &shardsFlags{set: map[string]bool{}}
-	fs := flag.NewFlagSet("ccgw shards", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	defTargets := env("CCGW_TARGETS")
-	if defTargets == "" {
-		defTargets = "targets.yaml"
-	}
+// newShardsFlags returns the flag set of `ccgw shards`, parsing into f
+// (env supplies the defaults of --targets and --target). It prints
+// nothing.
+func newShardsFlags(f *shardsFlags, env func(string) string) *flag.FlagSet {
+	fs := newFlagSet("shards")
+	f.planFlags.register(fs, env, planText{plan: "plan", out: "write everything into `DIR`", outSuffix: "-shards"})
 	fs.IntVar(&f.shards, "shards", 0, "run `N` shard processes (2 to "+strconv.Itoa(load.MaxShards)+")")
-	fs.StringVar(&f.targets, "targets", defTargets, "the targets file `FILE` (env CCGW_TARGETS)")
-	fs.StringVar(&f.target, "target", env("CCGW_TARGET"), "the target `NAME` (env CCGW_TARGET)")
-	fs.StringVar(&f.plan, "plan", "", "the plan `NAME`")
-	fs.StringVar(&f.out, "out", "", "write everything into `DIR` (default out/TARGET-PLAN-shards)")
-	fs.StringVar(&f.confirm, "confirm", "", "the target's `NAME` again, required for a target marked production")
 	fs.StringVar(&f.runID, "run-id", "", "the run's `ID` (default: the time and a random suffix)")
 	fs.Float64Var(&f.rate, "rate", 0, "override the plan: a constant `R` requests/s, all shards together")
 	fs.DurationVar(&f.duration, "duration", 0, "override the plan's length `D`")
@@ -95,25 +88,25 @@ func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) 
 	fs.BoolVar(&f.collect, "collect-results", false, "every shard sends its results file to the coordinator (DIR/shards/I/results.bin)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "the coordinator serves the whole run's Prometheus metrics at http://`HOST:PORT`/metrics")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, shardsUsage)
-			fs.SetOutput(stderr)
-			fs.PrintDefaults()
-			return nil, err
-		}
-		return nil, fmt.Errorf("%v (see ccgw shards -h)", err)
+	return fs
+}
+
+// parseShardsFlags parses the command line (env supplies the defaults of
+// --targets and --target). Errors name the flag and what it accepts.
+func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) (*shardsFlags, error) {
+	f := &shardsFlags{set: map[string]bool{}}
+	fs := newShardsFlags(f, env)
+	if err := parseFlags(fs, "shards", shardsUsage, args, stderr); err != nil {
+		return nil, err
 	}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
-	switch {
-	case fs.NArg() > 0:
-		return nil, fmt.Errorf("unexpected argument %q (flags only; see ccgw shards -h)", fs.Arg(0))
-	case f.shards < 2 || f.shards > load.MaxShards:
+	if f.shards < 2 || f.shards > load.MaxShards {
 		return nil, fmt.Errorf("--shards %d: want the number of shard processes, 2 to %d (one is ccgw load)", f.shards, load.MaxShards)
-	case f.target == "":
-		return nil, errors.New("--target: want a target name from the targets file (or set CCGW_TARGET)")
-	case f.plan == "":
-		return nil, errors.New("--plan: want a plan name from the targets file")
+	}
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	switch {
 	case f.rate < 0 || math.IsNaN(f.rate) || math.IsInf(f.rate, 0) || f.rate > config.MaxRate:
 		return nil, fmt.Errorf("--rate %v: want requests/s above 0 and at most %g", f.rate, float64(config.MaxRate))
 	case f.set["rate"] && f.rate == 0:
@@ -132,9 +125,6 @@ func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) 
 		if err := metrics.CheckAddr(f.metricsAddr); err != nil {
 			return nil, fmt.Errorf("--metrics-addr %v", err)
 		}
-	}
-	if f.out == "" {
-		f.out = filepath.Join("out", f.target+"-"+f.plan+"-shards")
 	}
 	return f, nil
 }
@@ -160,7 +150,7 @@ func shardsMain(f *shardsFlags, sigs <-chan os.Signal, stdout, stderr io.Writer)
 	if err != nil {
 		return fmt.Errorf("cannot find the ccgw binary to start the shards: %v", err)
 	}
-	_, target, _, err := targetAndPlan(f.targets, f.target, f.plan)
+	_, target, _, err := f.load()
 	if err != nil {
 		return err
 	}
