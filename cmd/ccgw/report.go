@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -75,58 +74,40 @@ Examples:
   ccgw report --out out/golive-again out/golive-shards/shards             # the shards of one run
 `
 
-// sloFlag collects repeated --slo KEY=DURATION latency gates.
-type sloFlag map[string]time.Duration
-
-func (s sloFlag) String() string {
-	keys := make([]string, 0, len(s))
-	for k, d := range s {
-		keys = append(keys, k+"="+d.String())
+// parseSLOFlag reads --slo KEY=DURATION into extra.
+func parseSLOFlag(extra map[string]time.Duration) func(string) error {
+	return func(v string) error {
+		k, d, ok := strings.Cut(v, "=")
+		if !ok {
+			return fmt.Errorf("want KEY=DURATION, e.g. p99.9=800ms, ready_p99=5s or calls.signin.p99=2s")
+		}
+		k = strings.TrimSpace(k)
+		if _, _, _, err := slo.SplitBoundKey(k); err != nil {
+			return err
+		}
+		dur, err := time.ParseDuration(strings.TrimSpace(d))
+		if err != nil || dur <= 0 {
+			return fmt.Errorf("%q: want a positive duration, e.g. 800ms", d)
+		}
+		extra[k] = dur
+		return nil
 	}
-	sort.Strings(keys)
-	return strings.Join(keys, ",")
 }
 
-func (s sloFlag) Set(v string) error {
-	k, d, ok := strings.Cut(v, "=")
-	if !ok {
-		return fmt.Errorf("want KEY=DURATION, e.g. p99.9=800ms, ready_p99=5s or calls.signin.p99=2s")
+// parseCallErrorRateFlag reads --slo-call-error-rate CALL=RATIO into rates.
+func parseCallErrorRateFlag(rates map[string]float64) func(string) error {
+	return func(v string) error {
+		call, r, ok := strings.Cut(v, "=")
+		if !ok || !slo.IsGatedCall(strings.TrimSpace(call)) {
+			return fmt.Errorf("want CALL=RATIO with CALL one of %s, e.g. signin=0.01", strings.Join(slo.GatedCalls(), ", "))
+		}
+		x, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+		if err != nil || !(x >= 0 && x <= 1) {
+			return fmt.Errorf("%q: want a ratio from 0 to 1, e.g. 0.01", r)
+		}
+		rates[strings.TrimSpace(call)] = x
+		return nil
 	}
-	k = strings.TrimSpace(k)
-	if _, _, _, err := slo.SplitBoundKey(k); err != nil {
-		return err
-	}
-	dur, err := time.ParseDuration(strings.TrimSpace(d))
-	if err != nil || dur <= 0 {
-		return fmt.Errorf("%q: want a positive duration, e.g. 800ms", d)
-	}
-	s[k] = dur
-	return nil
-}
-
-// callErrorRateFlag collects repeated --slo-call-error-rate CALL=RATIO.
-type callErrorRateFlag map[string]float64
-
-func (c callErrorRateFlag) String() string {
-	keys := make([]string, 0, len(c))
-	for k, v := range c {
-		keys = append(keys, fmt.Sprintf("%s=%g", k, v))
-	}
-	sort.Strings(keys)
-	return strings.Join(keys, ",")
-}
-
-func (c callErrorRateFlag) Set(v string) error {
-	call, r, ok := strings.Cut(v, "=")
-	if !ok || !slo.IsGatedCall(strings.TrimSpace(call)) {
-		return fmt.Errorf("want CALL=RATIO with CALL one of %s, e.g. signin=0.01", strings.Join(slo.GatedCalls(), ", "))
-	}
-	x, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
-	if err != nil || !(x >= 0 && x <= 1) {
-		return fmt.Errorf("%q: want a ratio from 0 to 1, e.g. 0.01", r)
-	}
-	c[strings.TrimSpace(call)] = x
-	return nil
 }
 
 // reportFlags is the parsed command line of `ccgw report`.
@@ -138,8 +119,8 @@ type reportFlags struct {
 	saturation                  *bool
 	maxCV                       *int
 	latency                     map[string]*time.Duration
-	extra                       sloFlag
-	callErrors                  callErrorRateFlag
+	extra                       map[string]time.Duration
+	callErrors                  map[string]float64
 	allowMissing                *bool
 }
 
@@ -153,7 +134,7 @@ func newReportFlags(stderr io.Writer) (*flag.FlagSet, *reportFlags) {
 		fset.PrintDefaults()
 		fmt.Fprint(fset.Output(), reportExamples)
 	}
-	rf := &reportFlags{latency: map[string]*time.Duration{}, extra: sloFlag{}, callErrors: callErrorRateFlag{}}
+	rf := &reportFlags{latency: map[string]*time.Duration{}, extra: map[string]time.Duration{}, callErrors: map[string]float64{}}
 	rf.out = fset.String("out", "", "directory for the reports (default: the first FILE's directory)")
 	rf.metaPath = fset.String("meta", "", "run metadata file (default: meta.json beside the first FILE, if present)")
 	rf.target = fset.String("target", "", "target name for the report (overrides meta.json)")
@@ -164,8 +145,8 @@ func newReportFlags(stderr io.Writer) (*flag.FlagSet, *reportFlags) {
 	for _, k := range []string{"p50", "p90", "p95", "p99", "p999", "max", "mean"} {
 		rf.latency[k] = fset.Duration("slo-"+k, 0, "gate: highest allowed "+k+" latency, e.g. 500ms")
 	}
-	fset.Var(rf.extra, "slo", "gate: `KEY=DURATION` for any latency key (pNN, pNN.N, mean, max), time to ready (ready_p99) or a call's (calls.signin.p99); repeatable")
-	fset.Var(rf.callErrors, "slo-call-error-rate", "gate: `CALL=RATIO`, the highest allowed error rate of one call (signin, forcelogin, logininfo, poll, logout, updateguid); repeatable")
+	fset.Func("slo", "gate: `KEY=DURATION` for any latency key (pNN, pNN.N, mean, max), time to ready (ready_p99) or a call's (calls.signin.p99); repeatable", parseSLOFlag(rf.extra))
+	fset.Func("slo-call-error-rate", "gate: `CALL=RATIO`, the highest allowed error rate of one call (signin, forcelogin, logininfo, poll, logout, updateguid); repeatable", parseCallErrorRateFlag(rf.callErrors))
 	rf.errRate = fset.Float64("slo-error-rate", 0, "gate: highest allowed error rate (0..1), e.g. 0.01")
 	rf.minRatio = fset.Float64("slo-min-rate-ratio", 0, "gate: lowest allowed achieved/requested rate ratio, e.g. 0.98")
 	rf.maxCV = fset.Int("slo-max-contract-violations", 0, "gate: highest allowed number of contract violations (default gate: 0)")
