@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -58,10 +54,6 @@ var compareFormats = map[string]func(io.Writer, *reports.Comparison) error{
 	"markdown": reports.WriteComparisonMarkdown,
 	"json":     reports.WriteComparisonJSON,
 }
-
-// maxReportSize bounds how much of a file is read as report.json (a
-// results.bin passed by mistake must not be read whole).
-const maxReportSize = 64 << 20
 
 // pctFlag is a flag holding a fraction, written as a percentage: "10%" is
 // 0.10. hi bounds it, in percent.
@@ -161,7 +153,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	var rs [2]*reports.Report
 	var paths [2]string
 	for i, role := range []string{"baseline", "current"} {
-		r, p, err := readCompareReport(pos[i])
+		r, p, err := reports.ReadReportFile(pos[i])
 		if err != nil {
 			return fmt.Errorf("%s %v", role, err)
 		}
@@ -188,71 +180,3 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	return nil
 }
-
-// reportKeys are keys every report.json has; a JSON file without them
-// (meta.json, a compare.json) is not a report.
-var reportKeys = []string{"requests", "rate", "error_rate", "latency_ms"}
-
-// readCompareReport reads the report of a run directory or a report.json
-// file and returns it with the file's path. Errors start with the argument
-// and say what is allowed.
-func readCompareReport(arg string) (*reports.Report, string, error) {
-	want := "want a run directory holding " + reports.JSONFile + " (written by ccgw load or ccgw report) or a " + reports.JSONFile + " file"
-	fi, err := os.Stat(arg)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, "", fmt.Errorf("%s: no such file or directory: %s", arg, want)
-		}
-		return nil, "", fmt.Errorf("%s: %w", arg, err)
-	}
-	path := arg
-	if fi.IsDir() {
-		path = filepath.Join(arg, reports.JSONFile)
-		if _, err := os.Stat(path); err != nil {
-			return nil, "", fmt.Errorf("%s: no %s in this directory: %s", arg, reports.JSONFile, want)
-		}
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", path, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxReportSize+1))
-	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", path, err)
-	}
-	if len(b) > maxReportSize {
-		return nil, "", fmt.Errorf("%s: not a %s (larger than %d MB): %s", path, reports.JSONFile, maxReportSize>>20, want)
-	}
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(b, &keys); err != nil {
-		return nil, "", fmt.Errorf("%s: not a %s (%w): %s", path, reports.JSONFile, shortError{err}, want)
-	}
-	for _, k := range reportKeys {
-		if _, ok := keys[k]; !ok {
-			return nil, "", fmt.Errorf("%s: not a %s (no %q key): %s", path, reports.JSONFile, k, want)
-		}
-	}
-	r, err := reports.ReadReport(bytes.NewReader(b))
-	if err != nil {
-		return nil, "", fmt.Errorf("%s: not a %s (%w): %s", path, reports.JSONFile, shortError{err}, want)
-	}
-	return r, path, nil
-}
-
-// shortError is a JSON error shortened for a message (the file may be
-// binary, so the error never quotes its content beyond what encoding/json
-// does); Unwrap keeps the whole error.
-type shortError struct{ err error }
-
-// Error returns the first 120 bytes of the error's text.
-func (e shortError) Error() string {
-	s := e.err.Error()
-	if len(s) > 120 {
-		s = s[:120] + "..."
-	}
-	return s
-}
-
-// Unwrap returns the JSON error.
-func (e shortError) Unwrap() error { return e.err }
