@@ -13,6 +13,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/connect"
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/load"
 	"ccgw-harness/reports"
 )
@@ -153,7 +154,7 @@ func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, st
 	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
 	if err != nil {
 		if ctx.Err() != nil {
-			return withExit(exitInterrupted, errors.New("interrupted before the search started"))
+			return errext.WithExitCode(errors.New("interrupted before the search started"), exitInterrupted)
 		}
 		return err
 	}
@@ -171,11 +172,11 @@ func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, st
 	live.finish(ctx, prog, linger)
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return withExit(exitInterrupted, err)
+		return errext.WithExitCode(err, exitInterrupted)
 	case err != nil:
 		return err
 	}
-	return withExit(capacityExit(outc.Capacity), nil)
+	return errext.WithExitCode(nil, capacityExit(outc.Capacity))
 }
 
 // capacityExit maps a search's result to the exit code.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/reports"
 )
 
@@ -176,7 +177,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 			reports.CompareJSONFile, reports.CompareMarkdownFile, reports.CompareJUnitFile, *out)
 	}
 	if !c.Pass {
-		return withExit(exitGateFailed, nil)
+		return errext.WithExitCode(nil, exitGateFailed)
 	}
 	return nil
 }

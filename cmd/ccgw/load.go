@@ -18,6 +18,7 @@ import (
 	"ccgw-harness/config"
 	"ccgw-harness/connect"
 	"ccgw-harness/dist"
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/load"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
@@ -173,7 +174,7 @@ func runLoad(args []string, stdout, stderr io.Writer) error {
 }
 
 // errNotStarted is the error of a run interrupted before it started.
-var errNotStarted = withExit(exitInterrupted, errors.New("interrupted before the run started"))
+var errNotStarted = errext.WithExitCode(errors.New("interrupted before the run started"), exitInterrupted)
 
 // loadMain does the work of `ccgw load` once the flags are parsed.
 func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) error {
@@ -229,13 +230,13 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	live.finish(ctx, prog, linger)
 	switch {
 	case err != nil && outc != nil && outc.Report == nil && ctx.Err() != nil:
-		return withExit(exitInterrupted, err)
+		return errext.WithExitCode(err, exitInterrupted)
 	case err != nil:
 		return err
 	case outc.Meta.Interrupted:
-		return withExit(exitInterrupted, nil)
+		return errext.WithExitCode(nil, exitInterrupted)
 	case !outc.Report.Pass:
-		return withExit(exitGateFailed, nil)
+		return errext.WithExitCode(nil, exitGateFailed)
 	}
 	return nil
 }
@@ -290,7 +291,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 		if o != nil && o.Report != nil {
 			printSummary(stdout, &load.Outcome{Report: o.Report}, f.out)
 		}
-		return withExit(max(code, exitHarness), nil)
+		return errext.WithExitCode(nil, max(code, exitHarness))
 	}
 	switch {
 	case coord && merged != nil:
@@ -353,7 +354,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 		if outc != nil && outc.Report != nil {
 			fmt.Fprintf(stderr, "ccgw load: shard %s of run %s: its own reports in %s (a diagnostic: the run's verdict is the coordinator's)\n", s.shard, m.RunID(), outc.Dir)
 		}
-		return withExit(code, nil)
+		return errext.WithExitCode(nil, code)
 	}
 	if o != nil && o.Report != nil {
 		printSummary(stdout, &load.Outcome{Report: o.Report}, f.out)
@@ -365,7 +366,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 		fmt.Fprintf(stderr, "; exit %d\n", code)
 	}
 	live.finish(ctx, prog, linger)
-	return withExit(code, nil)
+	return errext.WithExitCode(nil, code)
 }
 
 // Garbage-collector settings of a load run, unless GOGC or GOMEMLIMIT say

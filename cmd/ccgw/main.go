@@ -10,15 +10,14 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
 	"sort"
-	"strconv"
 
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/reports"
 )
 
@@ -30,52 +29,10 @@ const (
 	exitInterrupted = 130 // stopped by SIGINT/SIGTERM (reports still written)
 )
 
-// exitError is a command's failure: the exit code it carries and the one
-// message run prints for it, after "ccgw <command>: ". A nil err prints
-// nothing: the command has said what there was to say (a failed gate's
-// summary, the flag package's message and usage).
-type exitError struct {
-	code int
-	err  error
-}
-
-// Error returns err's text ("exit N" for a silent exit).
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return "exit " + strconv.Itoa(e.code)
-	}
-	return e.err.Error()
-}
-
-// Unwrap returns err.
-func (e *exitError) Unwrap() error { return e.err }
-
-// withExit returns err carrying exit code code; a nil err makes a silent
-// exit, and exitOK without an error is nil.
-func withExit(code int, err error) error {
-	if code == exitOK && err == nil {
-		return nil
-	}
-	return &exitError{code: code, err: err}
-}
-
-// exitCode is the exit code of a command's error: exitOK for nil, the code
-// an exitError in it carries, else exitHarness.
-func exitCode(err error) int {
-	var e *exitError
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.As(err, &e):
-		return e.code
-	}
-	return exitHarness
-}
-
 // command is one entry of the command table.
 type command struct {
-	// run runs the command; its error carries the exit code (exitCode) and
-	// the message to print.
+	// run runs the command; its error carries the exit code (exitHarness
+	// unless errext.WithExitCode says otherwise) and the message to print.
 	run     func(args []string, stdout, stderr io.Writer) error
 	summary string
 	// flags builds the command's flag set without running it (nil: the
@@ -126,10 +83,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitHarness
 	}
 	err := cmd.run(args[1:], stdout, stderr)
-	if e := (*exitError)(nil); err != nil && (!errors.As(err, &e) || e.err != nil) {
-		fmt.Fprintf(stderr, "ccgw %s: %v\n", args[0], err)
+	if msg := errext.Message(err); msg != "" {
+		fmt.Fprintf(stderr, "ccgw %s: %s\n", args[0], msg)
 	}
-	return exitCode(err)
+	if code, ok := errext.ExitCode(err); ok || err == nil {
+		return code
+	}
+	return exitHarness
 }
 
 func usage(w io.Writer) {

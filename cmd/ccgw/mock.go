@@ -15,6 +15,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/mockgw/faultset"
 )
@@ -93,7 +94,7 @@ func parseMockFlags(args []string, stderr io.Writer) (*mockFlags, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
-		return nil, withExit(exitHarness, nil) // the flag package printed the message and the usage
+		return nil, errext.WithExitCode(nil, exitHarness) // the flag package printed the message and the usage
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q (flags only; see ccgw mock -h)", fs.Arg(0))

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/reports"
 	"ccgw-harness/slo"
 )
@@ -164,7 +165,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return withExit(exitHarness, nil) // flag printed the message naming the flag, and the usage
+		return errext.WithExitCode(nil, exitHarness) // flag printed the message naming the flag, and the usage
 	}
 	files := fset.Args()
 	if len(files) == 0 {
@@ -280,7 +281,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		return errors.New("not a whole run: exit 2 (the reports were written)")
 	}
 	if !r.Pass {
-		return withExit(exitGateFailed, nil)
+		return errext.WithExitCode(nil, exitGateFailed)
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"ccgw-harness/config"
 	"ccgw-harness/connect"
 	"ccgw-harness/dist"
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/load"
 	"ccgw-harness/metrics"
 )
@@ -204,7 +205,7 @@ func shardsMain(f *shardsFlags, sigs <-chan os.Signal, stdout, stderr io.Writer)
 		return err
 	}
 	fmt.Fprintf(stdout, "\nthe run's reports are in %s; each shard's own figures in %s\n", f.out, filepath.Join(f.out, dist.ShardsDir, "I"))
-	return withExit(code, nil)
+	return errext.WithExitCode(nil, code)
 }
 
 // prepareShardsOut creates out, first clearing the shards' directories an
