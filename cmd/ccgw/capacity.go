@@ -8,11 +8,9 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 
 	"ccgw-harness/config"
-	"ccgw-harness/connect"
 	"ccgw-harness/internal/errext"
 	"ccgw-harness/load"
 	"ccgw-harness/reports"
@@ -130,8 +128,7 @@ func runCapacity(args []string, stdout, stderr io.Writer) error {
 }
 
 // capacityMain does the work of `ccgw capacity` once the flags are parsed.
-// extra options come last (a caller adds observers here).
-func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, stdout io.Writer, linger *lingerStop, extra ...load.Option) error {
+func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, stdout io.Writer, linger *lingerStop) error {
 	file, target, plan, err := f.load()
 	if err != nil {
 		return err
@@ -141,9 +138,8 @@ func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, st
 	if err != nil {
 		return err
 	}
-	opts := append([]load.Option{load.WithConfirm(f.confirm), load.WithProgress(prog),
-		load.WithSLO(objs), load.WithRequire(f.require), load.WithMetrics(live.Metrics())}, extra...)
-	job, err := load.NewCapacityJob(target, plan, f.out, opts...)
+	job, err := load.NewCapacityJob(target, plan, f.out, load.WithConfirm(f.confirm), load.WithProgress(prog),
+		load.WithSLO(objs), load.WithRequire(f.require), load.WithMetrics(live.Metrics()))
 	if err != nil {
 		return err
 	}
@@ -151,23 +147,14 @@ func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, st
 		return err
 	}
 	defer live.close()
-	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
+	rt, err := openTarget(ctx, target, plan, prog, "search")
 	if err != nil {
-		if ctx.Err() != nil {
-			return errext.WithExitCode(errors.New("interrupted before the search started"), exitInterrupted)
-		}
 		return err
 	}
 	defer rt.Close()
-	if rt.Mock != nil {
-		prog.Logf("target %s: embedded mock gateway at %s", target.Name, rt.URL())
-	}
 	outc, err := job.Run(ctx, rt.Client, rt.Config)
 	if outc != nil && outc.Capacity != nil {
-		if b, rerr := os.ReadFile(filepath.Join(f.out, reports.SummaryFile)); rerr == nil {
-			stdout.Write(b)
-		}
-		fmt.Fprintf(stdout, "\nreports in %s\n", f.out)
+		printSummary(stdout, f.out)
 	}
 	live.finish(ctx, prog, linger)
 	switch {

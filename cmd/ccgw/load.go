@@ -6,12 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"time"
 
@@ -173,9 +171,6 @@ func runLoad(args []string, stdout, stderr io.Writer) error {
 	return loadMain(rs.ctx, f, rs.prog, stdout, stderr, rs.linger)
 }
 
-// errNotStarted is the error of a run interrupted before it started.
-var errNotStarted = errext.WithExitCode(errors.New("interrupted before the run started"), exitInterrupted)
-
 // loadMain does the work of `ccgw load` once the flags are parsed.
 func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) error {
 	if f.shard.shard.Sharded() {
@@ -208,17 +203,11 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 		return err
 	}
 	defer live.close()
-	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
+	rt, err := openTarget(ctx, target, plan, prog, "run")
 	if err != nil {
-		if ctx.Err() != nil {
-			return errNotStarted
-		}
 		return err
 	}
 	defer rt.Close()
-	if rt.Mock != nil {
-		prog.Logf("target %s: embedded mock gateway at %s", target.Name, rt.URL())
-	}
 	if rule := dist.RuleOf(plan.AbortWhen); rule != nil {
 		prog.Logf("abort_when: the run stops when its %s", rule)
 		wctx, cancel := context.WithCancel(ctx)
@@ -226,7 +215,9 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 		go dist.WatchRule(wctx, rule, job, agg, stop, prog.Logf)
 	}
 	outc, err := job.Run(ctx, rt.Client, rt.Config)
-	printSummary(stdout, outc, f.out)
+	if outc != nil && outc.Report != nil {
+		printSummary(stdout, f.out)
+	}
 	live.finish(ctx, prog, linger)
 	switch {
 	case err != nil && outc != nil && outc.Report == nil && ctx.Err() != nil:
@@ -242,10 +233,7 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 }
 
 // printSummary prints the summary of the reports a run wrote into dir.
-func printSummary(stdout io.Writer, outc *load.Outcome, dir string) {
-	if outc == nil || outc.Report == nil {
-		return
-	}
+func printSummary(stdout io.Writer, dir string) {
 	if b, err := os.ReadFile(filepath.Join(dir, reports.SummaryFile)); err == nil {
 		stdout.Write(b)
 	}
@@ -273,7 +261,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 	m, err := dist.Join(ctx, s.config(f.target, f.plan, f.out), opts...)
 	if err != nil {
 		if ctx.Err() != nil {
-			return errNotStarted
+			return errext.WithExitCode(errors.New("interrupted before the run started"), exitInterrupted)
 		}
 		return fmt.Errorf("shard %s: %v", s.shard, err)
 	}
@@ -289,7 +277,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 		m.Fail(why)
 		code, o := m.Finish(ctx, nil, errors.New(why))
 		if o != nil && o.Report != nil {
-			printSummary(stdout, &load.Outcome{Report: o.Report}, f.out)
+			printSummary(stdout, f.out)
 		}
 		return errext.WithExitCode(nil, max(code, exitHarness))
 	}
@@ -326,10 +314,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 	}
 	var mm *metrics.Metrics
 	if m.SendsMetrics() {
-		th := slices.Collect(maps.Values(objs.Latency))
-		ready := slices.Collect(maps.Values(objs.Ready))
-		if mm, err = metrics.New(metrics.WithTarget(target.Name), metrics.WithPlan(plan.Name), metrics.WithLatencyThresholds(th...),
-			metrics.WithReadyThresholds(ready...), metrics.WithoutRuntimeMetrics()); err != nil {
+		if mm, err = runMetrics(target.Name, plan.Name, objs, metrics.WithoutRuntimeMetrics()); err != nil {
 			return fail("%v", err)
 		}
 	}
@@ -357,7 +342,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 		return errext.WithExitCode(nil, code)
 	}
 	if o != nil && o.Report != nil {
-		printSummary(stdout, &load.Outcome{Report: o.Report}, f.out)
+		printSummary(stdout, f.out)
 		rep := o.Report
 		fmt.Fprintf(stderr, "ccgw load: run %s: %d of %d shards merged, start skew %s", m.RunID(), len(rep.Shards.List), rep.Shards.Count, rep.Shards.StartSkew().Round(time.Millisecond))
 		if len(o.Missing) > 0 {

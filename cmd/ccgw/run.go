@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"ccgw-harness/config"
+	"ccgw-harness/connect"
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/load"
 )
 
@@ -134,6 +136,22 @@ func (f *planFlags) load() (*config.File, *config.Target, *config.Plan, error) {
 		return nil, nil, nil, err
 	}
 	return file, t, p, nil
+}
+
+// openTarget connects to target for plan (starting the embedded mock of a
+// mock: target); what names the work, for a signal before it starts.
+func openTarget(ctx context.Context, target *config.Target, plan *config.Plan, prog *load.Progress, what string) (*connect.Target, error) {
+	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, errext.WithExitCode(fmt.Errorf("interrupted before the %s started", what), exitInterrupted)
+		}
+		return nil, err
+	}
+	if rt.Mock != nil {
+		prog.Logf("target %s: embedded mock gateway at %s", target.Name, rt.URL())
+	}
+	return rt, nil
 }
 
 // newFlagSet is the flag set of command name that prints nothing: errors
