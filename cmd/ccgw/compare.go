@@ -125,6 +125,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 				fmt.Fprint(stderr, compareExamples)
 				return nil
 			}
+			//lint:ignore ST1005 the message ccgw compare has always printed, a hint line after it
 			return fmt.Errorf("%v"+seeHelp, err)
 		}
 		left := fset.Args()
@@ -138,6 +139,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		pos, rest = append(pos, left[0]), left[1:]
 	}
 	if len(pos) != 2 {
+		//lint:ignore ST1005 the message ccgw compare has always printed, a hint line after it
 		return fmt.Errorf("want BASELINE and CURRENT (two run directories or report.json files), got %d argument(s)"+seeHelp, len(pos))
 	}
 	write, ok := compareFormats[*format]

@@ -176,6 +176,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, f := range files {
 		if strings.HasPrefix(f, "-") && f != "-" {
+			//lint:ignore ST1005 the message ccgw report has always printed (FILE... as in its usage)
 			return fmt.Errorf("flag %s after the files: put flags before FILE...", f)
 		}
 	}
