@@ -8,11 +8,10 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 
 	"ccgw-harness/config"
-	"ccgw-harness/connect"
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/load"
 	"ccgw-harness/reports"
 )
@@ -75,28 +74,18 @@ Flags:
 
 // capacityFlags is the parsed command line of `ccgw capacity`.
 type capacityFlags struct {
-	targets, target, plan, out, confirm string
-	require                             float64
-	quiet                               bool
-	metrics                             metricsFlags
+	planFlags
+	require float64
+	quiet   bool
+	metrics metricsFlags
 }
 
 // newCapacityFlags returns the flag set of `ccgw capacity`, parsing into
 // f (env supplies the defaults of --targets and --target). It prints
-// nothing: errors are reported once, by the caller, naming the flag.
+// nothing.
 func newCapacityFlags(f *capacityFlags, env func(string) string) *flag.FlagSet {
-	fs := flag.NewFlagSet("ccgw capacity", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	defTargets := env("CCGW_TARGETS")
-	if defTargets == "" {
-		defTargets = "targets.yaml"
-	}
-	fs.StringVar(&f.targets, "targets", defTargets, "the targets file `FILE` (env CCGW_TARGETS)")
-	fs.StringVar(&f.target, "target", env("CCGW_TARGET"), "the target `NAME` in the targets file (env CCGW_TARGET)")
-	fs.StringVar(&f.plan, "plan", "", "the capacity plan `NAME` in the targets file")
-	fs.StringVar(&f.out, "out", "", "write the results and reports into `DIR` (default out/TARGET-PLAN)")
-	fs.StringVar(&f.confirm, "confirm", "", "the target's `NAME` again, required for a target marked production")
+	fs := newFlagSet("capacity")
+	f.planFlags.register(fs, env, planText{inFile: " in the targets file", plan: "capacity plan", out: "write the results and reports into `DIR`"})
 	fs.Func("require", "fail (exit 1) when the answer is below `R` requests/s", func(s string) error {
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 || v > config.MaxRate {
@@ -114,102 +103,67 @@ func newCapacityFlags(f *capacityFlags, env func(string) string) *flag.FlagSet {
 // of --targets and --target). Errors name the flag and what it accepts.
 func parseCapacityFlags(args []string, env func(string) string, stderr io.Writer) (*capacityFlags, error) {
 	f := &capacityFlags{}
-	fs := newCapacityFlags(f, env)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, capacityUsage)
-			fs.SetOutput(stderr)
-			fs.PrintDefaults()
-			return nil, err
-		}
-		return nil, fmt.Errorf("ccgw capacity: %v (see ccgw capacity -h)", err)
+	if err := parseFlags(newCapacityFlags(f, env), "capacity", capacityUsage, args, stderr); err != nil {
+		return nil, err
 	}
-	switch {
-	case fs.NArg() > 0:
-		return nil, fmt.Errorf("ccgw capacity: unexpected argument %q (flags only; see ccgw capacity -h)", fs.Arg(0))
-	case f.targets == "":
-		return nil, errors.New("ccgw capacity: --targets: want the targets file (or set CCGW_TARGETS)")
-	case f.target == "":
-		return nil, errors.New("ccgw capacity: --target: want a target name from the targets file (or set CCGW_TARGET)")
-	case f.plan == "":
-		return nil, errors.New("ccgw capacity: --plan: want a capacity plan name from the targets file")
-	}
-	if f.out == "" {
-		f.out = filepath.Join("out", f.target+"-"+f.plan)
+	if err := f.check(); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
 
-func runCapacity(args []string, stdout, stderr io.Writer) int {
+func runCapacity(args []string, stdout, stderr io.Writer) error {
 	f, err := parseCapacityFlags(args, os.Getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+		return nil
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitHarness
+		return err
 	}
 	rs := startRun("ccgw capacity", f.quiet, stderr,
 		"stopping the search, signing agents out and writing the steps done so far",
 		"agents may stay signed in; the step's results.bin holds what was flushed")
 	defer rs.stop()
-	return capacityMain(rs.ctx, f, rs.prog, stdout, stderr, rs.linger)
+	return capacityMain(rs.ctx, f, rs.prog, stdout, rs.linger)
 }
 
 // capacityMain does the work of `ccgw capacity` once the flags are parsed.
-// extra options come last (a caller adds observers here).
-func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop, extra ...load.Option) int {
-	fail := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, "ccgw capacity: "+format+"\n", args...)
-		return exitHarness
-	}
-	file, target, plan, err := targetAndPlan(f.targets, f.target, f.plan)
+func capacityMain(ctx context.Context, f *capacityFlags, prog *load.Progress, stdout io.Writer, linger *lingerStop) error {
+	file, target, plan, err := f.load()
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	objs := file.SLOFor(plan)
 	live, err := f.metrics.newMetrics(target.Name, plan.Name, objs)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
-	opts := append([]load.Option{load.WithConfirm(f.confirm), load.WithProgress(prog),
-		load.WithSLO(objs), load.WithRequire(f.require), load.WithMetrics(live.Metrics())}, extra...)
-	job, err := load.NewCapacityJob(target, plan, f.out, opts...)
+	job, err := load.NewCapacityJob(target, plan, f.out, load.WithConfirm(f.confirm), load.WithProgress(prog),
+		load.WithSLO(objs), load.WithRequire(f.require), load.WithMetrics(live.Metrics()))
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	if err := live.serve(prog); err != nil {
-		return fail("%v", err)
+		return err
 	}
 	defer live.close()
-	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
+	rt, err := openTarget(ctx, target, plan, prog, "search")
 	if err != nil {
-		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "ccgw capacity: interrupted before the search started")
-			return exitInterrupted
-		}
-		return fail("%v", err)
+		return err
 	}
 	defer rt.Close()
-	if rt.Mock != nil {
-		prog.Logf("target %s: embedded mock gateway at %s", target.Name, rt.URL())
-	}
 	outc, err := job.Run(ctx, rt.Client, rt.Config)
 	if outc != nil && outc.Capacity != nil {
-		if b, rerr := os.ReadFile(filepath.Join(f.out, reports.SummaryFile)); rerr == nil {
-			stdout.Write(b)
-		}
-		fmt.Fprintf(stdout, "\nreports in %s\n", f.out)
+		printSummary(stdout, f.out)
 	}
 	live.finish(ctx, prog, linger)
 	switch {
 	case err != nil && ctx.Err() != nil:
-		fmt.Fprintf(stderr, "ccgw capacity: %v\n", err)
-		return exitInterrupted
+		return errext.WithExitCode(err, exitInterrupted)
 	case err != nil:
-		return fail("%v", err)
+		return err
 	}
-	return capacityExit(outc.Capacity)
+	return errext.WithExitCode(nil, capacityExit(outc.Capacity))
 }
 
 // capacityExit maps a search's result to the exit code.

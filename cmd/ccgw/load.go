@@ -6,18 +6,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"time"
 
 	"ccgw-harness/config"
 	"ccgw-harness/connect"
 	"ccgw-harness/dist"
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/load"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
@@ -102,30 +101,19 @@ Flags:
 
 // loadFlags is the parsed command line of `ccgw load`.
 type loadFlags struct {
-	targets, target, plan, out, confirm string
-	rate                                float64
-	duration                            time.Duration
-	quiet                               bool
-	shard                               shardFlags
-	metrics                             metricsFlags
+	planFlags
+	rate     float64
+	duration time.Duration
+	quiet    bool
+	shard    shardFlags
+	metrics  metricsFlags
 }
 
 // newLoadFlags returns the flag set of `ccgw load`, parsing into f (env
-// supplies the defaults of --targets and --target). It prints nothing:
-// errors are reported once, by the caller, naming the flag.
+// supplies the defaults of --targets and --target). It prints nothing.
 func newLoadFlags(f *loadFlags, env func(string) string) *flag.FlagSet {
-	fs := flag.NewFlagSet("ccgw load", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	defTargets := env("CCGW_TARGETS")
-	if defTargets == "" {
-		defTargets = "targets.yaml"
-	}
-	fs.StringVar(&f.targets, "targets", defTargets, "the targets file `FILE` (env CCGW_TARGETS)")
-	fs.StringVar(&f.target, "target", env("CCGW_TARGET"), "the target `NAME` in the targets file (env CCGW_TARGET)")
-	fs.StringVar(&f.plan, "plan", "", "the plan `NAME` in the targets file")
-	fs.StringVar(&f.out, "out", "", "write results and reports into `DIR` (default out/TARGET-PLAN)")
-	fs.StringVar(&f.confirm, "confirm", "", "the target's `NAME` again, required for a target marked production")
+	fs := newFlagSet("load")
+	f.planFlags.register(fs, env, planText{inFile: " in the targets file", plan: "plan", out: "write results and reports into `DIR`"})
 	fs.Func("rate", "override the plan: a constant `R` requests/s (above 0, at most 1e6) for the plan's length", func(s string) error {
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 || v > config.MaxRate {
@@ -154,44 +142,27 @@ func newLoadFlags(f *loadFlags, env func(string) string) *flag.FlagSet {
 func parseLoadFlags(args []string, env func(string) string, stderr io.Writer) (*loadFlags, error) {
 	f := &loadFlags{}
 	fs := newLoadFlags(f, env)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, loadUsage)
-			fs.SetOutput(stderr)
-			fs.PrintDefaults()
-			return nil, err
-		}
-		return nil, fmt.Errorf("ccgw load: %w (see ccgw load -h)", err)
+	if err := parseFlags(fs, "load", loadUsage, args, stderr); err != nil {
+		return nil, err
 	}
-	switch {
-	case fs.NArg() > 0:
-		return nil, fmt.Errorf("ccgw load: unexpected argument %q (flags only; see ccgw load -h)", fs.Arg(0))
-	case f.targets == "":
-		return nil, errors.New("ccgw load: --targets: want the targets file (or set CCGW_TARGETS)")
-	case f.target == "":
-		return nil, errors.New("ccgw load: --target: want a target name from the targets file (or set CCGW_TARGET)")
-	case f.plan == "":
-		return nil, errors.New("ccgw load: --plan: want a plan name from the targets file")
+	if err := f.check(); err != nil {
+		return nil, err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	if err := f.shard.resolve(env, set); err != nil {
-		return nil, fmt.Errorf("ccgw load: %v", err)
-	}
-	if f.out == "" {
-		f.out = filepath.Join("out", f.target+"-"+f.plan)
+		return nil, err
 	}
 	return f, nil
 }
 
-func runLoad(args []string, stdout, stderr io.Writer) int {
+func runLoad(args []string, stdout, stderr io.Writer) error {
 	f, err := parseLoadFlags(args, os.Getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+		return nil
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitHarness
+		return err
 	}
 	rs := startRun("ccgw load", f.quiet, stderr,
 		"stopping the attack, signing agents out and writing the reports",
@@ -201,22 +172,18 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 }
 
 // loadMain does the work of `ccgw load` once the flags are parsed.
-func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) int {
+func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) error {
 	if f.shard.shard.Sharded() {
 		return shardMain(ctx, f, prog, stdout, stderr, linger)
 	}
-	fail := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, "ccgw load: %s\n", fmt.Sprintf(format, args...))
-		return exitHarness
-	}
-	file, target, plan, err := targetAndPlan(f.targets, f.target, f.plan)
+	file, target, plan, err := f.load()
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	objs := file.SLOFor(plan)
 	live, err := f.metrics.newMetrics(target.Name, plan.Name, objs)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	// abort_when: the run judges its own last seconds, as a distributed
 	// run's coordinator judges the whole run's.
@@ -230,24 +197,17 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	}
 	job, err := load.NewJob(target, plan, f.out, opts...)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	if err := live.serve(prog); err != nil {
-		return fail("%v", err)
+		return err
 	}
 	defer live.close()
-	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
+	rt, err := openTarget(ctx, target, plan, prog, "run")
 	if err != nil {
-		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "ccgw load: interrupted before the run started")
-			return exitInterrupted
-		}
-		return fail("%v", err)
+		return err
 	}
 	defer rt.Close()
-	if rt.Mock != nil {
-		prog.Logf("target %s: embedded mock gateway at %s", target.Name, rt.URL())
-	}
 	if rule := dist.RuleOf(plan.AbortWhen); rule != nil {
 		prog.Logf("abort_when: the run stops when its %s", rule)
 		wctx, cancel := context.WithCancel(ctx)
@@ -255,27 +215,25 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 		go dist.WatchRule(wctx, rule, job, agg, stop, prog.Logf)
 	}
 	outc, err := job.Run(ctx, rt.Client, rt.Config)
-	printSummary(stdout, outc, f.out)
+	if outc != nil && outc.Report != nil {
+		printSummary(stdout, f.out)
+	}
 	live.finish(ctx, prog, linger)
 	switch {
 	case err != nil && outc != nil && outc.Report == nil && ctx.Err() != nil:
-		fmt.Fprintf(stderr, "ccgw load: %v\n", err)
-		return exitInterrupted
+		return errext.WithExitCode(err, exitInterrupted)
 	case err != nil:
-		return fail("%v", err)
+		return err
 	case outc.Meta.Interrupted:
-		return exitInterrupted
+		return errext.WithExitCode(nil, exitInterrupted)
 	case !outc.Report.Pass:
-		return exitGateFailed
+		return errext.WithExitCode(nil, exitGateFailed)
 	}
-	return exitOK
+	return nil
 }
 
 // printSummary prints the summary of the reports a run wrote into dir.
-func printSummary(stdout io.Writer, outc *load.Outcome, dir string) {
-	if outc == nil || outc.Report == nil {
-		return
-	}
+func printSummary(stdout io.Writer, dir string) {
 	if b, err := os.ReadFile(filepath.Join(dir, reports.SummaryFile)); err == nil {
 		stdout.Write(b)
 	}
@@ -285,7 +243,7 @@ func printSummary(stdout io.Writer, outc *load.Outcome, dir string) {
 // shardMain is `ccgw load` as one shard of a distributed run: it joins the
 // run (shard 0 coordinates it) before anything else, so that whatever
 // stops it before the start gives the run up for every shard at once.
-func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) int {
+func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) error {
 	s := &f.shard
 	coord := s.shard.Index == 0
 	opts := append(s.options(), dist.WithLog(prog.Logf))
@@ -295,8 +253,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 		if f.metrics.addr != "" {
 			var err error
 			if merged, err = metrics.NewMerged(); err != nil {
-				fmt.Fprintf(stderr, "ccgw load: %v\n", err)
-				return exitHarness
+				return err
 			}
 			opts = append(opts, dist.WithMerged(merged))
 		}
@@ -304,25 +261,25 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 	m, err := dist.Join(ctx, s.config(f.target, f.plan, f.out), opts...)
 	if err != nil {
 		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "ccgw load: interrupted before the run started")
-			return exitInterrupted
+			return errext.WithExitCode(errors.New("interrupted before the run started"), exitInterrupted)
 		}
-		fmt.Fprintf(stderr, "ccgw load: shard %s: %v\n", s.shard, err)
-		return exitHarness
+		return fmt.Errorf("shard %s: %v", s.shard, err)
 	}
 	defer m.Close()
 	live := &liveMetrics{addr: f.metrics.addr, linger: f.metrics.linger}
 	// fail ends the shard's part before or instead of its run: the
-	// coordinator learns why (before the start, the run is given up).
-	fail := func(format string, args ...any) int {
+	// coordinator learns why (before the start, the run is given up). Its
+	// message is logged at once, before what the run's end logs, not as
+	// the exit's message: the run's log tells what happened in order.
+	fail := func(format string, args ...any) error {
 		why := fmt.Sprintf(format, args...)
 		fmt.Fprintf(stderr, "ccgw load: shard %s: %s\n", s.shard, why)
 		m.Fail(why)
 		code, o := m.Finish(ctx, nil, errors.New(why))
 		if o != nil && o.Report != nil {
-			printSummary(stdout, &load.Outcome{Report: o.Report}, f.out)
+			printSummary(stdout, f.out)
 		}
-		return max(code, exitHarness)
+		return errext.WithExitCode(nil, max(code, exitHarness))
 	}
 	switch {
 	case coord && merged != nil:
@@ -336,7 +293,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 	case f.metrics.addr != "":
 		prog.Logf("metrics: the coordinator (shard 0) serves the whole run's; --metrics-addr %s is not served by shard %s", f.metrics.addr, s.shard)
 	}
-	file, target, plan, err := targetAndPlan(f.targets, f.target, f.plan)
+	file, target, plan, err := f.load()
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -357,10 +314,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 	}
 	var mm *metrics.Metrics
 	if m.SendsMetrics() {
-		th := slices.Collect(maps.Values(objs.Latency))
-		ready := slices.Collect(maps.Values(objs.Ready))
-		if mm, err = metrics.New(metrics.WithTarget(target.Name), metrics.WithPlan(plan.Name), metrics.WithLatencyThresholds(th...),
-			metrics.WithReadyThresholds(ready...), metrics.WithoutRuntimeMetrics()); err != nil {
+		if mm, err = runMetrics(target.Name, plan.Name, objs, metrics.WithoutRuntimeMetrics()); err != nil {
 			return fail("%v", err)
 		}
 	}
@@ -385,10 +339,10 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 		if outc != nil && outc.Report != nil {
 			fmt.Fprintf(stderr, "ccgw load: shard %s of run %s: its own reports in %s (a diagnostic: the run's verdict is the coordinator's)\n", s.shard, m.RunID(), outc.Dir)
 		}
-		return code
+		return errext.WithExitCode(nil, code)
 	}
 	if o != nil && o.Report != nil {
-		printSummary(stdout, &load.Outcome{Report: o.Report}, f.out)
+		printSummary(stdout, f.out)
 		rep := o.Report
 		fmt.Fprintf(stderr, "ccgw load: run %s: %d of %d shards merged, start skew %s", m.RunID(), len(rep.Shards.List), rep.Shards.Count, rep.Shards.StartSkew().Round(time.Millisecond))
 		if len(o.Missing) > 0 {
@@ -397,7 +351,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 		fmt.Fprintf(stderr, "; exit %d\n", code)
 	}
 	live.finish(ctx, prog, linger)
-	return code
+	return errext.WithExitCode(nil, code)
 }
 
 // Garbage-collector settings of a load run, unless GOGC or GOMEMLIMIT say

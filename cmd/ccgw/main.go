@@ -10,7 +10,6 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"regexp"
 	"sort"
 
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/reports"
 )
 
@@ -31,7 +31,9 @@ const (
 
 // command is one entry of the command table.
 type command struct {
-	run     func(args []string, stdout, stderr io.Writer) int
+	// run runs the command; its error carries the exit code (exitHarness
+	// unless errext.WithExitCode says otherwise) and the message to print.
+	run     func(args []string, stdout, stderr io.Writer) error
 	summary string
 	// flags builds the command's flag set without running it (nil: the
 	// command takes no flags), so that every flag of every command can be
@@ -49,7 +51,7 @@ var commands = map[string]command{
 	"capacity": {runCapacity, "find the highest rate a target sustains within the SLOs",
 		func() *flag.FlagSet { return newCapacityFlags(&capacityFlags{}, noEnv) }},
 	"shards": {runShards, "run a plan as N local shards coordinated by shard 0, as the Kubernetes Job does",
-		func() *flag.FlagSet { return helpFlags("shards", runShards) }},
+		func() *flag.FlagSet { return newShardsFlags(&shardsFlags{set: map[string]bool{}}, noEnv) }},
 	"compare": {runCompare, "compare a run with a baseline run and gate on regressions",
 		func() *flag.FlagSet { th := reports.DefaultThresholds(); fs, _, _ := newCompareFlags(&th); return fs }},
 	"version": {runVersion, "print the version", nil},
@@ -58,28 +60,16 @@ var commands = map[string]command{
 // noEnv is an empty environment.
 func noEnv(string) string { return "" }
 
-// flagLineRe is a flag's line in the usage flag.PrintDefaults writes.
+// flagLineRe is a flag's line in the usage flag.PrintDefaults writes (the
+// tests check each command's flag builder against its -h with it).
 var flagLineRe = regexp.MustCompile(`(?m)^  -([A-Za-z0-9][A-Za-z0-9_-]*)`)
-
-// helpFlags returns a flag set of the names the command's -h lists (each
-// a string flag: for listing, not parsing), for a command whose flag set
-// is built inside its parser.
-func helpFlags(name string, run func(args []string, stdout, stderr io.Writer) int) *flag.FlagSet {
-	var help bytes.Buffer
-	run([]string{"-h"}, io.Discard, &help)
-	fs := flag.NewFlagSet("ccgw "+name, flag.ContinueOnError)
-	for _, m := range flagLineRe.FindAllStringSubmatch(help.String(), -1) {
-		if fs.Lookup(m[1]) == nil {
-			fs.String(m[1], "", "(listed by ccgw "+name+" -h)")
-		}
-	}
-	return fs
-}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// run runs the command args[0] with the rest of args and returns the exit
+// code its error carries, printing the error's one message first.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
@@ -94,7 +84,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return exitHarness
 	}
-	return cmd.run(args[1:], stdout, stderr)
+	err := cmd.run(args[1:], stdout, stderr)
+	if msg := errext.Message(err); msg != "" {
+		fmt.Fprintf(stderr, "ccgw %s: %s\n", args[0], msg)
+	}
+	if code, ok := errext.ExitCode(err); ok || err == nil {
+		return code
+	}
+	return exitHarness
 }
 
 func usage(w io.Writer) {
