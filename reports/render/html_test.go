@@ -86,7 +86,7 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 	dir := t.TempDir()
 	page, _ := goldenHTML(t, dir)
-	repoOut, err := filepath.Abs(filepath.Join("..", "out"))
+	repoOut, err := filepath.Abs(filepath.Join("..", "..", "out"))
 	if err != nil {
 		t.Fatal(err)
 	}
