@@ -20,58 +20,6 @@ import (
 // the gateway, ended the search (and --require, if given, is not proven).
 const exitGeneratorLimited = 3
 
-const capacityUsage = `Usage: ccgw capacity --targets FILE --target NAME --plan NAME [--out DIR] [--require R] [flags]
-
-Finds the highest logininfo rate the target sustains while every SLO gate
-holds. The plan needs a capacity block, e.g.
-
-  plans:
-    capacity:
-      agents: 200
-      capacity: {start: 100, max: 3000, step: 10s, precision: 5%}
-      warmup: 5s
-      connections: 128
-      slo: {p99: 100ms, error_rate: 1%}
-
-It signs the plan's agents in once and keeps them alive for the whole
-search, then runs steps at constant rates: growing by capacity.growth
-(default x2) from start until a step fails (or max), then bisecting between
-the last passing and the first failing rate until they are within
-precision, and one more step to confirm the answer. Each step is judged on
-its own results by every SLO gate, with latency counted from each
-request's planned send time (lag + response time). A step sends logininfo
-only: a plan with journey:, or with ready_* or calls: objectives, is
-refused, the key named. A step the generator
-could not drive (it sent at less than 98% of the planned rate, or only its
-lag broke a latency gate) is invalid, not failed: the answer is then "at
-least R; the generator, not the gateway, stopped here". Between steps the
-gateway is drained (single probes until it answers as fast as when idle).
-Before it starts it prints how long the search takes at most.
-
-Writes into DIR: capacity.json (max_sustainable_rate, limited_by, steps),
-summary.txt, report.html (the capacity curve), junit.xml, a directory per
-step steps/NN-RATE/ (results.bin, meta.json and its reports; ccgw report
-over its directory reproduces them) and merged/ (results.bin: every step's
-logininfo results; calls.bin: the agents' own calls of the search).
-
-The first SIGINT/SIGTERM stops the search, signs every agent out and writes
-the steps done so far (exit 130); a second one exits at once.
-
-Exit codes: 0 the search found an answer (and it reaches --require R),
-1 the answer is below --require R, or not even the start rate passed,
-2 harness error (bad flag or config, refused, target unreachable, output
-not writable), 3 the generator, not the gateway, stopped the search (below
---require R, if given), 130 interrupted.
-
-Examples:
-  ccgw capacity --targets targets.yaml --target mock-capacity --plan capacity --out out/capacity
-  ccgw capacity --target staging --plan capacity --require 450 --out out/staging-capacity
-  CCGW_TARGETS=targets.yaml ccgw capacity --target prod --plan capacity --confirm prod
-  ccgw capacity --target staging --plan capacity --metrics-addr :9464 --out out/staging-capacity
-
-Flags:
-`
-
 // capacityFlags is the parsed command line of `ccgw capacity`.
 type capacityFlags struct {
 	planFlags
@@ -103,7 +51,7 @@ func newCapacityFlags(f *capacityFlags, env func(string) string) *flag.FlagSet {
 // of --targets and --target). Errors name the flag and what it accepts.
 func parseCapacityFlags(args []string, env func(string) string, stderr io.Writer) (*capacityFlags, error) {
 	f := &capacityFlags{}
-	if err := parseFlags(newCapacityFlags(f, env), "capacity", capacityUsage, args, stderr); err != nil {
+	if err := parseFlags(newCapacityFlags(f, env), "capacity", args, stderr); err != nil {
 		return nil, err
 	}
 	if err := f.check(); err != nil {

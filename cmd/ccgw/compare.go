@@ -14,41 +14,6 @@ import (
 	"ccgw-harness/reports/render"
 )
 
-const compareUsage = `Usage: ccgw compare [flags] BASELINE CURRENT
-
-Compares a run (CURRENT) with a baseline run (BASELINE, e.g. the last
-release) and gates on regressions. Each is a run directory holding
-report.json (as 'ccgw load' and 'ccgw report' write it) or a report.json
-file. Prints a table of baseline, current and delta (absolute and %) for
-requests, rates, throughput, error rate, latency percentiles, contract
-violations, saturation, retcodes, error classes and kinds, and p99 per
-gateway node.
-
-Runs that differ in plan, rate profile, requested rate (more than 5 %),
-connections or protocol are not comparable: the output says so, and only
---strict makes it a failure.
-
-Gates (a regression fails the comparison unless --no-gates):
-  latency  p50 p90 p95 p99 p99.9 each: current > baseline x (1 + --max-latency-regression)
-           AND current - baseline > --min-latency-delta (microsecond noise never fails)
-  errors   error rate grew by more than --max-error-rate-increase percentage points
-  throughput  dropped by more than --max-throughput-drop
-
-Exit status: 0 no gate regressed, 1 a gate regressed (or, with --strict,
-the runs are not comparable), 2 harness error (missing file, not a
-report.json, bad flag).
-
-Flags:
-`
-
-const compareExamples = `
-Examples:
-  ccgw compare out/release-1.4 out/release-1.5
-  ccgw compare --format md out/base/report.json out/smoke/report.json >> "$GITHUB_STEP_SUMMARY"
-  ccgw compare --max-latency-regression 5% --max-throughput-drop 2% --strict --out out/cmp base cur
-  ccgw compare --no-gates --format json base cur | jq '.metrics[] | select(.group=="latency")'
-`
-
 // Compare output formats.
 var compareFormats = map[string]func(io.Writer, *reports.Comparison) error{
 	"text":     render.ComparisonText,
@@ -120,10 +85,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	for {
 		if err := fset.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stderr, compareUsage)
-				fset.SetOutput(stderr)
-				fset.PrintDefaults()
-				fmt.Fprint(stderr, compareExamples)
+				printUsage(stderr, fset, "compare")
 				return nil
 			}
 			//lint:ignore ST1005 the message ccgw compare has always printed, a hint line after it

@@ -22,83 +22,6 @@ import (
 	"ccgw-harness/reports"
 )
 
-const loadUsage = `Usage: ccgw load --targets FILE --target NAME --plan NAME [--out DIR] [flags]
-
-Runs a load plan from the targets file against a target: signs the plan's
-agents in, keeps their sessions alive (event polling, Guid rotation), sends
-POST .../logininfo at the plan's rate with each agent's current Guid, judges
-every answer by the contract, signs every agent out, and writes into DIR:
-results.bin (vegeta results of the logininfo requests report.json's top
-level counts, so that vegeta report, plot and encode over it agree with
-it), calls.bin (the agents' own calls: sign-in, event polls, sign-out),
-meta.json, report.json, summary.txt, report.md, report.html, junit.xml and
-latency.hgrm. See docs/results-files.md.
-
-A journey plan (journey: {hold, repeat}) instead starts agents' journeys at
-the plan's rate: each agent signs in, asks for its softphone token, keeps
-its session alive by event polls, asks again every repeat, and signs out
-after hold; the reports add time to softphone-ready and per-call figures.
-A plan that needs more agents than it has for its overlapping journeys is
-refused before anything starts.
-
-Every objective in effect (the global slo: overridden by the plan's) is a
-gate and a junit.xml test case named as its key: p99, error_rate,
-ready_p99, calls.signin.p99...; meta.json records them for ccgw report.
-
-Refused before anyone signs in: a target without allow_load: true, a target
-marked production: true without --confirm NAME, an objective that means
-nothing in the plan (ready_* without journey:), and an output directory
-that cannot be written. The target's max_rate caps every plan.
-
-Progress goes to stderr (one rewritten line on a terminal, a line every 5 s
-otherwise); the summary goes to stdout. The first SIGINT/SIGTERM stops the
-attack, lets requests under way finish, signs the agents out and writes the
-reports (exit 130); a second one exits at once.
-
-With --metrics-addr, Prometheus metrics are served at
-http://HOST:PORT/metrics from before sign-in until --metrics-linger (30s)
-after the reports, so the last scrape sees the final counts; the address is
-printed ("metrics: listening on ..."). A signal during the linger ends it,
-with the run's exit code; an interrupted run does not linger.
-
-Exit codes: 0 every SLO gate held, 1 a gate failed, 2 harness error (bad
-flag or config, refused, target unreachable, output not writable), 130
-interrupted.
-
-A plan's abort_when: {error_rate, p99, window} stops the run as soon as
-the figures of its last window break it: the attack stops, the agents sign
-out, the reports say why (aborted) and its abort_when gate fails (exit 1).
-
-Distributed runs: --shard I/N (default from JOB_COMPLETION_INDEX and
-CCGW_SHARD_COUNT, as a Kubernetes Indexed Job sets them) runs shard I of N:
-agent k of the plan goes to shard k mod N, and hit g of the plan's schedule
-to shard g mod N, so the shards add up to the plan. Shard 0 coordinates the
-run: it listens on the port of --coordinator HOST:PORT (CCGW_COORDINATOR),
-which every other shard reaches; every shard proves it belongs to the run
-with CCGW_RUN_TOKEN (never sent over the network). Every shard signs in and
-warms up, then all start the measured attack at one instant the coordinator
-chooses; a shard not ready --barrier-timeout after the coordinator started
-makes every shard give up (sign-out, reports, exit 2). Each shard sends its
-figures every second: the coordinator's progress line, --metrics-addr and
-abort_when are the whole run's. At the end the coordinator writes the run's
-reports into its --out (each shard's own under shards/I) and exits with the
-run's verdict; the other shards exit 0 when they ran their part, 2 when
-they could not. A shard lost mid-run (--heartbeat-timeout) is named in the
-report and fails the run unless --allow-missing-shards; a shard that loses
-its coordinator stops, signs out, writes its own reports and exits 2.
-ccgw shards runs N shards on this machine.
-
-Examples:
-  ccgw load --targets targets.yaml --target mock --plan smoke --out out/smoke
-  ccgw load --targets targets.yaml --target mock --plan shiftstart --out out/shiftstart
-  ccgw load --target staging --plan golive --rate 200 --duration 2m --out out/staging-200
-  CCGW_TARGETS=targets.yaml ccgw load --target prod --plan smoke --confirm prod --quiet
-  JOB_COMPLETION_INDEX=1 CCGW_SHARD_COUNT=3 CCGW_COORDINATOR=ccgw-load-0.ccgw-load:9465 CCGW_RUN_TOKEN=... ccgw load --target staging --plan golive --out /reports
-  ccgw load --target staging --plan soak --metrics-addr :9464 --metrics-linger 1m
-
-Flags:
-`
-
 // loadFlags is the parsed command line of `ccgw load`.
 type loadFlags struct {
 	planFlags
@@ -142,7 +65,7 @@ func newLoadFlags(f *loadFlags, env func(string) string) *flag.FlagSet {
 func parseLoadFlags(args []string, env func(string) string, stderr io.Writer) (*loadFlags, error) {
 	f := &loadFlags{}
 	fs := newLoadFlags(f, env)
-	if err := parseFlags(fs, "load", loadUsage, args, stderr); err != nil {
+	if err := parseFlags(fs, "load", args, stderr); err != nil {
 		return nil, err
 	}
 	if err := f.check(); err != nil {

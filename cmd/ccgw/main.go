@@ -10,12 +10,14 @@
 package main
 
 import (
+	"embed"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
 	"sort"
+	"strings"
 
 	"ccgw-harness/internal/errext"
 	"ccgw-harness/reports"
@@ -94,8 +96,41 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitHarness
 }
 
+// usageFiles are the -h texts: usage/NAME.txt of each command, and
+// usage/ccgw.txt of ccgw itself. They are printed as they are (not format
+// strings).
+//
+//go:embed usage/*.txt
+var usageFiles embed.FS
+
+// usageText is usage/NAME.txt cut after its line at: what is printed
+// before the flags (the commands, for ccgw) and what after them.
+func usageText(name, at string) (before, after string) {
+	b, err := usageFiles.ReadFile("usage/" + name + ".txt")
+	if err != nil {
+		panic(err)
+	}
+	before, after, ok := strings.Cut(string(b), "\n"+at+"\n")
+	if !ok {
+		panic("usage/" + name + ".txt: no line " + at)
+	}
+	return before + "\n" + at + "\n", after
+}
+
+// printUsage writes command name's -h to w: its usage text with fs's
+// flags after its "Flags:" line.
+func printUsage(w io.Writer, fs *flag.FlagSet, name string) {
+	before, after := usageText(name, "Flags:")
+	fmt.Fprint(w, before)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fmt.Fprint(w, after)
+}
+
+// usage writes ccgw's own -h to w: usage/ccgw.txt with the commands.
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "Usage: ccgw <command> [flags]\n\nCommands:\n")
+	before, after := usageText("ccgw", "Commands:")
+	fmt.Fprint(w, before)
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
@@ -104,18 +139,5 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintf(w, `
-Exit codes: 0 pass, 1 SLO or contract gate failed, 2 harness error (bad input,
-target unreachable, output not writable), 3 (capacity) the generator, not the
-gateway, ended the search, 130 interrupted.
-
-Examples:
-  ccgw mock --addr 127.0.0.1:8043 --cert-out out/mock.pem
-  ccgw load --targets targets.yaml --target mock --plan smoke --out out/smoke
-  ccgw capacity --targets targets.yaml --target mock-capacity --plan capacity --require 500
-  ccgw report out/smoke
-  ccgw report --out out/merged out/a/results.bin out/b/results.bin
-  ccgw shards --shards 3 --targets targets.yaml --target mock --plan smoke
-  ccgw compare --max-latency-regression 10%% out/release-41 out/release-42
-`)
+	fmt.Fprint(w, after)
 }

@@ -20,27 +20,6 @@ import (
 	"ccgw-harness/mockgw/faultset"
 )
 
-const mockUsage = `Usage: ccgw mock [flags]
-
-Serves the mock CC-Gateway over HTTPS until SIGINT or SIGTERM. When it is
-ready it prints one line: listening on https://HOST:PORT (the real port when
---addr asked for port 0). Admin endpoints (stats, faults, defects, restart)
-are under /ccgw-admin/. It answers agent clients as the gateway does,
-including the forms public clients send beyond the documented ones
-(docs/mock-clients.md).
-
-Examples:
-  ccgw mock --addr 127.0.0.1:8043 --cert-out out/mock.pem
-  ccgw mock --addr 127.0.0.1:0 --auth-mode dynamic --guid-interval 2s --guid-timeout 4s
-  ccgw mock --guid-timeout-from rotation --password ''   # agents without a password
-  ccgw mock --auth-mode static --password ''   # the vendor's Java agent demo (empty password)
-  ccgw mock --nodes 3 --retcode-rate 0.01 --retcode 100-007 --latency-fixed 5ms
-  ccgw mock --capacity 600   # at most 600 logininfo answers/s: a gateway for ccgw capacity to measure
-  curl --cacert out/mock.pem https://127.0.0.1:8043/ccgw-admin/stats
-
-Flags:
-`
-
 // mockFlags is the parsed command line of `ccgw mock`.
 type mockFlags struct {
 	addr, certOut, authMode, idRange, password, passwordEnv string
@@ -58,7 +37,7 @@ type mockFlags struct {
 func newMockFlags(f *mockFlags, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("ccgw mock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, mockUsage); fs.PrintDefaults() }
+	fs.Usage = func() { printUsage(stderr, fs, "mock") }
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8043", "`HOST:PORT` to listen on (port 0 picks a free port)")
 	fs.StringVar(&f.certOut, "cert-out", "", "write the server certificate (PEM, for clients to trust) to `FILE`")
 	fs.StringVar(&f.authMode, "auth-mode", string(gateway.AuthDynamic), "authentication mode: static or dynamic")

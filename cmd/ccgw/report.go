@@ -19,64 +19,6 @@ import (
 	"ccgw-harness/slo"
 )
 
-const reportUsage = `Usage: ccgw report [flags] DIR|FILE...
-
-Reads one or more runs' directories or vegeta results files (gob as 'ccgw
-load' writes them; vegeta's csv and json encodings work too), merges them
-in timestamp order, evaluates the SLO gates and writes summary.txt,
-report.json, report.md, report.html, junit.xml and latency.hgrm into --out,
-then prints the summary.
-
-A run's directory is read as its results.bin (the measured logininfo
-requests) and its calls.bin (the agents' own calls: sign-ins, event polls,
-sign-outs), from which the report's calls and journeys come; a results.bin
-named alone is read with the calls.bin beside it, unless that is named too.
-Any other file is read as it is.
-
-Run metadata (target, plan, requested rate, agents, every objective the
-live run was judged by, ready_ and calls: ones included, and whether
-latency counts from the planned send time) comes from meta.json beside the
-first FILE (in the first DIR) when it is there. SLO flags add gates or
-override, key by key, the objectives meta.json records. Contract violations always
-gate (0 allowed unless --slo-max-contract-violations says otherwise), and so
-does generator saturation unless --slo-saturation=false.
-
-A results file cut short (a run killed with -9) is read up to its last whole
-result and the report is marked partial; so is a run whose results stop
-well before the end its meta.json plans without recording an interruption
-(killed between two flushes).
-
-The shards of a distributed run (ccgw load --shard) merge into one
-report, that of one run: name their results files, their directories, or
-the directory that holds them (every subdirectory with a results.bin). The
-requested rate is the plan's, percentiles come from one HDR histogram of
-all results, the agent and node tables cover all shards, and the SLO gates
-and junit.xml judge the merged results only; each shard's own report stays
-in its directory as a diagnostic. Shards of different runs (run IDs),
-counts, targets or plans are refused, and so is a run with a shard missing
-unless --allow-missing-shards. A distributed run's coordinator writes the
-same merged report itself; this merges the shards' files again, e.g. those
-it collected (ccgw report OUT/shards).
-
-Exit status: 0 every SLO gate passes, 1 an SLO gate failed (abort_when
-included), 2 harness error (bad flag, unreadable file, shards that are not
-one whole run, a run given up before its start).
-
-Flags:
-`
-
-const reportExamples = `
-Examples:
-  ccgw report out/smoke
-  ccgw report out/smoke/results.bin
-  ccgw report --out out/merged out/gen1/results.bin out/gen2/results.bin
-  ccgw report --slo-p99 300ms --slo-error-rate 0.001 out/golive/results.bin
-  ccgw report --slo p99.99=1s --slo mean=20ms --slo-saturation=false results.bin
-  ccgw report --slo ready_p99=5s --slo calls.signin.p99=2s --slo-call-error-rate poll=0.001 out/shiftstart/results.bin
-  ccgw report --rate 500 --target staging --plan golive results.bin   # no meta.json
-  ccgw report --out out/golive-again out/golive-shards/shards             # the shards of one run
-`
-
 // parseSLOFlag reads --slo KEY=DURATION into extra.
 func parseSLOFlag(extra map[string]time.Duration) func(string) error {
 	return func(v string) error {
@@ -132,11 +74,7 @@ type reportFlags struct {
 func newReportFlags(stderr io.Writer) (*flag.FlagSet, *reportFlags) {
 	fset := flag.NewFlagSet("ccgw report", flag.ContinueOnError)
 	fset.SetOutput(stderr)
-	fset.Usage = func() { // to the flag set's output
-		fmt.Fprint(fset.Output(), reportUsage)
-		fset.PrintDefaults()
-		fmt.Fprint(fset.Output(), reportExamples)
-	}
+	fset.Usage = func() { printUsage(fset.Output(), fset, "report") } // to the flag set's output
 	rf := &reportFlags{latency: map[string]*time.Duration{}, extra: map[string]time.Duration{}, callErrors: map[string]float64{}}
 	rf.out = fset.String("out", "", "directory for the reports (default: the first FILE's directory)")
 	rf.metaPath = fset.String("meta", "", "run metadata file (default: meta.json beside the first FILE, if present)")

@@ -164,15 +164,13 @@ func newFlagSet(name string) *flag.FlagSet {
 }
 
 // parseFlags parses args into fs (from newFlagSet) for command name: -h
-// prints usage and the flags to stderr and returns flag.ErrHelp; a bad
+// prints its usage (printUsage) to stderr and returns flag.ErrHelp; a bad
 // flag, or an argument where the command takes flags only, is an error
 // naming it.
-func parseFlags(fs *flag.FlagSet, name, usage string, args []string, stderr io.Writer) error {
+func parseFlags(fs *flag.FlagSet, name string, args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, usage)
-			fs.SetOutput(stderr)
-			fs.PrintDefaults()
+			printUsage(stderr, fs, name)
 			return err
 		}
 		return fmt.Errorf("%w (see ccgw %s -h)", err, name)

@@ -22,43 +22,6 @@ import (
 	"ccgw-harness/metrics"
 )
 
-const shardsUsage = `Usage: ccgw shards --shards N --targets FILE --target NAME --plan NAME [--out DIR] [flags]
-
-Runs a load plan as N shard processes on this machine, exactly as the
-Kubernetes Indexed Job of deploy/kubernetes runs it: N 'ccgw load'
-processes with JOB_COMPLETION_INDEX, CCGW_SHARD_COUNT, CCGW_RUN_ID,
-CCGW_COORDINATOR (shard 0, on the loopback) and a fresh CCGW_RUN_TOKEN in
-their environment. Shard 0 coordinates the run: one start instant, one
-live view, the plan's abort_when, and the run's one verdict (its exit code
-is this command's).
-
-For a target with a mock: block, ONE mock gateway is started here for all
-shards (a 'ccgw load' of an embedded mock would start one per process), and
-the shards get a generated targets file pointing at it (url, tls.ca_file,
-password_env). Any other target is used as the targets file says.
-
-DIR (default out/TARGET-PLAN-shards) gets the run's reports (summary.txt,
-report.json, junit.xml, ...; written by shard 0), shards/I/ (each shard's
-own figures), pods/I/ (what shard I's own --out holds, I > 0: what its pod
-would keep), and for a mock target mock.pem and targets.yaml. What an
-earlier ccgw shards run left in shards/ and pods/ is cleared first.
-
-The shards' stderr is shown prefixed with [shard I]; shard 0's progress
-line is the whole run's. SIGINT or SIGTERM is passed on to every shard
-(they stop, sign out and write their reports; exit 130).
-
-Exit codes: the coordinator's: 0 every gate of the run held, 1 a gate
-failed (abort_when included), 2 harness error (a shard failed, was lost
-or never started, the run was given up), 130 interrupted.
-
-Examples:
-  ccgw shards --shards 3 --targets targets.yaml --target mock --plan smoke
-  make load SHARDS=3 PLAN=smoke
-  ccgw shards --shards 4 --target staging --plan golive --out out/golive-4 --barrier-timeout 10m
-
-Flags:
-`
-
 // shardsPasswordEnv carries the agents' password to the shards of an
 // embedded mock target (the generated targets file names it).
 const shardsPasswordEnv = "CCGW_SHARDS_AGENT_PASSWORD"
@@ -97,7 +60,7 @@ func newShardsFlags(f *shardsFlags, env func(string) string) *flag.FlagSet {
 func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) (*shardsFlags, error) {
 	f := &shardsFlags{set: map[string]bool{}}
 	fs := newShardsFlags(f, env)
-	if err := parseFlags(fs, "shards", shardsUsage, args, stderr); err != nil {
+	if err := parseFlags(fs, "shards", args, stderr); err != nil {
 		return nil, err
 	}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
