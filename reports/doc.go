@@ -12,6 +12,10 @@
 // capacity search's steps make a Capacity with its answer. An
 // Aggregator's State is its content as data that merges exactly (a
 // distributed run's shards send theirs to its coordinator), and a Window
-// what it counted between two states (a plan's abort_when). Package
-// reports/render writes the documents in every form.
+// what it counted between two states (a plan's abort_when). The rules of
+// a run judged again from its files are here too: MergeShardRun, ReadShards
+// and MergedDir over a distributed run's shards (results.FindShards finds
+// them), KilledWarning for a run killed before it wrote its own reports,
+// and ReadReportFile for a run's report.json. Package reports/render
+// writes the documents in every form.
 package reports

@@ -7,7 +7,9 @@
 // requested rate, agents, objectives, how the run ended) to MetaFile as a
 // Meta. ReadFiles and ReadFilesEach read run directories and results files
 // back into any Sink (the reports' Aggregator), merged in timestamp order
-// and robust to files cut short by a killed run; MergeShardMeta makes the
-// Meta of the one run that the shards of a distributed run are. The user's
-// side of the format is docs/results-files.md.
+// and robust to files cut short by a killed run; ExpandResults turns run
+// directories into their results files, FindShards tells the shards of a
+// distributed run among them, and MergeShardMeta makes the Meta of the one
+// run that the shards are. The user's side of the format is
+// docs/results-files.md.
 package results

@@ -1,56 +1,18 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/reports"
 	"ccgw-harness/reports/render"
 )
-
-const compareUsage = `Usage: ccgw compare [flags] BASELINE CURRENT
-
-Compares a run (CURRENT) with a baseline run (BASELINE, e.g. the last
-release) and gates on regressions. Each is a run directory holding
-report.json (as 'ccgw load' and 'ccgw report' write it) or a report.json
-file. Prints a table of baseline, current and delta (absolute and %) for
-requests, rates, throughput, error rate, latency percentiles, contract
-violations, saturation, retcodes, error classes and kinds, and p99 per
-gateway node.
-
-Runs that differ in plan, rate profile, requested rate (more than 5 %),
-connections or protocol are not comparable: the output says so, and only
---strict makes it a failure.
-
-Gates (a regression fails the comparison unless --no-gates):
-  latency  p50 p90 p95 p99 p99.9 each: current > baseline x (1 + --max-latency-regression)
-           AND current - baseline > --min-latency-delta (microsecond noise never fails)
-  errors   error rate grew by more than --max-error-rate-increase percentage points
-  throughput  dropped by more than --max-throughput-drop
-
-Exit status: 0 no gate regressed, 1 a gate regressed (or, with --strict,
-the runs are not comparable), 2 harness error (missing file, not a
-report.json, bad flag).
-
-Flags:
-`
-
-const compareExamples = `
-Examples:
-  ccgw compare out/release-1.4 out/release-1.5
-  ccgw compare --format md out/base/report.json out/smoke/report.json >> "$GITHUB_STEP_SUMMARY"
-  ccgw compare --max-latency-regression 5% --max-throughput-drop 2% --strict --out out/cmp base cur
-  ccgw compare --no-gates --format json base cur | jq '.metrics[] | select(.group=="latency")'
-`
 
 // Compare output formats.
 var compareFormats = map[string]func(io.Writer, *reports.Comparison) error{
@@ -59,10 +21,6 @@ var compareFormats = map[string]func(io.Writer, *reports.Comparison) error{
 	"markdown": render.ComparisonMarkdown,
 	"json":     render.ComparisonJSON,
 }
-
-// maxReportSize bounds how much of a file is read as report.json (a
-// results.bin passed by mistake must not be read whole).
-const maxReportSize = 64 << 20
 
 // pctFlag is a flag holding a fraction, written as a percentage: "10%" is
 // 0.10. hi bounds it, in percent.
@@ -116,16 +74,10 @@ func newCompareFlags(th *reports.Thresholds) (fset *flag.FlagSet, format, out *s
 // runCompare is `ccgw compare`: exitOK when no gate regressed,
 // exitGateFailed on a regression (or non-comparable runs under --strict),
 // exitHarness on a bad flag or an unreadable or wrong input.
-func runCompare(args []string, stdout, stderr io.Writer) int {
+func runCompare(args []string, stdout, stderr io.Writer) error {
 	th := reports.DefaultThresholds()
 	fset, format, out := newCompareFlags(&th)
-	usage := func() {
-		fmt.Fprint(stderr, compareUsage)
-		fset.SetOutput(stderr)
-		fset.PrintDefaults()
-		fset.SetOutput(io.Discard)
-		fmt.Fprint(stderr, compareExamples)
-	}
+	const seeHelp = "\nRun 'ccgw compare -h' for the flags."
 
 	// Flags may come before, between or after BASELINE and CURRENT.
 	var pos []string
@@ -133,11 +85,11 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	for {
 		if err := fset.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				usage()
-				return exitOK
+				printUsage(stderr, fset, "compare")
+				return nil
 			}
-			fmt.Fprintf(stderr, "ccgw compare: %v\nRun 'ccgw compare -h' for the flags.\n", err)
-			return exitHarness
+			//lint:ignore ST1005 the message ccgw compare has always printed, a hint line after it
+			return fmt.Errorf("%v"+seeHelp, err)
 		}
 		left := fset.Args()
 		if consumed := len(rest) - len(left); consumed > 0 && rest[consumed-1] == "--" {
@@ -150,30 +102,26 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 		pos, rest = append(pos, left[0]), left[1:]
 	}
 	if len(pos) != 2 {
-		fmt.Fprintf(stderr, "ccgw compare: want BASELINE and CURRENT (two run directories or report.json files), got %d argument(s)\nRun 'ccgw compare -h' for the flags.\n", len(pos))
-		return exitHarness
+		//lint:ignore ST1005 the message ccgw compare has always printed, a hint line after it
+		return fmt.Errorf("want BASELINE and CURRENT (two run directories or report.json files), got %d argument(s)"+seeHelp, len(pos))
 	}
 	write, ok := compareFormats[*format]
 	if !ok {
-		fmt.Fprintf(stderr, "ccgw compare: --format %q: want text, md or json\n", *format)
-		return exitHarness
+		return fmt.Errorf("--format %q: want text, md or json", *format)
 	}
 	if th.MinLatencyDelta < 0 {
-		fmt.Fprintf(stderr, "ccgw compare: --min-latency-delta %s: want a duration >= 0, such as 1ms\n", th.MinLatencyDelta)
-		return exitHarness
+		return fmt.Errorf("--min-latency-delta %s: want a duration >= 0, such as 1ms", th.MinLatencyDelta)
 	}
 	if err := th.Validate(); err != nil {
-		fmt.Fprintf(stderr, "ccgw compare: %v\n", err)
-		return exitHarness
+		return err
 	}
 
 	var rs [2]*reports.Report
 	var paths [2]string
 	for i, role := range []string{"baseline", "current"} {
-		r, p, err := readCompareReport(pos[i])
+		r, p, err := reports.ReadReportFile(pos[i])
 		if err != nil {
-			fmt.Fprintf(stderr, "ccgw compare: %s %v\n", role, err)
-			return exitHarness
+			return fmt.Errorf("%s %v", role, err)
 		}
 		rs[i], paths[i] = r, p
 	}
@@ -184,87 +132,17 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ccgw compare: warning: the runs are not comparable: %s\n", strings.Join(c.Mismatches, "; "))
 	}
 	if err := write(stdout, c); err != nil {
-		fmt.Fprintf(stderr, "ccgw compare: %v\n", err)
-		return exitHarness
+		return err
 	}
 	if *out != "" {
 		if err := render.WriteComparison(*out, c); err != nil {
-			fmt.Fprintf(stderr, "ccgw compare: --out %s: %v\n", *out, err)
-			return exitHarness
+			return fmt.Errorf("--out %s: %v", *out, err)
 		}
 		fmt.Fprintf(stderr, "ccgw compare: wrote %s, %s, %s and %s into %s\n", reports.CompareTextFile,
 			reports.CompareJSONFile, reports.CompareMarkdownFile, reports.CompareJUnitFile, *out)
 	}
 	if !c.Pass {
-		return exitGateFailed
+		return errext.WithExitCode(nil, exitGateFailed)
 	}
-	return exitOK
+	return nil
 }
-
-// reportKeys are keys every report.json has; a JSON file without them
-// (meta.json, a compare.json) is not a report.
-var reportKeys = []string{"requests", "rate", "error_rate", "latency_ms"}
-
-// readCompareReport reads the report of a run directory or a report.json
-// file and returns it with the file's path. Errors start with the argument
-// and say what is allowed.
-func readCompareReport(arg string) (*reports.Report, string, error) {
-	want := "want a run directory holding " + reports.JSONFile + " (written by ccgw load or ccgw report) or a " + reports.JSONFile + " file"
-	fi, err := os.Stat(arg)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, "", fmt.Errorf("%s: no such file or directory: %s", arg, want)
-		}
-		return nil, "", fmt.Errorf("%s: %w", arg, err)
-	}
-	path := arg
-	if fi.IsDir() {
-		path = filepath.Join(arg, reports.JSONFile)
-		if _, err := os.Stat(path); err != nil {
-			return nil, "", fmt.Errorf("%s: no %s in this directory: %s", arg, reports.JSONFile, want)
-		}
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", path, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxReportSize+1))
-	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", path, err)
-	}
-	if len(b) > maxReportSize {
-		return nil, "", fmt.Errorf("%s: not a %s (larger than %d MB): %s", path, reports.JSONFile, maxReportSize>>20, want)
-	}
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(b, &keys); err != nil {
-		return nil, "", fmt.Errorf("%s: not a %s (%w): %s", path, reports.JSONFile, shortError{err}, want)
-	}
-	for _, k := range reportKeys {
-		if _, ok := keys[k]; !ok {
-			return nil, "", fmt.Errorf("%s: not a %s (no %q key): %s", path, reports.JSONFile, k, want)
-		}
-	}
-	r, err := reports.ReadReport(bytes.NewReader(b))
-	if err != nil {
-		return nil, "", fmt.Errorf("%s: not a %s (%w): %s", path, reports.JSONFile, shortError{err}, want)
-	}
-	return r, path, nil
-}
-
-// shortError is a JSON error shortened for a message (the file may be
-// binary, so the error never quotes its content beyond what encoding/json
-// does); Unwrap keeps the whole error.
-type shortError struct{ err error }
-
-// Error returns the first 120 bytes of the error's text.
-func (e shortError) Error() string {
-	s := e.err.Error()
-	if len(s) > 120 {
-		s = s[:120] + "..."
-	}
-	return s
-}
-
-// Unwrap returns the JSON error.
-func (e shortError) Unwrap() error { return e.err }

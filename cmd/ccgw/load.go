@@ -6,126 +6,37 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"time"
 
 	"ccgw-harness/config"
 	"ccgw-harness/connect"
 	"ccgw-harness/dist"
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/load"
 	"ccgw-harness/metrics"
 	"ccgw-harness/reports"
 )
 
-const loadUsage = `Usage: ccgw load --targets FILE --target NAME --plan NAME [--out DIR] [flags]
-
-Runs a load plan from the targets file against a target: signs the plan's
-agents in, keeps their sessions alive (event polling, Guid rotation), sends
-POST .../logininfo at the plan's rate with each agent's current Guid, judges
-every answer by the contract, signs every agent out, and writes into DIR:
-results.bin (vegeta results of the logininfo requests report.json's top
-level counts, so that vegeta report, plot and encode over it agree with
-it), calls.bin (the agents' own calls: sign-in, event polls, sign-out),
-meta.json, report.json, summary.txt, report.md, report.html, junit.xml and
-latency.hgrm. See docs/results-files.md.
-
-A journey plan (journey: {hold, repeat}) instead starts agents' journeys at
-the plan's rate: each agent signs in, asks for its softphone token, keeps
-its session alive by event polls, asks again every repeat, and signs out
-after hold; the reports add time to softphone-ready and per-call figures.
-A plan that needs more agents than it has for its overlapping journeys is
-refused before anything starts.
-
-Every objective in effect (the global slo: overridden by the plan's) is a
-gate and a junit.xml test case named as its key: p99, error_rate,
-ready_p99, calls.signin.p99...; meta.json records them for ccgw report.
-
-Refused before anyone signs in: a target without allow_load: true, a target
-marked production: true without --confirm NAME, an objective that means
-nothing in the plan (ready_* without journey:), and an output directory
-that cannot be written. The target's max_rate caps every plan.
-
-Progress goes to stderr (one rewritten line on a terminal, a line every 5 s
-otherwise); the summary goes to stdout. The first SIGINT/SIGTERM stops the
-attack, lets requests under way finish, signs the agents out and writes the
-reports (exit 130); a second one exits at once.
-
-With --metrics-addr, Prometheus metrics are served at
-http://HOST:PORT/metrics from before sign-in until --metrics-linger (30s)
-after the reports, so the last scrape sees the final counts; the address is
-printed ("metrics: listening on ..."). A signal during the linger ends it,
-with the run's exit code; an interrupted run does not linger.
-
-Exit codes: 0 every SLO gate held, 1 a gate failed, 2 harness error (bad
-flag or config, refused, target unreachable, output not writable), 130
-interrupted.
-
-A plan's abort_when: {error_rate, p99, window} stops the run as soon as
-the figures of its last window break it: the attack stops, the agents sign
-out, the reports say why (aborted) and its abort_when gate fails (exit 1).
-
-Distributed runs: --shard I/N (default from JOB_COMPLETION_INDEX and
-CCGW_SHARD_COUNT, as a Kubernetes Indexed Job sets them) runs shard I of N:
-agent k of the plan goes to shard k mod N, and hit g of the plan's schedule
-to shard g mod N, so the shards add up to the plan. Shard 0 coordinates the
-run: it listens on the port of --coordinator HOST:PORT (CCGW_COORDINATOR),
-which every other shard reaches; every shard proves it belongs to the run
-with CCGW_RUN_TOKEN (never sent over the network). Every shard signs in and
-warms up, then all start the measured attack at one instant the coordinator
-chooses; a shard not ready --barrier-timeout after the coordinator started
-makes every shard give up (sign-out, reports, exit 2). Each shard sends its
-figures every second: the coordinator's progress line, --metrics-addr and
-abort_when are the whole run's. At the end the coordinator writes the run's
-reports into its --out (each shard's own under shards/I) and exits with the
-run's verdict; the other shards exit 0 when they ran their part, 2 when
-they could not. A shard lost mid-run (--heartbeat-timeout) is named in the
-report and fails the run unless --allow-missing-shards; a shard that loses
-its coordinator stops, signs out, writes its own reports and exits 2.
-ccgw shards runs N shards on this machine.
-
-Examples:
-  ccgw load --targets targets.yaml --target mock --plan smoke --out out/smoke
-  ccgw load --targets targets.yaml --target mock --plan shiftstart --out out/shiftstart
-  ccgw load --target staging --plan golive --rate 200 --duration 2m --out out/staging-200
-  CCGW_TARGETS=targets.yaml ccgw load --target prod --plan smoke --confirm prod --quiet
-  JOB_COMPLETION_INDEX=1 CCGW_SHARD_COUNT=3 CCGW_COORDINATOR=ccgw-load-0.ccgw-load:9465 CCGW_RUN_TOKEN=... ccgw load --target staging --plan golive --out /reports
-  ccgw load --target staging --plan soak --metrics-addr :9464 --metrics-linger 1m
-
-Flags:
-`
-
 // loadFlags is the parsed command line of `ccgw load`.
 type loadFlags struct {
-	targets, target, plan, out, confirm string
-	rate                                float64
-	duration                            time.Duration
-	quiet                               bool
-	shard                               shardFlags
-	metrics                             metricsFlags
+	planFlags
+	rate     float64
+	duration time.Duration
+	quiet    bool
+	shard    shardFlags
+	metrics  metricsFlags
 }
 
 // newLoadFlags returns the flag set of `ccgw load`, parsing into f (env
-// supplies the defaults of --targets and --target). It prints nothing:
-// errors are reported once, by the caller, naming the flag.
+// supplies the defaults of --targets and --target). It prints nothing.
 func newLoadFlags(f *loadFlags, env func(string) string) *flag.FlagSet {
-	fs := flag.NewFlagSet("ccgw load", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	defTargets := env("CCGW_TARGETS")
-	if defTargets == "" {
-		defTargets = "targets.yaml"
-	}
-	fs.StringVar(&f.targets, "targets", defTargets, "the targets file `FILE` (env CCGW_TARGETS)")
-	fs.StringVar(&f.target, "target", env("CCGW_TARGET"), "the target `NAME` in the targets file (env CCGW_TARGET)")
-	fs.StringVar(&f.plan, "plan", "", "the plan `NAME` in the targets file")
-	fs.StringVar(&f.out, "out", "", "write results and reports into `DIR` (default out/TARGET-PLAN)")
-	fs.StringVar(&f.confirm, "confirm", "", "the target's `NAME` again, required for a target marked production")
+	fs := newFlagSet("load")
+	f.planFlags.register(fs, env, planText{inFile: " in the targets file", plan: "plan", out: "write results and reports into `DIR`"})
 	fs.Func("rate", "override the plan: a constant `R` requests/s (above 0, at most 1e6) for the plan's length", func(s string) error {
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 || v > config.MaxRate {
@@ -154,44 +65,27 @@ func newLoadFlags(f *loadFlags, env func(string) string) *flag.FlagSet {
 func parseLoadFlags(args []string, env func(string) string, stderr io.Writer) (*loadFlags, error) {
 	f := &loadFlags{}
 	fs := newLoadFlags(f, env)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, loadUsage)
-			fs.SetOutput(stderr)
-			fs.PrintDefaults()
-			return nil, err
-		}
-		return nil, fmt.Errorf("ccgw load: %w (see ccgw load -h)", err)
+	if err := parseFlags(fs, "load", args, stderr); err != nil {
+		return nil, err
 	}
-	switch {
-	case fs.NArg() > 0:
-		return nil, fmt.Errorf("ccgw load: unexpected argument %q (flags only; see ccgw load -h)", fs.Arg(0))
-	case f.targets == "":
-		return nil, errors.New("ccgw load: --targets: want the targets file (or set CCGW_TARGETS)")
-	case f.target == "":
-		return nil, errors.New("ccgw load: --target: want a target name from the targets file (or set CCGW_TARGET)")
-	case f.plan == "":
-		return nil, errors.New("ccgw load: --plan: want a plan name from the targets file")
+	if err := f.check(); err != nil {
+		return nil, err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	if err := f.shard.resolve(env, set); err != nil {
-		return nil, fmt.Errorf("ccgw load: %v", err)
-	}
-	if f.out == "" {
-		f.out = filepath.Join("out", f.target+"-"+f.plan)
+		return nil, err
 	}
 	return f, nil
 }
 
-func runLoad(args []string, stdout, stderr io.Writer) int {
+func runLoad(args []string, stdout, stderr io.Writer) error {
 	f, err := parseLoadFlags(args, os.Getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+		return nil
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitHarness
+		return err
 	}
 	rs := startRun("ccgw load", f.quiet, stderr,
 		"stopping the attack, signing agents out and writing the reports",
@@ -201,22 +95,18 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 }
 
 // loadMain does the work of `ccgw load` once the flags are parsed.
-func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) int {
+func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) error {
 	if f.shard.shard.Sharded() {
 		return shardMain(ctx, f, prog, stdout, stderr, linger)
 	}
-	fail := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, "ccgw load: %s\n", fmt.Sprintf(format, args...))
-		return exitHarness
-	}
-	file, target, plan, err := targetAndPlan(f.targets, f.target, f.plan)
+	file, target, plan, err := f.load()
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	objs := file.SLOFor(plan)
 	live, err := f.metrics.newMetrics(target.Name, plan.Name, objs)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	// abort_when: the run judges its own last seconds, as a distributed
 	// run's coordinator judges the whole run's.
@@ -230,24 +120,17 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 	}
 	job, err := load.NewJob(target, plan, f.out, opts...)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	if err := live.serve(prog); err != nil {
-		return fail("%v", err)
+		return err
 	}
 	defer live.close()
-	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
+	rt, err := openTarget(ctx, target, plan, prog, "run")
 	if err != nil {
-		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "ccgw load: interrupted before the run started")
-			return exitInterrupted
-		}
-		return fail("%v", err)
+		return err
 	}
 	defer rt.Close()
-	if rt.Mock != nil {
-		prog.Logf("target %s: embedded mock gateway at %s", target.Name, rt.URL())
-	}
 	if rule := dist.RuleOf(plan.AbortWhen); rule != nil {
 		prog.Logf("abort_when: the run stops when its %s", rule)
 		wctx, cancel := context.WithCancel(ctx)
@@ -255,27 +138,25 @@ func loadMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, st
 		go dist.WatchRule(wctx, rule, job, agg, stop, prog.Logf)
 	}
 	outc, err := job.Run(ctx, rt.Client, rt.Config)
-	printSummary(stdout, outc, f.out)
+	if outc != nil && outc.Report != nil {
+		printSummary(stdout, f.out)
+	}
 	live.finish(ctx, prog, linger)
 	switch {
 	case err != nil && outc != nil && outc.Report == nil && ctx.Err() != nil:
-		fmt.Fprintf(stderr, "ccgw load: %v\n", err)
-		return exitInterrupted
+		return errext.WithExitCode(err, exitInterrupted)
 	case err != nil:
-		return fail("%v", err)
+		return err
 	case outc.Meta.Interrupted:
-		return exitInterrupted
+		return errext.WithExitCode(nil, exitInterrupted)
 	case !outc.Report.Pass:
-		return exitGateFailed
+		return errext.WithExitCode(nil, exitGateFailed)
 	}
-	return exitOK
+	return nil
 }
 
 // printSummary prints the summary of the reports a run wrote into dir.
-func printSummary(stdout io.Writer, outc *load.Outcome, dir string) {
-	if outc == nil || outc.Report == nil {
-		return
-	}
+func printSummary(stdout io.Writer, dir string) {
 	if b, err := os.ReadFile(filepath.Join(dir, reports.SummaryFile)); err == nil {
 		stdout.Write(b)
 	}
@@ -285,7 +166,7 @@ func printSummary(stdout io.Writer, outc *load.Outcome, dir string) {
 // shardMain is `ccgw load` as one shard of a distributed run: it joins the
 // run (shard 0 coordinates it) before anything else, so that whatever
 // stops it before the start gives the run up for every shard at once.
-func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) int {
+func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, stderr io.Writer, linger *lingerStop) error {
 	s := &f.shard
 	coord := s.shard.Index == 0
 	opts := append(s.options(), dist.WithLog(prog.Logf))
@@ -295,8 +176,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 		if f.metrics.addr != "" {
 			var err error
 			if merged, err = metrics.NewMerged(); err != nil {
-				fmt.Fprintf(stderr, "ccgw load: %v\n", err)
-				return exitHarness
+				return err
 			}
 			opts = append(opts, dist.WithMerged(merged))
 		}
@@ -304,25 +184,25 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 	m, err := dist.Join(ctx, s.config(f.target, f.plan, f.out), opts...)
 	if err != nil {
 		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "ccgw load: interrupted before the run started")
-			return exitInterrupted
+			return errext.WithExitCode(errors.New("interrupted before the run started"), exitInterrupted)
 		}
-		fmt.Fprintf(stderr, "ccgw load: shard %s: %v\n", s.shard, err)
-		return exitHarness
+		return fmt.Errorf("shard %s: %v", s.shard, err)
 	}
 	defer m.Close()
 	live := &liveMetrics{addr: f.metrics.addr, linger: f.metrics.linger}
 	// fail ends the shard's part before or instead of its run: the
-	// coordinator learns why (before the start, the run is given up).
-	fail := func(format string, args ...any) int {
+	// coordinator learns why (before the start, the run is given up). Its
+	// message is logged at once, before what the run's end logs, not as
+	// the exit's message: the run's log tells what happened in order.
+	fail := func(format string, args ...any) error {
 		why := fmt.Sprintf(format, args...)
 		fmt.Fprintf(stderr, "ccgw load: shard %s: %s\n", s.shard, why)
 		m.Fail(why)
 		code, o := m.Finish(ctx, nil, errors.New(why))
 		if o != nil && o.Report != nil {
-			printSummary(stdout, &load.Outcome{Report: o.Report}, f.out)
+			printSummary(stdout, f.out)
 		}
-		return max(code, exitHarness)
+		return errext.WithExitCode(nil, max(code, exitHarness))
 	}
 	switch {
 	case coord && merged != nil:
@@ -336,7 +216,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 	case f.metrics.addr != "":
 		prog.Logf("metrics: the coordinator (shard 0) serves the whole run's; --metrics-addr %s is not served by shard %s", f.metrics.addr, s.shard)
 	}
-	file, target, plan, err := targetAndPlan(f.targets, f.target, f.plan)
+	file, target, plan, err := f.load()
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -357,10 +237,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 	}
 	var mm *metrics.Metrics
 	if m.SendsMetrics() {
-		th := slices.Collect(maps.Values(objs.Latency))
-		ready := slices.Collect(maps.Values(objs.Ready))
-		if mm, err = metrics.New(metrics.WithTarget(target.Name), metrics.WithPlan(plan.Name), metrics.WithLatencyThresholds(th...),
-			metrics.WithReadyThresholds(ready...), metrics.WithoutRuntimeMetrics()); err != nil {
+		if mm, err = runMetrics(target.Name, plan.Name, objs, metrics.WithoutRuntimeMetrics()); err != nil {
 			return fail("%v", err)
 		}
 	}
@@ -385,10 +262,10 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 		if outc != nil && outc.Report != nil {
 			fmt.Fprintf(stderr, "ccgw load: shard %s of run %s: its own reports in %s (a diagnostic: the run's verdict is the coordinator's)\n", s.shard, m.RunID(), outc.Dir)
 		}
-		return code
+		return errext.WithExitCode(nil, code)
 	}
 	if o != nil && o.Report != nil {
-		printSummary(stdout, &load.Outcome{Report: o.Report}, f.out)
+		printSummary(stdout, f.out)
 		rep := o.Report
 		fmt.Fprintf(stderr, "ccgw load: run %s: %d of %d shards merged, start skew %s", m.RunID(), len(rep.Shards.List), rep.Shards.Count, rep.Shards.StartSkew().Round(time.Millisecond))
 		if len(o.Missing) > 0 {
@@ -397,7 +274,7 @@ func shardMain(ctx context.Context, f *loadFlags, prog *load.Progress, stdout, s
 		fmt.Fprintf(stderr, "; exit %d\n", code)
 	}
 	live.finish(ctx, prog, linger)
-	return code
+	return errext.WithExitCode(nil, code)
 }
 
 // Garbage-collector settings of a load run, unless GOGC or GOMEMLIMIT say

@@ -10,14 +10,16 @@
 package main
 
 import (
-	"bytes"
+	"embed"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
 	"sort"
+	"strings"
 
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/reports"
 )
 
@@ -31,7 +33,9 @@ const (
 
 // command is one entry of the command table.
 type command struct {
-	run     func(args []string, stdout, stderr io.Writer) int
+	// run runs the command; its error carries the exit code (exitHarness
+	// unless errext.WithExitCode says otherwise) and the message to print.
+	run     func(args []string, stdout, stderr io.Writer) error
 	summary string
 	// flags builds the command's flag set without running it (nil: the
 	// command takes no flags), so that every flag of every command can be
@@ -49,7 +53,7 @@ var commands = map[string]command{
 	"capacity": {runCapacity, "find the highest rate a target sustains within the SLOs",
 		func() *flag.FlagSet { return newCapacityFlags(&capacityFlags{}, noEnv) }},
 	"shards": {runShards, "run a plan as N local shards coordinated by shard 0, as the Kubernetes Job does",
-		func() *flag.FlagSet { return helpFlags("shards", runShards) }},
+		func() *flag.FlagSet { return newShardsFlags(&shardsFlags{set: map[string]bool{}}, noEnv) }},
 	"compare": {runCompare, "compare a run with a baseline run and gate on regressions",
 		func() *flag.FlagSet { th := reports.DefaultThresholds(); fs, _, _ := newCompareFlags(&th); return fs }},
 	"version": {runVersion, "print the version", nil},
@@ -58,28 +62,16 @@ var commands = map[string]command{
 // noEnv is an empty environment.
 func noEnv(string) string { return "" }
 
-// flagLineRe is a flag's line in the usage flag.PrintDefaults writes.
+// flagLineRe is a flag's line in the usage flag.PrintDefaults writes (the
+// tests check each command's flag builder against its -h with it).
 var flagLineRe = regexp.MustCompile(`(?m)^  -([A-Za-z0-9][A-Za-z0-9_-]*)`)
-
-// helpFlags returns a flag set of the names the command's -h lists (each
-// a string flag: for listing, not parsing), for a command whose flag set
-// is built inside its parser.
-func helpFlags(name string, run func(args []string, stdout, stderr io.Writer) int) *flag.FlagSet {
-	var help bytes.Buffer
-	run([]string{"-h"}, io.Discard, &help)
-	fs := flag.NewFlagSet("ccgw "+name, flag.ContinueOnError)
-	for _, m := range flagLineRe.FindAllStringSubmatch(help.String(), -1) {
-		if fs.Lookup(m[1]) == nil {
-			fs.String(m[1], "", "(listed by ccgw "+name+" -h)")
-		}
-	}
-	return fs
-}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// run runs the command args[0] with the rest of args and returns the exit
+// code its error carries, printing the error's one message first.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
@@ -94,11 +86,51 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return exitHarness
 	}
-	return cmd.run(args[1:], stdout, stderr)
+	err := cmd.run(args[1:], stdout, stderr)
+	if msg := errext.Message(err); msg != "" {
+		fmt.Fprintf(stderr, "ccgw %s: %s\n", args[0], msg)
+	}
+	if code, ok := errext.ExitCode(err); ok || err == nil {
+		return code
+	}
+	return exitHarness
 }
 
+// usageFiles are the -h texts: usage/NAME.txt of each command, and
+// usage/ccgw.txt of ccgw itself. They are printed as they are (not format
+// strings).
+//
+//go:embed usage/*.txt
+var usageFiles embed.FS
+
+// usageText is usage/NAME.txt cut after its line at: what is printed
+// before the flags (the commands, for ccgw) and what after them.
+func usageText(name, at string) (before, after string) {
+	b, err := usageFiles.ReadFile("usage/" + name + ".txt")
+	if err != nil {
+		panic(err)
+	}
+	before, after, ok := strings.Cut(string(b), "\n"+at+"\n")
+	if !ok {
+		panic("usage/" + name + ".txt: no line " + at)
+	}
+	return before + "\n" + at + "\n", after
+}
+
+// printUsage writes command name's -h to w: its usage text with fs's
+// flags after its "Flags:" line.
+func printUsage(w io.Writer, fs *flag.FlagSet, name string) {
+	before, after := usageText(name, "Flags:")
+	fmt.Fprint(w, before)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fmt.Fprint(w, after)
+}
+
+// usage writes ccgw's own -h to w: usage/ccgw.txt with the commands.
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "Usage: ccgw <command> [flags]\n\nCommands:\n")
+	before, after := usageText("ccgw", "Commands:")
+	fmt.Fprint(w, before)
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
@@ -107,18 +139,5 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintf(w, `
-Exit codes: 0 pass, 1 SLO or contract gate failed, 2 harness error (bad input,
-target unreachable, output not writable), 3 (capacity) the generator, not the
-gateway, ended the search, 130 interrupted.
-
-Examples:
-  ccgw mock --addr 127.0.0.1:8043 --cert-out out/mock.pem
-  ccgw load --targets targets.yaml --target mock --plan smoke --out out/smoke
-  ccgw capacity --targets targets.yaml --target mock-capacity --plan capacity --require 500
-  ccgw report out/smoke
-  ccgw report --out out/merged out/a/results.bin out/b/results.bin
-  ccgw shards --shards 3 --targets targets.yaml --target mock --plan smoke
-  ccgw compare --max-latency-regression 10%% out/release-41 out/release-42
-`)
+	fmt.Fprint(w, after)
 }

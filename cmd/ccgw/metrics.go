@@ -53,18 +53,23 @@ type liveMetrics struct {
 // newMetrics returns the metrics of a run of plan against target judged by
 // objectives o (its latency and ready bounds become bucket bounds), or nil
 // without --metrics-addr. Nothing listens yet (see serve).
-func (m *metricsFlags) newMetrics(target, plan string, o slo.Objectives, opts ...metrics.Option) (*liveMetrics, error) {
+func (m *metricsFlags) newMetrics(target, plan string, o slo.Objectives) (*liveMetrics, error) {
 	if m.addr == "" {
 		return nil, nil
 	}
-	th := slices.Collect(maps.Values(o.Latency))
-	ready := slices.Collect(maps.Values(o.Ready))
-	mm, err := metrics.New(append([]metrics.Option{metrics.WithTarget(target), metrics.WithPlan(plan),
-		metrics.WithLatencyThresholds(th...), metrics.WithReadyThresholds(ready...)}, opts...)...)
+	mm, err := runMetrics(target, plan, o)
 	if err != nil {
 		return nil, err
 	}
 	return &liveMetrics{m: mm, addr: m.addr, linger: m.linger}, nil
+}
+
+// runMetrics are the metrics of a run of plan against target judged by
+// objectives o: its latency and ready bounds become bucket bounds.
+func runMetrics(target, plan string, o slo.Objectives, opts ...metrics.Option) (*metrics.Metrics, error) {
+	return metrics.New(append([]metrics.Option{metrics.WithTarget(target), metrics.WithPlan(plan),
+		metrics.WithLatencyThresholds(slices.Collect(maps.Values(o.Latency))...),
+		metrics.WithReadyThresholds(slices.Collect(maps.Values(o.Ready))...)}, opts...)...)
 }
 
 // Metrics is what load.WithMetrics takes (nil without --metrics-addr).

@@ -15,30 +15,10 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/mockgw"
 	"ccgw-harness/mockgw/faultset"
 )
-
-const mockUsage = `Usage: ccgw mock [flags]
-
-Serves the mock CC-Gateway over HTTPS until SIGINT or SIGTERM. When it is
-ready it prints one line: listening on https://HOST:PORT (the real port when
---addr asked for port 0). Admin endpoints (stats, faults, defects, restart)
-are under /ccgw-admin/. It answers agent clients as the gateway does,
-including the forms public clients send beyond the documented ones
-(docs/mock-clients.md).
-
-Examples:
-  ccgw mock --addr 127.0.0.1:8043 --cert-out out/mock.pem
-  ccgw mock --addr 127.0.0.1:0 --auth-mode dynamic --guid-interval 2s --guid-timeout 4s
-  ccgw mock --guid-timeout-from rotation --password ''   # agents without a password
-  ccgw mock --auth-mode static --password ''   # the vendor's Java agent demo (empty password)
-  ccgw mock --nodes 3 --retcode-rate 0.01 --retcode 100-007 --latency-fixed 5ms
-  ccgw mock --capacity 600   # at most 600 logininfo answers/s: a gateway for ccgw capacity to measure
-  curl --cacert out/mock.pem https://127.0.0.1:8043/ccgw-admin/stats
-
-Flags:
-`
 
 // mockFlags is the parsed command line of `ccgw mock`.
 type mockFlags struct {
@@ -57,7 +37,7 @@ type mockFlags struct {
 func newMockFlags(f *mockFlags, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("ccgw mock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, mockUsage); fs.PrintDefaults() }
+	fs.Usage = func() { printUsage(stderr, fs, "mock") }
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8043", "`HOST:PORT` to listen on (port 0 picks a free port)")
 	fs.StringVar(&f.certOut, "cert-out", "", "write the server certificate (PEM, for clients to trust) to `FILE`")
 	fs.StringVar(&f.authMode, "auth-mode", string(gateway.AuthDynamic), "authentication mode: static or dynamic")
@@ -84,47 +64,52 @@ func newMockFlags(f *mockFlags, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// parseMockFlags parses the command line of ccgw mock; errors name the
+// flag (the flag package's own, and -h, go to stderr).
 func parseMockFlags(args []string, stderr io.Writer) (*mockFlags, error) {
 	f := &mockFlags{}
 	fs := newMockFlags(f, stderr)
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, errext.WithExitCode(nil, exitHarness) // the flag package printed the message and the usage
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("ccgw mock: unexpected argument %q (flags only; see ccgw mock -h)", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q (flags only; see ccgw mock -h)", fs.Arg(0))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	if set["password"] && set["password-env"] {
-		return nil, errors.New("ccgw mock: --password and --password-env exclude each other")
+		return nil, errors.New("--password and --password-env exclude each other")
 	}
 	f.noPassword = set["password"] && f.password == ""
 	if f.passwordEnv != "" {
 		v, ok := os.LookupEnv(f.passwordEnv)
 		if !ok {
-			return nil, fmt.Errorf("ccgw mock: --password-env %s: the variable is unset (set it empty for agents without a password)", f.passwordEnv)
+			return nil, fmt.Errorf("--password-env %s: the variable is unset (set it empty for agents without a password)", f.passwordEnv)
 		}
 		f.password, f.noPassword = v, v == ""
 	}
 	if _, err := gateway.ParseGuidTimeoutFrom(f.guidTimeoutFrom); err != nil {
-		return nil, fmt.Errorf("ccgw mock: --guid-timeout-from %q: want issue or rotation", f.guidTimeoutFrom)
+		return nil, fmt.Errorf("--guid-timeout-from %q: want issue or rotation", f.guidTimeoutFrom)
 	}
 	if f.nodes < 1 {
-		return nil, fmt.Errorf("ccgw mock: --nodes %d: want 1 or more", f.nodes)
+		return nil, fmt.Errorf("--nodes %d: want 1 or more", f.nodes)
 	}
 	if math.IsNaN(f.capacity) || f.capacity < 0 || f.capacity > mockgw.MaxCapacity {
-		return nil, fmt.Errorf("ccgw mock: --capacity %v: want logininfo answers per second, 0 (no limit) up to %g", f.capacity, float64(mockgw.MaxCapacity))
+		return nil, fmt.Errorf("--capacity %v: want logininfo answers per second, 0 (no limit) up to %g", f.capacity, float64(mockgw.MaxCapacity))
 	}
 	if err := f.faults.Validate(); err != nil {
-		return nil, fmt.Errorf("ccgw mock: %w (flag --%s)", err, faultFlag(err))
+		return nil, fmt.Errorf("%w (flag --%s)", err, faultFlag(err))
 	}
 	if u, ok := config.UnusedFault(f.faults); ok {
-		return nil, fmt.Errorf("ccgw mock: --%s changes nothing unless --%s is %s: %s", flagName(u.Key), flagName(u.Needs), u.NeedsValue, u.Why)
+		return nil, fmt.Errorf("--%s changes nothing unless --%s is %s: %s", flagName(u.Key), flagName(u.Needs), u.NeedsValue, u.Why)
 	}
 	if f.authMode == string(gateway.AuthStatic) {
 		for _, name := range []string{"guid-interval", "guid-timeout", "guid-timeout-from", "rotate-every-poll"} {
 			if set[name] {
-				return nil, fmt.Errorf("ccgw mock: --%s does not apply with --auth-mode static: the Guid never rotates", name)
+				return nil, fmt.Errorf("--%s does not apply with --auth-mode static: the Guid never rotates", name)
 			}
 		}
 	}
@@ -179,19 +164,19 @@ func defectNames() string {
 func (f *mockFlags) options() ([]mockgw.Option, error) {
 	mode, err := gateway.ParseAuthMode(f.authMode)
 	if err != nil {
-		return nil, fmt.Errorf("ccgw mock: --auth-mode: %w", err)
+		return nil, fmt.Errorf("--auth-mode: %w", err)
 	}
 	r, err := gateway.ParseIDRange(f.idRange)
 	if err != nil {
-		return nil, fmt.Errorf("ccgw mock: --agent-id-range: %w", err)
+		return nil, fmt.Errorf("--agent-id-range: %w", err)
 	}
 	for name, d := range map[string]time.Duration{"guid-interval": f.guidInterval, "guid-timeout": f.guidTimeout, "idle-timeout": f.idleTimeout, "poll-wait": f.pollWait} {
 		if d <= 0 {
-			return nil, fmt.Errorf("ccgw mock: --%s %s: want a positive duration", name, d)
+			return nil, fmt.Errorf("--%s %s: want a positive duration", name, d)
 		}
 	}
 	if f.guidTimeout < f.guidInterval {
-		return nil, fmt.Errorf("ccgw mock: --guid-timeout %s is shorter than --guid-interval %s: a Guid would die before it rotates", f.guidTimeout, f.guidInterval)
+		return nil, fmt.Errorf("--guid-timeout %s is shorter than --guid-interval %s: a Guid would die before it rotates", f.guidTimeout, f.guidInterval)
 	}
 	var defects []mockgw.Defect
 	for _, n := range f.defects {
@@ -211,19 +196,17 @@ func (f *mockFlags) options() ([]mockgw.Option, error) {
 	return opts, nil
 }
 
-func runMock(args []string, stdout, stderr io.Writer) int {
+func runMock(args []string, stdout, stderr io.Writer) error {
 	f, err := parseMockFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+		return nil
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitHarness
+		return err
 	}
 	opts, err := f.options()
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitHarness
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -231,17 +214,15 @@ func runMock(args []string, stdout, stderr io.Writer) int {
 }
 
 // serveMock runs the mock until ctx ends.
-func serveMock(ctx context.Context, certOut string, opts []mockgw.Option, stdout, stderr io.Writer) int {
+func serveMock(ctx context.Context, certOut string, opts []mockgw.Option, stdout, stderr io.Writer) error {
 	srv, err := mockgw.New(opts...)
 	if err != nil {
-		fmt.Fprintf(stderr, "ccgw mock: %v\n", err)
-		return exitHarness
+		return err
 	}
 	defer srv.Close()
 	if certOut != "" {
 		if err := os.WriteFile(certOut, srv.CertPEM(), 0o644); err != nil {
-			fmt.Fprintf(stderr, "ccgw mock: --cert-out: %v\n", err)
-			return exitHarness
+			return fmt.Errorf("--cert-out: %v", err)
 		}
 	}
 	fmt.Fprintf(stdout, "listening on %s\n", srv.URL())
@@ -250,5 +231,5 @@ func serveMock(ctx context.Context, certOut string, opts []mockgw.Option, stdout
 	}
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "ccgw mock: stopping")
-	return exitOK
+	return nil
 }

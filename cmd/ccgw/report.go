@@ -8,185 +8,50 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/reports"
 	"ccgw-harness/reports/render"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
-const reportUsage = `Usage: ccgw report [flags] DIR|FILE...
-
-Reads one or more runs' directories or vegeta results files (gob as 'ccgw
-load' writes them; vegeta's csv and json encodings work too), merges them
-in timestamp order, evaluates the SLO gates and writes summary.txt,
-report.json, report.md, report.html, junit.xml and latency.hgrm into --out,
-then prints the summary.
-
-A run's directory is read as its results.bin (the measured logininfo
-requests) and its calls.bin (the agents' own calls: sign-ins, event polls,
-sign-outs), from which the report's calls and journeys come; a results.bin
-named alone is read with the calls.bin beside it, unless that is named too.
-Any other file is read as it is.
-
-Run metadata (target, plan, requested rate, agents, every objective the
-live run was judged by, ready_ and calls: ones included, and whether
-latency counts from the planned send time) comes from meta.json beside the
-first FILE (in the first DIR) when it is there. SLO flags add gates or
-override, key by key, the objectives meta.json records. Contract violations always
-gate (0 allowed unless --slo-max-contract-violations says otherwise), and so
-does generator saturation unless --slo-saturation=false.
-
-A results file cut short (a run killed with -9) is read up to its last whole
-result and the report is marked partial; so is a run whose results stop
-well before the end its meta.json plans without recording an interruption
-(killed between two flushes).
-
-The shards of a distributed run (ccgw load --shard) merge into one
-report, that of one run: name their results files, their directories, or
-the directory that holds them (every subdirectory with a results.bin). The
-requested rate is the plan's, percentiles come from one HDR histogram of
-all results, the agent and node tables cover all shards, and the SLO gates
-and junit.xml judge the merged results only; each shard's own report stays
-in its directory as a diagnostic. Shards of different runs (run IDs),
-counts, targets or plans are refused, and so is a run with a shard missing
-unless --allow-missing-shards. A distributed run's coordinator writes the
-same merged report itself; this merges the shards' files again, e.g. those
-it collected (ccgw report OUT/shards).
-
-Exit status: 0 every SLO gate passes, 1 an SLO gate failed (abort_when
-included), 2 harness error (bad flag, unreadable file, shards that are not
-one whole run, a run given up before its start).
-
-Flags:
-`
-
-const reportExamples = `
-Examples:
-  ccgw report out/smoke
-  ccgw report out/smoke/results.bin
-  ccgw report --out out/merged out/gen1/results.bin out/gen2/results.bin
-  ccgw report --slo-p99 300ms --slo-error-rate 0.001 out/golive/results.bin
-  ccgw report --slo p99.99=1s --slo mean=20ms --slo-saturation=false results.bin
-  ccgw report --slo ready_p99=5s --slo calls.signin.p99=2s --slo-call-error-rate poll=0.001 out/shiftstart/results.bin
-  ccgw report --rate 500 --target staging --plan golive results.bin   # no meta.json
-  ccgw report --out out/golive-again out/golive-shards/shards             # the shards of one run
-`
-
-// sloFlag collects repeated --slo KEY=DURATION latency gates.
-type sloFlag map[string]time.Duration
-
-func (s sloFlag) String() string {
-	keys := make([]string, 0, len(s))
-	for k, d := range s {
-		keys = append(keys, k+"="+d.String())
-	}
-	sort.Strings(keys)
-	return strings.Join(keys, ",")
-}
-
-func (s sloFlag) Set(v string) error {
-	k, d, ok := strings.Cut(v, "=")
-	if !ok {
-		return fmt.Errorf("want KEY=DURATION, e.g. p99.9=800ms, ready_p99=5s or calls.signin.p99=2s")
-	}
-	k = strings.TrimSpace(k)
-	if _, _, err := splitSLOKey(k); err != nil {
-		return err
-	}
-	dur, err := time.ParseDuration(strings.TrimSpace(d))
-	if err != nil || dur <= 0 {
-		return fmt.Errorf("%q: want a positive duration, e.g. 800ms", d)
-	}
-	s[k] = dur
-	return nil
-}
-
-// splitSLOKey splits a --slo key into the call it bounds ("" for none),
-// whether it is a ready key, and checks its latency statistic.
-func splitSLOKey(k string) (call string, ready bool, err error) {
-	stat := k
-	if rest, ok := strings.CutPrefix(k, slo.ReadyPrefix); ok {
-		stat, ready = rest, true
-	} else if rest, ok := strings.CutPrefix(k, slo.CallsPrefix); ok {
-		c, st, ok := strings.Cut(rest, ".")
-		if !ok || !slo.IsGatedCall(c) {
-			return "", false, fmt.Errorf("%q: want calls.CALL.KEY with CALL one of %s", k, strings.Join(slo.GatedCalls(), ", "))
+// parseSLOFlag reads --slo KEY=DURATION into extra.
+func parseSLOFlag(extra map[string]time.Duration) func(string) error {
+	return func(v string) error {
+		k, d, ok := strings.Cut(v, "=")
+		if !ok {
+			return fmt.Errorf("want KEY=DURATION, e.g. p99.9=800ms, ready_p99=5s or calls.signin.p99=2s")
 		}
-		call, stat = c, st
-	}
-	if _, err := slo.ParseLatencyKey(stat); err != nil {
-		return "", false, err
-	}
-	return call, ready, nil
-}
-
-// addTo sets the --slo bounds in o.
-func (s sloFlag) addTo(o *slo.Objectives) {
-	set := func(m *map[string]time.Duration, k string, d time.Duration) {
-		if *m == nil {
-			*m = map[string]time.Duration{}
+		k = strings.TrimSpace(k)
+		if _, _, _, err := slo.SplitBoundKey(k); err != nil {
+			return err
 		}
-		(*m)[k] = d
-	}
-	for k, d := range s {
-		call, ready, _ := splitSLOKey(k)
-		switch {
-		case ready:
-			set(&o.Ready, strings.TrimPrefix(k, slo.ReadyPrefix), d)
-		case call != "":
-			c := o.Calls[call]
-			set(&c.Latency, strings.TrimPrefix(k, slo.CallsPrefix+call+"."), d)
-			setCall(o, call, c)
-		default:
-			set(&o.Latency, k, d)
+		dur, err := time.ParseDuration(strings.TrimSpace(d))
+		if err != nil || dur <= 0 {
+			return fmt.Errorf("%q: want a positive duration, e.g. 800ms", d)
 		}
+		extra[k] = dur
+		return nil
 	}
 }
 
-// setCall sets call's objectives in o.
-func setCall(o *slo.Objectives, call string, c slo.CallObjectives) {
-	if o.Calls == nil {
-		o.Calls = map[string]slo.CallObjectives{}
-	}
-	o.Calls[call] = c
-}
-
-// callErrorRateFlag collects repeated --slo-call-error-rate CALL=RATIO.
-type callErrorRateFlag map[string]float64
-
-func (c callErrorRateFlag) String() string {
-	keys := make([]string, 0, len(c))
-	for k, v := range c {
-		keys = append(keys, fmt.Sprintf("%s=%g", k, v))
-	}
-	sort.Strings(keys)
-	return strings.Join(keys, ",")
-}
-
-func (c callErrorRateFlag) Set(v string) error {
-	call, r, ok := strings.Cut(v, "=")
-	if !ok || !slo.IsGatedCall(strings.TrimSpace(call)) {
-		return fmt.Errorf("want CALL=RATIO with CALL one of %s, e.g. signin=0.01", strings.Join(slo.GatedCalls(), ", "))
-	}
-	x, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
-	if err != nil || !(x >= 0 && x <= 1) {
-		return fmt.Errorf("%q: want a ratio from 0 to 1, e.g. 0.01", r)
-	}
-	c[strings.TrimSpace(call)] = x
-	return nil
-}
-
-// addTo sets the per-call error rates in o.
-func (c callErrorRateFlag) addTo(o *slo.Objectives) {
-	for call, r := range c {
-		co := o.Calls[call]
-		co.ErrorRate = &r
-		setCall(o, call, co)
+// parseCallErrorRateFlag reads --slo-call-error-rate CALL=RATIO into rates.
+func parseCallErrorRateFlag(rates map[string]float64) func(string) error {
+	return func(v string) error {
+		call, r, ok := strings.Cut(v, "=")
+		if !ok || !slo.IsGatedCall(strings.TrimSpace(call)) {
+			return fmt.Errorf("want CALL=RATIO with CALL one of %s, e.g. signin=0.01", strings.Join(slo.GatedCalls(), ", "))
+		}
+		x, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+		if err != nil || !(x >= 0 && x <= 1) {
+			return fmt.Errorf("%q: want a ratio from 0 to 1, e.g. 0.01", r)
+		}
+		rates[strings.TrimSpace(call)] = x
+		return nil
 	}
 }
 
@@ -199,9 +64,9 @@ type reportFlags struct {
 	saturation                  *bool
 	maxCV                       *int
 	latency                     map[string]*time.Duration
-	extra                       sloFlag
-	callErrors                  callErrorRateFlag
-	merge                       mergeFlags
+	extra                       map[string]time.Duration
+	callErrors                  map[string]float64
+	allowMissing                *bool
 }
 
 // newReportFlags returns the flag set of `ccgw report` and the flags it
@@ -209,12 +74,8 @@ type reportFlags struct {
 func newReportFlags(stderr io.Writer) (*flag.FlagSet, *reportFlags) {
 	fset := flag.NewFlagSet("ccgw report", flag.ContinueOnError)
 	fset.SetOutput(stderr)
-	fset.Usage = func() {
-		fmt.Fprint(stderr, reportUsage)
-		fset.PrintDefaults()
-		fmt.Fprint(stderr, reportExamples)
-	}
-	rf := &reportFlags{latency: map[string]*time.Duration{}, extra: sloFlag{}, callErrors: callErrorRateFlag{}}
+	fset.Usage = func() { printUsage(fset.Output(), fset, "report") } // to the flag set's output
+	rf := &reportFlags{latency: map[string]*time.Duration{}, extra: map[string]time.Duration{}, callErrors: map[string]float64{}}
 	rf.out = fset.String("out", "", "directory for the reports (default: the first FILE's directory)")
 	rf.metaPath = fset.String("meta", "", "run metadata file (default: meta.json beside the first FILE, if present)")
 	rf.target = fset.String("target", "", "target name for the report (overrides meta.json)")
@@ -225,85 +86,62 @@ func newReportFlags(stderr io.Writer) (*flag.FlagSet, *reportFlags) {
 	for _, k := range []string{"p50", "p90", "p95", "p99", "p999", "max", "mean"} {
 		rf.latency[k] = fset.Duration("slo-"+k, 0, "gate: highest allowed "+k+" latency, e.g. 500ms")
 	}
-	fset.Var(rf.extra, "slo", "gate: `KEY=DURATION` for any latency key (pNN, pNN.N, mean, max), time to ready (ready_p99) or a call's (calls.signin.p99); repeatable")
-	fset.Var(rf.callErrors, "slo-call-error-rate", "gate: `CALL=RATIO`, the highest allowed error rate of one call (signin, forcelogin, logininfo, poll, logout, updateguid); repeatable")
+	fset.Func("slo", "gate: `KEY=DURATION` for any latency key (pNN, pNN.N, mean, max), time to ready (ready_p99) or a call's (calls.signin.p99); repeatable", parseSLOFlag(rf.extra))
+	fset.Func("slo-call-error-rate", "gate: `CALL=RATIO`, the highest allowed error rate of one call (signin, forcelogin, logininfo, poll, logout, updateguid); repeatable", parseCallErrorRateFlag(rf.callErrors))
 	rf.errRate = fset.Float64("slo-error-rate", 0, "gate: highest allowed error rate (0..1), e.g. 0.01")
 	rf.minRatio = fset.Float64("slo-min-rate-ratio", 0, "gate: lowest allowed achieved/requested rate ratio, e.g. 0.98")
 	rf.maxCV = fset.Int("slo-max-contract-violations", 0, "gate: highest allowed number of contract violations (default gate: 0)")
 	rf.lateRatio = fset.Float64("slo-max-late-ratio", 0, "saturation: highest allowed share of late requests (default 0.01)")
 	rf.saturation = fset.Bool("slo-saturation", true, "gate on generator saturation")
-	rf.merge.register(fset)
+	rf.allowMissing = fset.Bool("allow-missing-shards", false, "merge the shards there are when some of the run's are missing (a warning, the report marked partial) instead of refusing")
 	return fset, rf
 }
 
 // runReport is `ccgw report`: exitOK when every SLO gate passes,
 // exitGateFailed on a breach, exitHarness on a bad flag or unreadable file.
-func runReport(args []string, stdout, stderr io.Writer) int {
+func runReport(args []string, stdout, stderr io.Writer) error {
 	fset, rf := newReportFlags(stderr)
-	out, metaPath, target, plan, reqRate, quiet, fromPlanned := rf.out, rf.metaPath, rf.target, rf.plan, rf.reqRate, rf.quiet, rf.fromPlanned
-	latency, extra, callErrors := rf.latency, rf.extra, rf.callErrors
-	errRate, minRatio, maxCV, lateRatio, saturation := rf.errRate, rf.minRatio, rf.maxCV, rf.lateRatio, rf.saturation
-	mf := &rf.merge
-
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
+			return nil
 		}
-		return exitHarness // flag printed the message naming the flag, and the usage
+		return errext.WithExitCode(nil, exitHarness) // flag printed the message naming the flag, and the usage
 	}
 	files := fset.Args()
 	if len(files) == 0 {
-		fmt.Fprintln(stderr, "ccgw report: no run DIR or results FILE given")
+		var usage strings.Builder
+		fset.SetOutput(&usage)
 		fset.Usage()
-		return exitHarness
+		return fmt.Errorf("no run DIR or results FILE given\n%s", strings.TrimSuffix(usage.String(), "\n"))
 	}
 	for _, f := range files {
 		if strings.HasPrefix(f, "-") && f != "-" {
-			fmt.Fprintf(stderr, "ccgw report: flag %s after the files: put flags before FILE...\n", f)
-			return exitHarness
+			//lint:ignore ST1005 the message ccgw report has always printed (FILE... as in its usage)
+			return fmt.Errorf("flag %s after the files: put flags before FILE...", f)
 		}
 	}
 	set := map[string]bool{}
 	fset.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	files, err := expandResults(files)
+	files, err := results.ExpandResults(files)
 	if err != nil {
-		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
-		return exitHarness
+		return err
 	}
-	shards, err := shardInputs(files)
+	shards, err := results.FindShards(files)
 	if err != nil {
-		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
-		return exitHarness
+		return err
 	}
-	var problems []string // a run that is not whole: exit 2 once the reports are written
+	notWhole := "" // a run that is not whole: exit 2 once the reports are written
 
 	// Run metadata.
 	var meta results.Meta
-	mp := *metaPath
+	mp := *rf.metaPath
 	if shards != nil {
 		if mp != "" {
-			fmt.Fprintln(stderr, "ccgw report: --meta: not with the shards of a distributed run (their meta.json files are merged)")
-			return exitHarness
+			return errors.New("--meta: not with the shards of a distributed run (their meta.json files are merged)")
 		}
-		// A run given up before its start is explained: merge what there
-		// is (exit 2 below) rather than refuse for the shards that never
-		// came.
-		givenUp := false
-		for _, s := range shards {
-			givenUp = givenUp || s.Meta.AbortedBy == results.AbortedByStart
-		}
-		m, _, err := results.MergeShardMeta(shards, mf.allowMissing || givenUp)
-		if err != nil {
-			fmt.Fprintf(stderr, "ccgw report: %v\n", err)
-			return exitHarness
-		}
-		if givenUp {
-			problems = append(problems, "the run was given up before its start: "+m.Aborted)
-		}
-		meta, files = m, make([]string, len(shards))
-		for i, s := range shards {
-			files[i] = s.Results
+		if meta, notWhole, err = reports.MergeShardRun(shards, *rf.allowMissing); err != nil {
+			return err
 		}
 	} else if mp == "" {
 		mp = filepath.Join(filepath.Dir(files[0]), results.MetaFile)
@@ -312,172 +150,119 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if mp != "" {
-		m, err := results.ReadMeta(mp)
-		if err != nil {
-			fmt.Fprintf(stderr, "ccgw report: --meta: %v\n", err)
-			return exitHarness
+		if meta, err = results.ReadMeta(mp); err != nil {
+			return fmt.Errorf("--meta: %v", err)
 		}
-		meta = m
 	}
 	if set["target"] {
-		meta.Target = *target
+		meta.Target = *rf.target
 	}
 	if set["plan"] {
-		meta.Plan = *plan
+		meta.Plan = *rf.plan
 	}
 	if set["rate"] {
-		if *reqRate < 0 {
-			fmt.Fprintf(stderr, "ccgw report: --rate %g: want a rate >= 0\n", *reqRate)
-			return exitHarness
+		if *rf.reqRate < 0 {
+			return fmt.Errorf("--rate %g: want a rate >= 0", *rf.reqRate)
 		}
-		meta.RequestedRate = *reqRate
+		meta.RequestedRate = *rf.reqRate
 	}
-
-	// Objectives: meta.json's, each key a flag sets overridden.
-	var base, flags slo.Objectives
-	if meta.SLO != nil {
-		base = *meta.SLO
-	}
-	for k, d := range latency {
-		if set["slo-"+k] {
-			if *d <= 0 {
-				fmt.Fprintf(stderr, "ccgw report: --slo-%s %s: want a positive duration\n", k, *d)
-				return exitHarness
-			}
-			if flags.Latency == nil {
-				flags.Latency = map[string]time.Duration{}
-			}
-			flags.Latency[k] = *d
-		}
-	}
-	extra.addTo(&flags)
-	callErrors.addTo(&flags)
-	if set["slo-error-rate"] {
-		flags.ErrorRate = errRate
-	}
-	if set["slo-min-rate-ratio"] {
-		flags.MinRateRatio = minRatio
-	}
-	if set["slo-max-contract-violations"] {
-		flags.MaxContractViolations = maxCV
-	}
-	if set["slo-max-late-ratio"] {
-		flags.MaxLateRatio = lateRatio
-	}
-	if set["slo-saturation"] {
-		flags.Saturation = saturation
-	}
-	if err := flags.Validate(); err != nil {
-		fmt.Fprintf(stderr, "ccgw report: the --slo flags: %v\n", err)
-		return exitHarness
-	}
-	objs := base.Override(flags)
-	if err := objs.Validate(); err != nil {
-		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
-		return exitHarness
+	objs, err := rf.objectives(meta.SLO, set)
+	if err != nil {
+		return err
 	}
 
 	if set["latency-from-planned"] {
-		meta.LatencyFromPlanned = *fromPlanned
+		meta.LatencyFromPlanned = *rf.fromPlanned
 	}
 	a := reports.NewAggregator(reports.WithLatencyFromPlanned(meta.LatencyFromPlanned))
-	n, partial, err := readResults(a, &meta, files, shards != nil)
+	var n int
+	var partial bool
+	if shards != nil {
+		n, partial, err = reports.ReadShards(a, &meta, shards)
+	} else {
+		n, partial, err = results.ReadFiles(a, files...)
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "ccgw report: %v\n", err)
-		return exitHarness
+		return err
 	}
 	if partial {
 		fmt.Fprintf(stderr, "ccgw report: warning: a results file was truncated; read %d whole results\n", n)
 	}
 	r := a.Report(meta, objs)
-	if n := unfinishedJourneys(r, meta); n > 0 && !partial {
-		// A journey plan: every journey the results start also records its
-		// outcome, unless the run was killed.
-		w := fmt.Sprintf("%d of %d journeys have no outcome and %s records no interruption: the run was probably killed; the report covers only the results flushed before that",
-			n, r.Journeys.Started, results.MetaFile)
-		fmt.Fprintf(stderr, "ccgw report: warning: %s\n", w)
-		meta.Warnings = append(append([]string{}, meta.Warnings...), w)
-		a.MarkPartial()
-		r = a.Report(meta, objs)
-	} else if short := endedEarly(r, meta); short > 0 && !partial && r.Journeys.Started == 0 {
-		// A run killed between two flushes leaves a results file that ends
-		// on a whole result, and the meta.json written before its attack:
-		// nothing else says the results stop short of the plan.
-		w := fmt.Sprintf("the results end %s before the planned end (%s from the start) and %s records no interruption: the run was probably killed; the report covers only the results flushed before that",
-			short.Round(100*time.Millisecond), meta.PlannedDuration, results.MetaFile)
+	if w := reports.KilledWarning(r, meta); w != "" && !partial {
 		fmt.Fprintf(stderr, "ccgw report: warning: %s\n", w)
 		meta.Warnings = append(append([]string{}, meta.Warnings...), w)
 		a.MarkPartial()
 		r = a.Report(meta, objs)
 	}
 
-	dir := *out
+	dir := *rf.out
 	if dir == "" {
 		dir = filepath.Dir(files[0])
 	}
 	if shards != nil {
-		if dir, err = mergedOut(*out, shards); err != nil {
-			fmt.Fprintf(stderr, "ccgw report: --out: %v\n", err)
-			return exitHarness
+		if dir, err = reports.MergedDir(*rf.out, shards); err != nil {
+			return fmt.Errorf("--out: %v", err)
 		}
 	}
 	if err := render.WriteRun(dir, r, a); err != nil {
-		fmt.Fprintf(stderr, "ccgw report: --out %s: %v\n", dir, err)
-		return exitHarness
+		return fmt.Errorf("--out %s: %v", dir, err)
 	}
-	if !*quiet {
+	if !*rf.quiet {
 		if err := render.RunText(stdout, r); err != nil {
-			fmt.Fprintf(stderr, "ccgw report: %v\n", err)
-			return exitHarness
+			return err
 		}
 	}
 	fmt.Fprintf(stderr, "ccgw report: %d results; reports in %s\n", n, dir)
 	if r.Shards != nil {
 		fmt.Fprintf(stderr, "ccgw report: merged %d shards of run %s; their first measured sends span %s\n", len(r.Shards.List), r.RunID, r.Shards.StartSkew().Round(time.Millisecond))
 	}
-	if len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintf(stderr, "ccgw report: %s\n", p)
-		}
-		fmt.Fprintln(stderr, "ccgw report: not a whole run: exit 2 (the reports were written)")
-		return exitHarness
+	if notWhole != "" {
+		fmt.Fprintf(stderr, "ccgw report: %s\n", notWhole)
+		return errors.New("not a whole run: exit 2 (the reports were written)")
 	}
 	if !r.Pass {
-		return exitGateFailed
+		return errext.WithExitCode(nil, exitGateFailed)
 	}
-	return exitOK
+	return nil
 }
 
-// unfinishedJourneys is the number of journeys a journey run's results
-// start but give no outcome (completed, failed or interrupted) when its
-// meta.json records no interruption: a run killed before its journeys
-// ended.
-func unfinishedJourneys(r *reports.Report, meta results.Meta) uint64 {
-	j := r.Journeys
-	if meta.Interrupted || j.Started <= j.Completed+j.Failed+j.Interrupted {
-		return 0
+// objectives are the objectives the run is judged by: those it recorded,
+// every key an SLO flag sets (set) taking precedence.
+func (rf *reportFlags) objectives(recorded *slo.Objectives, set map[string]bool) (slo.Objectives, error) {
+	var flags slo.Objectives
+	for k, d := range rf.latency {
+		if set["slo-"+k] {
+			if *d <= 0 {
+				return slo.Objectives{}, fmt.Errorf("--slo-%s %s: want a positive duration", k, *d)
+			}
+			_ = flags.SetBound(k, *d)
+		}
 	}
-	return j.Started - (j.Completed + j.Failed + j.Interrupted)
-}
-
-// endedEarly returns how long before its planned end a run's results stop
-// when meta (its meta.json) plans a length, does not record an
-// interruption, and the last response came more than a grace period
-// (max(2 s, 5 % of the plan)) before the planned end; else 0. That is a run
-// killed (kill -9, a crash) before it could write its own reports: the load
-// engine rewrites meta.json at the end of every run it finishes, SIGINT
-// included.
-func endedEarly(r *reports.Report, meta results.Meta) time.Duration {
-	if meta.Interrupted || meta.Aborted != "" || meta.PlannedDuration <= 0 || r.Requests == 0 || r.End.IsZero() {
-		return 0
+	for k, d := range rf.extra {
+		_ = flags.SetBound(k, d) // checked while parsing
 	}
-	start := meta.Started
-	if start.IsZero() {
-		start = r.Earliest
+	for call, r := range rf.callErrors {
+		_ = flags.SetCallErrorRate(call, r) // checked while parsing
 	}
-	short := start.Add(meta.PlannedDuration).Sub(r.End)
-	if short <= max(2*time.Second, meta.PlannedDuration/20) {
-		return 0
+	if set["slo-error-rate"] {
+		flags.ErrorRate = rf.errRate
 	}
-	return short
+	if set["slo-min-rate-ratio"] {
+		flags.MinRateRatio = rf.minRatio
+	}
+	if set["slo-max-contract-violations"] {
+		flags.MaxContractViolations = rf.maxCV
+	}
+	if set["slo-max-late-ratio"] {
+		flags.MaxLateRatio = rf.lateRatio
+	}
+	if set["slo-saturation"] {
+		flags.Saturation = rf.saturation
+	}
+	objs, err := slo.Reapply(recorded, flags)
+	if oe := (*slo.OverrideError)(nil); errors.As(err, &oe) {
+		return slo.Objectives{}, fmt.Errorf("the --slo flags: %v", oe.Err)
+	}
+	return objs, err
 }

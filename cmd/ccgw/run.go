@@ -3,14 +3,18 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"ccgw-harness/config"
+	"ccgw-harness/connect"
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/load"
 )
 
@@ -72,23 +76,114 @@ func isTerminal(f *os.File) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// targetAndPlan reads the targets file and finds the target and the plan
-// in it; the error names the file, line and field, or the flag to fix.
-func targetAndPlan(targets, target, plan string) (*config.File, *config.Target, *config.Plan, error) {
-	if _, err := os.Stat(targets); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil, fmt.Errorf("--targets %s: no such file: want the targets file (--targets FILE or CCGW_TARGETS; default targets.yaml)", targets)
+// planFlags is the flag group of the commands that run a plan against a
+// target (load, capacity, shards): --targets, --target, --plan, --out and
+// --confirm, CCGW_TARGETS and CCGW_TARGET giving the defaults.
+type planFlags struct {
+	targets, target, plan, out, confirm string
+	text                                planText
+}
+
+// planText is what the commands say differently of the group.
+type planText struct {
+	inFile    string // after NAME in --target's and --plan's usage: " in the targets file", or ""
+	plan      string // what --plan names: "plan" or "capacity plan"
+	out       string // --out's usage, before its default
+	outSuffix string // of the default --out: out/TARGET-PLAN and this
+}
+
+// register adds the group to fs (env supplies the defaults of --targets
+// and --target).
+func (f *planFlags) register(fs *flag.FlagSet, env func(string) string, t planText) {
+	f.text = t
+	defTargets := env("CCGW_TARGETS")
+	if defTargets == "" {
+		defTargets = "targets.yaml"
 	}
-	file, err := config.Load(targets)
+	fs.StringVar(&f.targets, "targets", defTargets, "the targets file `FILE` (env CCGW_TARGETS)")
+	fs.StringVar(&f.target, "target", env("CCGW_TARGET"), "the target `NAME`"+t.inFile+" (env CCGW_TARGET)")
+	fs.StringVar(&f.plan, "plan", "", "the "+t.plan+" `NAME`"+t.inFile)
+	fs.StringVar(&f.out, "out", "", t.out+" (default out/TARGET-PLAN"+t.outSuffix+")")
+	fs.StringVar(&f.confirm, "confirm", "", "the target's `NAME` again, required for a target marked production")
+}
+
+// check checks the group once parsed, naming the flag (or variable) to
+// set, and fills in the default --out.
+func (f *planFlags) check() error {
+	switch {
+	case f.targets == "":
+		return errors.New("--targets: want the targets file (or set CCGW_TARGETS)")
+	case f.target == "":
+		return errors.New("--target: want a target name from the targets file (or set CCGW_TARGET)")
+	case f.plan == "":
+		return fmt.Errorf("--plan: want a %s name from the targets file", f.text.plan)
+	}
+	if f.out == "" {
+		f.out = filepath.Join("out", f.target+"-"+f.plan+f.text.outSuffix)
+	}
+	return nil
+}
+
+// load reads the targets file and finds the target and the plan in it;
+// the error names the file, line and field, or the flag to fix.
+func (f *planFlags) load() (*config.File, *config.Target, *config.Plan, error) {
+	if _, err := os.Stat(f.targets); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil, fmt.Errorf("--targets %s: no such file: want the targets file (--targets FILE or CCGW_TARGETS; default targets.yaml)", f.targets)
+	}
+	file, err := config.Load(f.targets)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	t, err := file.Target(target)
+	t, err := file.Target(f.target)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	p, err := file.Plan(plan)
+	p, err := file.Plan(f.plan)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	return file, t, p, nil
+}
+
+// openTarget connects to target for plan (starting the embedded mock of a
+// mock: target); what names the work, for a signal before it starts.
+func openTarget(ctx context.Context, target *config.Target, plan *config.Plan, prog *load.Progress, what string) (*connect.Target, error) {
+	rt, err := connect.Open(ctx, target, connect.WithHTTP2(plan.HTTP2))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, errext.WithExitCode(fmt.Errorf("interrupted before the %s started", what), exitInterrupted)
+		}
+		return nil, err
+	}
+	if rt.Mock != nil {
+		prog.Logf("target %s: embedded mock gateway at %s", target.Name, rt.URL())
+	}
+	return rt, nil
+}
+
+// newFlagSet is the flag set of command name that prints nothing: errors
+// are reported once, by run, naming the flag; parseFlags prints -h.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("ccgw "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parseFlags parses args into fs (from newFlagSet) for command name: -h
+// prints its usage (printUsage) to stderr and returns flag.ErrHelp; a bad
+// flag, or an argument where the command takes flags only, is an error
+// naming it.
+func parseFlags(fs *flag.FlagSet, name string, args []string, stderr io.Writer) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stderr, fs, name)
+			return err
+		}
+		return fmt.Errorf("%w (see ccgw %s -h)", err, name)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags only; see ccgw %s -h)", fs.Arg(0), name)
+	}
+	return nil
 }

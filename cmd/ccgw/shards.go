@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -15,52 +14,14 @@ import (
 	"syscall"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"ccgw-harness/config"
 	"ccgw-harness/connect"
 	"ccgw-harness/dist"
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/metrics"
 	"ccgw-harness/pace"
 	"ccgw-harness/reports"
 )
-
-const shardsUsage = `Usage: ccgw shards --shards N --targets FILE --target NAME --plan NAME [--out DIR] [flags]
-
-Runs a load plan as N shard processes on this machine, exactly as the
-Kubernetes Indexed Job of deploy/kubernetes runs it: N 'ccgw load'
-processes with JOB_COMPLETION_INDEX, CCGW_SHARD_COUNT, CCGW_RUN_ID,
-CCGW_COORDINATOR (shard 0, on the loopback) and a fresh CCGW_RUN_TOKEN in
-their environment. Shard 0 coordinates the run: one start instant, one
-live view, the plan's abort_when, and the run's one verdict (its exit code
-is this command's).
-
-For a target with a mock: block, ONE mock gateway is started here for all
-shards (a 'ccgw load' of an embedded mock would start one per process), and
-the shards get a generated targets file pointing at it (url, tls.ca_file,
-password_env). Any other target is used as the targets file says.
-
-DIR (default out/TARGET-PLAN-shards) gets the run's reports (summary.txt,
-report.json, junit.xml, ...; written by shard 0), shards/I/ (each shard's
-own figures), pods/I/ (what shard I's own --out holds, I > 0: what its pod
-would keep), and for a mock target mock.pem and targets.yaml. What an
-earlier ccgw shards run left in shards/ and pods/ is cleared first.
-
-The shards' stderr is shown prefixed with [shard I]; shard 0's progress
-line is the whole run's. SIGINT or SIGTERM is passed on to every shard
-(they stop, sign out and write their reports; exit 130).
-
-Exit codes: the coordinator's: 0 every gate of the run held, 1 a gate
-failed (abort_when included), 2 harness error (a shard failed, was lost
-or never started, the run was given up), 130 interrupted.
-
-Examples:
-  ccgw shards --shards 3 --targets targets.yaml --target mock --plan smoke
-  make load SHARDS=3 PLAN=smoke
-  ccgw shards --shards 4 --target staging --plan golive --out out/golive-4 --barrier-timeout 10m
-
-Flags:
-`
 
 // shardsPasswordEnv carries the agents' password to the shards of an
 // embedded mock target (the generated targets file names it).
@@ -68,29 +29,22 @@ const shardsPasswordEnv = "CCGW_SHARDS_AGENT_PASSWORD"
 
 // shardsFlags is the parsed command line of `ccgw shards`.
 type shardsFlags struct {
-	targets, target, plan, out, confirm, runID, metricsAddr string
-	shards                                                  int
-	rate                                                    float64
-	duration, barrierTimeout                                time.Duration
-	quiet, allowMissing, collect                            bool
-	set                                                     map[string]bool
+	planFlags
+	runID, metricsAddr           string
+	shards                       int
+	rate                         float64
+	duration, barrierTimeout     time.Duration
+	quiet, allowMissing, collect bool
+	set                          map[string]bool
 }
 
-func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) (*shardsFlags, error) {
-	f := &shardsFlags{set: map[string]bool{}}
-	fs := flag.NewFlagSet("ccgw shards", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	defTargets := env("CCGW_TARGETS")
-	if defTargets == "" {
-		defTargets = "targets.yaml"
-	}
+// newShardsFlags returns the flag set of `ccgw shards`, parsing into f
+// (env supplies the defaults of --targets and --target). It prints
+// nothing.
+func newShardsFlags(f *shardsFlags, env func(string) string) *flag.FlagSet {
+	fs := newFlagSet("shards")
+	f.planFlags.register(fs, env, planText{plan: "plan", out: "write everything into `DIR`", outSuffix: "-shards"})
 	fs.IntVar(&f.shards, "shards", 0, "run `N` shard processes (2 to "+strconv.Itoa(pace.MaxShards)+")")
-	fs.StringVar(&f.targets, "targets", defTargets, "the targets file `FILE` (env CCGW_TARGETS)")
-	fs.StringVar(&f.target, "target", env("CCGW_TARGET"), "the target `NAME` (env CCGW_TARGET)")
-	fs.StringVar(&f.plan, "plan", "", "the plan `NAME`")
-	fs.StringVar(&f.out, "out", "", "write everything into `DIR` (default out/TARGET-PLAN-shards)")
-	fs.StringVar(&f.confirm, "confirm", "", "the target's `NAME` again, required for a target marked production")
 	fs.StringVar(&f.runID, "run-id", "", "the run's `ID` (default: the time and a random suffix)")
 	fs.Float64Var(&f.rate, "rate", 0, "override the plan: a constant `R` requests/s, all shards together")
 	fs.DurationVar(&f.duration, "duration", 0, "override the plan's length `D`")
@@ -99,58 +53,54 @@ func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) 
 	fs.BoolVar(&f.collect, "collect-results", false, "every shard sends its results file to the coordinator (DIR/shards/I/results.bin)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "the coordinator serves the whole run's Prometheus metrics at http://`HOST:PORT`/metrics")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, shardsUsage)
-			fs.SetOutput(stderr)
-			fs.PrintDefaults()
-			return nil, err
-		}
-		return nil, fmt.Errorf("ccgw shards: %v (see ccgw shards -h)", err)
+	return fs
+}
+
+// parseShardsFlags parses the command line (env supplies the defaults of
+// --targets and --target). Errors name the flag and what it accepts.
+func parseShardsFlags(args []string, env func(string) string, stderr io.Writer) (*shardsFlags, error) {
+	f := &shardsFlags{set: map[string]bool{}}
+	fs := newShardsFlags(f, env)
+	if err := parseFlags(fs, "shards", args, stderr); err != nil {
+		return nil, err
 	}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if f.shards < 2 || f.shards > pace.MaxShards {
+		return nil, fmt.Errorf("--shards %d: want the number of shard processes, 2 to %d (one is ccgw load)", f.shards, pace.MaxShards)
+	}
+	if err := f.check(); err != nil {
+		return nil, err
+	}
 	switch {
-	case fs.NArg() > 0:
-		return nil, fmt.Errorf("ccgw shards: unexpected argument %q (flags only; see ccgw shards -h)", fs.Arg(0))
-	case f.shards < 2 || f.shards > pace.MaxShards:
-		return nil, fmt.Errorf("ccgw shards: --shards %d: want the number of shard processes, 2 to %d (one is ccgw load)", f.shards, pace.MaxShards)
-	case f.target == "":
-		return nil, errors.New("ccgw shards: --target: want a target name from the targets file (or set CCGW_TARGET)")
-	case f.plan == "":
-		return nil, errors.New("ccgw shards: --plan: want a plan name from the targets file")
 	case f.rate < 0 || math.IsNaN(f.rate) || math.IsInf(f.rate, 0) || f.rate > config.MaxRate:
-		return nil, fmt.Errorf("ccgw shards: --rate %v: want requests/s above 0 and at most %g", f.rate, float64(config.MaxRate))
+		return nil, fmt.Errorf("--rate %v: want requests/s above 0 and at most %g", f.rate, float64(config.MaxRate))
 	case f.set["rate"] && f.rate == 0:
-		return nil, errors.New("ccgw shards: --rate 0: want requests/s above 0")
+		return nil, errors.New("--rate 0: want requests/s above 0")
 	case f.duration < 0 || (f.set["duration"] && f.duration == 0) || f.duration > config.MaxPlanDuration:
-		return nil, fmt.Errorf("ccgw shards: --duration %s: want a positive duration of at most %s", f.duration, config.MaxPlanDuration)
+		return nil, fmt.Errorf("--duration %s: want a positive duration of at most %s", f.duration, config.MaxPlanDuration)
 	case f.barrierTimeout <= 0 || f.barrierTimeout > dist.MaxBarrierTimeout:
-		return nil, fmt.Errorf("ccgw shards: --barrier-timeout %s: want a positive duration of at most %s", f.barrierTimeout, dist.MaxBarrierTimeout)
+		return nil, fmt.Errorf("--barrier-timeout %s: want a positive duration of at most %s", f.barrierTimeout, dist.MaxBarrierTimeout)
 	}
 	if f.runID != "" {
 		if err := dist.ValidRunID(f.runID); err != nil {
-			return nil, fmt.Errorf("ccgw shards: --run-id: %v", err)
+			return nil, fmt.Errorf("--run-id: %v", err)
 		}
 	}
 	if f.metricsAddr != "" {
 		if err := metrics.CheckAddr(f.metricsAddr); err != nil {
-			return nil, fmt.Errorf("ccgw shards: --metrics-addr %v", err)
+			return nil, fmt.Errorf("--metrics-addr %v", err)
 		}
-	}
-	if f.out == "" {
-		f.out = filepath.Join("out", f.target+"-"+f.plan+"-shards")
 	}
 	return f, nil
 }
 
-func runShards(args []string, stdout, stderr io.Writer) int {
+func runShards(args []string, stdout, stderr io.Writer) error {
 	f, err := parseShardsFlags(args, os.Getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+		return nil
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitHarness
+		return err
 	}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -160,28 +110,24 @@ func runShards(args []string, stdout, stderr io.Writer) int {
 
 // shardsMain does the work of `ccgw shards` once the flags are parsed;
 // sigs delivers the signals to pass on to the shards.
-func shardsMain(f *shardsFlags, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
-	fail := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, "ccgw shards: "+format+"\n", args...)
-		return exitHarness
-	}
+func shardsMain(f *shardsFlags, sigs <-chan os.Signal, stdout, stderr io.Writer) error {
 	exe, err := os.Executable()
 	if err != nil {
-		return fail("cannot find the ccgw binary to start the shards: %v", err)
+		return fmt.Errorf("cannot find the ccgw binary to start the shards: %v", err)
 	}
-	_, target, _, err := targetAndPlan(f.targets, f.target, f.plan)
+	_, target, _, err := f.load()
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	if err := prepareShardsOut(f.out); err != nil {
-		return fail("--out %s: %v", f.out, err)
+		return fmt.Errorf("--out %s: %v", f.out, err)
 	}
 	targets, env := f.targets, os.Environ()
 	if target.Mock != nil {
 		// One mock for every shard, here; the shards reach it by url.
 		rt, err := connect.Open(context.Background(), target)
 		if err != nil {
-			return fail("%v", err)
+			return err
 		}
 		defer func() {
 			if n := rt.Mock.Stats().ActiveSessions; n != 0 {
@@ -190,7 +136,7 @@ func shardsMain(f *shardsFlags, sigs <-chan os.Signal, stdout, stderr io.Writer)
 			rt.Close()
 		}()
 		if targets, err = writeMockTargets(f.out, f.targets, rt); err != nil {
-			return fail("%v", err)
+			return err
 		}
 		env = append(env, shardsPasswordEnv+"="+rt.Config.Agents.Password)
 		fmt.Fprintf(stderr, "ccgw shards: target %s: one mock gateway for all shards at %s (targets file %s)\n", target.Name, rt.URL(), targets)
@@ -220,10 +166,10 @@ func shardsMain(f *shardsFlags, sigs <-chan os.Signal, stdout, stderr io.Writer)
 	l := &dist.Local{Exe: exe, Shards: f.shards, Args: args, Out: f.out, RunID: f.runID, Env: env, Stdout: stdout, Stderr: stderr}
 	code, err := l.Run(sigs)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	fmt.Fprintf(stdout, "\nthe run's reports are in %s; each shard's own figures in %s\n", f.out, filepath.Join(f.out, dist.ShardsDir, "I"))
-	return code
+	return errext.WithExitCode(nil, code)
 }
 
 // prepareShardsOut creates out, first clearing the shards' directories an
@@ -253,90 +199,11 @@ func writeMockTargets(out, path string, rt *connect.Target) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return "", fmt.Errorf("%s: %v", path, err)
-	}
-	t := rt.Config
-	node, err := mockTargetNode(t, rt.URL(), cert)
+	gen, err := config.RetargetURL(path, data, rt.Config, rt.URL(), cert, shardsPasswordEnv)
 	if err != nil {
 		return "", err
 	}
-	if !replaceTarget(&doc, t.Name, node) {
-		return "", fmt.Errorf("%s: target %s not found under targets", path, t.Name)
-	}
-	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "# Generated by ccgw shards from %s: target %s is the mock gateway this run started.\n", path, t.Name)
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return "", err
-	}
-	gen := filepath.Join(out, "targets.yaml")
-	if err := os.WriteFile(gen, buf.Bytes(), 0o644); err != nil {
-		return "", err
-	}
-	return gen, nil
-}
-
-// mockTargetNode is the targets.yaml block of a url target for the running
-// mock of t.
-func mockTargetNode(t *config.Target, url, cert string) (*yaml.Node, error) {
-	agents := map[string]any{
-		"ids":          config.FormatIDs(t.Agents.IDs),
-		"password_env": shardsPasswordEnv,
-	}
-	if t.Agents.PhonenumPrefix != "" {
-		agents["phonenum_prefix"] = t.Agents.PhonenumPrefix
-	}
-	if t.Agents.File != "" {
-		abs, err := filepath.Abs(t.Agents.File)
-		if err != nil {
-			return nil, err
-		}
-		agents["file"] = abs
-	}
-	m := map[string]any{
-		"url":            url,
-		"tls":            map[string]any{"ca_file": cert},
-		"auth_mode":      string(t.AuthMode),
-		"guid_interval":  t.GuidInterval.String(),
-		"guid_timeout":   t.GuidTimeout.String(),
-		"idle_timeout":   t.IdleTimeout.String(),
-		"poll_wait":      t.PollWait.String(),
-		"agent_id_range": []int{t.AgentIDRange.Min, t.AgentIDRange.Max},
-		"agents":         agents,
-		"allow_load":     t.AllowLoad,
-		"production":     t.Production,
-		"force_login":    t.ForceLogin,
-	}
-	if t.MaxRate > 0 {
-		m["max_rate"] = t.MaxRate
-	}
-	var n yaml.Node
-	if err := n.Encode(m); err != nil {
-		return nil, err
-	}
-	return &n, nil
-}
-
-// replaceTarget puts node in place of target name's block in doc.
-func replaceTarget(doc *yaml.Node, name string, node *yaml.Node) bool {
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return false
-	}
-	top := doc.Content[0]
-	for i := 0; i+1 < len(top.Content); i += 2 {
-		if top.Content[i].Value != "targets" || top.Content[i+1].Kind != yaml.MappingNode {
-			continue
-		}
-		ts := top.Content[i+1]
-		for k := 0; k+1 < len(ts.Content); k += 2 {
-			if ts.Content[k].Value == name {
-				ts.Content[k+1] = node
-				return true
-			}
-		}
-	}
-	return false
+	head := fmt.Sprintf("# Generated by ccgw shards from %s: target %s is the mock gateway this run started.\n", path, rt.Config.Name)
+	p := filepath.Join(out, "targets.yaml")
+	return p, os.WriteFile(p, append([]byte(head), gen...), 0o644)
 }

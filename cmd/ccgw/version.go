@@ -27,10 +27,9 @@ func buildVersion() string {
 	return v
 }
 
-func runVersion(args []string, stdout, stderr io.Writer) int {
+func runVersion(args []string, stdout, _ io.Writer) error {
 	if len(args) > 0 {
-		fmt.Fprintf(stderr, "ccgw version: takes no arguments, got %q\n", args)
-		return exitHarness
+		return fmt.Errorf("takes no arguments, got %q", args)
 	}
 	rev := ""
 	if bi, ok := debug.ReadBuildInfo(); ok {
@@ -41,5 +40,5 @@ func runVersion(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stdout, "ccgw %s%s %s %s/%s\n", version, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	return exitOK
+	return nil
 }
