@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"ccgw-harness/internal/atomicfile"
 	"ccgw-harness/reports"
 )
 
@@ -72,35 +73,9 @@ func writeOutputs(dir string, outs []output) error {
 			errs = append(errs, fmt.Errorf("%s: %w", o.name, err))
 			continue
 		}
-		if err := writeFileAtomic(filepath.Join(dir, o.name), buf.Bytes()); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, o.name), buf.Bytes()); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames it
-// over path.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp, 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, path)
-	}
-	if werr != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, werr)
-	}
-	return nil
 }
