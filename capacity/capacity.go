@@ -10,6 +10,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/human"
 	"ccgw-harness/load"
 	"ccgw-harness/load/agents"
 	"ccgw-harness/metrics"
@@ -176,7 +177,7 @@ func (sr *Search) Estimate() time.Duration {
 func (sr *Search) EstimateText() string {
 	s := sr.settings
 	return fmt.Sprintf("capacity search from %s/s up to %s/s (growth ×%s, precision %s%%), %s a step: at most %d steps, about %s with the warm-up, plus drains (more if a confirmation fails)",
-		formatRate(s.Start), formatRate(s.Max), formatRate(s.Growth), formatRate(s.Precision*100), sr.step, s.MaxSteps(), fmtDur(sr.Estimate()))
+		formatRate(s.Start), formatRate(s.Max), formatRate(s.Growth), formatRate(s.Precision*100), sr.step, s.MaxSteps(), human.Duration(sr.Estimate()))
 }
 
 // Outcome is what a capacity search produced.
@@ -262,7 +263,7 @@ func (cr *run) search(ctx context.Context) error {
 	}
 	cr.drainer = &drainer{probe: cr.sess.Probe}
 	cr.drainer.measureIdle(ctx)
-	cr.log.Logf("idle gateway: probes answered in %s (drain threshold %s)", fmtLatency(cr.drainer.idle), fmtLatency(cr.drainer.threshold()))
+	cr.log.Logf("idle gateway: probes answered in %s (drain threshold %s)", human.Latency(cr.drainer.idle), human.Latency(cr.drainer.threshold()))
 	d := nextStep(cr.sr.settings, nil)
 	for !d.Done {
 		if ctx.Err() != nil {
@@ -289,7 +290,7 @@ func (cr *run) search(ctx context.Context) error {
 				cr.log.Logf("warning: the gateway did not drain within %s after step %d: the next step may start on a queue", drainTimeout, st.Step)
 				cr.sess.Warn(fmt.Sprintf("the gateway did not drain within %s after step %d (%s/s)", drainTimeout, st.Step, formatRate(st.Rate)))
 			case took > time.Second:
-				cr.log.Logf("drained in %s", fmtDur(took))
+				cr.log.Logf("drained in %s", human.Duration(took))
 			}
 		} else {
 			st.Drained = true

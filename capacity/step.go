@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ccgw-harness/config"
+	"ccgw-harness/internal/human"
 	"ccgw-harness/load"
 	"ccgw-harness/pace"
 	"ccgw-harness/reports"
@@ -340,4 +341,6 @@ func generatorCauses(g reports.CapacityGenerator) []string {
 func pctText(x float64) string { return fmt.Sprintf("%.2f%%", x*100) }
 
 // fmtMSText formats milliseconds: "412 ms", "3.21 ms".
-func fmtMSText(ms float64) string { return fmtLatency(time.Duration(ms * float64(time.Millisecond))) }
+func fmtMSText(ms float64) string {
+	return human.Latency(time.Duration(ms * float64(time.Millisecond)))
+}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"ccgw-harness/internal/human"
 	"ccgw-harness/load"
 	"ccgw-harness/reports"
 	"ccgw-harness/reports/render"
@@ -473,7 +474,7 @@ func (co *Coordinator) loop() {
 					}
 				}
 				co.giveUpLocked(fmt.Sprintf("%s not ready within %s of the coordinator's start (ready: %s)",
-					shardWords(missing), co.set.barrierTimeout, orNone(ready)))
+					human.Shards(missing), co.set.barrierTimeout, orNone(ready)))
 			}
 			co.judgeLocked(now)
 			co.mu.Unlock()
@@ -712,7 +713,7 @@ func (co *Coordinator) finish(interrupted bool) *Outcome {
 	}
 	if len(missing) > 0 && !co.set.allowMissing {
 		out.Problems = append(out.Problems, problems...)
-		out.Problems = append(out.Problems, fmt.Sprintf("%s missing: no verdict of the run without them (--allow-missing-shards passes what is there)", shardWords(missing)))
+		out.Problems = append(out.Problems, fmt.Sprintf("%s missing: no verdict of the run without them (--allow-missing-shards passes what is there)", human.Shards(missing)))
 	}
 	switch {
 	case interrupted || meta.Interrupted:
@@ -754,18 +755,6 @@ const (
 	exitHarness     = 2
 	exitInterrupted = 130
 )
-
-// shardWords names shards for a message: "shard 2", "shards 1, 3".
-func shardWords(ids []int) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = strconv.Itoa(id)
-	}
-	if len(ids) == 1 {
-		return "shard " + s[0]
-	}
-	return "shards " + strings.Join(s, ", ")
-}
 
 func orNone(ids []int) string {
 	if len(ids) == 0 {

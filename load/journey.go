@@ -13,6 +13,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/human"
 	"ccgw-harness/load/agents"
 	"ccgw-harness/pace"
 	"ccgw-harness/results"
@@ -140,8 +141,8 @@ arrivals:
 func (js *journeys) status(elapsed time.Duration) string {
 	l := js.s.agg.Snapshot()
 	return fmt.Sprintf("%s  journeys %d/%d started, %d holding, %d completed, %d failed  logininfo %d (p99 %s, errors %.2f%%)  polls %d",
-		fmtDur(elapsed), js.started.Load(), js.jp.Journeys, js.holding.Load(), js.completed.Load(), js.failed.Load(),
-		l.Requests, fmtLatency(l.P99), l.ErrorRate*100, js.polls.Load())
+		human.Duration(elapsed), js.started.Load(), js.jp.Journeys, js.holding.Load(), js.completed.Load(), js.failed.Load(),
+		l.Requests, human.Latency(l.P99), l.ErrorRate*100, js.polls.Load())
 }
 
 // journey is one agent's journey under way.

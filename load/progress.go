@@ -163,28 +163,3 @@ func (p *Progress) Hide() {
 	p.status = nil
 	p.mu.Unlock()
 }
-
-// fmtDur prints a duration for the progress line: 3s, 1m05s.
-func fmtDur(d time.Duration) string {
-	d = d.Round(time.Second)
-	if d < time.Minute {
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	}
-	if d < time.Hour {
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh%02dm%02ds", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
-}
-
-// fmtLatency prints a latency with a sensible precision.
-func fmtLatency(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "-"
-	case d < time.Millisecond:
-		return fmt.Sprintf("%dµs", d.Microseconds())
-	case d < 10*time.Second:
-		return fmt.Sprintf("%.1fms", float64(d)/1e6)
-	}
-	return d.Round(100 * time.Millisecond).String()
-}

@@ -11,6 +11,7 @@ import (
 
 	"ccgw-harness/config"
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/human"
 	"ccgw-harness/load/agents"
 	"ccgw-harness/metrics"
 	"ccgw-harness/pace"
@@ -492,5 +493,5 @@ func progressLine(l reports.Live, elapsed, total time.Duration, p *agents.Pool) 
 		rate = float64(l.Requests) / elapsed.Seconds()
 	}
 	return fmt.Sprintf("%s/%s  requests %d  rate %.1f/s  p99 %s  errors %.2f%%  agents %d/%d alive",
-		fmtDur(min(elapsed, total)), fmtDur(total), l.Requests, rate, fmtLatency(l.P99), l.ErrorRate*100, p.Alive(), p.Live())
+		human.Duration(min(elapsed, total)), human.Duration(total), l.Requests, rate, human.Latency(l.P99), l.ErrorRate*100, p.Alive(), p.Live())
 }

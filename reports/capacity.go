@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"ccgw-harness/reports/internal/human"
+	"ccgw-harness/internal/human"
 	"ccgw-harness/slo"
 )
 

@@ -12,7 +12,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
-	"ccgw-harness/reports/internal/human"
+	"ccgw-harness/internal/human"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )

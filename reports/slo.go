@@ -4,7 +4,7 @@ import (
 	"math"
 	"time"
 
-	"ccgw-harness/reports/internal/human"
+	"ccgw-harness/internal/human"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"ccgw-harness/internal/human"
 )
 
 // ShardInput is one shard of a distributed run as `ccgw report` finds it:
@@ -96,7 +98,7 @@ func MergeShardMeta(in []ShardInput, allowMissing bool) (Meta, []int, error) {
 	}
 	if len(missing) > 0 && !allowMissing {
 		return Meta{}, missing, mergeErr("run %s has %d shards, but %s %s missing: no verdict of the run without them (--allow-missing-shards merges what is there)",
-			orDash(f.RunID), f.Shard.Count, shardWord(missing), isAre(missing))
+			orDash(f.RunID), f.Shard.Count, human.Shards(missing), isAre(missing))
 	}
 
 	m := Meta{
@@ -148,7 +150,7 @@ func MergeShardMeta(in []ShardInput, allowMissing bool) (Meta, []int, error) {
 		})
 	}
 	if len(missing) > 0 {
-		m.Warnings = append(m.Warnings, fmt.Sprintf("%s of %d missing: the figures cover the other shards only", shardWord(missing), f.Shard.Count))
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s of %d missing: the figures cover the other shards only", human.Shards(missing), f.Shard.Count))
 	}
 	return m, missing, nil
 }
@@ -180,17 +182,6 @@ func SortShardInputs(in []ShardInput) {
 		}
 		return a.Meta.Shard.Index - b.Meta.Shard.Index
 	})
-}
-
-func shardWord(ids []int) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = strconv.Itoa(id)
-	}
-	if len(ids) == 1 {
-		return "shard " + s[0]
-	}
-	return "shards " + strings.Join(s, ", ")
 }
 
 func isAre(ids []int) string {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"ccgw-harness/internal/human"
 	"ccgw-harness/reports"
-	"ccgw-harness/reports/internal/human"
 	"ccgw-harness/slo"
 )
 

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"ccgw-harness/internal/human"
 	"ccgw-harness/reports"
-	"ccgw-harness/reports/internal/human"
 )
 
 // The view of a Comparison: title, alerts and sections, which the text

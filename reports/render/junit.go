@@ -6,8 +6,8 @@ import (
 	"io"
 	"strconv"
 
+	"ccgw-harness/internal/human"
 	"ccgw-harness/reports"
-	"ccgw-harness/reports/internal/human"
 	"ccgw-harness/slo"
 )
 

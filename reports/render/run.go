@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/human"
 	"ccgw-harness/reports"
-	"ccgw-harness/reports/internal/human"
 	"ccgw-harness/results"
 )
 
@@ -382,7 +382,7 @@ func shardOverview(r *reports.Report, add func(k, v string)) {
 	case r.Shards != nil:
 		v := fmt.Sprintf("%d of %d shards of run %s merged into one verdict", len(r.Shards.List), r.Shards.Count, orDash(r.RunID))
 		if len(r.Shards.Missing) > 0 {
-			v += fmt.Sprintf("; missing: %s", shardWord(r.Shards.Missing))
+			v += fmt.Sprintf("; missing: %s", human.Shards(r.Shards.Missing))
 		}
 		add("distributed", v)
 	}
@@ -417,23 +417,11 @@ func withShardSection(ss []section, r *reports.Report) []section {
 		sec.lines = append(sec.lines, fmt.Sprintf("First measured sends of the shards span %s (start skew).", human.MS(r.Shards.StartSkewMS)))
 	}
 	if len(r.Shards.Missing) > 0 {
-		sec.lines = append(sec.lines, fmt.Sprintf("%s of %d missing: the figures cover the other shards only.", shardWord(r.Shards.Missing), r.Shards.Count))
+		sec.lines = append(sec.lines, fmt.Sprintf("%s of %d missing: the figures cover the other shards only.", human.Shards(r.Shards.Missing), r.Shards.Count))
 	}
 	out := make([]section, 0, len(ss)+1)
 	out = append(out, ss[0], sec)
 	return append(out, ss[1:]...)
-}
-
-// shardWord names shards: "shard 2", "shards 1, 3".
-func shardWord(ids []int) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = strconv.Itoa(id)
-	}
-	if len(ids) == 1 {
-		return "shard " + s[0]
-	}
-	return "shards " + strings.Join(s, ", ")
 }
 
 // charts builds the report's charts from its time series and percentiles.

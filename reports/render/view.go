@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/internal/human"
 	"ccgw-harness/reports"
-	"ccgw-harness/reports/internal/human"
 	"ccgw-harness/slo"
 )
 

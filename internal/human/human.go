@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MS formats milliseconds for people: "0.912 ms", "12.3 ms", "1.52 s".
@@ -99,4 +100,43 @@ func YesNo(b bool, yes, no string) string {
 		return yes
 	}
 	return no
+}
+
+// Duration writes a duration for a log or a progress line in whole
+// seconds: "3s", "1m05s", "2h00m10s".
+func Duration(d time.Duration) string {
+	d = d.Round(time.Second)
+	if d < time.Minute {
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	}
+	if d < time.Hour {
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm%02ds", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
+}
+
+// Latency writes a latency with a precision that fits it: "-" for none,
+// "850µs", "12.3ms", "11.2s".
+func Latency(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "-"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1fms", float64(d)/1e6)
+	}
+	return d.Round(100 * time.Millisecond).String()
+}
+
+// Shards names shards of a distributed run: "shard 2", "shards 1, 3".
+func Shards(ids []int) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.Itoa(id)
+	}
+	if len(ids) == 1 {
+		return "shard " + s[0]
+	}
+	return "shards " + strings.Join(s, ", ")
 }
