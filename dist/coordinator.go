@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"ccgw-harness/internal/errext"
 	"ccgw-harness/internal/human"
 	"ccgw-harness/load"
 	"ccgw-harness/reports"
@@ -748,12 +749,12 @@ func writeShard(dir string, f *final) error {
 	return render.WriteRun(dir, a.Report(f.Meta, objs), a)
 }
 
-// Exit codes of a run (those of every ccgw command).
+// Exit codes of a run: those of every ccgw command (errext's).
 const (
-	exitOK          = 0
-	exitGateFailed  = 1
-	exitHarness     = 2
-	exitInterrupted = 130
+	exitOK          = errext.ExitOK
+	exitGateFailed  = errext.ExitGateFailed
+	exitHarness     = errext.ExitHarness
+	exitInterrupted = errext.ExitInterrupted
 )
 
 func orNone(ids []int) string {

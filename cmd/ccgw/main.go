@@ -23,12 +23,12 @@ import (
 	"ccgw-harness/reports"
 )
 
-// Exit codes shared by every command; scripts and pipelines rely on them.
+// Exit codes shared by every command (errext's, the one definition).
 const (
-	exitOK          = 0   // success: every gate held
-	exitGateFailed  = 1   // the run worked but an SLO gate or the contract failed
-	exitHarness     = 2   // harness failure: bad flag or config, target unreachable, cannot write
-	exitInterrupted = 130 // stopped by SIGINT/SIGTERM (reports still written)
+	exitOK          = errext.ExitOK
+	exitGateFailed  = errext.ExitGateFailed
+	exitHarness     = errext.ExitHarness
+	exitInterrupted = errext.ExitInterrupted
 )
 
 // command is one entry of the command table.

@@ -54,3 +54,12 @@ func Message(err error) string {
 	}
 	return err.Error()
 }
+
+// Exit codes of every ccgw command and of a distributed run's shards;
+// scripts and pipelines rely on them (ccgw capacity adds its own 3).
+const (
+	ExitOK          = 0   // success: every gate held
+	ExitGateFailed  = 1   // the run worked but an SLO gate or the contract failed
+	ExitHarness     = 2   // harness failure: bad flag or config, target unreachable, cannot write
+	ExitInterrupted = 130 // stopped by SIGINT/SIGTERM (reports still written)
+)
