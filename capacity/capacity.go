@@ -78,9 +78,6 @@ func New(t *config.Target, p *config.Plan, out string, opts ...Option) (*Search,
 	if p.Capacity == nil {
 		return nil, &load.RefusedError{Reason: fmt.Sprintf("plan %s has no capacity block: a capacity search needs capacity: {start, max, step, precision} (run a rate plan with ccgw load)", p.Name)}
 	}
-	if p.Journey != nil {
-		return nil, &load.RefusedError{Reason: fmt.Sprintf("plan %s has both journey and capacity: a capacity search's steps send logininfo at one rate each, they run no journeys (run a journey plan with ccgw load)", p.Name)}
-	}
 	if err := load.CheckRails(t, p, o.confirm); err != nil {
 		return nil, err
 	}
