@@ -10,42 +10,17 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/gateway"
-	"ccgw-harness/reports/reportstest"
+	"ccgw-harness/reports/goldentest"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
 
-// goldenJourneySpec is the journey run behind testdata/golden/journey.
-func goldenJourneySpec() reportstest.JourneySpec { return reportstest.DefaultJourneySpec(200) }
-
-func goldenJourneyMeta() results.Meta {
-	s := goldenJourneySpec()
-	return results.Meta{
-		Target: "mock", Plan: "shiftstart", Profile: "constant", PlannedDuration: 20 * time.Second,
-		Agents: 100, TLSVerify: true, Started: s.Start,
-		Journeys: s.Journeys, JourneyRate: s.Rate, JourneyHold: s.Hold, JourneyRepeat: s.Repeat,
-	}
-}
-
-func goldenJourneySLO() slo.Objectives {
-	return slo.Objectives{
-		Latency:   map[string]time.Duration{"p99": 500 * time.Millisecond},
-		ErrorRate: ptr(0.05),
-		Ready:     map[string]time.Duration{"p99": 100 * time.Millisecond, "p50": 50 * time.Millisecond},
-		Calls: map[string]slo.CallObjectives{
-			gateway.CallSignIn:     {Latency: map[string]time.Duration{"p99": 2 * time.Second}, ErrorRate: ptr(0.01)},
-			gateway.CallPoll:       {ErrorRate: ptr(0.05)},
-			gateway.CallUpdateGuid: {Latency: map[string]time.Duration{"p99": time.Second}},
-		},
-	}
-}
-
 // TestJourneyFacts checks what the journey report must say, from what the
 // generator made: so that an -update cannot bless a wrong report.
 func TestJourneyFacts(t *testing.T) {
-	spec := goldenJourneySpec()
+	spec := goldentest.JourneySpec()
 	rs, o := spec.Results()
-	r := aggregate(rs).Report(goldenJourneyMeta(), goldenJourneySLO())
+	r := aggregate(rs).Report(goldentest.JourneyMeta(), goldentest.JourneySLO())
 	j := r.Journeys
 	if j.Planned != spec.Journeys || j.Started != uint64(spec.Journeys) || j.Completed != uint64(o.Completed) ||
 		j.Failed != uint64(o.Failed) || j.Interrupted != 0 || j.Ready != uint64(o.Ready) {
@@ -118,16 +93,16 @@ func TestJourneyFacts(t *testing.T) {
 // TestJourneyLiveEqualsFile: report.json of a journey run does not depend
 // on the order results arrive in.
 func TestJourneyLiveEqualsFile(t *testing.T) {
-	rs, _ := goldenJourneySpec().Results()
-	path := writeResults(t, t.TempDir(), "results.bin", rs)
+	rs, _ := goldentest.JourneySpec().Results()
+	path := goldentest.WriteResults(t, t.TempDir(), "results.bin", rs)
 	fromFile := NewAggregator()
 	if _, _, err := results.ReadFiles(fromFile, path); err != nil {
 		t.Fatal(err)
 	}
 	rev := slices.Clone(rs)
 	slices.Reverse(rev)
-	a := reportJSON(t, fromFile.Report(goldenJourneyMeta(), goldenJourneySLO()))
-	b := reportJSON(t, aggregate(rev).Report(goldenJourneyMeta(), goldenJourneySLO()))
+	a := reportJSON(t, fromFile.Report(goldentest.JourneyMeta(), goldentest.JourneySLO()))
+	b := reportJSON(t, aggregate(rev).Report(goldentest.JourneyMeta(), goldentest.JourneySLO()))
 	if !bytes.Equal(a, b) {
 		t.Errorf("report.json depends on result order: %s", firstDiff(b, a))
 	}

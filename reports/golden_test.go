@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"ccgw-harness/reports/goldentest"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
@@ -13,8 +14,8 @@ import (
 // TestGoldenFacts checks what the golden files must say, so that an -update
 // cannot silently bless a wrong report.
 func TestGoldenFacts(t *testing.T) {
-	rs := goldenSpec().Results()
-	r := aggregate(rs).Report(goldenMeta(), goldenSLO())
+	rs := goldentest.Spec().Results()
+	r := aggregate(rs).Report(goldentest.Meta(), goldentest.SLO())
 
 	var success, contract, resets, timeouts, h503 uint64
 	for _, x := range rs {
@@ -76,8 +77,8 @@ func TestGoldenFacts(t *testing.T) {
 // TestLiveEqualsFile: the live run adds results in completion order, `ccgw
 // report` reads them in file order; report.json must be the same.
 func TestLiveEqualsFile(t *testing.T) {
-	rs := goldenSpec().Results()
-	path := writeResults(t, t.TempDir(), "results.bin", rs)
+	rs := goldentest.Spec().Results()
+	path := goldentest.WriteResults(t, t.TempDir(), "results.bin", rs)
 	fromFile := NewAggregator()
 	if _, _, err := results.ReadFiles(fromFile, path); err != nil {
 		t.Fatal(err)
@@ -86,12 +87,12 @@ func TestLiveEqualsFile(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 	live := aggregate(shuffled)
-	a, b := reportJSON(t, fromFile.Report(goldenMeta(), goldenSLO())), reportJSON(t, live.Report(goldenMeta(), goldenSLO()))
+	a, b := reportJSON(t, fromFile.Report(goldentest.Meta(), goldentest.SLO())), reportJSON(t, live.Report(goldentest.Meta(), goldentest.SLO()))
 	if !bytes.Equal(a, b) {
 		t.Errorf("report.json depends on result order: %s", firstDiff(b, a))
 	}
 	// Reporting twice gives the same bytes (no clock, no randomness).
-	if c := reportJSON(t, live.Report(goldenMeta(), goldenSLO())); !bytes.Equal(b, c) {
+	if c := reportJSON(t, live.Report(goldentest.Meta(), goldentest.SLO())); !bytes.Equal(b, c) {
 		t.Errorf("second Report differs: %s", firstDiff(c, b))
 	}
 }

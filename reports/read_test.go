@@ -10,6 +10,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/reports/goldentest"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
@@ -17,7 +18,7 @@ import (
 // TestMergeEqualsCombined: two results files read together give the same
 // report as one file holding all their results.
 func TestMergeEqualsCombined(t *testing.T) {
-	rs := goldenSpec().Results()
+	rs := goldentest.Spec().Results()
 	dir := t.TempDir()
 	var odd, even []vegeta.Result
 	for i, r := range rs {
@@ -27,9 +28,9 @@ func TestMergeEqualsCombined(t *testing.T) {
 			even = append(even, r)
 		}
 	}
-	combined := writeResults(t, dir, "all.bin", rs)
-	f1 := writeResults(t, dir, "a.bin", odd)
-	f2 := writeResults(t, dir, "b.bin", even)
+	combined := goldentest.WriteResults(t, dir, "all.bin", rs)
+	f1 := goldentest.WriteResults(t, dir, "a.bin", odd)
+	f2 := goldentest.WriteResults(t, dir, "b.bin", even)
 
 	one := NewAggregator()
 	n1, p1, err := results.ReadFiles(one, combined)
@@ -44,7 +45,7 @@ func TestMergeEqualsCombined(t *testing.T) {
 	if n1 != len(rs) || n2 != len(rs) || p1 || p2 {
 		t.Fatalf("read %d and %d results (partial %v %v), want %d", n1, n2, p1, p2, len(rs))
 	}
-	a, b := reportJSON(t, one.Report(goldenMeta(), goldenSLO())), reportJSON(t, two.Report(goldenMeta(), goldenSLO()))
+	a, b := reportJSON(t, one.Report(goldentest.Meta(), goldentest.SLO())), reportJSON(t, two.Report(goldentest.Meta(), goldentest.SLO()))
 	if !bytes.Equal(a, b) {
 		t.Errorf("merged report differs from combined: %s", firstDiff(b, a))
 	}
@@ -52,14 +53,14 @@ func TestMergeEqualsCombined(t *testing.T) {
 
 // TestFormats: vegeta's json and csv encodings read like gob.
 func TestFormats(t *testing.T) {
-	rs := goldenSpec().Results()[:400]
+	rs := goldentest.Spec().Results()[:400]
 	dir := t.TempDir()
-	gob := writeResults(t, dir, "r.bin", rs)
+	gob := goldentest.WriteResults(t, dir, "r.bin", rs)
 	want := NewAggregator()
 	if _, _, err := results.ReadFiles(want, gob); err != nil {
 		t.Fatal(err)
 	}
-	wantJSON := reportJSON(t, want.Report(goldenMeta(), goldenSLO()))
+	wantJSON := reportJSON(t, want.Report(goldentest.Meta(), goldentest.SLO()))
 	for name, enc := range map[string]func(*bytes.Buffer) vegeta.Encoder{
 		"json": func(b *bytes.Buffer) vegeta.Encoder { return vegeta.NewJSONEncoder(b) },
 		"csv":  func(b *bytes.Buffer) vegeta.Encoder { return vegeta.NewCSVEncoder(b) },
@@ -81,7 +82,7 @@ func TestFormats(t *testing.T) {
 			if err != nil || partial || n != len(rs) {
 				t.Fatalf("ReadFiles = %d %v %v", n, partial, err)
 			}
-			if got := reportJSON(t, a.Report(goldenMeta(), goldenSLO())); !bytes.Equal(got, wantJSON) {
+			if got := reportJSON(t, a.Report(goldentest.Meta(), goldentest.SLO())); !bytes.Equal(got, wantJSON) {
 				t.Errorf("%s report differs from gob: %s", name, firstDiff(got, wantJSON))
 			}
 			// Cut inside the last line: partial, the whole lines are read.
@@ -102,7 +103,7 @@ func TestFormats(t *testing.T) {
 // calls.bin cut short makes the read partial; a directory without
 // results.bin is refused, naming it.
 func TestReadRunDirectory(t *testing.T) {
-	rs, _ := goldenJourneySpec().Results()
+	rs, _ := goldentest.JourneySpec().Results()
 	var top, calls []vegeta.Result
 	for _, r := range rs {
 		if results.IsTopLevel(gateway.CallOf(r.Method, r.URL)) {
@@ -115,18 +116,18 @@ func TestReadRunDirectory(t *testing.T) {
 		t.Fatalf("the journey spec gives %d top-level results and %d calls: want both", len(top), len(calls))
 	}
 	dir := t.TempDir()
-	all := writeResults(t, dir, "all.bin", rs)
+	all := goldentest.WriteResults(t, dir, "all.bin", rs)
 	run := filepath.Join(dir, "run")
 	if err := os.MkdirAll(run, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	resultsFile := writeResults(t, run, results.ResultsFile, top)
-	callsFile := writeResults(t, run, results.CallsFile, calls)
+	resultsFile := goldentest.WriteResults(t, run, results.ResultsFile, top)
+	callsFile := goldentest.WriteResults(t, run, results.CallsFile, calls)
 	want := NewAggregator()
 	if _, _, err := results.ReadFiles(want, all); err != nil {
 		t.Fatal(err)
 	}
-	wantJSON := reportJSON(t, want.Report(goldenJourneyMeta(), slo.Objectives{}))
+	wantJSON := reportJSON(t, want.Report(goldentest.JourneyMeta(), slo.Objectives{}))
 	for name, paths := range map[string][]string{
 		"directory":            {run},
 		"results.bin":          {resultsFile},
@@ -139,7 +140,7 @@ func TestReadRunDirectory(t *testing.T) {
 			t.Errorf("%s: ReadFiles = %d %v %v; want %d whole results", name, n, partial, err, len(rs))
 			continue
 		}
-		if got := reportJSON(t, a.Report(goldenJourneyMeta(), slo.Objectives{})); !bytes.Equal(got, wantJSON) {
+		if got := reportJSON(t, a.Report(goldentest.JourneyMeta(), slo.Objectives{})); !bytes.Equal(got, wantJSON) {
 			t.Errorf("%s: the report differs from that of one file of every result: %s", name, firstDiff(got, wantJSON))
 		}
 	}
@@ -170,7 +171,7 @@ func TestReadRunDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := NewAggregator()
-	if n, partial, err := results.ReadFiles(a, run); err != nil || !partial || n != len(rs)-1 || !a.Report(goldenJourneyMeta(), slo.Objectives{}).Partial {
+	if n, partial, err := results.ReadFiles(a, run); err != nil || !partial || n != len(rs)-1 || !a.Report(goldentest.JourneyMeta(), slo.Objectives{}).Partial {
 		t.Errorf("calls.bin cut short: ReadFiles = %d %v %v; want %d and partial", n, partial, err, len(rs)-1)
 	}
 	// A directory that is no run's.

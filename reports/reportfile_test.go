@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"ccgw-harness/reports/goldentest"
 )
 
 // TestReadReportFile: a run directory or its report.json reads as the
@@ -20,12 +22,12 @@ func TestReadReportFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := filepath.Join(run, JSONFile)
-	if err := os.WriteFile(want, reportJSON(t, aggregate(goldenSpec().Results()).Report(goldenMeta(), goldenSLO())), 0o644); err != nil {
+	if err := os.WriteFile(want, reportJSON(t, aggregate(goldentest.Spec().Results()).Report(goldentest.Meta(), goldentest.SLO())), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, arg := range []string{run, want} {
 		r, path, err := ReadReportFile(arg)
-		if err != nil || path != want || r.Requests != uint64(len(goldenSpec().Results())) {
+		if err != nil || path != want || r.Requests != uint64(len(goldentest.Spec().Results())) {
 			t.Errorf("%s: %v, %q, %v; want the run's report from %s", arg, r, path, err, want)
 		}
 	}

@@ -8,12 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"ccgw-harness/reports/goldentest"
 	"ccgw-harness/results"
 )
 
 // shardMeta is the meta.json of shard i of n of run id.
 func shardMeta(i, n int, id string) results.Meta {
-	m := goldenMeta()
+	m := goldentest.Meta()
 	m.RunID, m.RequestedRate, m.Agents, m.Connections, m.ReSignIns, m.Sent, m.Recorded = id, 100.0/float64(n), 10, 8, 1, 50, 50
 	m.Started = time.Date(2026, 1, 2, 3, 4, 5, int(time.Millisecond)*i, time.UTC)
 	m.Warnings = []string{"w"}
@@ -35,7 +36,7 @@ func inputs(n int, id string) []results.ShardInput {
 // results of its index (every n-th); it returns dir.
 func shardDirs(t *testing.T, dir, id string, n int, present ...int) string {
 	t.Helper()
-	rs := goldenSpec().Results()[:300]
+	rs := goldentest.Spec().Results()[:300]
 	for _, i := range present {
 		d := filepath.Join(dir, itoa(i))
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -48,7 +49,7 @@ func shardDirs(t *testing.T, dir, id string, n int, present ...int) string {
 		for k := i; k < len(rs); k += n {
 			mine = append(mine, rs[k])
 		}
-		writeResults(t, d, results.ResultsFile, mine)
+		goldentest.WriteResults(t, d, results.ResultsFile, mine)
 	}
 	return dir
 }
@@ -102,7 +103,7 @@ func TestReadShards(t *testing.T) {
 	if _, _, err := results.ReadFiles(want, files...); err != nil {
 		t.Fatal(err)
 	}
-	if got, w := a.Report(m, goldenSLO()).Requests, want.Report(m, goldenSLO()).Requests; got != w {
+	if got, w := a.Report(m, goldentest.SLO()).Requests, want.Report(m, goldentest.SLO()).Requests; got != w {
 		t.Errorf("requests %d, want %d as results.ReadFiles reads them", got, w)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"ccgw-harness/reports/goldentest"
 	"ccgw-harness/reports/reportstest"
 	"ccgw-harness/results"
 )
@@ -29,8 +30,8 @@ func TestStateMergeIsExact(t *testing.T) {
 		opts    []Option
 		meta    results.Meta
 	}{
-		{"rate", rate.Results(), nil, goldenMeta()},
-		{"rate-bounded", rate.Results(), []Option{WithMaxAgents(7), WithMaxKinds(2), WithMaxSeriesBuckets(16), WithMaxNodes(2)}, goldenMeta()},
+		{"rate", rate.Results(), nil, goldentest.Meta()},
+		{"rate-bounded", rate.Results(), []Option{WithMaxAgents(7), WithMaxKinds(2), WithMaxSeriesBuckets(16), WithMaxNodes(2)}, goldentest.Meta()},
 		{"journeys", journeys, []Option{WithMaxSeriesBuckets(16)}, results.Meta{Target: "mock", Plan: "shiftstart", JourneyRate: 10, Journeys: 120}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -55,7 +56,7 @@ func TestStateMergeIsExact(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			slo := goldenSLO()
+			slo := goldentest.SLO()
 			want, got := jsonOf(t, one.Report(c.meta, slo)), jsonOf(t, merged.Report(c.meta, slo))
 			if !bytes.Equal(want, got) {
 				t.Errorf("the merged states' report differs from one aggregator's:\nwant %s\ngot  %s", want, got)

@@ -16,6 +16,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"ccgw-harness/gateway"
+	"ccgw-harness/reports/goldentest"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
@@ -125,7 +126,7 @@ func TestVegetaCrossCheck(t *testing.T) {
 			rs[i] = res(200, "", plateauLatency(float64(i)/n), time.Duration(i)*time.Millisecond)
 		}
 		rng.Shuffle(n, func(i, j int) { rs[i].Latency, rs[j].Latency = rs[j].Latency, rs[i].Latency })
-		path := writeResults(t, dir, "plateaus.bin", rs)
+		path := goldentest.WriteResults(t, dir, "plateaus.bin", rs)
 		a := NewAggregator()
 		if _, _, err := results.ReadFiles(a, path); err != nil {
 			t.Fatal(err)
@@ -157,7 +158,7 @@ func TestVegetaCrossCheck(t *testing.T) {
 	// our calls do. The directory read back reports as one file of every
 	// result does.
 	t.Run("journeys", func(t *testing.T) {
-		rs, _ := goldenJourneySpec().Results()
+		rs, _ := goldentest.JourneySpec().Results()
 		var top, calls []vegeta.Result
 		for _, r := range rs {
 			if results.IsTopLevel(gateway.CallOf(r.Method, r.URL)) {
@@ -170,9 +171,9 @@ func TestVegetaCrossCheck(t *testing.T) {
 		if err := os.MkdirAll(run, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		writeResults(t, run, results.ResultsFile, top)
-		writeResults(t, run, results.CallsFile, calls)
-		all := writeResults(t, dir, "journeys-all.bin", rs)
+		goldentest.WriteResults(t, run, results.ResultsFile, top)
+		goldentest.WriteResults(t, run, results.CallsFile, calls)
+		all := goldentest.WriteResults(t, dir, "journeys-all.bin", rs)
 		a, b := NewAggregator(), NewAggregator()
 		if _, _, err := results.ReadFiles(a, run); err != nil {
 			t.Fatal(err)
@@ -180,8 +181,8 @@ func TestVegetaCrossCheck(t *testing.T) {
 		if _, _, err := results.ReadFiles(b, all); err != nil {
 			t.Fatal(err)
 		}
-		ours := a.Report(goldenJourneyMeta(), slo.Objectives{})
-		if x, y := reportJSON(t, ours), reportJSON(t, b.Report(goldenJourneyMeta(), slo.Objectives{})); !bytes.Equal(x, y) {
+		ours := a.Report(goldentest.JourneyMeta(), slo.Objectives{})
+		if x, y := reportJSON(t, ours), reportJSON(t, b.Report(goldentest.JourneyMeta(), slo.Objectives{})); !bytes.Equal(x, y) {
 			t.Errorf("the run's directory reports differently from one file of all its results: %s", firstDiff(x, y))
 		}
 		v := vegetaReport(t, filepath.Join(run, results.ResultsFile))
@@ -205,8 +206,8 @@ func TestVegetaCrossCheck(t *testing.T) {
 	// (it interpolates), so compare both with the exact order statistics:
 	// ours must be within HDR precision of them.
 	t.Run("golden", func(t *testing.T) {
-		rs := goldenSpec().Results()
-		path := writeResults(t, dir, "golden.bin", rs)
+		rs := goldentest.Spec().Results()
+		path := goldentest.WriteResults(t, dir, "golden.bin", rs)
 		a := NewAggregator()
 		if _, _, err := results.ReadFiles(a, path); err != nil {
 			t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/goldentest"
 )
 
 // goldenComparison compares the golden run with a later, slower release:
@@ -18,16 +19,16 @@ import (
 // not comparable), read from two report.json files as `ccgw compare` does.
 func goldenComparison(t *testing.T) *reports.Comparison {
 	t.Helper()
-	base := aggregate(goldenSpec().Results()).Report(goldenMeta(), goldenSLO())
-	s := goldenSpec()
+	base := aggregate(goldentest.Spec().Results()).Report(goldentest.Meta(), goldentest.SLO())
+	s := goldentest.Spec()
 	s.Seed, s.Nodes, s.WorstAgent = 7, 4, 1005
 	rs := s.Results()
 	for i := range rs {
 		rs[i].Latency = rs[i].Latency * 13 / 10
 	}
-	m := goldenMeta()
+	m := goldentest.Meta()
 	m.Connections = 16
-	cur := aggregate(rs).Report(m, goldenSLO())
+	cur := aggregate(rs).Report(m, goldentest.SLO())
 	read := func(r *reports.Report) *reports.Report {
 		back, err := reports.ReadReport(bytes.NewReader(reportJSON(t, r)))
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/goldentest"
 	"ccgw-harness/results"
 )
 
@@ -15,13 +16,13 @@ import (
 // bytes with testdata/golden (go test ./reports/render -update rewrites them).
 func TestGolden(t *testing.T) {
 	dir := t.TempDir()
-	path := writeResults(t, dir, "results.bin", goldenSpec().Results())
+	path := goldentest.WriteResults(t, dir, "results.bin", goldentest.Spec().Results())
 	a := reports.NewAggregator()
 	n, partial, err := results.ReadFiles(a, path)
 	if err != nil || partial || n != 2000 {
 		t.Fatalf("ReadFiles = %d, %v, %v; want 2000, false, nil", n, partial, err)
 	}
-	r := a.Report(goldenMeta(), goldenSLO())
+	r := a.Report(goldentest.Meta(), goldentest.SLO())
 	writers := map[string]func(io.Writer) error{
 		reports.SummaryFile:  func(w io.Writer) error { return RunText(w, r) },
 		reports.JSONFile:     func(w io.Writer) error { return RunJSON(w, r) },
@@ -71,13 +72,13 @@ func TestGolden(t *testing.T) {
 // TestGoldenJourneys renders every writer for the journey golden run and
 // compares the bytes with testdata/golden/journey (-update rewrites them).
 func TestGoldenJourneys(t *testing.T) {
-	rs, _ := goldenJourneySpec().Results()
-	path := writeResults(t, t.TempDir(), "results.bin", rs)
+	rs, _ := goldentest.JourneySpec().Results()
+	path := goldentest.WriteResults(t, t.TempDir(), "results.bin", rs)
 	a := reports.NewAggregator()
 	if n, partial, err := results.ReadFiles(a, path); err != nil || partial || n != len(rs) {
 		t.Fatalf("ReadFiles = %d, %v, %v; want %d, false, nil", n, partial, err, len(rs))
 	}
-	r := a.Report(goldenJourneyMeta(), goldenJourneySLO())
+	r := a.Report(goldentest.JourneyMeta(), goldentest.JourneySLO())
 	writers := map[string]func(io.Writer) error{
 		reports.SummaryFile:  func(w io.Writer) error { return RunText(w, r) },
 		reports.JSONFile:     func(w io.Writer) error { return RunJSON(w, r) },

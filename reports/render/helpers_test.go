@@ -3,57 +3,18 @@ package render
 import (
 	"bytes"
 	"flag"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"ccgw-harness/gateway"
 	"ccgw-harness/reports"
-	"ccgw-harness/reports/reportstest"
-	"ccgw-harness/results"
-	"ccgw-harness/slo"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
-// goldenSpec is the fixed, deterministic run behind the golden files.
-func goldenSpec() reportstest.Spec { return reportstest.DefaultSpec(2000) }
-
-func goldenMeta() results.Meta {
-	return results.Meta{
-		Target: "mock", Plan: "smoke", Profile: "constant", RequestedRate: 100,
-		PlannedDuration: 20 * time.Second, Agents: 20, AgentsFailed: 1, Connections: 8,
-		TLSVerify: true, ReSignIns: 2, Started: time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC),
-		Warnings: []string{"agent 1021 could not sign in: retcode 100-004"},
-	}
-}
-
 func ptr[T any](v T) *T { return &v }
-
-func goldenSLO() slo.Objectives {
-	return slo.Objectives{
-		Latency:   map[string]time.Duration{"p99": 500 * time.Millisecond, "p99.9": time.Second, "mean": 50 * time.Millisecond},
-		ErrorRate: ptr(0.05), MinRateRatio: ptr(0.95),
-	}
-}
-
-// writeResults writes rs to a gob results file in dir and returns its path.
-func writeResults(t testing.TB, dir, name string, rs []vegeta.Result) string {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := reportstest.WriteGob(&buf, rs); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // reportJSON renders a report as report.json bytes.
 func reportJSON(t testing.TB, r *reports.Report) []byte {
@@ -99,31 +60,6 @@ var t0 = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 func res(code uint16, verdict string, lat time.Duration, at time.Duration) vegeta.Result {
 	return vegeta.Result{Code: code, Error: verdict, Latency: lat, Timestamp: t0.Add(at),
 		URL: "https://127.0.0.1:8043/agentgateway/resource/onlineagent/1001/logininfo", Method: "POST"}
-}
-
-// goldenJourneySpec is the journey run behind testdata/golden/journey.
-func goldenJourneySpec() reportstest.JourneySpec { return reportstest.DefaultJourneySpec(200) }
-
-func goldenJourneyMeta() results.Meta {
-	s := goldenJourneySpec()
-	return results.Meta{
-		Target: "mock", Plan: "shiftstart", Profile: "constant", PlannedDuration: 20 * time.Second,
-		Agents: 100, TLSVerify: true, Started: s.Start,
-		Journeys: s.Journeys, JourneyRate: s.Rate, JourneyHold: s.Hold, JourneyRepeat: s.Repeat,
-	}
-}
-
-func goldenJourneySLO() slo.Objectives {
-	return slo.Objectives{
-		Latency:   map[string]time.Duration{"p99": 500 * time.Millisecond},
-		ErrorRate: ptr(0.05),
-		Ready:     map[string]time.Duration{"p99": 100 * time.Millisecond, "p50": 50 * time.Millisecond},
-		Calls: map[string]slo.CallObjectives{
-			gateway.CallSignIn:     {Latency: map[string]time.Duration{"p99": 2 * time.Second}, ErrorRate: ptr(0.01)},
-			gateway.CallPoll:       {ErrorRate: ptr(0.05)},
-			gateway.CallUpdateGuid: {Latency: map[string]time.Duration{"p99": time.Second}},
-		},
-	}
 }
 
 // baseReport is a hand-made report for the Compare table tests.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/goldentest"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
 )
@@ -17,7 +18,7 @@ import (
 // the header, non-decreasing rows ending at percentile 1 with the total
 // count, and the footer the reference implementation writes.
 func TestHgrmFormat(t *testing.T) {
-	a := aggregate(goldenSpec().Results())
+	a := aggregate(goldentest.Spec().Results())
 	var buf bytes.Buffer
 	if err := RunHgrm(&buf, a); err != nil {
 		t.Fatal(err)
@@ -82,7 +83,7 @@ func TestHgrmFormat(t *testing.T) {
 // one (a distributed run's coordinator) is the file of one aggregator of
 // all the results.
 func TestHgrmOfMergedStates(t *testing.T) {
-	rs := goldenSpec().Results()
+	rs := goldentest.Spec().Results()
 	one := reports.NewAggregator()
 	parts := []*reports.Aggregator{reports.NewAggregator(), reports.NewAggregator(), reports.NewAggregator()}
 	for i := range rs {

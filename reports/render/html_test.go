@@ -15,6 +15,7 @@ import (
 
 	"ccgw-harness/internal/testscale"
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/goldentest"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -22,7 +23,7 @@ const chromiumPath = "/usr/bin/chromium"
 // goldenHTML writes the golden run's report.html into dir.
 func goldenHTML(t *testing.T, dir string) (string, []byte) {
 	t.Helper()
-	r := aggregate(goldenSpec().Results()).Report(goldenMeta(), goldenSLO())
+	r := aggregate(goldentest.Spec().Results()).Report(goldentest.Meta(), goldentest.SLO())
 	var buf bytes.Buffer
 	if err := RunHTML(&buf, r); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"ccgw-harness/gateway"
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/goldentest"
 	"ccgw-harness/reports/reportstest"
 	"ccgw-harness/results"
 	"ccgw-harness/slo"
@@ -108,9 +109,9 @@ func TestNoResults(t *testing.T) {
 // TestTruncated: a results file cut inside a result (a run killed with -9)
 // is read up to its last whole result and flagged partial, not an error.
 func TestTruncated(t *testing.T) {
-	rs := goldenSpec().Results()[:500]
+	rs := goldentest.Spec().Results()[:500]
 	dir := t.TempDir()
-	full := writeResults(t, dir, "full.bin", rs)
+	full := goldentest.WriteResults(t, dir, "full.bin", rs)
 	data, err := os.ReadFile(full)
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +129,7 @@ func TestTruncated(t *testing.T) {
 		if !partial || n >= len(rs) {
 			t.Fatalf("cut at %d: n=%d partial=%v, want fewer than %d and partial", cut, n, partial, len(rs))
 		}
-		r := a.Report(goldenMeta(), slo.Objectives{})
+		r := a.Report(goldentest.Meta(), slo.Objectives{})
 		if !r.Partial || r.Requests != uint64(n) {
 			t.Errorf("cut at %d: report partial=%v requests=%d, want true %d", cut, r.Partial, r.Requests, n)
 		}
@@ -199,7 +200,7 @@ func TestLatencyFromPlanned(t *testing.T) {
 // figures, are skipped when there is nothing to judge, and say so in
 // junit.xml.
 func TestJourneyAndCallGates(t *testing.T) {
-	rs, _ := goldenJourneySpec().Results()
+	rs, _ := goldentest.JourneySpec().Results()
 	a := aggregate(rs)
 	objs := slo.Objectives{
 		Ready: map[string]time.Duration{"p50": time.Second, "max": time.Millisecond},
@@ -208,7 +209,7 @@ func TestJourneyAndCallGates(t *testing.T) {
 			gateway.CallForceLogin: {Latency: map[string]time.Duration{"mean": time.Millisecond}},
 		},
 	}
-	r := a.Report(goldenJourneyMeta(), objs)
+	r := a.Report(goldentest.JourneyMeta(), objs)
 	got := map[string]reports.Gate{}
 	for _, g := range r.SLO {
 		got[g.Name] = g
@@ -259,15 +260,15 @@ func TestJourneyAndCallGates(t *testing.T) {
 // requests do a rate plan: LATENCIES UNDERSTATED and a failed saturation
 // gate.
 func TestJourneySaturation(t *testing.T) {
-	rs, _ := goldenJourneySpec().Results()
+	rs, _ := goldentest.JourneySpec().Results()
 	for i := range rs {
 		if v := rs[i].Headers.Get(results.HeaderLagUs); v != "" {
 			rs[i].Headers = rs[i].Headers.Clone()
 			rs[i].Headers.Set(results.HeaderLagUs, "50000") // 50 ms late, at 10 arrivals/s: over the 10 ms threshold
 		}
 	}
-	r := aggregate(rs).Report(goldenJourneyMeta(), slo.Objectives{})
-	if !r.Saturation.Saturated || r.Saturation.LateRequests != uint64(goldenJourneySpec().Journeys) || r.Saturation.LateThresholdMS != 10 {
+	r := aggregate(rs).Report(goldentest.JourneyMeta(), slo.Objectives{})
+	if !r.Saturation.Saturated || r.Saturation.LateRequests != uint64(goldentest.JourneySpec().Journeys) || r.Saturation.LateThresholdMS != 10 {
 		t.Errorf("saturation %+v: want every journey late (threshold 10 ms)", r.Saturation)
 	}
 	var buf bytes.Buffer
@@ -285,10 +286,10 @@ func TestJourneySaturation(t *testing.T) {
 // gate, and says so loudly; a run aborted otherwise adds no gate.
 func TestAbortGate(t *testing.T) {
 	a := reports.NewAggregator()
-	for _, r := range goldenSpec().Results()[:100] {
+	for _, r := range goldentest.Spec().Results()[:100] {
 		a.Add(&r)
 	}
-	m := goldenMeta()
+	m := goldentest.Meta()
 	m.Aborted, m.AbortedBy = "error rate 52% over the last 2s, above 20%", results.AbortedByRule
 	r := a.Report(m, slo.Objectives{})
 	g := r.SLO[len(r.SLO)-1]

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"ccgw-harness/reports"
+	"ccgw-harness/reports/goldentest"
 	"ccgw-harness/results"
 )
 
@@ -14,14 +15,14 @@ import (
 // response headers with a token and a Guid never leak them into a report.
 func TestNoSecretsInOutputs(t *testing.T) {
 	const token, guid, password = "tok-SECRET-4711", "guid-SECRET-0815.AgentGateway2", "pw-SECRET-42"
-	rs := goldenSpec().Results()[:200]
+	rs := goldentest.Spec().Results()[:200]
 	for i := range rs {
 		rs[i].Body = []byte(`{"retcode":"0","result":{"phonetoken":"` + token + `"}}`)
 		rs[i].Headers.Set("Set-Guid", "JSESSIONID="+guid)
 		rs[i].Headers.Set("Authorization", password)
 	}
 	dir := t.TempDir()
-	path := writeResults(t, dir, "results.bin", rs)
+	path := goldentest.WriteResults(t, dir, "results.bin", rs)
 	a := reports.NewAggregator()
 	if _, _, err := results.ReadFiles(a, path); err != nil {
 		t.Fatal(err)
@@ -29,7 +30,7 @@ func TestNoSecretsInOutputs(t *testing.T) {
 	live := aggregate(rs)
 	for name, agg := range map[string]*reports.Aggregator{"file": a, "live": live} {
 		out := filepath.Join(dir, name)
-		if err := WriteRun(out, agg.Report(goldenMeta(), goldenSLO()), agg); err != nil {
+		if err := WriteRun(out, agg.Report(goldentest.Meta(), goldentest.SLO()), agg); err != nil {
 			t.Fatal(err)
 		}
 		entries, _ := os.ReadDir(out)
